@@ -1,0 +1,37 @@
+import type { FlowFile } from "./ast.js";
+import { check } from "./checker.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { parse } from "./parser.js";
+import type { FlowIR } from "../ir/types.js";
+
+export interface CompileOptions {
+  /** The file name used in messages and recorded in the IR. */
+  file?: string;
+  /** `--param` values as strings, parsed by each param's type. */
+  params?: Record<string, string>;
+  /** Report params left without a value (default true). */
+  requireParams?: boolean;
+}
+
+export interface CompileResult {
+  /** Present when there are no errors (warnings allowed). */
+  ir?: FlowIR;
+  diagnostics: Diagnostic[];
+  ast: FlowFile;
+}
+
+/** Text → AST → checked IR. Never throws for a mistake in the flow: mistakes are diagnostics. */
+export function compile(text: string, options: CompileOptions = {}): CompileResult {
+  const { file: ast, diagnostics } = parse(text);
+  const report = (d: Diagnostic): void => {
+    diagnostics.push(d);
+  };
+  let ir: FlowIR | undefined;
+  if (ast.flow) {
+    ir = check(ast.flow, text, { file: options.file ?? "<input>", params: options.params ?? {}, requireParams: options.requireParams ?? true }, report);
+  }
+  sortDiagnostics(diagnostics);
+  const result: CompileResult = { diagnostics, ast };
+  if (ir && !hasErrors(diagnostics)) result.ir = ir;
+  return result;
+}

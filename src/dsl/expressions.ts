@@ -1,0 +1,191 @@
+import type { Expr } from "./ast.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import type { Span } from "./span.js";
+import { didYouMean } from "./suggest.js";
+import { DURATION_UNITS, SIZE_UNITS, isNumeric, join, typeOfValue, type Type } from "./types.js";
+import { ExpressionError, evaluate } from "../ir/evaluate.js";
+import type { IRExpr, Json } from "../ir/types.js";
+
+export interface Typed {
+  type: Type;
+  ir: IRExpr;
+  /** Set once a mistake in this expression was reported: later checks stay quiet about it. */
+  error?: true;
+}
+
+export interface ExprScope {
+  /** A param whose value is undefined had a mistake already reported. */
+  params: ReadonlyMap<string, { type: Type; value: Json | undefined }>;
+  /** The type of `item` here, or a reason why there is no item. */
+  item: { type: Type } | { missing: string };
+  /** Names that exist but are not values (steps, workers), with what they are. */
+  others: ReadonlyMap<string, string>;
+  report(d: Diagnostic): void;
+}
+
+const ANY: Typed = { type: "any", ir: { kind: "lit", value: null }, error: true };
+
+export function isConstant(t: Typed): t is Typed & { ir: { kind: "lit"; value: Json } } {
+  return t.ir.kind === "lit" && !t.error;
+}
+
+function lit(type: Type, value: Json): Typed {
+  return { type, ir: { kind: "lit", value } };
+}
+
+/** Interprets `60s` or `512Mi`; reports unknown units. */
+export function quantity(value: number, unit: string, raw: string, sp: Span, report: (d: Diagnostic) => void): Typed {
+  const ms = DURATION_UNITS[unit];
+  if (ms !== undefined) return lit("duration", value * ms);
+  const bytes = SIZE_UNITS[unit];
+  if (bytes !== undefined) return lit("size", value * bytes);
+  report(diagnostic("QB3004", sp, `unknown unit \`${unit}\` in \`${raw}\``,
+    `durations take ${Object.keys(DURATION_UNITS).join(", ")}; sizes take ${Object.keys(SIZE_UNITS).join(", ")}`));
+  return ANY;
+}
+
+/** Types an expression and lowers it to IR, folding whatever is constant. */
+export function checkExpr(e: Expr, scope: ExprScope): Typed {
+  switch (e.kind) {
+    case "int":
+      return lit("int", e.value);
+    case "float":
+      return lit("float", e.value);
+    case "quantity":
+      return quantity(e.value, e.unit, e.raw, e.span, scope.report);
+    case "string":
+      return lit("string", e.value);
+    case "bool":
+      return lit("bool", e.value);
+    case "null":
+      return lit("null", null);
+    case "error":
+      return ANY;
+    case "name": {
+      if (e.name === "item") {
+        if ("missing" in scope.item) {
+          scope.report(diagnostic("QB2004", e.span, `\`item\` is not available ${scope.item.missing}`, "`item` is the current item inside a stage's arguments"));
+          return ANY;
+        }
+        return { type: scope.item.type, ir: { kind: "item" } };
+      }
+      const p = scope.params.get(e.name);
+      if (p) return p.value === undefined ? { type: p.type, ir: { kind: "lit", value: null }, error: true } : lit(p.type, p.value);
+      const other = scope.others.get(e.name);
+      if (other) {
+        scope.report(diagnostic("QB2001", e.span, `\`${e.name}\` is ${other}, not a value`,
+          other.startsWith("a step") ? `read a step's items by making it the source: \`x = ${e.name} | ...\`` : undefined));
+        return ANY;
+      }
+      const candidates = [...scope.params.keys(), ...("missing" in scope.item ? [] : ["item"])];
+      scope.report(diagnostic("QB2001", e.span, `unknown name \`${e.name}\``, didYouMean(e.name, candidates)));
+      return ANY;
+    }
+    case "member": {
+      const o = checkExpr(e.object, scope);
+      if (o.error) return ANY;
+      if (o.type === "any") return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
+      if (o.type !== "object") {
+        scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(o.type)} has no field \`${e.name}\``));
+        return ANY;
+      }
+      if (isConstant(o)) {
+        const obj = o.ir.value as { [k: string]: Json };
+        if (!Object.prototype.hasOwnProperty.call(obj, e.name)) {
+          scope.report(diagnostic("QB3009", e.nameSpan, `no field \`${e.name}\``, didYouMean(e.name, Object.keys(obj)) ?? `fields are ${Object.keys(obj).map((k) => `\`${k}\``).join(", ") || "none"}`));
+          return ANY;
+        }
+        const v = obj[e.name]!;
+        return lit(typeOfValue(v), v);
+      }
+      return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
+    }
+    case "index": {
+      const o = checkExpr(e.object, scope);
+      const ix = checkExpr(e.index, scope);
+      if (o.type !== "any" && o.type !== "list" && o.type !== "object") {
+        scope.report(diagnostic("QB3001", e.span, `cannot index ${describeType(o.type)}`));
+        return ANY;
+      }
+      return fold({ type: "any", ir: { kind: "index", of: o.ir, index: ix.ir } }, [o, ix], e.span, scope);
+    }
+    case "unary": {
+      const v = checkExpr(e.operand, scope);
+      if (v.error) return ANY;
+      if (!isNumeric(v.type) && v.type !== "duration" && v.type !== "size" && v.type !== "any") {
+        scope.report(diagnostic("QB3001", e.span, `cannot negate ${describeType(v.type)}`));
+        return ANY;
+      }
+      return fold({ type: v.type, ir: { kind: "neg", of: v.ir } }, [v], e.span, scope);
+    }
+    case "binary": {
+      const l = checkExpr(e.left, scope);
+      const r = checkExpr(e.right, scope);
+      if (l.error || r.error) return ANY;
+      const t = binaryType(e.op, l.type, r.type);
+      if (t === undefined) {
+        scope.report(diagnostic("QB3001", e.span, `cannot apply \`${e.op}\` to ${describeType(l.type)} and ${describeType(r.type)}`,
+          l.type === "string" || r.type === "string" ? "`+` joins two strings; numbers are not converted" : undefined));
+        return ANY;
+      }
+      return fold({ type: t, ir: { kind: "bin", op: e.op, left: l.ir, right: r.ir } }, [l, r], e.span, scope);
+    }
+    case "list": {
+      const items = e.items.map((x) => checkExpr(x, scope));
+      return fold({ type: "list", ir: { kind: "list", items: items.map((x) => x.ir) } }, items, e.span, scope);
+    }
+    case "object": {
+      const seen = new Map<string, Span>();
+      const entries: Array<[string, IRExpr]> = [];
+      const values: Typed[] = [];
+      for (const entry of e.entries) {
+        if (seen.has(entry.key)) scope.report(diagnostic("QB2003", entry.keySpan, `key \`${entry.key}\` given twice`));
+        seen.set(entry.key, entry.keySpan);
+        const v = checkExpr(entry.value, scope);
+        values.push(v);
+        entries.push([entry.key, v.ir]);
+      }
+      return fold({ type: "object", ir: { kind: "object", entries } }, values, e.span, scope);
+    }
+  }
+}
+
+/** Replaces an expression whose parts are all constant by its value. */
+function fold(t: Typed, parts: Typed[], sp: Span, scope: ExprScope): Typed {
+  if (parts.some((p) => p.error)) return { ...t, error: true };
+  if (!parts.every((p) => p.ir.kind === "lit")) return t;
+  try {
+    const value = evaluate(t.ir, null);
+    return lit(t.type === "any" ? typeOfValue(value) : t.type, value);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    scope.report(diagnostic(err.reason === "division-by-zero" ? "QB3008" : err.reason === "field" ? "QB3009" : "QB3001", sp, err.message));
+    return ANY;
+  }
+}
+
+function binaryType(op: string, a: Type, b: Type): Type | undefined {
+  if (a === "any" || b === "any") return "any";
+  if (isNumeric(a) && isNumeric(b)) return op === "/" ? "float" : a === "int" && b === "int" ? "int" : "float";
+  for (const q of ["duration", "size"] as const) {
+    if (a === q && b === q) return op === "+" || op === "-" ? q : op === "/" ? "float" : undefined;
+    if (a === q && isNumeric(b)) return op === "*" || op === "/" ? q : undefined;
+    if (isNumeric(a) && b === q) return op === "*" ? q : undefined;
+  }
+  if (op === "+" && a === "string" && b === "string") return "string";
+  if (op === "+" && a === "list" && b === "list") return "list";
+  return undefined;
+}
+
+export function describeType(t: Type): string {
+  switch (t) {
+    case "int": return "an int";
+    case "any": return "a value";
+    case "object": return "an object";
+    default: return `a ${t}`;
+  }
+}
+
+export function joinAll(types: Type[]): Type {
+  return types.length === 0 ? "any" : types.reduce(join);
+}

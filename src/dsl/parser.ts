@@ -1,0 +1,657 @@
+import type { Arg, Expr, Flow, FlowFile, IntoTarget, Member, Name, ObjectEntry, Param, Source, Stage, StageOption, WorkerProp, WorkerPropKey } from "./ast.js";
+import { WORKER_PROPS } from "./ast.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
+import { scan } from "./scanner.js";
+import { cover, type Span } from "./span.js";
+import { didYouMean } from "./suggest.js";
+import type { Token, TokenKind } from "./tokens.js";
+
+export interface ParseResult {
+  file: FlowFile;
+  diagnostics: Diagnostic[];
+}
+
+/** Internal unwinding after a reported syntax error; caught at member level. */
+class Bail {}
+
+const MAX_DEPTH = 64;
+const STAGE_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on", "hold"];
+const DEFAULT_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on"];
+const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
+const RESERVED_MEMBERS = ["worker", "emit", "into", "flow"];
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case "eof": return "end of file";
+    case "newline": return "end of line";
+    case "string": return "a string";
+    case "int": case "float": case "quantity": return `number \`${t.text}\``;
+    case "ident": return `\`${t.text}\``;
+    default: return `\`${t.text}\``;
+  }
+}
+
+/** Recursive-descent parser with member-level error recovery: one pass reports every syntax error. */
+export function parse(text: string): ParseResult {
+  const scanned = scan(text);
+  const toks = scanned.tokens;
+  const diagnostics: Diagnostic[] = [...scanned.diagnostics];
+  let pos = 0;
+  /** Inside (), [] or {} of an expression newlines are insignificant. */
+  let nesting = 0;
+  let depth = 0;
+
+  const raw = (): Token => toks[pos]!;
+  const skipNewlinesIfNested = (): void => {
+    if (nesting > 0) while (toks[pos]!.kind === "newline") pos++;
+  };
+  const peek = (): Token => {
+    skipNewlinesIfNested();
+    return toks[pos]!;
+  };
+  const peekAt = (n: number): Token => {
+    skipNewlinesIfNested();
+    let p = pos;
+    for (let k = 0; k < n && toks[p]!.kind !== "eof"; k++) {
+      p++;
+      if (nesting > 0) while (toks[p]!.kind === "newline") p++;
+    }
+    return toks[p]!;
+  };
+  const next = (): Token => {
+    const t = peek();
+    if (t.kind !== "eof") pos++;
+    return t;
+  };
+  const at = (kind: TokenKind, text?: string): boolean => {
+    const t = peek();
+    return t.kind === kind && (text === undefined || t.text === text);
+  };
+  const atWord = (word: string): boolean => at("ident", word);
+  const skipNewlines = (): void => {
+    while (toks[pos]!.kind === "newline" || toks[pos]!.kind === ";") pos++;
+  };
+  const fail = (code: DiagnosticCode, sp: Span, message: string, help?: string): never => {
+    diagnostics.push(diagnostic(code, sp, message, help));
+    throw new Bail();
+  };
+  const expect = (kind: TokenKind, what: string, help?: string): Token => {
+    const t = peek();
+    if (t.kind !== kind) fail("QB1004", t.span, `expected ${what}, found ${describe(t)}`, help);
+    return next();
+  };
+  const expectIdent = (what: string): Name => {
+    const t = expect("ident", what);
+    return { name: t.text, span: t.span };
+  };
+  const enter = (t: Token): void => {
+    if (++depth > MAX_DEPTH) fail("QB1009", t.span, `nesting deeper than ${MAX_DEPTH} levels`, "split the expression into params or smaller parts");
+  };
+  const nested = <T>(f: () => T): T => {
+    nesting++;
+    try {
+      return f();
+    } finally {
+      nesting--;
+    }
+  };
+
+  /** After an error: skip to the end of the member, keeping brackets balanced. */
+  const synchronize = (): void => {
+    nesting = 0;
+    depth = 0;
+    let d = 0;
+    for (;;) {
+      const t = toks[pos]!;
+      if (t.kind === "eof") return;
+      if ((t.kind === "newline" || t.kind === ";") && d <= 0) return;
+      if (t.kind === "(" || t.kind === "[" || t.kind === "{") d++;
+      if (t.kind === ")" || t.kind === "]" || t.kind === "}") {
+        if (d <= 0 && t.kind === "}") return;
+        d--;
+      }
+      pos++;
+    }
+  };
+
+  // ---------- expressions ----------
+  const parseExpr = (): Expr => parseAdditive();
+
+  const parseAdditive = (): Expr => {
+    let left = parseMultiplicative();
+    while (at("+") || at("-")) {
+      const op = next().kind as "+" | "-";
+      const right = parseMultiplicative();
+      left = { kind: "binary", op, left, right, span: cover(left.span, right.span) };
+    }
+    return left;
+  };
+  const parseMultiplicative = (): Expr => {
+    let left = parseUnary();
+    while (at("*") || at("/") || at("%")) {
+      const op = next().kind as "*" | "/" | "%";
+      const right = parseUnary();
+      left = { kind: "binary", op, left, right, span: cover(left.span, right.span) };
+    }
+    return left;
+  };
+  const parseUnary = (): Expr => {
+    if (at("-")) {
+      const minus = next();
+      enter(minus);
+      const operand = parseUnary();
+      depth--;
+      return { kind: "unary", op: "-", operand, span: cover(minus.span, operand.span) };
+    }
+    return parsePostfix(parsePrimary());
+  };
+  const parsePostfix = (e: Expr): Expr => {
+    for (;;) {
+      if (at(".") && peekAt(1).kind === "ident") {
+        next();
+        const n = next();
+        e = { kind: "member", object: e, name: n.text, nameSpan: n.span, span: cover(e.span, n.span) };
+      } else if (at("[") && e.kind !== "error") {
+        const open = next();
+        enter(open);
+        const index = nested(() => {
+          const ix = parseExpr();
+          const close = expect("]", "`]`");
+          return { ix, close };
+        });
+        depth--;
+        e = { kind: "index", object: e, index: index.ix, span: cover(e.span, index.close.span) };
+      } else {
+        return e;
+      }
+    }
+  };
+  const parsePrimary = (): Expr => {
+    const t = peek();
+    switch (t.kind) {
+      case "int":
+      case "float":
+        next();
+        return { kind: t.kind, value: t.value as number, raw: t.text, span: t.span };
+      case "quantity":
+        next();
+        return { kind: "quantity", value: t.value as number, unit: t.unit!, raw: t.text, span: t.span };
+      case "string":
+        next();
+        return { kind: "string", value: t.value as string, span: t.span };
+      case "ident":
+        next();
+        if (t.text === "true" || t.text === "false") return { kind: "bool", value: t.text === "true", span: t.span };
+        if (t.text === "null") return { kind: "null", span: t.span };
+        return { kind: "name", name: t.text, span: t.span };
+      case "(": {
+        next();
+        enter(t);
+        const inner = nested(() => {
+          const e = parseExpr();
+          expect(")", "`)`");
+          return e;
+        });
+        depth--;
+        return inner;
+      }
+      case "[":
+        return parseList();
+      case "{":
+        return parseObject();
+      default:
+        return fail("QB1004", t.span, `expected a value, found ${describe(t)}`);
+    }
+  };
+  const parseList = (): Expr => {
+    const open = next();
+    enter(open);
+    const result = nested(() => {
+      const items: Expr[] = [];
+      while (!at("]")) {
+        items.push(parseExpr());
+        if (!at("]")) expect(",", "`,` or `]`");
+      }
+      const close = next();
+      return { kind: "list" as const, items, span: cover(open.span, close.span) };
+    });
+    depth--;
+    return result;
+  };
+  const parseObject = (): Expr => {
+    const open = next();
+    enter(open);
+    const result = nested(() => {
+      const entries: ObjectEntry[] = [];
+      while (!at("}")) {
+        const k = peek();
+        if (k.kind !== "ident" && k.kind !== "string") fail("QB1004", k.span, `expected a key, found ${describe(k)}`);
+        next();
+        expect(":", "`:` after the key");
+        entries.push({ key: k.kind === "string" ? (k.value as string) : k.text, keySpan: k.span, value: parseExpr() });
+        if (!at("}")) expect(",", "`,` or `}`");
+      }
+      const close = next();
+      return { kind: "object" as const, entries, span: cover(open.span, close.span) };
+    });
+    depth--;
+    return result;
+  };
+  /** `(a, name: b, ...)` — the opening paren is current. */
+  const parseArgs = (): { args: Arg[]; close: Token } => {
+    const open = next();
+    enter(open);
+    const result = nested(() => {
+      const args: Arg[] = [];
+      while (!at(")")) {
+        const t = peek();
+        if (t.kind === "ident" && peekAt(1).kind === ":") {
+          next();
+          next();
+          const value = parseExpr();
+          args.push({ name: t.text, nameSpan: t.span, value, span: cover(t.span, value.span) });
+        } else {
+          const value = parseExpr();
+          args.push({ value, span: value.span });
+        }
+        if (!at(")")) expect(",", "`,` or `)`");
+      }
+      return { args, close: next() };
+    });
+    depth--;
+    return result;
+  };
+
+  // ---------- stages and options ----------
+  const parseOptions = (allowed: readonly string[]): StageOption[] => {
+    const options: StageOption[] = [];
+    for (;;) {
+      const t = peek();
+      if (t.kind !== "ident") return options;
+      if (!allowed.includes(t.text)) {
+        if (STAGE_OPTIONS.includes(t.text)) return options; // checker reports misplaced options
+        const help = didYouMean(t.text, allowed);
+        return fail("QB1008", t.span, `unknown option \`${t.text}\``, help ?? `options are ${allowed.map((o) => `\`${o === "on" ? "on error" : o}\``).join(", ")}`);
+      }
+      next();
+      switch (t.text) {
+        case "parallel": {
+          const value = parseUnary();
+          options.push({ kind: "parallel", value, span: cover(t.span, value.span) });
+          break;
+        }
+        case "timeout": {
+          const value = parseUnary();
+          options.push({ kind: "timeout", value, span: cover(t.span, value.span) });
+          break;
+        }
+        case "retry": {
+          const count = parseUnary();
+          let sp = cover(t.span, count.span);
+          let backoff: Expr | undefined;
+          if (atWord("backoff")) {
+            next();
+            backoff = parseUnary();
+            sp = cover(sp, backoff.span);
+          }
+          options.push(backoff ? { kind: "retry", count, backoff, span: sp } : { kind: "retry", count, span: sp });
+          break;
+        }
+        case "ordered":
+        case "hold":
+          options.push({ kind: t.text, span: t.span });
+          break;
+        case "on": {
+          const e = peek();
+          if (!(e.kind === "ident" && e.text === "error")) fail("QB1004", e.span, `expected \`error\` after \`on\`, found ${describe(e)}`, "write `on error skip` or `on error fail`");
+          next();
+          const m = peek();
+          if (!(m.kind === "ident" && (m.text === "skip" || m.text === "fail"))) fail("QB1004", m.span, `expected \`skip\` or \`fail\`, found ${describe(m)}`);
+          next();
+          options.push({ kind: "onError", mode: m.text as "skip" | "fail", span: cover(t.span, m.span) });
+          break;
+        }
+      }
+    }
+  };
+
+  const parseStage = (): Stage => {
+    const t = peek();
+    if (t.kind !== "ident") return fail("QB1005", t.span, `expected a stage after \`|\`, found ${describe(t)}`, "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`");
+    const dotted = peekAt(1).kind === ".";
+    if (!dotted && STAGE_WORDS.includes(t.text)) {
+      next();
+      switch (t.text) {
+        case "gather": {
+          let byRound = false;
+          let sp = t.span;
+          if (atWord("by")) {
+            next();
+            const r = expect("ident", "`round` after `gather by`");
+            if (r.text !== "round") fail("QB1004", r.span, `expected \`round\` after \`gather by\`, found ${describe(r)}`);
+            byRound = true;
+            sp = cover(sp, r.span);
+          }
+          const options = parseOptions(STAGE_OPTIONS);
+          return { kind: "gather", byRound, options, span: endOf(sp, options) };
+        }
+        case "reduce": {
+          const worker = expectIdent("a worker after `reduce`, as in `reduce w.add`");
+          expect(".", "`.` and a method name, as in `reduce w.add`");
+          const method = expectIdent("a method name");
+          let sp = cover(t.span, method.span);
+          let args: Arg[] | null = null;
+          if (at("(")) {
+            const a = parseArgs();
+            args = a.args;
+            sp = cover(sp, a.close.span);
+          }
+          const options = parseOptions(STAGE_OPTIONS);
+          return { kind: "reduce", worker, method, args, options, span: endOf(sp, options) };
+        }
+        case "take": {
+          const count = parseUnary();
+          const options = parseOptions(STAGE_OPTIONS);
+          return { kind: "take", count, options, span: endOf(cover(t.span, count.span), options) };
+        }
+        default: {
+          const options = parseOptions(STAGE_OPTIONS);
+          return { kind: t.text as "flatten" | "last", options, span: endOf(t.span, options) };
+        }
+      }
+    }
+    if (!dotted) {
+      const help = didYouMean(t.text, STAGE_WORDS) ?? "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
+      return fail("QB1005", t.span, `expected a stage, found ${describe(t)}`, help);
+    }
+    next();
+    const worker = { name: t.text, span: t.span };
+    next();
+    const method = expectIdent("a method name after `.`");
+    let sp = cover(t.span, method.span);
+    let args: Arg[] | null = null;
+    if (at("(")) {
+      const a = parseArgs();
+      args = a.args;
+      sp = cover(sp, a.close.span);
+    }
+    const options = parseOptions(STAGE_OPTIONS);
+    return { kind: "call", worker, method, args, options, span: endOf(sp, options) };
+  };
+
+  const endOf = (sp: Span, options: StageOption[]): Span => (options.length ? cover(sp, options[options.length - 1]!.span) : sp);
+
+  const parseSource = (): Source => {
+    const t = peek();
+    if (t.kind === "[") {
+      const expr = parseList();
+      return { kind: "literal", expr, span: expr.span };
+    }
+    if (t.kind !== "ident") return fail("QB1006", t.span, `expected a source, found ${describe(t)}`, "a source is a step name, `range(n)`, a list `[...]`, `merge(a, b)`, `pond(\"SQL\")`, `glob(\"pattern\")` or `land.glob(\"pattern\")`");
+    next();
+    let callee = t.text;
+    let calleeSpan = t.span;
+    if (at(".") && peekAt(1).kind === "ident") {
+      next();
+      const m = next();
+      callee = `${t.text}.${m.text}`;
+      calleeSpan = cover(t.span, m.span);
+    }
+    if (at("(")) {
+      const a = parseArgs();
+      return { kind: "call", callee, calleeSpan, args: a.args, span: cover(t.span, a.close.span) };
+    }
+    if (callee.includes(".")) {
+      return { kind: "call", callee, calleeSpan, args: [], span: calleeSpan };
+    }
+    return { kind: "ref", name: t.text, span: t.span };
+  };
+
+  // ---------- members ----------
+  const parseBinding = (): Member => {
+    const nameTok = next();
+    next(); // =
+    const name = { name: nameTok.text, span: nameTok.span };
+    let source: Source = { kind: "literal", expr: { kind: "error", span: nameTok.span }, span: nameTok.span };
+    const stages: Stage[] = [];
+    try {
+      source = parseSource();
+      for (;;) {
+        // a line that starts with `|` continues the binding
+        let p = pos;
+        while (toks[p]!.kind === "newline") p++;
+        if (toks[p]!.kind !== "|") break;
+        pos = p + 1;
+        while (toks[pos]!.kind === "newline") pos++;
+        stages.push(parseStage());
+      }
+      const end = raw();
+      if (end.kind !== "newline" && end.kind !== ";" && end.kind !== "}" && end.kind !== "eof") {
+        fail("QB1004", end.span, `expected \`|\` or end of line, found ${describe(end)}`);
+      }
+    } catch (e) {
+      if (!(e instanceof Bail)) throw e;
+      synchronize();
+      const last = stages.length ? stages[stages.length - 1]!.span : source.span;
+      return { kind: "binding", name, source, stages, span: cover(nameTok.span, last), broken: true };
+    }
+    const last = stages.length ? stages[stages.length - 1]!.span : source.span;
+    return { kind: "binding", name, source, stages, span: cover(nameTok.span, last) };
+  };
+
+  const parseWorker = (): Member => {
+    const kw = next();
+    const name = expectIdent("a worker name");
+    expect("{", "`{` to start the worker's properties");
+    const props: WorkerProp[] = [];
+    for (;;) {
+      skipNewlines();
+      const t = raw();
+      if (t.kind === "}") {
+        pos++;
+        return { kind: "worker", name, props, span: cover(kw.span, t.span) };
+      }
+      if (t.kind === "eof") fail("QB1004", t.span, "expected `}` to close the worker block, found end of file");
+      if (t.kind !== "ident" || !(WORKER_PROPS as readonly string[]).includes(t.text)) {
+        const help = t.kind === "ident" ? didYouMean(t.text, WORKER_PROPS) : undefined;
+        diagnostics.push(diagnostic("QB1007", t.span, `unknown worker property ${describe(t)}`, help ?? `properties are ${WORKER_PROPS.map((p) => `\`${p}\``).join(", ")}`));
+        // skip to the next property keyword or the closing brace
+        pos++;
+        while (raw().kind !== "eof" && raw().kind !== "}" && !(raw().kind === "ident" && (WORKER_PROPS as readonly string[]).includes(raw().text))) {
+          if (raw().kind === "{" || raw().kind === "(" || raw().kind === "[") skipBalanced();
+          else pos++;
+        }
+        continue;
+      }
+      pos++;
+      const key = t.text as WorkerPropKey;
+      try {
+        const values = [parseExpr()];
+        if (key === "at") {
+          while (at(",")) {
+            next();
+            while (raw().kind === "newline") pos++;
+            values.push(parseExpr());
+          }
+        }
+        props.push({ key, keySpan: t.span, values, span: cover(t.span, values[values.length - 1]!.span) });
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        nesting = 0;
+        depth = 0;
+        while (raw().kind !== "eof" && raw().kind !== "}" && raw().kind !== "newline") {
+          if (raw().kind === "{" || raw().kind === "(" || raw().kind === "[") skipBalanced();
+          else pos++;
+        }
+      }
+    }
+  };
+
+  const skipBalanced = (): void => {
+    let d = 0;
+    do {
+      const k = raw().kind;
+      if (k === "eof") return;
+      if (k === "{" || k === "(" || k === "[") d++;
+      if (k === "}" || k === ")" || k === "]") d--;
+      pos++;
+    } while (d > 0);
+  };
+
+  const parseNameList = (): Name[] => {
+    const names = [expectIdent("a step name")];
+    while (at(",")) {
+      next();
+      names.push(expectIdent("a step name after `,`"));
+    }
+    return names;
+  };
+
+  const parseMember = (): Member => {
+    const t = peek();
+    if (t.kind === "ident") {
+      const after = peekAt(1);
+      if (after.kind === "=" && !RESERVED_MEMBERS.includes(t.text)) return parseBinding();
+      if (after.kind === "<-") {
+        next();
+        next();
+        const from = expectIdent("a step name after `<-`");
+        const as = peek();
+        if (!(as.kind === "ident" && as.text === "as")) fail("QB1004", as.span, `expected \`as "signal"\` after \`${t.text} <- ${from.name}\`, found ${describe(as)}`);
+        next();
+        const signal = parseExpr();
+        return { kind: "signal", target: { name: t.text, span: t.span }, from, signal, span: cover(t.span, signal.span) };
+      }
+      switch (t.text) {
+        case "worker":
+          return parseWorker();
+        case "emit": {
+          next();
+          const names = parseNameList();
+          return { kind: "emit", names, span: cover(t.span, names[names.length - 1]!.span) };
+        }
+        case "into": {
+          next();
+          const target = parseIntoTarget();
+          const step = expectIdent("the name of the step to write");
+          return { kind: "into", target, step, span: cover(t.span, step.span) };
+        }
+        case "flow":
+          return fail("QB1010", t.span, "a file holds one flow; a `flow` cannot be nested in another");
+      }
+      if (DEFAULT_OPTIONS.includes(t.text)) {
+        const options = parseOptions(STAGE_OPTIONS);
+        return { kind: "defaults", options, span: cover(t.span, options[options.length - 1]?.span ?? t.span) };
+      }
+      if (t.text === "hold") fail("QB4007", t.span, "`hold` marks one stage; it cannot be a flow-wide default", "put `hold` after the worker call it applies to");
+      const help = didYouMean(t.text, [...RESERVED_MEMBERS.slice(0, 3), ...DEFAULT_OPTIONS]);
+      return fail("QB1013", t.span, `expected a binding, \`worker\`, \`emit\`, \`into\`, a signal or a default, found ${describe(t)}`, help ?? `a binding is \`${t.text} = source | stage ...\``);
+    }
+    return fail("QB1013", t.span, `expected a flow member, found ${describe(t)}`);
+  };
+
+  const parseIntoTarget = (): IntoTarget => {
+    const t = peek();
+    if (t.kind === "ident" && t.text === "pond") {
+      next();
+      expect(".", "`.table(\"name\")` after `pond`");
+      const table = expect("ident", "`table`");
+      if (table.text !== "table") fail("QB1004", table.span, `expected \`table\`, found ${describe(table)}`, 'write `into pond.table("name") step`');
+      const a = parseArgs();
+      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.close.span), "`pond.table` takes one argument, the table name");
+      return { kind: "pond", table: a.args[0]!.value, span: cover(t.span, a.close.span) };
+    }
+    if (t.kind === "ident" && t.text === "land") {
+      next();
+      if (!at("(")) fail("QB1004", peek().span, `expected \`(\` after \`land\`, found ${describe(peek())}`, 'write `into land("out/x.jsonl") step`');
+      const a = parseArgs();
+      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.close.span), "`land` takes one argument, the path under the land");
+      return { kind: "land", path: a.args[0]!.value, span: cover(t.span, a.close.span) };
+    }
+    return fail("QB1004", t.span, `expected \`pond.table(...)\` or \`land(...)\` after \`into\`, found ${describe(t)}`);
+  };
+
+  const parseParams = (): Param[] => {
+    const params: Param[] = [];
+    expect("(", "`(` and the flow's params (write `()` for none)");
+    nested(() => {
+      while (!at(")")) {
+        try {
+          const name = expectIdent("a param name");
+          expect(":", `\`:\` and a type after param \`${name.name}\``, "types are `int`, `float`, `string`, `bool`, `duration`, `json`");
+          const type = expectIdent("a type");
+          let def: Expr | undefined;
+          if (at("=")) {
+            next();
+            def = parseExpr();
+          }
+          params.push(def ? { name, type, default: def, span: cover(name.span, def.span) } : { name, type, span: cover(name.span, type.span) });
+          if (!at(")")) expect(",", "`,` or `)`");
+        } catch (e) {
+          if (!(e instanceof Bail)) throw e;
+          depth = 0;
+          while (!at(")") && !at(",") && !at("{") && !at("eof")) next();
+          if (at(",")) next();
+          if (at("{")) return;
+        }
+      }
+    });
+    if (at(")")) next();
+    return params;
+  };
+
+  const parseFlow = (): Flow | undefined => {
+    skipNewlines();
+    const kw = raw();
+    if (!(kw.kind === "ident" && kw.text === "flow")) {
+      diagnostics.push(diagnostic("QB1010", kw.span, `expected \`flow NAME(params) { ... }\`, found ${describe(kw)}`));
+      return undefined;
+    }
+    pos++;
+    let name: Name = { name: "", span: kw.span };
+    let params: Param[] = [];
+    try {
+      name = expectIdent("the flow's name");
+      params = parseParams();
+      expect("{", "`{` to open the flow's body");
+    } catch (e) {
+      if (!(e instanceof Bail)) throw e;
+      while (raw().kind !== "{" && raw().kind !== "eof") pos++;
+      if (raw().kind === "{") pos++;
+    }
+    const members: Member[] = [];
+    for (;;) {
+      skipNewlines();
+      const t = raw();
+      if (t.kind === "}") {
+        pos++;
+        return { name, params, members, span: cover(kw.span, t.span) };
+      }
+      if (t.kind === "eof") {
+        diagnostics.push(diagnostic("QB1004", t.span, "expected `}` to close the flow, found end of file"));
+        return { name, params, members, span: cover(kw.span, t.span) };
+      }
+      try {
+        members.push(parseMember());
+        const end = raw();
+        if (end.kind !== "newline" && end.kind !== ";" && end.kind !== "}" && end.kind !== "eof") {
+          fail("QB1004", end.span, `expected end of line, found ${describe(end)}`);
+        }
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        synchronize();
+        // a stray closing brace on its own does not end the flow if more members follow on later lines
+      }
+    }
+  };
+
+  const flow = parseFlow();
+  skipNewlines();
+  if (flow && raw().kind !== "eof") {
+    const t = raw();
+    diagnostics.push(diagnostic("QB1010", t.span, `unexpected ${describe(t)} after the flow's closing \`}\``, "a file holds exactly one flow"));
+  }
+  const file: FlowFile = { comments: scanned.comments, text };
+  if (flow) file.flow = flow;
+  return { file, diagnostics };
+}
