@@ -438,7 +438,9 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         }
       } else {
         const path = constString(m.target.path, "a land path");
-        if (path !== undefined && escapesLand(path)) {
+        if (path !== undefined && !path.split(/[\\/]/).some((part) => part !== "" && part !== ".")) {
+          report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
+        } else if (path !== undefined && escapesLand(path)) {
           report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
         } else if (path !== undefined && dep) {
           sinks.push({ kind: "land", path: path.replace(/^\.\//, ""), step: m.step.name, loc: loc(m.span) });
