@@ -104,13 +104,55 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     return false;
   };
 
-  // ---- steps, depth first so every step is checked after what it reads ----
+  // ---- steps, in dependency order (iterative: a chain of thousands of steps must not overflow the stack) ----
   const info = new Map<string, StepInfo>();
-  const visiting: string[] = [];
   const order: StepIR[] = [];
   const consumed = new Set<string>();
+  /** Span starts of references that close a cycle; reported once, then treated as unknown. */
+  const cycleEdges = new Set<number>();
 
-  const stepRef = (n: Name, reader: string): StepInfo | undefined => {
+  const refsOf = (b: Binding): Name[] => {
+    const s = b.source;
+    if (s.kind === "ref") return [{ name: s.name, span: s.span }];
+    if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
+    return [];
+  };
+
+  const topological = (): Binding[] => {
+    const state = new Map<string, "open" | "done">();
+    const sorted: Binding[] = [];
+    for (const root of bindings.values()) {
+      if (state.has(root.name.name)) continue;
+      const stack: Array<{ b: Binding; refs: Name[]; i: number }> = [{ b: root, refs: refsOf(root), i: 0 }];
+      state.set(root.name.name, "open");
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const ref = top.refs[top.i++];
+        if (!ref) {
+          state.set(top.b.name.name, "done");
+          sorted.push(top.b);
+          stack.pop();
+          continue;
+        }
+        const dep = bindings.get(ref.name);
+        if (!dep) continue;
+        const st = state.get(ref.name);
+        if (st === "open") {
+          const from = stack.findIndex((f) => f.b.name.name === ref.name);
+          const path = [...stack.slice(from).map((f) => f.b.name.name), ref.name].join(" → ");
+          report(diagnostic("QB4001", ref.span, `\`${top.b.name.name}\` reads \`${ref.name}\`, which closes a cycle: ${path}`,
+            "a loop must go through a signal: `held <- other as \"name\"`"));
+          cycleEdges.add(ref.span.start);
+        } else if (st === undefined) {
+          state.set(ref.name, "open");
+          stack.push({ b: dep, refs: refsOf(dep), i: 0 });
+        }
+      }
+    }
+    return sorted;
+  };
+
+  const stepRef = (n: Name): StepInfo | undefined => {
     const b = bindings.get(n.name);
     if (!b && n.name === "item") {
       report(diagnostic("QB2004", n.span, "`item` is not available in a source: a source makes the items", "use `item` inside a stage's arguments, e.g. `w.m(x: item)`"));
@@ -123,22 +165,13 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       return undefined;
     }
     consumed.add(n.name);
-    const cycleAt = visiting.indexOf(n.name);
-    if (cycleAt >= 0) {
-      const path = [...visiting.slice(cycleAt), n.name].join(" → ");
-      report(diagnostic("QB4001", n.span, `\`${reader}\` reads \`${n.name}\`, which closes a cycle: ${path}`,
-        "a loop must go through a signal: `held <- other as \"name\"`"));
-      return undefined;
-    }
-    return analyze(b);
+    if (cycleEdges.has(n.span.start)) return undefined;
+    return info.get(n.name);
   };
 
-  const analyze = (b: Binding): StepInfo => {
+  const analyze = (b: Binding): void => {
     const name = b.name.name;
-    const done = info.get(name);
-    if (done) return done;
-    visiting.push(name);
-    const src = checkSource(b.source, name);
+    const src = checkSource(b.source);
     let type = src.out;
     let rounds = src.rounds;
     const stages: StageIR[] = [];
@@ -159,19 +192,16 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       type = r.out;
       rounds = r.rounds;
     }
-    visiting.pop();
     const ir: StepIR | undefined = ok && src.ir ? { name, source: src.ir, stages, held: heldAt !== undefined, loc: loc(b.span) } : undefined;
-    const result: StepInfo = { ir, out: type, rounds, held: heldAt !== undefined, deps: src.deps };
-    info.set(name, result);
+    info.set(name, { ir, out: type, rounds, held: heldAt !== undefined, deps: src.deps });
     if (ir) order.push(ir);
-    return result;
   };
 
-  const checkSource = (s: Source, reader: string): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } => {
+  const checkSource = (s: Source): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } => {
     const fail = { out: "any" as Type, rounds: false, deps: [] };
     switch (s.kind) {
       case "ref": {
-        const dep = stepRef({ name: s.name, span: s.span }, reader);
+        const dep = stepRef({ name: s.name, span: s.span });
         if (!dep) return fail;
         return { ir: { kind: "step", step: s.name }, out: dep.out, rounds: dep.rounds, deps: [s.name] };
       }
@@ -185,7 +215,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         return { ir: { kind: "list", items }, out: joinAll(items.map(typeOfValue)), rounds: false, deps: [] };
       }
       case "call":
-        return checkSourceCall(s, reader) ?? fail;
+        return checkSourceCall(s) ?? fail;
     }
   };
 
@@ -215,7 +245,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     return t.ir.value;
   };
 
-  const checkSourceCall = (s: Extract<Source, { kind: "call" }>, reader: string): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } | undefined => {
+  const checkSourceCall = (s: Extract<Source, { kind: "call" }>): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } | undefined => {
     switch (s.callee) {
       case "range": {
         const a = positional(s, 1, 1, "`range(n)`");
@@ -234,7 +264,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
             report(diagnostic("QB1006", e.span, "`merge` takes step names"));
             return undefined;
           }
-          const dep = stepRef({ name: e.name, span: e.span }, reader);
+          const dep = stepRef({ name: e.name, span: e.span });
           if (!dep) return undefined;
           steps.push(e.name);
           outs.push(dep.out);
@@ -385,7 +415,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     }
   };
 
-  for (const b of bindings.values()) analyze(b);
+  for (const b of topological()) analyze(b);
 
   // ---- signals ----
   const signals: SignalIR[] = [];
@@ -395,8 +425,8 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     // the target is not read as a dependency: signals are the one way a loop may close
     let target: StepInfo | undefined;
     if (bindings.has(m.target.name)) target = info.get(m.target.name);
-    else stepRef(m.target, m.target.name); // reports the unknown name
-    const from = stepRef(m.from, m.target.name);
+    else stepRef(m.target); // reports the unknown name
+    const from = stepRef(m.from);
     const name = constString(m.signal, "a signal name");
     if (target) {
       if (!target.held) {
@@ -405,9 +435,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       }
     }
     if (name !== undefined) {
-      const key = `${m.target.name}\u0000${name}`;
+      // several steps may send the same signal; the same pair twice would send every item twice
+      const key = `${m.target.name}\u0000${m.from.name}\u0000${name}`;
       const prev = signalKeys.get(key);
-      if (prev) report(diagnostic("QB4010", m.span, `signal "${name}" to \`${m.target.name}\` is already sent at ${where(prev)}`));
+      if (prev) report(diagnostic("QB4010", m.span, `\`${m.from.name}\` already sends signal "${name}" to \`${m.target.name}\` at ${where(prev)}`, "remove one of the two lines"));
       signalKeys.set(key, m.span);
     }
     if (target?.held && from && name !== undefined) signals.push({ step: m.target.name, from: m.from.name, name, loc: loc(m.span) });
@@ -425,10 +456,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           continue;
         }
         emitted.set(n.name, n.span);
-        if (stepRef(n, n.name)) sinks.push({ kind: "emit", step: n.name, loc: loc(n.span) });
+        if (stepRef(n)) sinks.push({ kind: "emit", step: n.name, loc: loc(n.span) });
       }
     } else if (m.kind === "into") {
-      const dep = stepRef(m.step, m.step.name);
+      const dep = stepRef(m.step);
       if (m.target.kind === "pond") {
         const table = constString(m.target.table, "a table name");
         if (table !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) {

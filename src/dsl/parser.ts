@@ -14,7 +14,8 @@ export interface ParseResult {
 /** Internal unwinding after a reported syntax error; caught at member level. */
 class Bail {}
 
-const MAX_DEPTH = 64;
+/** Bound on expression depth (brackets, operators, field chains): keeps every later pass's recursion shallow. */
+const MAX_DEPTH = 128;
 const STAGE_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on", "hold"];
 const DEFAULT_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on"];
 const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
@@ -118,21 +119,27 @@ export function parse(text: string): ParseResult {
   const parseExpr = (): Expr => parseAdditive();
 
   const parseAdditive = (): Expr => {
+    const base = depth;
     let left = parseMultiplicative();
     while (at("+") || at("-")) {
-      const op = next().kind as "+" | "-";
+      const opTok = next();
+      enter(opTok);
       const right = parseMultiplicative();
-      left = { kind: "binary", op, left, right, span: cover(left.span, right.span) };
+      left = { kind: "binary", op: opTok.kind as "+" | "-", left, right, span: cover(left.span, right.span) };
     }
+    depth = base;
     return left;
   };
   const parseMultiplicative = (): Expr => {
+    const base = depth;
     let left = parseUnary();
     while (at("*") || at("/") || at("%")) {
-      const op = next().kind as "*" | "/" | "%";
+      const opTok = next();
+      enter(opTok);
       const right = parseUnary();
-      left = { kind: "binary", op, left, right, span: cover(left.span, right.span) };
+      left = { kind: "binary", op: opTok.kind as "*" | "/" | "%", left, right, span: cover(left.span, right.span) };
     }
+    depth = base;
     return left;
   };
   const parseUnary = (): Expr => {
@@ -146,9 +153,10 @@ export function parse(text: string): ParseResult {
     return parsePostfix(parsePrimary());
   };
   const parsePostfix = (e: Expr): Expr => {
+    const base = depth;
     for (;;) {
       if (at(".") && peekAt(1).kind === "ident") {
-        next();
+        enter(next());
         const n = next();
         e = { kind: "member", object: e, name: n.text, nameSpan: n.span, span: cover(e.span, n.span) };
       } else if (at("[") && e.kind !== "error") {
@@ -159,9 +167,9 @@ export function parse(text: string): ParseResult {
           const close = expect("]", "`]`");
           return { ix, close };
         });
-        depth--;
         e = { kind: "index", object: e, index: index.ix, span: cover(e.span, index.close.span) };
       } else {
+        depth = base;
         return e;
       }
     }
