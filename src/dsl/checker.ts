@@ -28,7 +28,6 @@ interface StepInfo {
   rounds: boolean;
   /** Has a held call (known even when the step had other mistakes). */
   held: boolean;
-  deps: string[];
 }
 
 const CALL_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry", "ordered", "onError", "hold"];
@@ -193,17 +192,17 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       rounds = r.rounds;
     }
     const ir: StepIR | undefined = ok && src.ir ? { name, source: src.ir, stages, held: heldAt !== undefined, loc: loc(b.span) } : undefined;
-    info.set(name, { ir, out: type, rounds, held: heldAt !== undefined, deps: src.deps });
+    info.set(name, { ir, out: type, rounds, held: heldAt !== undefined });
     if (ir) order.push(ir);
   };
 
-  const checkSource = (s: Source): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } => {
-    const fail = { out: "any" as Type, rounds: false, deps: [] };
+  const checkSource = (s: Source): { ir?: SourceIR; out: Type; rounds: boolean } => {
+    const fail = { out: "any" as Type, rounds: false };
     switch (s.kind) {
       case "ref": {
         const dep = stepRef({ name: s.name, span: s.span });
         if (!dep) return fail;
-        return { ir: { kind: "step", step: s.name }, out: dep.out, rounds: dep.rounds, deps: [s.name] };
+        return { ir: { kind: "step", step: s.name }, out: dep.out, rounds: dep.rounds };
       }
       case "literal": {
         const t = checkExpr(s.expr, scopeWith({ missing: "in a source: a source makes the items" }));
@@ -212,7 +211,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           return fail;
         }
         const items = t.ir.value as Json[];
-        return { ir: { kind: "list", items }, out: joinAll(items.map(typeOfValue)), rounds: false, deps: [] };
+        return { ir: { kind: "list", items }, out: joinAll(items.map(typeOfValue)), rounds: false };
       }
       case "call":
         return checkSourceCall(s) ?? fail;
@@ -245,13 +244,13 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     return t.ir.value;
   };
 
-  const checkSourceCall = (s: Extract<Source, { kind: "call" }>): { ir?: SourceIR; out: Type; rounds: boolean; deps: string[] } | undefined => {
+  const checkSourceCall = (s: Extract<Source, { kind: "call" }>): { ir?: SourceIR; out: Type; rounds: boolean } | undefined => {
     switch (s.callee) {
       case "range": {
         const a = positional(s, 1, 1, "`range(n)`");
         if (!a) return undefined;
         const n = wholeNumber(a[0]!, 0, "`range`", constScope);
-        return n === undefined ? undefined : { ir: { kind: "range", count: n }, out: "int", rounds: false, deps: [] };
+        return n === undefined ? undefined : { ir: { kind: "range", count: n }, out: "int", rounds: false };
       }
       case "merge": {
         const a = positional(s, 2, Infinity, "`merge(a, b, ...)` with two or more steps");
@@ -270,7 +269,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           outs.push(dep.out);
           rounds &&= dep.rounds;
         }
-        return { ir: { kind: "merge", steps }, out: joinAll(outs), rounds, deps: steps };
+        return { ir: { kind: "merge", steps }, out: joinAll(outs), rounds };
       }
       case "pond": {
         const a = positional(s, 1, 2, '`pond("SELECT ... WHERE x = :x", {x: value})`');
@@ -301,7 +300,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         for (const k of Object.keys(bound)) {
           if (!used.includes(k)) report(diagnostic("QB4012", boundSpans.get(k) ?? a[1]!.span, `parameter \`${k}\` is not used by the SQL`, didYouMean(k, used)));
         }
-        return ok ? { ir: { kind: "pond", sql, params: bound }, out: "object", rounds: false, deps: [] } : undefined;
+        return ok ? { ir: { kind: "pond", sql, params: bound }, out: "object", rounds: false } : undefined;
       }
       case "glob":
       case "land.glob": {
@@ -323,7 +322,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           report(diagnostic("QB3011", a[0]!.span, `glob pattern \`${pattern}\` reaches outside the land`, "land paths are relative and stay under the land; use `glob(pattern, root: dir)` for other folders"));
           return undefined;
         }
-        return { ir: { kind: "glob", pattern, root }, out: "object", rounds: false, deps: [] };
+        return { ir: { kind: "glob", pattern, root }, out: "object", rounds: false };
       }
     }
     const [head] = s.callee.split(".");

@@ -583,7 +583,7 @@ export function parse(text: string): ParseResult {
     const params: Param[] = [];
     expect("(", "`(` and the flow's params (write `()` for none)");
     nested(() => {
-      while (!at(")")) {
+      while (!at(")") && !at("eof")) {
         try {
           const name = expectIdent("a param name");
           expect(":", `\`:\` and a type after param \`${name.name}\``, "types are `int`, `float`, `string`, `bool`, `duration`, `json`");
