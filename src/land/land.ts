@@ -1,0 +1,87 @@
+/**
+ * The land as a worker sees it (`ctx.land`): read and write files under the pod's scratch
+ * directory by land path, and make or check land references. Every path goes through
+ * {@link resolveInLand}, so nothing outside the land is read or written.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { LandPathError } from "./errors.js";
+import { sha256Bytes, sha256File } from "./hash.js";
+import { LandRef, mediaTypeFor } from "./ref.js";
+import { normalizeLandPath, resolveInLand } from "./safe-path.js";
+
+export interface WriteOptions {
+  /** Defaults to a guess from the file name. */
+  mediaType?: string;
+}
+
+export interface ReadOptions {
+  /** When reading by reference: check the file's size and SHA-256 against it (default true). */
+  verify?: boolean;
+}
+
+export class Land {
+  /** @param root the land directory (absolute); it must exist. */
+  constructor(readonly root: string) {}
+
+  /** The absolute path of a land path, after every safety check. */
+  resolve(path: string): Promise<string> {
+    return resolveInLand(this.root, path);
+  }
+
+  async readFile(from: string | LandRef, options: ReadOptions = {}): Promise<Buffer> {
+    const path = typeof from === "string" ? from : from.path;
+    const abs = await this.resolve(path);
+    const data = await readFile(abs);
+    if (typeof from !== "string" && options.verify !== false) {
+      if (data.length !== from.size || sha256Bytes(data) !== from.sha256) {
+        throw new LandPathError(path, "mismatch", `land file ${JSON.stringify(path)} does not match its reference (size or sha256 differ)`);
+      }
+    }
+    return data;
+  }
+
+  async readText(from: string | LandRef, options: ReadOptions = {}): Promise<string> {
+    return (await this.readFile(from, options)).toString("utf8");
+  }
+
+  /** Writes a file atomically (temporary file + rename) and returns its reference. */
+  async writeFile(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<LandRef> {
+    const rel = normalizeLandPath(path);
+    const abs = await this.resolve(rel);
+    await mkdir(dirname(abs), { recursive: true });
+    // the parent now exists: check again, in case it is a symlink created meanwhile
+    const checked = await this.resolve(rel);
+    const tmp = `${checked}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, checked);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    return new LandRef(rel, bytes.length, sha256Bytes(bytes), options.mediaType ?? mediaTypeFor(rel));
+  }
+
+  /** A reference to a file already on the land. */
+  async ref(path: string, options: WriteOptions = {}): Promise<LandRef> {
+    const rel = normalizeLandPath(path);
+    const abs = await this.resolve(rel);
+    const st = await stat(abs);
+    if (!st.isFile()) throw new LandPathError(path, "not-a-file", `land path ${JSON.stringify(path)} is not a regular file`);
+    const { sha256, size } = await sha256File(abs);
+    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel));
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await stat(await this.resolve(path));
+      return true;
+    } catch (err) {
+      if (err instanceof LandPathError) throw err;
+      return false;
+    }
+  }
+}

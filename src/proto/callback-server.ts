@@ -1,0 +1,39 @@
+/**
+ * A minimal server for the Quarterback callback service (workers report errors, timeouts
+ * and progress out of band). The run-time behaviour (cancelling a run on a fatal report)
+ * belongs to the quarterback; this helper only receives reports and answers whether the run
+ * is being cancelled.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { bindServer } from "./bind.js";
+import { loadProtos } from "./load.js";
+import type { ReportReplyMsg, ReportRequestMsg } from "./messages.js";
+
+export interface CallbackHandlers {
+  report(request: ReportRequestMsg): ReportReplyMsg | Promise<ReportReplyMsg>;
+}
+
+export interface CallbackServer {
+  /** The address to give workers as QB_CALLBACK. */
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function serveCallback(handlers: CallbackHandlers, address = "127.0.0.1:0"): Promise<CallbackServer> {
+  const server = new grpc.Server();
+  server.addService(loadProtos().quarterback, {
+    Report(call: grpc.ServerUnaryCall<ReportRequestMsg, ReportReplyMsg>, callback: grpc.sendUnaryData<ReportReplyMsg>) {
+      Promise.resolve()
+        .then(() => handlers.report(call.request))
+        .then(
+          (reply) => callback(null, reply),
+          (err: unknown) => callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) }),
+        );
+    },
+  });
+  const bound = await bindServer(server, address);
+  return {
+    address: bound,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Loads the contract at run time with @grpc/proto-loader (no code generation step) and
+ * hands out the gRPC service definitions for servers and client constructors for callers.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { HEALTH_PROTO, PROTO_ROOT, WORKER_PROTO } from "./paths.js";
+
+/** How messages are mapped to JavaScript objects; src/proto/messages.ts is typed to match. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_ROOT],
+};
+
+export interface LoadedProtos {
+  /** Service definitions, for `server.addService`. */
+  worker: grpc.ServiceDefinition;
+  quarterback: grpc.ServiceDefinition;
+  health: grpc.ServiceDefinition;
+  /** Client constructors. */
+  WorkerClient: grpc.ServiceClientConstructor;
+  QuarterbackClient: grpc.ServiceClientConstructor;
+  HealthClient: grpc.ServiceClientConstructor;
+}
+
+let cached: LoadedProtos | undefined;
+
+export function loadProtos(): LoadedProtos {
+  if (cached) return cached;
+  const workerDef = protoLoader.loadSync(WORKER_PROTO, LOADER_OPTIONS);
+  const healthDef = protoLoader.loadSync(HEALTH_PROTO, LOADER_OPTIONS);
+  const workerPkg = grpc.loadPackageDefinition(workerDef);
+  const healthPkg = grpc.loadPackageDefinition(healthDef);
+  const WorkerClient = lookup(workerPkg, "quarterback.v1.Worker");
+  const QuarterbackClient = lookup(workerPkg, "quarterback.v1.Quarterback");
+  const HealthClient = lookup(healthPkg, "grpc.health.v1.Health");
+  cached = {
+    worker: WorkerClient.service,
+    quarterback: QuarterbackClient.service,
+    health: HealthClient.service,
+    WorkerClient,
+    QuarterbackClient,
+    HealthClient,
+  };
+  return cached;
+}
+
+function lookup(root: grpc.GrpcObject, dotted: string): grpc.ServiceClientConstructor {
+  let node: unknown = root;
+  for (const part of dotted.split(".")) node = (node as Record<string, unknown> | undefined)?.[part];
+  if (typeof node !== "function" || !("service" in node)) throw new Error(`proto: service ${dotted} not found`);
+  return node as grpc.ServiceClientConstructor;
+}

@@ -1,0 +1,137 @@
+/**
+ * TypeScript shapes of the messages in proto/quarterback/v1/worker.proto, as
+ * @grpc/proto-loader reads and writes them with {@link LOADER_OPTIONS}: camelCase field
+ * names, 64-bit integers as numbers, enums as their names, defaults filled in, and for
+ * each `oneof` a virtual field naming the member that is set (only on decoded messages).
+ * Written by hand; src/proto/messages.test.ts checks them against the .proto.
+ */
+import type { WireErrorCode } from "./error-codes.js";
+
+export interface LandRefMsg {
+  path: string;
+  size: number;
+  sha256: string;
+  mediaType: string;
+}
+
+/** No member set means JSON null. */
+export interface ValueMsg {
+  json?: string;
+  land?: LandRefMsg | null;
+  kind?: "json" | "land";
+}
+
+export interface CallErrorMsg {
+  code: WireErrorCode;
+  message: string;
+  details: string;
+  retryable: boolean;
+  type: string;
+}
+
+export interface InputMsg {
+  method: string;
+  input: ValueMsg | null;
+  callId: string;
+  attempt: number;
+}
+
+export interface OutputMsg {
+  result?: ValueMsg | null;
+  error?: CallErrorMsg | null;
+  outcome?: "result" | "error";
+}
+
+export type DescribeRequestMsg = Record<string, never>;
+
+export interface MethodInfoMsg {
+  name: string;
+  held: boolean;
+  description: string;
+}
+
+export interface DescribeResponseMsg {
+  name: string;
+  version: string;
+  methods: MethodInfoMsg[];
+  maxConcurrentCalls: number;
+  session: boolean;
+  maxMessageBytes: number;
+  sdk: string;
+}
+
+export interface StartMsg {
+  method: string;
+  input: ValueMsg | null;
+  timeoutMs: number;
+  attempt: number;
+}
+
+export interface SignalMsg {
+  name: string;
+  value: ValueMsg | null;
+  end: boolean;
+}
+
+export interface CancelMsg {
+  reason: string;
+}
+
+export interface SessionInMsg {
+  callId: string;
+  start?: StartMsg | null;
+  signal?: SignalMsg | null;
+  cancel?: CancelMsg | null;
+  msg?: "start" | "signal" | "cancel";
+}
+
+export interface ProgressMsg {
+  fraction: number;
+  message: string;
+}
+
+export interface YieldedMsg {
+  value: ValueMsg | null;
+  round: number;
+}
+
+export interface AwaitingMsg {
+  signal: string;
+}
+
+export interface SessionOutMsg {
+  callId: string;
+  progress?: ProgressMsg | null;
+  yielded?: YieldedMsg | null;
+  awaiting?: AwaitingMsg | null;
+  result?: ValueMsg | null;
+  error?: CallErrorMsg | null;
+  msg?: "progress" | "yielded" | "awaiting" | "result" | "error";
+}
+
+export type WireReportKind = "REPORT_KIND_UNSPECIFIED" | "REPORT_KIND_ERROR" | "REPORT_KIND_TIMEOUT" | "REPORT_KIND_PROGRESS" | "REPORT_KIND_LOG";
+
+export interface ReportRequestMsg {
+  kind: WireReportKind;
+  message: string;
+  fatal: boolean;
+  callId: string;
+  worker: string;
+  replica: number;
+  fraction: number;
+  details: string;
+}
+
+export interface ReportReplyMsg {
+  runCancelled: boolean;
+}
+
+export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
+
+export interface HealthCheckRequestMsg {
+  service: string;
+}
+
+export interface HealthCheckResponseMsg {
+  status: HealthStatus;
+}

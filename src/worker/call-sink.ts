@@ -1,0 +1,12 @@
+/** Where a live call's messages go: a Session stream, or the reply of an Invoke. */
+import type { CallErrorMsg, ValueMsg } from "../proto/messages.js";
+
+export interface CallSink {
+  progress(fraction: number, message: string): void;
+  yielded(value: ValueMsg, round: number): void;
+  awaiting(signal: string): void;
+  /** Terminal. */
+  result(value: ValueMsg): void;
+  /** Terminal. */
+  error(error: CallErrorMsg): void;
+}

@@ -1,0 +1,50 @@
+/** Errors seen by a caller of a worker. */
+import type * as grpc from "@grpc/grpc-js";
+import { status as grpcStatus } from "@grpc/grpc-js";
+import { fromWireCode, type ErrorCode } from "../../proto/error-codes.js";
+import type { CallErrorMsg } from "../../proto/messages.js";
+
+/** The worker answered the call with an error result. */
+export class RemoteCallError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: string;
+  /** The error's type in the worker's language. */
+  readonly remoteType: string;
+
+  constructor(
+    msg: CallErrorMsg,
+    readonly callId: string,
+  ) {
+    super(msg.message || "(no message)");
+    this.name = "RemoteCallError";
+    this.code = fromWireCode(msg.code);
+    this.retryable = msg.retryable;
+    this.details = msg.details;
+    this.remoteType = msg.type;
+  }
+}
+
+/** The call did not complete at the gRPC level (transport, deadline, malformed message...). */
+export class TransportError extends Error {
+  readonly grpcCode: grpc.status;
+
+  constructor(message: string, options: { cause?: grpc.ServiceError | unknown; grpcCode?: grpc.status } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "TransportError";
+    const c = options.cause as Partial<grpc.ServiceError> | undefined;
+    this.grpcCode = options.grpcCode ?? (typeof c?.code === "number" ? c.code : grpcStatus.UNKNOWN);
+  }
+
+  get grpcCodeName(): string {
+    return grpcStatus[this.grpcCode] ?? String(this.grpcCode);
+  }
+}
+
+/** The worker broke the protocol (e.g. an Output with neither result nor error). */
+export class WorkerProtocolError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WorkerProtocolError";
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The caller's side of a Session stream: starts calls with fresh ids and routes every
+ * message back to its call. Each call exposes its result as a promise and its progress,
+ * yields and "awaiting" messages as callbacks and a log.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
+import type { Value } from "../types.js";
+import { decodeValue, encodeValue } from "../values.js";
+import { RemoteCallError, TransportError } from "./errors.js";
+
+export interface SessionCallOptions {
+  timeoutMs?: number;
+  attempt?: number;
+  /** Defaults to a fresh id. */
+  callId?: string;
+  onProgress?(fraction: number, message: string): void;
+  onYield?(value: Value, round: number): void;
+  onAwaiting?(signal: string): void;
+}
+
+export class SessionCall {
+  /** Every message received for this call, in order. */
+  readonly messages: SessionOutMsg[] = [];
+  readonly result: Promise<Value>;
+  private settle!: { resolve(v: Value): void; reject(e: unknown): void };
+  ended = false;
+
+  constructor(
+    readonly id: string,
+    private readonly session: SessionClient,
+    readonly options: SessionCallOptions,
+  ) {
+    this.result = new Promise<Value>((resolve, reject) => (this.settle = { resolve, reject }));
+    // a caller that only awaits messages must not see an unhandled rejection
+    this.result.catch(() => undefined);
+  }
+
+  signal(name: string, value: Value): void {
+    this.session.send({ callId: this.id, signal: { name, value: encodeValue(value), end: false } });
+  }
+
+  endSignal(name: string): void {
+    this.session.send({ callId: this.id, signal: { name, value: null, end: true } });
+  }
+
+  cancel(reason = ""): void {
+    this.session.send({ callId: this.id, cancel: { reason } });
+  }
+
+  /** @internal */
+  receive(msg: SessionOutMsg): void {
+    this.messages.push(msg);
+    switch (msg.msg) {
+      case "progress":
+        this.options.onProgress?.(msg.progress?.fraction ?? -1, msg.progress?.message ?? "");
+        break;
+      case "yielded":
+        this.options.onYield?.(decodeValue(msg.yielded?.value), msg.yielded?.round ?? 0);
+        break;
+      case "awaiting":
+        this.options.onAwaiting?.(msg.awaiting?.signal ?? "");
+        break;
+      case "result":
+        this.ended = true;
+        try {
+          this.settle.resolve(decodeValue(msg.result));
+        } catch (err) {
+          this.settle.reject(err);
+        }
+        break;
+      case "error":
+        this.ended = true;
+        this.settle.reject(new RemoteCallError(msg.error!, this.id));
+        break;
+    }
+  }
+
+  /** @internal */
+  fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.settle.reject(err);
+  }
+}
+
+export class SessionClient {
+  private readonly calls = new Map<string, SessionCall>();
+  private next = 1;
+  private failure: Error | undefined;
+  /** Messages for call ids that are not live (e.g. answers to malformed messages). */
+  readonly stray: SessionOutMsg[] = [];
+  /** Resolves with the stream's final status (OK or not). */
+  readonly closed: Promise<grpc.StatusObject>;
+
+  constructor(readonly stream: grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>) {
+    stream.on("data", (msg: SessionOutMsg) => {
+      const call = this.calls.get(msg.callId);
+      if (!call) {
+        this.stray.push(msg);
+        return;
+      }
+      call.receive(msg);
+      if (call.ended) this.calls.delete(msg.callId);
+    });
+    stream.on("error", (err: grpc.ServiceError) => this.failAll(new TransportError(`session: ${err.details || err.message}`, { cause: err })));
+    this.closed = new Promise((resolve) => stream.on("status", (s: grpc.StatusObject) => resolve(s)));
+    stream.on("end", () => this.failAll(new TransportError("session: the worker ended the stream")));
+  }
+
+  /** Starts a call. */
+  start(method: string, input: Value, options: SessionCallOptions = {}): SessionCall {
+    const id = options.callId ?? `c${this.next++}`;
+    const call = new SessionCall(id, this, options);
+    if (this.failure) {
+      call.fail(this.failure);
+      return call;
+    }
+    this.calls.set(id, call);
+    this.send({ callId: id, start: { method, input: encodeValue(input), timeoutMs: options.timeoutMs ?? 0, attempt: options.attempt ?? 1 } });
+    return call;
+  }
+
+  /** Sends any message as is (for tests of malformed input). */
+  send(msg: SessionInMsg): void {
+    if (!this.failure) this.stream.write(msg);
+  }
+
+  get live(): number {
+    return this.calls.size;
+  }
+
+  /** Half-closes: the worker ends the stream after the live calls. */
+  end(): void {
+    this.stream.end();
+  }
+
+  /** Breaks the stream: every live call is aborted on the worker. */
+  cancel(): void {
+    this.stream.cancel();
+  }
+
+  private failAll(err: Error): void {
+    this.failure ??= err;
+    for (const call of this.calls.values()) call.fail(err);
+    this.calls.clear();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * A caller's view of one worker: Invoke, Describe, health, and Session streams. Used by
+ * `qb worker test`, the benchmarks and tests, and (later) by the quarterback's dispatch.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { loadProtos } from "../../proto/load.js";
+import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
+import type { Value } from "../types.js";
+import { decodeValue, encodeValue } from "../values.js";
+import { RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
+import { SessionClient } from "./session-client.js";
+
+export interface WorkerClientOptions {
+  /** Largest message to accept; default 64 MiB (the worker enforces its own limit). */
+  maxMessageBytes?: number;
+}
+
+export interface InvokeOptions {
+  /** The call's deadline, relative. */
+  timeoutMs?: number;
+  /** Aborting it cancels the call. */
+  signal?: AbortSignal;
+  callId?: string;
+  attempt?: number;
+}
+
+type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;
+
+interface RawWorkerClient extends grpc.Client {
+  Invoke: Unary<InputMsg, OutputMsg>;
+  Describe: Unary<Record<string, never>, DescribeResponseMsg>;
+  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>;
+}
+
+interface RawHealthClient extends grpc.Client {
+  Check: Unary<{ service: string }, HealthCheckResponseMsg>;
+}
+
+export class WorkerClient {
+  readonly raw: RawWorkerClient;
+  private readonly healthClient: RawHealthClient;
+
+  constructor(
+    readonly address: string,
+    options: WorkerClientOptions = {},
+  ) {
+    const { WorkerClient: Ctor, HealthClient } = loadProtos();
+    const channelOptions = { "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024, "grpc.max_send_message_length": -1 };
+    this.raw = new Ctor(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawWorkerClient;
+    this.healthClient = new HealthClient(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawHealthClient;
+  }
+
+  /** Resolves once connected, or rejects at the deadline. */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.raw.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(new TransportError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })) : resolve())),
+    );
+  }
+
+  /** The Output message as sent, or TransportError for a non-OK gRPC status. */
+  invokeRaw(input: InputMsg, options: InvokeOptions = {}): Promise<OutputMsg> {
+    return new Promise((resolve, reject) => {
+      const callOptions: grpc.CallOptions = options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {};
+      const call = this.raw.Invoke(input, new grpc.Metadata(), callOptions, (err, res) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        if (err) reject(new TransportError(`${input.method}: ${err.details || err.message}`, { cause: err }));
+        else resolve(res as OutputMsg);
+      });
+      const onAbort = () => call.cancel();
+      if (options.signal?.aborted) call.cancel();
+      else options.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Calls a method: its result, or RemoteCallError for an error result. */
+  async invoke(method: string, input: Value, options: InvokeOptions = {}): Promise<Value> {
+    const out = await this.invokeRaw({ method, input: encodeValue(input), callId: options.callId ?? "", attempt: options.attempt ?? 1 }, options);
+    return outcome(out, options.callId ?? "");
+  }
+
+  describe(timeoutMs = 5_000): Promise<DescribeResponseMsg> {
+    return new Promise((resolve, reject) =>
+      this.raw.Describe({}, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err ? reject(new TransportError(`Describe: ${err.details || err.message}`, { cause: err })) : resolve(res as DescribeResponseMsg),
+      ),
+    );
+  }
+
+  health(service = "", timeoutMs = 2_000): Promise<HealthStatus> {
+    return new Promise((resolve, reject) =>
+      this.healthClient.Check({ service }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err ? reject(new TransportError(`health: ${err.details || err.message}`, { cause: err })) : resolve((res as HealthCheckResponseMsg).status),
+      ),
+    );
+  }
+
+  session(): SessionClient {
+    return new SessionClient(this.raw.Session());
+  }
+
+  close(): void {
+    this.raw.close();
+    this.healthClient.close();
+  }
+}
+
+/** The value of an Output, or the RemoteCallError it carries. */
+export function outcome(out: OutputMsg, callId: string): Value {
+  if (out.error && (out.outcome === "error" || out.outcome === undefined)) throw new RemoteCallError(out.error, callId);
+  if (out.outcome === "result" || out.result) return decodeValue(out.result);
+  throw new WorkerProtocolError("the worker sent an Output with neither result nor error");
+}

@@ -1,0 +1,27 @@
+/**
+ * The TypeScript worker SDK: `serveWorker({ method: async (input, ctx) => output })`.
+ * See docs/worker-protocol.md for the protocol underneath.
+ */
+export { serveWorker, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_MESSAGE_BYTES } from "./serve-worker.js";
+export type { CallContext, Json, Value, MethodTable, MethodSpec, PlainMethod, HeldMethod, WorkerOptions, WorkerServer, Report, ReportKind, ReportOutcome } from "./types.js";
+export {
+  CallError,
+  InvalidArgumentError,
+  UnknownMethodError,
+  CancelledError,
+  DeadlineExceededError,
+  UnavailableError,
+  CapacityError,
+  ProtocolError,
+  OutputError,
+  SignalEndedError,
+  NotHeldError,
+  WorkerConfigError,
+  type CallErrorOptions,
+} from "./errors.js";
+export { readWorkerEnvironment, DEFAULT_LISTEN, type WorkerEnvironment } from "./environment.js";
+export { LISTENING_PREFIX, parseListeningLine } from "./announce.js";
+export { RESERVED_PREFIX } from "./methods.js";
+export { SDK_NAME, SDK_VERSION } from "./version.js";
+export { Land, LandRef, LandPathError, LandUnavailableError } from "../land/index.js";
+export type { ErrorCode } from "../proto/error-codes.js";

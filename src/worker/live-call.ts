@@ -1,0 +1,240 @@
+/**
+ * One running call: the `ctx` its method sees, and the code that runs the method and turns
+ * what it returns, yields or throws into messages. A call ends exactly once (result or
+ * error); after that, whatever the method does is dropped.
+ */
+import type { ValueMsg } from "../proto/messages.js";
+import type { Land } from "../land/land.js";
+import type { CallSink } from "./call-sink.js";
+import { CallError, DeadlineExceededError, NotHeldError, OutputError, SignalEndedError } from "./errors.js";
+import type { ResolvedMethod } from "./methods.js";
+import { SignalQueue } from "./signal-queue.js";
+import { toCallErrorMsg } from "./to-call-error.js";
+import type { CallContext, HeldMethod, Report, ReportOutcome, Value } from "./types.js";
+import { encodeValue } from "./values.js";
+import type { WorkerCore } from "./worker-core.js";
+
+export interface CallStart {
+  callId: string;
+  method: ResolvedMethod;
+  input: Value;
+  attempt: number;
+  /** Relative deadline in ms, or null. */
+  timeoutMs: number | null;
+}
+
+export class LiveCall implements CallContext {
+  readonly callId: string;
+  readonly method: string;
+  readonly attempt: number;
+  readonly deadline: number | null;
+  private ended = false;
+  private controller: AbortController | undefined;
+  private abortReason: CallError | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private queues: Map<string, SignalQueue> | undefined;
+  private rounds = 0;
+  private lastProgressAt = 0;
+  private pendingProgress: { fraction: number; message: string } | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly core: WorkerCore,
+    private readonly start: CallStart,
+    private readonly sink: CallSink,
+    private readonly progressIntervalMs: number,
+  ) {
+    this.callId = start.callId;
+    this.method = start.method.name;
+    this.attempt = start.attempt;
+    this.deadline = start.timeoutMs === null ? null : Date.now() + start.timeoutMs;
+    if (start.timeoutMs !== null) {
+      this.deadlineTimer = setTimeout(() => this.abort(new DeadlineExceededError(start.timeoutMs)), start.timeoutMs);
+    }
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  // ---- ctx ------------------------------------------------------------------------------
+
+  get abortSignal(): AbortSignal {
+    // made on first use: most methods never look, and calls are cheaper without one
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get land(): Land {
+    return this.core.land();
+  }
+
+  progress(fraction: number, message = ""): void {
+    if (this.ended) return;
+    const f = typeof fraction === "number" && Number.isFinite(fraction) ? Math.min(fraction, 1) : -1;
+    this.pendingProgress = { fraction: f, message: String(message) };
+    const wait = this.lastProgressAt + this.progressIntervalMs - Date.now();
+    if (wait <= 0) this.flushProgress();
+    else this.progressTimer ??= setTimeout(() => this.flushProgress(), wait);
+  }
+
+  signal<T extends Value = Value>(name: string): Promise<T> {
+    if (!this.start.method.held) return Promise.reject(new NotHeldError(this.method));
+    if (this.abortReason) return Promise.reject(this.abortReason);
+    const q = this.queue(String(name));
+    let now: { value: Value } | undefined;
+    try {
+      now = q.take();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (now) {
+      this.rounds += 1;
+      return Promise.resolve(now.value as T);
+    }
+    const waiting = q.wait().then((v) => {
+      this.rounds += 1;
+      return v as T;
+    });
+    this.sink.awaiting(q.name);
+    return waiting;
+  }
+
+  async *signals<T extends Value = Value>(name: string): AsyncIterable<T> {
+    for (;;) {
+      try {
+        yield await this.signal<T>(name);
+      } catch (err) {
+        if (err instanceof SignalEndedError) return;
+        throw err;
+      }
+    }
+  }
+
+  report(report: Report): Promise<ReportOutcome> {
+    return this.core.reporter.report({ ...report, callId: this.callId });
+  }
+
+  // ---- driven by the transport -------------------------------------------------------------
+
+  /** A signal from the quarterback; ignored once the call has ended. */
+  deliver(name: string, value: Value, end: boolean): void {
+    if (this.ended || !this.start.method.held) return;
+    const q = this.queue(name);
+    if (end) q.end();
+    else q.push(value);
+  }
+
+  /**
+   * Ends the call with `reason` (cancel, deadline, shutdown) and fires the abort signal.
+   * `notify` false when nobody is left to tell (the stream is gone).
+   */
+  abort(reason: CallError, notify = true): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    if (!this.ended) {
+      this.ended = true;
+      this.clearTimers();
+      if (notify) this.sink.error(toCallErrorMsg(reason));
+    }
+    this.controller?.abort(reason);
+    if (this.queues) for (const q of this.queues.values()) q.fail(reason);
+  }
+
+  /** Runs the method to its end; never throws. */
+  async run(): Promise<void> {
+    this.core.live.add(this);
+    try {
+      const out = this.start.method.held ? await this.runHeld() : await this.start.method.handler(this.start.input, this);
+      if (!this.ended) this.finish(out);
+    } catch (err) {
+      if (!this.ended) this.fail(err);
+    } finally {
+      this.clearTimers();
+      this.core.live.delete(this);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async runHeld(): Promise<unknown> {
+    const it = (this.start.method.handler as HeldMethod)(this.start.input, this);
+    if (!it || typeof it.next !== "function") throw new CallError("INTERNAL", `held method ${JSON.stringify(this.method)} did not return an async iterator`);
+    for (;;) {
+      const step = await it.next();
+      if (step.done) return step.value;
+      if (this.ended) {
+        // cancelled meanwhile: let the generator run its finally blocks, then stop
+        await it.return?.(undefined);
+        return undefined;
+      }
+      let msg: ValueMsg;
+      try {
+        msg = this.encode(step.value);
+      } catch (err) {
+        await it.return?.(undefined);
+        throw err;
+      }
+      this.sink.yielded(msg, this.rounds);
+    }
+  }
+
+  private encode(v: unknown): ValueMsg {
+    const msg = encodeValue(v);
+    const max = this.core.config.maxMessageBytes - 1024;
+    if (msg.json !== undefined && msg.json.length * 3 > max) {
+      const bytes = Buffer.byteLength(msg.json, "utf8");
+      if (bytes > max) {
+        throw new OutputError(
+          `output of ${this.method} is ${bytes} bytes, over the ${this.core.config.maxMessageBytes}-byte message limit: write it to the land (ctx.land.writeFile) and return the land reference`,
+          "RESOURCE_EXHAUSTED",
+        );
+      }
+    }
+    return msg;
+  }
+
+  private finish(out: unknown): void {
+    let msg: ValueMsg;
+    try {
+      msg = this.encode(out);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.ended = true;
+    this.clearTimers();
+    this.sink.result(msg);
+  }
+
+  private fail(err: unknown): void {
+    this.ended = true;
+    this.clearTimers();
+    this.sink.error(toCallErrorMsg(err));
+  }
+
+  private flushProgress(): void {
+    this.progressTimer = undefined;
+    const p = this.pendingProgress;
+    if (!p || this.ended) return;
+    this.pendingProgress = undefined;
+    this.lastProgressAt = Date.now();
+    this.sink.progress(p.fraction, p.message);
+  }
+
+  private queue(name: string): SignalQueue {
+    this.queues ??= new Map();
+    let q = this.queues.get(name);
+    if (!q) this.queues.set(name, (q = new SignalQueue(name)));
+    return q;
+  }
+
+  private clearTimers(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.deadlineTimer = this.progressTimer = undefined;
+  }
+}

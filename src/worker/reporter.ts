@@ -1,0 +1,59 @@
+/** Reports to the quarterback's callback service (QB_CALLBACK); to stderr when there is none. */
+import * as grpc from "@grpc/grpc-js";
+import { loadProtos } from "../proto/load.js";
+import type { ReportReplyMsg, ReportRequestMsg, WireReportKind } from "../proto/messages.js";
+import type { Report, ReportOutcome } from "./types.js";
+
+const KINDS: Record<Report["kind"], WireReportKind> = {
+  error: "REPORT_KIND_ERROR",
+  timeout: "REPORT_KIND_TIMEOUT",
+  progress: "REPORT_KIND_PROGRESS",
+  log: "REPORT_KIND_LOG",
+};
+
+export class Reporter {
+  private client: grpc.Client | undefined;
+
+  constructor(
+    readonly address: string | null,
+    private readonly identity: { worker: string; replica: number },
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async report(r: Report & { callId?: string }): Promise<ReportOutcome> {
+    const request: ReportRequestMsg = {
+      kind: KINDS[r.kind] ?? "REPORT_KIND_UNSPECIFIED",
+      message: String(r.message ?? ""),
+      fatal: r.fatal === true,
+      callId: r.callId ?? "",
+      worker: this.identity.worker,
+      replica: this.identity.replica,
+      fraction: typeof r.fraction === "number" ? r.fraction : -1,
+      details: r.details ?? "",
+    };
+    if (this.address === null) {
+      this.log(`report ${JSON.stringify({ ...request, kind: r.kind })}`);
+      return { delivered: false, runCancelled: false };
+    }
+    if (!this.client) {
+      const { QuarterbackClient } = loadProtos();
+      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure());
+    }
+    const client = this.client as unknown as {
+      Report(req: ReportRequestMsg, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, reply?: ReportReplyMsg) => void): void;
+    };
+    return new Promise((resolve) => {
+      client.Report(request, { deadline: Date.now() + 5_000 }, (err, reply) => {
+        if (err) {
+          this.log(`report to ${this.address} failed: ${err.message}; it was ${JSON.stringify(request)}`);
+          resolve({ delivered: false, runCancelled: false });
+        } else resolve({ delivered: true, runCancelled: reply?.runCancelled === true });
+      });
+    });
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Worker.Session: one stream multiplexing many calls, each message tagged with its call id.
+ * In: start | signal | cancel. Out: progress | yielded | awaiting, then result or error.
+ * Signals and cancels for call ids that are not live are ignored (they race with the end of
+ * a call). When the caller half-closes, the stream ends after its last call; when the stream
+ * breaks, its calls are aborted.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
+import type { CallSink } from "./call-sink.js";
+import { CancelledError, ProtocolError } from "./errors.js";
+import type { LiveCall } from "./live-call.js";
+import { startCall } from "./start-call.js";
+import { toCallErrorMsg } from "./to-call-error.js";
+import { decodeValue } from "./values.js";
+import type { WorkerCore } from "./worker-core.js";
+
+const PROGRESS_INTERVAL_MS = 50;
+
+export type SessionStream = grpc.ServerDuplexStream<SessionInMsg, SessionOutMsg>;
+
+/** Open sessions, so shutdown can end them. */
+export interface SessionRegistry {
+  add(end: () => void): () => void;
+}
+
+export function sessionHandler(core: WorkerCore, registry: SessionRegistry): grpc.handleBidiStreamingCall<SessionInMsg, SessionOutMsg> {
+  return (stream) => new Session(core, stream, registry);
+}
+
+class Session {
+  private readonly calls = new Map<string, LiveCall>();
+  private inputEnded = false;
+  private closed = false;
+  private readonly unregister: () => void;
+
+  constructor(
+    private readonly core: WorkerCore,
+    private readonly stream: SessionStream,
+    registry: SessionRegistry,
+  ) {
+    this.unregister = registry.add(() => this.endNow());
+    stream.on("data", (msg: SessionInMsg) => this.onMessage(msg));
+    stream.on("end", () => {
+      this.inputEnded = true;
+      this.maybeEnd();
+    });
+    const broken = () => this.onBroken();
+    stream.on("cancelled", broken);
+    stream.on("error", broken);
+    stream.on("close", broken);
+  }
+
+  private send(msg: SessionOutMsg): void {
+    if (!this.closed) this.stream.write(msg);
+  }
+
+  private onMessage(msg: SessionInMsg): void {
+    const id = msg.callId;
+    switch (msg.msg) {
+      case "start":
+        return this.onStart(id, msg);
+      case "signal": {
+        const call = this.calls.get(id);
+        const s = msg.signal;
+        if (!call || !s) return;
+        let value;
+        try {
+          value = s.end ? null : decodeValue(s.value);
+        } catch (err) {
+          // a signal that does not decode fails its call: the method cannot be given it
+          call.abort(new ProtocolError(`signal ${JSON.stringify(s.name)}: ${(err as Error).message}`, { cause: err }));
+          return;
+        }
+        call.deliver(s.name, value, s.end);
+        return;
+      }
+      case "cancel":
+        this.calls.get(id)?.abort(new CancelledError(msg.cancel?.reason ? `cancelled: ${msg.cancel.reason}` : undefined));
+        return;
+      default:
+        if (!this.calls.has(id)) this.send({ callId: id, error: toCallErrorMsg(new ProtocolError("empty Session message: set one of start, signal, cancel")) });
+    }
+  }
+
+  private onStart(id: string, msg: SessionInMsg): void {
+    const start = msg.start;
+    if (!id) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError("start without a call id")) });
+    if (this.calls.has(id)) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError(`call id ${JSON.stringify(id)} is already live on this session; the live call goes on`)) });
+    if (!start?.method) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError("start without a method")) });
+    const sink = this.sink(id);
+    const timeoutMs = start.timeoutMs > 0 ? start.timeoutMs : null;
+    const call = startCall(this.core, { callId: id, method: start.method, input: start.input, attempt: start.attempt, timeoutMs }, "session", sink, PROGRESS_INTERVAL_MS);
+    if (call && !call.isEnded) this.calls.set(id, call);
+  }
+
+  private sink(callId: string): CallSink {
+    const done = () => {
+      this.calls.delete(callId);
+      this.maybeEnd();
+    };
+    return {
+      progress: (fraction, message) => this.send({ callId, progress: { fraction, message } }),
+      yielded: (value, round) => this.send({ callId, yielded: { value, round } }),
+      awaiting: (signal) => this.send({ callId, awaiting: { signal } }),
+      result: (value) => {
+        this.send({ callId, result: value });
+        done();
+      },
+      error: (error) => {
+        this.send({ callId, error });
+        done();
+      },
+    };
+  }
+
+  private maybeEnd(): void {
+    if (this.inputEnded && this.calls.size === 0) this.endNow();
+  }
+
+  /** Ends the stream with status OK (shutdown aborts the calls first, which answers them). */
+  private endNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unregister();
+    this.stream.end();
+  }
+
+  private onBroken(): void {
+    if (this.closed && this.calls.size === 0) return;
+    this.closed = true;
+    this.unregister();
+    for (const call of this.calls.values()) call.abort(new CancelledError("the session stream closed"), false);
+    this.calls.clear();
+  }
+}

@@ -1,0 +1,63 @@
+/** Any thrown value as the error result of a call: code, message, stack and causes, retryable flag. */
+import { DEFAULT_RETRYABLE, toWireCode, type ErrorCode } from "../proto/error-codes.js";
+import type { CallErrorMsg } from "../proto/messages.js";
+import { LandPathError } from "../land/errors.js";
+import { CallError } from "./errors.js";
+
+const MAX_MESSAGE = 4_000;
+const MAX_DETAILS = 32_000;
+
+export function toCallErrorMsg(err: unknown): CallErrorMsg {
+  let code: ErrorCode = "FAILED";
+  let retryable: boolean | undefined;
+  let details: string | undefined;
+  if (err instanceof CallError) {
+    code = err.code;
+    retryable = err.retryable;
+    details = err.details;
+  } else if (err instanceof LandPathError) {
+    // a land path in the input that leaves the land: running it again cannot help
+    code = "INVALID_ARGUMENT";
+  }
+  if (retryable === undefined && err !== null && typeof err === "object" && typeof (err as { retryable?: unknown }).retryable === "boolean") {
+    retryable = (err as { retryable: boolean }).retryable;
+  }
+  return {
+    code: toWireCode(code),
+    message: clip(messageOf(err), MAX_MESSAGE),
+    details: clip(details ?? describe(err), MAX_DETAILS),
+    retryable: retryable ?? DEFAULT_RETRYABLE[code],
+    type: typeOf(err),
+  };
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === "string") return err;
+  try {
+    return `non-error thrown: ${JSON.stringify(err)}`;
+  } catch {
+    return `non-error thrown: ${String(err)}`;
+  }
+}
+
+function typeOf(err: unknown): string {
+  if (err instanceof Error) return err.name || err.constructor?.name || "Error";
+  return err === null ? "null" : typeof err;
+}
+
+/** The stack, then each cause's stack ("caused by: ..."), a few levels deep. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e !== undefined; depth++) {
+    const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : messageOf(e);
+    parts.push(depth === 0 ? text : `caused by: ${text}`);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join("\n");
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 20)}… (${s.length - max + 20} more)`;
+}
