@@ -429,8 +429,18 @@ export function parse(text: string): ParseResult {
         let p = pos;
         while (toks[p]!.kind === "newline") p++;
         if (toks[p]!.kind !== "|") break;
+        const bar = toks[p]!;
         pos = p + 1;
-        while (toks[pos]!.kind === "newline") pos++;
+        if (toks[pos]!.kind === "newline") {
+          // `|` may end a line when the stage follows on the next; not when a new member does
+          while (toks[pos]!.kind === "newline") pos++;
+          const t = toks[pos]!;
+          const after = toks[pos + 1]!;
+          if (t.kind === "}" || t.kind === "eof" || (t.kind === "ident" && (after.kind === "=" || after.kind === "<-" || RESERVED_MEMBERS.includes(t.text)))) {
+            pos = p + 1;
+            fail("QB1005", bar.span, "expected a stage after `|`, found end of line", "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`");
+          }
+        }
         stages.push(parseStage());
       }
       const end = raw();
