@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { mapConcurrent } from "./map-concurrent.js";
+
+async function* range(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("mapConcurrent", () => {
+  it("never exceeds the limit and yields everything", async () => {
+    let live = 0;
+    let peak = 0;
+    const out: number[] = [];
+    for await (const v of mapConcurrent(range(40), 5, false, async (x) => {
+      live++;
+      peak = Math.max(peak, live);
+      await sleep(Math.random() * 5);
+      live--;
+      return [x * 2];
+    })) out.push(v);
+    expect(peak).toBe(5);
+    expect(out.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
+  });
+
+  it("keeps input order when ordered", async () => {
+    const out: number[] = [];
+    for await (const v of mapConcurrent(range(30), 8, true, async (x) => {
+      await sleep((30 - x) % 7);
+      return [x];
+    })) out.push(v);
+    expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it("drops items whose call yields nothing", async () => {
+    const out: number[] = [];
+    for await (const v of mapConcurrent(range(10), 3, true, async (x) => (x % 2 ? [] : [x]))) out.push(v);
+    expect(out).toEqual([0, 2, 4, 6, 8]);
+  });
+
+  it("on the first failure aborts every call in flight and rethrows", async () => {
+    const aborted: number[] = [];
+    const run = async (): Promise<void> => {
+      for await (const _ of mapConcurrent(range(100), 8, false, async (x, _i, signal) => {
+        if (x === 3) {
+          await sleep(5);
+          throw new Error("call 3 failed");
+        }
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => {
+          aborted.push(x);
+          resolve();
+        }));
+        return [x];
+      })) {
+        // nothing arrives before the failure
+      }
+    };
+    await expect(run()).rejects.toThrow("call 3 failed");
+    expect(aborted.length).toBe(7);
+  });
+
+  it("aborts calls in flight when the reader stops early", async () => {
+    let aborts = 0;
+    let started = 0;
+    for await (const v of mapConcurrent(range(100), 4, false, async (x, _i, signal) => {
+      started++;
+      if (x > 0) await new Promise<void>((resolve) => signal.addEventListener("abort", () => (aborts++, resolve())));
+      return [x];
+    })) {
+      expect(v).toBe(0);
+      break;
+    }
+    await sleep(5);
+    // every call that started, but the one that finished, was aborted
+    expect(started).toBeGreaterThanOrEqual(4);
+    expect(aborts).toBe(started - 1);
+  });
+});

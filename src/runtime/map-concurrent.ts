@@ -1,0 +1,82 @@
+import { Channel } from "./channel.js";
+
+/**
+ * Applies `fn` to every input with at most `limit` calls in flight, yielding the outputs
+ * of each call as they finish, or in input order when `ordered`. The first failure stops
+ * new calls, aborts the running ones through their signal and is rethrown to the reader;
+ * a reader that stops early aborts them too. Memory stays bounded by `limit`.
+ */
+export async function* mapConcurrent<I, O>(
+  input: AsyncIterable<I>,
+  limit: number,
+  ordered: boolean,
+  fn: (value: I, index: number, signal: AbortSignal) => Promise<O[]>,
+  parentSignal?: AbortSignal,
+): AsyncGenerator<O> {
+  const controller = new AbortController();
+  const onParentAbort = (): void => controller.abort(parentSignal?.reason);
+  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+  const out = new Channel<O[]>(Math.max(1, limit));
+  let inFlight = 0;
+  let slotFree: (() => void) | undefined;
+  // ordered: results wait here until every earlier index has been released
+  const pending = new Map<number, O[]>();
+  let nextToRelease = 0;
+  let failed = false;
+
+  const fail = (err: unknown): void => {
+    if (failed) return;
+    failed = true;
+    controller.abort(err);
+    out.abort(err);
+  };
+
+  const release = async (index: number, values: O[]): Promise<void> => {
+    if (!ordered) {
+      if (values.length) await out.send(values);
+      return;
+    }
+    pending.set(index, values);
+    while (pending.has(nextToRelease)) {
+      const v = pending.get(nextToRelease)!;
+      pending.delete(nextToRelease++);
+      if (v.length) await out.send(v);
+    }
+  };
+
+  const pump = (async () => {
+    let index = 0;
+    try {
+      for await (const value of input) {
+        if (failed || controller.signal.aborted) break;
+        while (inFlight >= limit) await new Promise<void>((r) => (slotFree = r));
+        if (failed || controller.signal.aborted) break;
+        const i = index++;
+        inFlight++;
+        fn(value, i, controller.signal)
+          .then((values) => release(i, values))
+          .catch(fail)
+          .finally(() => {
+            inFlight--;
+            const r = slotFree;
+            slotFree = undefined;
+            r?.();
+            if (inputDone && inFlight === 0 && !failed) out.close();
+          });
+      }
+    } catch (err) {
+      fail(err);
+    }
+    inputDone = true;
+    if (inFlight === 0 && !failed) out.close();
+  })();
+  let inputDone = false;
+
+  try {
+    for await (const values of out) yield* values;
+    await pump;
+  } finally {
+    parentSignal?.removeEventListener("abort", onParentAbort);
+    if (!controller.signal.aborted && (inFlight > 0 || !inputDone)) controller.abort(new Error("reader stopped"));
+  }
+}
