@@ -23,6 +23,7 @@ export async function* mapConcurrent<I, O>(
   const pending = new Map<number, O[]>();
   let nextToRelease = 0;
   let failed = false;
+  let inputDone = false;
 
   const fail = (err: unknown): void => {
     if (failed) return;
@@ -70,7 +71,6 @@ export async function* mapConcurrent<I, O>(
     inputDone = true;
     if (inFlight === 0 && !failed) out.close();
   })();
-  let inputDone = false;
 
   try {
     for await (const values of out) yield* values;

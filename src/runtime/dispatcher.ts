@@ -1,0 +1,32 @@
+/** The runtime's view of workers: where a call goes is the pod's business. */
+import type { Json } from "../ir/types.js";
+
+export interface CallRequest {
+  worker: string;
+  method: string;
+  input: Json;
+  /** 1-based attempt. */
+  attempt: number;
+  /** Deadline the worker is told about; the runtime also enforces it. */
+  timeoutMs: number | null;
+  signal: AbortSignal;
+}
+
+export interface Dispatcher {
+  /**
+   * Runs one call on some replica and returns its result. A failure carries
+   * `retryable` (false for mistakes a retry cannot fix) and `replica` when known.
+   */
+  call(request: CallRequest): Promise<Json>;
+}
+
+/** Whether a failed call is worth another attempt. */
+export function isRetryable(err: unknown): boolean {
+  const r = (err as { retryable?: unknown } | null)?.retryable;
+  return r === undefined ? true : r === true;
+}
+
+export function replicaOf(err: unknown): number | undefined {
+  const r = (err as { replica?: unknown } | null)?.replica;
+  return typeof r === "number" ? r : undefined;
+}

@@ -1,0 +1,43 @@
+/** What a run reports while it runs: NDJSON for `--json`, the live display, the web UI. */
+import { EventEmitter } from "node:events";
+import type { Json } from "../ir/types.js";
+
+export type RunEvent =
+  | { type: "run.started"; runId: string; flow: string; steps: string[]; time: number }
+  | { type: "run.finished"; runId: string; result: Record<string, Json[]>; elapsedMs: number; time: number }
+  | { type: "run.failed"; runId: string; error: string; elapsedMs: number; time: number }
+  | { type: "step.started"; step: string; time: number }
+  | { type: "step.finished"; step: string; items: number; time: number }
+  | { type: "step.failed"; step: string; error: string; time: number }
+  | { type: "call.started"; step: string; worker: string; method: string; callId: number; attempt: number; time: number }
+  | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; time: number }
+  | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
+  | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
+  | { type: "call.cancelled"; step: string; callId: number; time: number }
+  | { type: "log"; level: "info" | "warn" | "error"; message: string; time: number };
+
+/** Live counters of one step, cheap to keep for every call and read by displays. */
+export interface StepStats {
+  step: string;
+  /** Items the step has emitted. */
+  emitted: number;
+  callsStarted: number;
+  callsDone: number;
+  callsFailed: number;
+  retries: number;
+  inFlight: number;
+  state: "waiting" | "running" | "done" | "failed";
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
+  /** True when someone wants every call's events (they cost a little per call). */
+  get detailed(): boolean {
+    return this.listenerCount("event") > 0;
+  }
+
+  publish(e: RunEvent): void {
+    this.emit("event", e);
+  }
+}
