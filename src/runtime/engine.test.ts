@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { compile } from "../dsl/compile.js";
+import type { FlowIR, Json } from "../ir/types.js";
+import type { CallRequest, Dispatcher } from "./dispatcher.js";
+import { CallFailedError } from "./errors.js";
+import { RunEvents, type RunEvent } from "./events.js";
+import { runEngine } from "./engine.js";
+
+function ir(text: string): FlowIR {
+  const r = compile(text);
+  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return r.ir;
+}
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+
+/** An in-process dispatcher: methods are plain functions. */
+function fake(methods: Record<string, (input: any, req: CallRequest) => Promise<Json> | Json>): Dispatcher & { calls: CallRequest[] } {
+  const calls: CallRequest[] = [];
+  return {
+    calls,
+    async call(req) {
+      calls.push(req);
+      const m = methods[req.method];
+      if (!m) throw Object.assign(new Error(`unknown method ${req.method}`), { retryable: false });
+      return await m(req.input, req);
+    },
+  };
+}
+
+describe("runEngine", () => {
+  it("fans out, reduces tree-shaped and emits", async () => {
+    const f = ir(`flow pi(n: int = 40) {
+  worker w { run "x" replicas 2 }
+  xs = range(n)
+  sq = xs | w.square(v: item) parallel 8
+  total = sq | reduce w.add parallel 4
+  emit total, sq
+}`);
+    const d = fake({ square: ({ v }) => v * v, add: ({ left, right }) => left + right });
+    const r = await runEngine(f, { dispatcher: d });
+    expect(r.result.total).toEqual([Array.from({ length: 40 }, (_, i) => i * i).reduce((a, b) => a + b)]);
+    expect(r.result.sq).toHaveLength(40);
+    expect(d.calls.filter((c) => c.method === "add")).toHaveLength(39);
+    expect(r.stats.find((s) => s.step === "sq")).toMatchObject({ callsDone: 40, emitted: 40, state: "done", inFlight: 0 });
+  });
+
+  it("tees a step to two readers and merges them back", async () => {
+    const f = ir(`flow t() {
+  worker w { run "x" }
+  a = [1, 2, 3]
+  b = a | w.neg
+  c = a | w.dbl ordered
+  m = merge(b, c)
+  emit m, c
+}`);
+    const r = await runEngine(f, { dispatcher: fake({ neg: (x) => -x, dbl: (x) => 2 * x }) });
+    expect(r.result.c).toEqual([2, 4, 6]);
+    expect([...r.result.m!].sort()).toEqual([-1, -2, -3, 2, 4, 6].sort());
+  });
+
+  it("retries with backoff, then fails the run naming step, worker, method and input", async () => {
+    const f = ir(`flow r() {
+  worker w { run "x" }
+  s = [1, 2, 3] | w.f(x: item) retry 2 backoff 1ms
+  emit s
+}`);
+    let tries = 0;
+    const events = new RunEvents();
+    const seen: RunEvent[] = [];
+    events.on("event", (e) => seen.push(e));
+    const run = runEngine(f, { events, dispatcher: fake({ f: ({ x }) => {
+      if (x === 2) {
+        tries++;
+        throw new Error("flaky");
+      }
+      return x;
+    } }) });
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallFailedError);
+    expect((err as Error).message).toBe('step `s`: w.f, attempt 3/3, input {"x":2}: flaky');
+    expect(tries).toBe(3);
+    expect(seen.filter((e) => e.type === "call.retried")).toHaveLength(2);
+    expect(seen.at(-1)!.type).toBe("run.failed");
+  });
+
+  it("does not retry an error marked not retryable", async () => {
+    const f = ir(`flow r() {\n  worker w { run "x" }\n  s = [1] | w.nope retry 5 backoff 1ms\n  emit s\n}`);
+    const d = fake({});
+    await expect(runEngine(f, { dispatcher: d })).rejects.toThrow("unknown method nope");
+    expect(d.calls).toHaveLength(1);
+  });
+
+  it("skips failed items with on error skip and reports them", async () => {
+    const f = ir(`flow s() {\n  worker w { run "x" }\n  s = range(6) | w.f on error skip\n  emit s\n}`);
+    const events = new RunEvents();
+    const failed: RunEvent[] = [];
+    events.on("event", (e) => e.type === "call.failed" && failed.push(e));
+    const r = await runEngine(f, { events, dispatcher: fake({ f: (x) => {
+      if (x % 3 === 0) throw new Error(`bad ${x}`);
+      return x;
+    } }) });
+    expect([...r.result.s!].sort()).toEqual([1, 2, 4, 5]);
+    expect(failed.map((e) => e.type === "call.failed" && e.skipped)).toEqual([true, true]);
+  });
+
+  it("cancels every call in flight when one fails", async () => {
+    const f = ir(`flow c() {\n  worker w { run "x" }\n  s = range(32) | w.f parallel 32\n  emit s\n}`);
+    let aborted = 0;
+    const t0 = Date.now();
+    const run = runEngine(f, { dispatcher: fake({ f: async (x, req) => {
+      if (x === 7) {
+        await sleep(20);
+        throw new Error("boom");
+      }
+      await sleep(10_000, req.signal).catch((e: unknown) => {
+        aborted++;
+        throw e;
+      });
+      return x;
+    } }) });
+    await expect(run).rejects.toThrow("boom");
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(aborted).toBe(31);
+  });
+
+  it("enforces the per-call timeout, even against a call that ignores cancellation", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1] | w.slow timeout 50ms\n  emit s\n}`);
+    const t0 = Date.now();
+    await expect(runEngine(f, { dispatcher: fake({ slow: () => new Promise(() => undefined) }) })).rejects.toThrow("timed out after 50 ms");
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("take stops reading, and memory stays bounded by the channels", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(1000000) | w.f parallel 4 | take 5\n  emit s\n}`);
+    const d = fake({ f: (x) => x });
+    const r = await runEngine(f, { dispatcher: d, channelCapacity: 8 });
+    expect(r.result.s).toHaveLength(5);
+    expect(d.calls.length).toBeLessThan(100);
+  });
+
+  it("stops when the outer signal fires", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("interrupted")), 20);
+    await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
+  });
+
+  it("fails a step whose argument expression fails, naming the item", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [{a: 1}, {b: 2}] | w.f | w.g(x: item.a)\n  emit s\n}`);
+    await expect(runEngine(f, { dispatcher: fake({ f: (x) => x, g: (x) => x }) })).rejects.toThrow(/no field `a`.*item \{"b":2\}/);
+  });
+});

@@ -1,0 +1,207 @@
+import type { FlowIR, Json, StageIR, StepIR } from "../ir/types.js";
+import { evaluate, ExpressionError } from "../ir/evaluate.js";
+import { callWithRetry, type CallSite } from "./call-with-retry.js";
+import { Channel, broadcast } from "./channel.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { RunCancelledError, StepError, preview } from "./errors.js";
+import { RunEvents, type StepStats } from "./events.js";
+import { mapConcurrent } from "./map-concurrent.js";
+import { reduceTree } from "./reduce-tree.js";
+import { independentSource, type SourceContext } from "./sources.js";
+import { flatten, gather, last, merge, take } from "./stream-stages.js";
+
+export interface EngineOptions {
+  dispatcher: Dispatcher;
+  events?: RunEvents;
+  /** Capacity of each channel between steps (default 64). */
+  channelCapacity?: number;
+  /** Calls in flight for a stage without `parallel` (default: 4 per replica). */
+  defaultParallel?: (worker: string) => number;
+  pondRows?: SourceContext["pondRows"];
+  globFiles?: SourceContext["globFiles"];
+  /** Writes the items of a step to a file under the land (`into land(...)`). */
+  writeLand?: (path: string, items: AsyncIterable<Json>) => Promise<void>;
+  /** Cancels the run from outside (Ctrl-C, a fatal report). */
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+export interface EngineResult {
+  /** Items of every emitted step, by step name. */
+  result: Record<string, Json[]>;
+  stats: StepStats[];
+  elapsedMs: number;
+}
+
+/**
+ * Runs a compiled flow: one task per step, bounded channels between them, every worker
+ * stage a call through the dispatcher. The first failure cancels everything in flight
+ * and is what the run fails with.
+ */
+export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<EngineResult> {
+  const t0 = performance.now();
+  const events = options.events ?? new RunEvents();
+  const capacity = options.channelCapacity ?? 64;
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const onOuterAbort = (): void => controller.abort(options.signal?.reason ?? new RunCancelledError("cancelled"));
+  if (options.signal?.aborted) onOuterAbort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const replicas = new Map(ir.workers.map((w) => [w.name, w.replicas]));
+  const defaultParallel = options.defaultParallel ?? ((w: string) => 4 * (replicas.get(w) ?? 1));
+  const runId = options.runId ?? "run";
+
+  const stats = new Map<string, StepStats>(ir.steps.map((s) => [s.name, { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" }]));
+
+  // one channel per reader of each step's output (a tee when there are several)
+  const readers = new Map<string, Channel<Json>[]>(ir.steps.map((s) => [s.name, []]));
+  const channelFor = (step: string): Channel<Json> => {
+    const c = new Channel<Json>(capacity);
+    readers.get(step)!.push(c);
+    return c;
+  };
+  const inputs = new Map<string, AsyncIterable<Json>>();
+  for (const s of ir.steps) {
+    if (s.source.kind === "step") inputs.set(s.name, channelFor(s.source.step));
+    else if (s.source.kind === "merge") inputs.set(s.name, merge(s.source.steps.map(channelFor)));
+  }
+  const result: Record<string, Json[]> = {};
+  const sinkTasks: Array<() => Promise<void>> = [];
+  for (const sink of ir.sinks) {
+    const ch = channelFor(sink.step);
+    if (sink.kind === "emit") {
+      const items: Json[] = (result[sink.step] = []);
+      sinkTasks.push(async () => {
+        for await (const v of ch) items.push(v);
+      });
+    } else if (sink.kind === "land") {
+      const write = options.writeLand;
+      sinkTasks.push(async () => {
+        if (!write) throw new StepError(sink.step, "this run has no land to write to");
+        await write(sink.path, ch);
+      });
+    } else {
+      sinkTasks.push(async () => {
+        for await (const _ of ch) {
+          // drained so the step is not blocked; writing waits for the pond
+        }
+        throw new StepError(sink.step, `into pond.table("${sink.table}") needs a pond: start the run with a pond`);
+      });
+    }
+  }
+
+  const site = (step: StepIR, st: Extract<StageIR, { kind: "call" | "reduce" }>): CallSite => ({
+    step: step.name,
+    worker: st.worker,
+    method: st.method,
+    options: st.options,
+    loc: st.loc,
+    stats: stats.get(step.name)!,
+    events,
+    dispatcher: options.dispatcher,
+  });
+
+  const applyStage = (step: StepIR, input: AsyncIterable<Json>, st: StageIR): AsyncIterable<Json> => {
+    switch (st.kind) {
+      case "call": {
+        if (st.hold) throw new StepError(step.name, `held calls (\`hold\`) are not supported by this runtime yet; ${st.worker}.${st.method} cannot run`);
+        const s = site(step, st);
+        const limit = st.options.parallel ?? defaultParallel(st.worker);
+        return mapConcurrent(input, limit, st.options.ordered, async (item, _i, callSignal) => {
+          let value: Json;
+          try {
+            value = st.input === null ? item : evaluate(st.input, item);
+          } catch (err) {
+            if (err instanceof ExpressionError) throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, { cause: err });
+            throw err;
+          }
+          const r = await callWithRetry(s, value, callSignal);
+          return r === "skip" ? [] : [r.value];
+        }, signal);
+      }
+      case "reduce": {
+        const s = site(step, st);
+        const limit = st.options.parallel ?? defaultParallel(st.worker);
+        return reduceTree(input, limit, async (left, right, callSignal) => {
+          const r = await callWithRetry(s, { left, right }, callSignal);
+          if (r === "skip") throw new StepError(step.name, "reduce cannot skip a failed combination");
+          return r.value;
+        }, signal);
+      }
+      case "gather":
+        if (st.byRound) throw new StepError(step.name, "`gather by round` needs held calls, which this runtime does not run yet");
+        return gather(input);
+      case "flatten":
+        return flatten(input);
+      case "last":
+        return last(input);
+      case "take":
+        return take(input, st.count);
+    }
+  };
+
+  async function* counted(step: string, it: AsyncIterable<Json>): AsyncGenerator<Json> {
+    const s = stats.get(step)!;
+    for await (const v of it) {
+      s.emitted++;
+      yield v;
+    }
+  }
+
+  const runStep = async (step: StepIR): Promise<void> => {
+    const s = stats.get(step.name)!;
+    s.state = "running";
+    s.startedAt = Date.now();
+    events.publish({ type: "step.started", step: step.name, time: s.startedAt });
+    const outs = readers.get(step.name)!;
+    try {
+      const src = step.source;
+      let it: AsyncIterable<Json> = src.kind === "step" || src.kind === "merge" ? inputs.get(step.name)! : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
+      for (const st of step.stages) it = applyStage(step, it, st);
+      it = counted(step.name, it);
+      if (outs.length === 0) {
+        for await (const _ of it) {
+          // nobody reads this step: run it for its effects
+        }
+      } else {
+        await broadcast(it, outs);
+      }
+      s.state = "done";
+      s.finishedAt = Date.now();
+      events.publish({ type: "step.finished", step: step.name, items: s.emitted, time: s.finishedAt });
+    } catch (err) {
+      s.state = "failed";
+      s.finishedAt = Date.now();
+      for (const o of outs) o.abort(err);
+      if (!signal.aborted) events.publish({ type: "step.failed", step: step.name, error: err instanceof Error ? err.message : String(err), time: s.finishedAt });
+      throw err;
+    }
+  };
+
+  events.publish({ type: "run.started", runId, flow: ir.flow, steps: ir.steps.map((s) => s.name), time: Date.now() });
+  let first: unknown;
+  const guard = (p: Promise<void>): Promise<void> =>
+    p.catch((err) => {
+      if (first === undefined) {
+        first = err;
+        controller.abort(err);
+        for (const list of readers.values()) for (const c of list) c.abort(err);
+      }
+    });
+  const onAbort = (): void => {
+    if (first === undefined) {
+      first = signal.reason;
+      for (const list of readers.values()) for (const c of list) c.abort(signal.reason);
+    }
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  await Promise.all([...ir.steps.map((s) => guard(runStep(s))), ...sinkTasks.map((t) => guard(t()))]);
+  options.signal?.removeEventListener("abort", onOuterAbort);
+  const elapsedMs = performance.now() - t0;
+  if (first !== undefined) {
+    events.publish({ type: "run.failed", runId, error: first instanceof Error ? first.message : String(first), elapsedMs, time: Date.now() });
+    throw first;
+  }
+  events.publish({ type: "run.finished", runId, result, elapsedMs, time: Date.now() });
+  return { result, stats: [...stats.values()], elapsedMs };
+}

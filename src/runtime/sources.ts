@@ -1,0 +1,36 @@
+/** The sources that make items without reading another step. */
+import type { Json, SourceIR } from "../ir/types.js";
+import { StepError } from "./errors.js";
+
+export interface SourceContext {
+  step: string;
+  /** Rows of a pond query, when the run has a pond. */
+  pondRows?: (sql: string, params: Record<string, Json>, signal: AbortSignal) => AsyncIterable<Json>;
+  /** Files matching a glob, as `{path, file, size}` items. */
+  globFiles?: (pattern: string, root: string | null, signal: AbortSignal) => AsyncIterable<Json>;
+  signal: AbortSignal;
+}
+
+export async function* rangeSource(count: number): AsyncGenerator<Json> {
+  for (let i = 0; i < count; i++) yield i;
+}
+
+export async function* listSource(items: Json[]): AsyncGenerator<Json> {
+  yield* items;
+}
+
+/** Items of a source that is not a step reference or a merge. */
+export function independentSource(source: Exclude<SourceIR, { kind: "step" | "merge" }>, ctx: SourceContext): AsyncIterable<Json> {
+  switch (source.kind) {
+    case "range":
+      return rangeSource(source.count);
+    case "list":
+      return listSource(source.items);
+    case "pond":
+      if (!ctx.pondRows) throw new StepError(ctx.step, "this run has no pond to query: start it with a pond (`--pond FILE.duckdb` or `--pond mysql://...`)");
+      return ctx.pondRows(source.sql, source.params, ctx.signal);
+    case "glob":
+      if (!ctx.globFiles) throw new StepError(ctx.step, "this run cannot list files");
+      return ctx.globFiles(source.pattern, source.root, ctx.signal);
+  }
+}
