@@ -3,6 +3,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerWorker } from "./commands/worker.js";
 import { EXIT, UsageError } from "./errors.js";
 
 // `qb graph f.flow | head` closes our stdout early: that is not an error
@@ -22,6 +23,7 @@ registerCheck(program);
 registerCompile(program);
 registerFmt(program);
 registerGraph(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

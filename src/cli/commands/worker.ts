@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+import { formatResult, formatSummary, runConformance, type WorkerProcess } from "../../worker/conformance/index.js";
+import { EXIT, UsageError } from "../errors.js";
+
+interface TestOptions {
+  json?: boolean;
+  verbose?: boolean;
+  startTimeout: number;
+  name?: string;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number of milliseconds, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function registerWorker(program: Command): void {
+  const worker = program.command("worker").description("tools for workers").enablePositionalOptions();
+  worker
+    .command("test")
+    .description(
+      "start a worker command and check it against the worker contract (docs/worker-protocol.md); " +
+        "one PASS/FAIL/SKIP line per check; exit 0 when nothing failed, 1 on a failure, 2 on bad usage",
+    )
+    .argument("<command...>", "the worker command, run by /bin/sh; put it after -- when it has options of its own")
+    .option("--json", "print the report as JSON")
+    .option("-v, --verbose", "show the worker's output")
+    .option("--start-timeout <ms>", "how long the worker may take to start serving", positiveInt, 20_000)
+    .option("--name <name>", "the worker's name (QB_WORKER_NAME)")
+    .passThroughOptions()
+    .action(async (words: string[], opts: TestOptions) => {
+      const command = words.join(" ").trim();
+      if (command === "") throw new UsageError("qb worker test needs a worker command, e.g. qb worker test -- node my-worker.js");
+      let proc: WorkerProcess | undefined;
+      // whatever happens to us, the worker's process group goes too
+      const killWorker = () => proc?.killNow();
+      const onSignal = (sig: NodeJS.Signals) => {
+        killWorker();
+        process.exit(sig === "SIGINT" ? 130 : 143);
+      };
+      process.on("exit", killWorker);
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      if (!opts.json) process.stdout.write(`qb worker test: ${command}\n\n`);
+      const report = await runConformance({
+        command,
+        startTimeoutMs: opts.startTimeout,
+        workerName: opts.name,
+        onStarted: (p) => (proc = p),
+        onResult: opts.json ? undefined : (r) => process.stdout.write(formatResult(r)),
+        onLine: opts.verbose ? (stream, line) => process.stderr.write(`worker ${stream}| ${line}\n`) : undefined,
+      });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      else process.stdout.write(formatSummary(report));
+      process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+    });
+}
