@@ -31,7 +31,7 @@ describe("qb check", () => {
     expect(r.stderr).toContain(`${bad}:4:11: error QB2002: unknown worker \`ww\``);
     expect(r.stderr).toContain("= help: did you mean `w`?");
     expect(r.stderr).toContain(`${bad}:5:8: error QB2001: unknown step \`c\``);
-    expect(r.stderr).toContain(`${bad}: 3 errors, 1 warning`);
+    expect(r.stderr).toContain(`${bad}: 3 errors, 0 warnings`);
   });
 
   it("gives diagnostics as JSON with --json", () => {

@@ -1,7 +1,7 @@
 import type { Arg, Expr, Flow, Member, Name, Source, Stage } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Typed } from "./expressions.js";
-import { BUILTIN_DEFAULTS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
+import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
 import { resolveParams } from "./params.js";
 import { sqlParameters } from "./sql.js";
 import { LineMap, type Span } from "./span.js";
@@ -35,7 +35,7 @@ const REDUCE_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry"];
 const SOURCES = ["range", "merge", "pond", "glob", "land.glob"];
 
 /** Resolves names, checks types and structure, and lowers a parsed flow to IR. */
-export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: Diagnostic) => void): FlowIR {
+export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: Diagnostic) => void, hadErrors: () => boolean): FlowIR {
   const lines = new LineMap(text);
   const loc = (s: Span): Loc => {
     const a = lines.position(s.start);
@@ -67,6 +67,9 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     if (m.kind === "worker" && declare(m.name, "a worker")) workers.set(m.name.name, m);
     if (m.kind === "binding" && declare(m.name, "a step")) bindings.set(m.name.name, m);
   }
+  const consumed = new Set<string>();
+  // a duplicate binding is not checked, but what it reads still counts as read
+  for (const m of flow.members) if (m.kind === "binding" && bindings.get(m.name.name) !== m) for (const r of refsOfBinding(m)) consumed.add(r.name);
 
   const others = new Map<string, string>();
   for (const n of workers.keys()) others.set(n, "a worker");
@@ -80,9 +83,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
   for (const m of flow.members) {
     if (m.kind !== "defaults") continue;
     const { given } = checkOptions(m.options, ["parallel", "timeout", "retry", "ordered", "onError"], "as a flow default", constScope);
-    for (const k of Object.keys(given)) {
-      if (defaultsSeen.has(k)) report(diagnostic("QB1012", m.span, `flow default \`${k}\` is set twice`));
-      defaultsSeen.add(k);
+    for (const o of m.options) {
+      const word = OPTION_WORDS[o.kind];
+      if (defaultsSeen.has(word)) report(diagnostic("QB1012", o.span, `flow default \`${word}\` is set twice`, "keep one of the two"));
+      defaultsSeen.add(word);
     }
     defaults = { ...defaults, ...given };
   }
@@ -106,16 +110,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
   // ---- steps, in dependency order (iterative: a chain of thousands of steps must not overflow the stack) ----
   const info = new Map<string, StepInfo>();
   const order: StepIR[] = [];
-  const consumed = new Set<string>();
   /** Span starts of references that close a cycle; reported once, then treated as unknown. */
   const cycleEdges = new Set<number>();
 
-  const refsOf = (b: Binding): Name[] => {
-    const s = b.source;
-    if (s.kind === "ref") return [{ name: s.name, span: s.span }];
-    if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
-    return [];
-  };
+  const refsOf = refsOfBinding;
 
   const topological = (): Binding[] => {
     const state = new Map<string, "open" | "done">();
@@ -151,7 +149,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     return sorted;
   };
 
-  const stepRef = (n: Name): StepInfo | undefined => {
+  const stepRef = (n: Name, asSource = false): StepInfo | undefined => {
     const b = bindings.get(n.name);
     if (!b && n.name === "item") {
       report(diagnostic("QB2004", n.span, "`item` is not available in a source: a source makes the items", "use `item` inside a stage's arguments, e.g. `w.m(x: item)`"));
@@ -160,7 +158,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     if (!b) {
       const what = declared.get(n.name)?.what;
       report(diagnostic("QB2001", n.span, what ? `\`${n.name}\` is ${what}, not a step` : `unknown step \`${n.name}\``,
-        what === "a param" ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : didYouMean(n.name, bindings.keys())));
+        what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : didYouMean(n.name, bindings.keys())));
       return undefined;
     }
     consumed.add(n.name);
@@ -200,16 +198,14 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     const fail = { out: "any" as Type, rounds: false };
     switch (s.kind) {
       case "ref": {
-        const dep = stepRef({ name: s.name, span: s.span });
+        const dep = stepRef({ name: s.name, span: s.span }, true);
         if (!dep) return fail;
         return { ir: { kind: "step", step: s.name }, out: dep.out, rounds: dep.rounds };
       }
       case "literal": {
         const t = checkExpr(s.expr, scopeWith({ missing: "in a source: a source makes the items" }));
-        if (!isConstant(t)) {
-          if (!t.error) report(diagnostic("QB3013", s.span, "a list source must be known before the run"));
-          return fail;
-        }
+        // checked without an item: constant unless a mistake was reported
+        if (!isConstant(t)) return fail;
         const items = t.ir.value as Json[];
         return { ir: { kind: "list", items }, out: joinAll(items.map(typeOfValue)), rounds: false };
       }
@@ -228,7 +224,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       }
     }
     if (pos.length < min || pos.length > max) {
-      report(diagnostic("QB4004", s.span, `\`${s.callee}\` takes ${min === max ? min : `${min} to ${max === Infinity ? "any number of" : max}`} argument${max === 1 ? "" : "s"}, got ${pos.length}`, `write ${usage}`));
+      const takes = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+      report(diagnostic("QB4004", s.span, `\`${s.callee}\` takes ${takes} argument${max === 1 ? "" : "s"}, got ${pos.length}`, `write ${usage}`));
+      // what it names still counts as read, so no "never used" follows
+      for (const a of pos) if (a.kind === "name") consumed.add(a.name);
       ok = false;
     }
     return ok ? pos : undefined;
@@ -263,7 +262,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
             report(diagnostic("QB1006", e.span, "`merge` takes step names"));
             return undefined;
           }
-          const dep = stepRef({ name: e.name, span: e.span });
+          const dep = stepRef({ name: e.name, span: e.span }, true);
           if (!dep) return undefined;
           steps.push(e.name);
           outs.push(dep.out);
@@ -293,7 +292,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         let ok = true;
         for (const p of used) {
           if (!(p in bound)) {
-            report(diagnostic("QB4011", a[0]!.span, `SQL parameter \`:${p}\` has no value`, `bind it: \`pond("...", {${p}: value})\``));
+            const lit = a[0]!;
+            const at = lit.kind === "string" ? text.indexOf(`:${p}`, lit.span.start) : -1;
+            const where = at >= 0 && at < lit.span.end ? { start: at, end: at + p.length + 1 } : lit.span;
+            report(diagnostic("QB4011", where, `SQL parameter \`:${p}\` has no value`, `bind it: \`pond("...", {${p}: value})\``));
             ok = false;
           }
         }
@@ -426,7 +428,12 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     if (bindings.has(m.target.name)) target = info.get(m.target.name);
     else stepRef(m.target); // reports the unknown name
     const from = stepRef(m.from);
-    const name = constString(m.signal, "a signal name");
+    let name: string | undefined;
+    if (m.signal.kind === "name") {
+      report(diagnostic("QB3001", m.signal.span, "a signal name is a string", `write \`as "${m.signal.name}"\``));
+    } else {
+      name = constString(m.signal, "a signal name");
+    }
     if (target) {
       if (!target.held) {
         report(diagnostic("QB4003", m.target.span, `\`${m.target.name}\` has no held call to receive signal ${name === undefined ? "" : `"${name}"`}`.trimEnd(),
@@ -446,6 +453,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
   // ---- sinks ----
   const sinks: SinkIR[] = [];
   const emitted = new Map<string, Span>();
+  const landPaths = new Map<string, Span>();
   for (const m of flow.members) {
     if (m.kind === "emit") {
       for (const n of m.names) {
@@ -472,14 +480,19 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
         } else if (path !== undefined && escapesLand(path)) {
           report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
-        } else if (path !== undefined && dep) {
-          sinks.push({ kind: "land", path: path.replace(/^\.\//, ""), step: m.step.name, loc: loc(m.span) });
+        } else if (path !== undefined) {
+          const normal = path.replace(/^\.\//, "");
+          const prev = landPaths.get(normal);
+          if (prev) report(diagnostic("QB4013", m.target.path.span, `\`${normal}\` is already written at ${where(prev)}`, "write each step to its own file"));
+          landPaths.set(normal, m.target.path.span);
+          if (dep) sinks.push({ kind: "land", path: normal, step: m.step.name, loc: loc(m.span) });
         }
       }
     }
   }
 
-  // ---- usage ----
+  // ---- usage: these warnings only add noise next to errors, which often cause them ----
+  if (hadErrors()) return result();
   if (!flow.members.some((m) => m.kind === "emit" || m.kind === "into")) {
     report(diagnostic("QB4006", flow.name.span, `flow \`${flow.name.name}\` has no \`emit\` or \`into\`: its results go nowhere`, "add `emit step` for the step whose items are the result"));
   }
@@ -492,7 +505,10 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     if (!usedWorkers.has(w.name.name)) report(diagnostic("QB2008", w.name.span, `worker \`${w.name.name}\` is never called`));
   }
 
-  return {
+  return result();
+
+  function result(): FlowIR {
+    return {
     version: IR_VERSION,
     flow: flow.name.name,
     file: opts.file,
@@ -501,7 +517,16 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     steps: order,
     signals,
     sinks,
-  };
+    };
+  }
+}
+
+/** The steps a binding's source reads. */
+function refsOfBinding(b: Binding): Name[] {
+  const s = b.source;
+  if (s.kind === "ref") return [{ name: s.name, span: s.span }];
+  if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
+  return [];
 }
 
 /** True when a land path is absolute or climbs out with `..`. */

@@ -28,10 +28,20 @@ export function compile(text: string, options: CompileOptions = {}): CompileResu
   };
   let ir: FlowIR | undefined;
   if (ast.flow) {
-    ir = check(ast.flow, text, { file: options.file ?? "<input>", params: options.params ?? {}, requireParams: options.requireParams ?? true }, report);
+    ir = check(ast.flow, text, { file: options.file ?? "<input>", params: options.params ?? {}, requireParams: options.requireParams ?? true }, report, () => hasErrors(diagnostics));
   }
-  sortDiagnostics(diagnostics);
-  const result: CompileResult = { diagnostics, ast };
+  const result: CompileResult = { diagnostics: dedupe(sortDiagnostics(diagnostics)), ast };
   if (ir && !hasErrors(diagnostics)) result.ir = ir;
   return result;
+}
+
+/** Two passes may notice the same mistake at the same place: say it once. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code}:${d.span.start}:${d.span.end}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -44,7 +44,6 @@ export const DIAGNOSTIC_CODES = {
   QB3010: { severity: "error", title: "invalid worker address" },
   QB3011: { severity: "error", title: "path escapes the land" },
   QB3012: { severity: "error", title: "invalid table name" },
-  QB3013: { severity: "error", title: "value must be known before the run" },
   // structure
   QB4001: { severity: "error", title: "cycle not through `<-`" },
   QB4002: { severity: "error", title: "`gather by round` without a held call" },
@@ -58,6 +57,7 @@ export const DIAGNOSTIC_CODES = {
   QB4010: { severity: "error", title: "duplicate signal" },
   QB4011: { severity: "error", title: "SQL parameter without a value" },
   QB4012: { severity: "warning", title: "unused SQL parameter" },
+  QB4013: { severity: "error", title: "two sinks write one file" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

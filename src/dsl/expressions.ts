@@ -39,8 +39,15 @@ export function quantity(value: number, unit: string, raw: string, sp: Span, rep
   if (ms !== undefined) return lit("duration", value * ms);
   const bytes = SIZE_UNITS[unit];
   if (bytes !== undefined) return lit("size", value * bytes);
-  report(diagnostic("QB3004", sp, `unknown unit \`${unit}\` in \`${raw}\``,
-    `durations take ${Object.keys(DURATION_UNITS).join(", ")}; sizes take ${Object.keys(SIZE_UNITS).join(", ")}`));
+  const durations = `durations take ${Object.keys(DURATION_UNITS).join(", ")}, e.g. \`${value}s\``;
+  const sizes = `sizes take ${Object.keys(SIZE_UNITS).join(", ")}, e.g. \`${value}Mi\``;
+  if (/^(ns|us|µs|sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|w|wk|week|weeks)$/i.test(unit)) {
+    report(diagnostic("QB3004", sp, `unknown duration unit \`${unit}\` in \`${raw}\``, durations));
+  } else if (/^([kmgtpe]i?b|[kmgtpe]ib?|b|bytes?)$/i.test(unit)) {
+    report(diagnostic("QB3005", sp, `unknown size unit \`${unit}\` in \`${raw}\``, sizes));
+  } else {
+    report(diagnostic("QB3004", sp, `unknown unit \`${unit}\` in \`${raw}\``, `${durations}; ${sizes}`));
+  }
   return ANY;
 }
 
@@ -84,8 +91,11 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
     case "member": {
       const o = checkExpr(e.object, scope);
       if (o.error) return ANY;
-      if (o.type === "any") return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
-      if (o.type !== "object") {
+      // a constant (a `json` param, an object literal) is looked into now, whatever its static type
+      const known = isConstant(o) ? o.ir.value : undefined;
+      const isObj = known !== null && typeof known === "object" && !Array.isArray(known);
+      if (o.type === "any" && !isObj) return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
+      if (o.type !== "object" && !isObj) {
         scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(o.type)} has no field \`${e.name}\``));
         return ANY;
       }
@@ -125,7 +135,7 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       const t = binaryType(e.op, l.type, r.type);
       if (t === undefined) {
         scope.report(diagnostic("QB3001", e.span, `cannot apply \`${e.op}\` to ${describeType(l.type)} and ${describeType(r.type)}`,
-          l.type === "string" || r.type === "string" ? "`+` joins two strings; numbers are not converted" : undefined));
+          e.op === "+" && (l.type === "string" || r.type === "string") ? "`+` joins two strings; numbers are not converted" : undefined));
         return ANY;
       }
       return fold({ type: t, ir: { kind: "bin", op: e.op, left: l.ir, right: r.ir } }, [l, r], e.span, scope);

@@ -72,10 +72,8 @@ export function checkOptions(
 export function wholeNumber(e: Parameters<typeof checkExpr>[0], min: number, what: string, scope: ExprScope): number | undefined {
   const t = checkExpr(e, scope);
   if (t.error) return undefined;
-  if (!isConstant(t)) {
-    scope.report(diagnostic("QB3013", e.span, `${what} must be known before the run; it cannot depend on \`item\``));
-    return undefined;
-  }
+  // option values are checked without an item, so anything left is constant
+  if (!isConstant(t)) return undefined;
   const v = t.ir.value;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     scope.report(diagnostic("QB3006", e.span, `${what} needs a whole number ${min === 0 ? "of 0 or more" : `of ${min} or more`}, got ${typeof v === "number" ? String(v) : describeType(t.type)}`));
@@ -87,10 +85,7 @@ export function wholeNumber(e: Parameters<typeof checkExpr>[0], min: number, wha
 export function positiveDuration(e: Parameters<typeof checkExpr>[0], what: string, scope: ExprScope): number | undefined {
   const t = checkExpr(e, scope);
   if (t.error) return undefined;
-  if (!isConstant(t)) {
-    scope.report(diagnostic("QB3013", e.span, `${what} must be known before the run; it cannot depend on \`item\``));
-    return undefined;
-  }
+  if (!isConstant(t)) return undefined;
   if (t.type !== "duration") {
     scope.report(diagnostic("QB3004", e.span, `${what} needs a duration, got ${describeType(t.type)}`,
       typeof t.ir.value === "number" ? `write a unit, e.g. \`${t.ir.value}s\`` : "durations look like `500ms`, `30s`, `10m`, `2h`"));

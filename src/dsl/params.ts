@@ -55,7 +55,7 @@ export function resolveParams(flow: Flow, overrides: Record<string, string>, req
         didYouMean(name, declared) ?? (declared.size ? `params are ${[...declared].map((d) => `\`${d}\``).join(", ")}` : `flow \`${flow.name.name}\` takes no params`)));
     }
   }
-  for (const p of flow.params) {
+  for (const [index, p] of flow.params.entries()) {
     const typeName = p.type.name;
     if (!(PARAM_TYPES as readonly string[]).includes(typeName)) {
       report(diagnostic("QB3007", p.type.span, `unknown type \`${typeName}\``, didYouMean(typeName, PARAM_TYPES) ?? `types are ${PARAM_TYPES.join(", ")}`));
@@ -71,9 +71,11 @@ export function resolveParams(flow: Flow, overrides: Record<string, string>, req
     let from: ParamIR["from"] = "default";
     // the default is checked even when overridden: a wrong default is a bug in the flow
     if (p.default) {
-      const t = checkExpr(p.default, { params: scope, item: { missing: "in a param's default" }, others: new Map(), report });
+      const later = new Map(flow.params.slice(index).map((q) => [q.name.name, q === p ? "this param itself" : "a param declared after this one (a default may use only earlier params)"] as const));
+      const t = checkExpr(p.default, { params: scope, item: { missing: "in a param's default" }, others: later, report });
+      // a default is checked without an item, so it is constant unless a mistake was reported
       if (!isConstant(t)) {
-        if (!t.error) report(diagnostic("QB3013", p.default.span, `the default of \`${p.name.name}\` must be a constant`));
+        value = undefined;
       } else if (!fits(type, t.type)) {
         report(diagnostic("QB3002", p.default.span, `param \`${p.name.name}\` is ${type} but its default is ${describeType(t.type)}`,
           type === "duration" && isNumeric(t.type) ? `write a unit, e.g. \`${t.ir.value}s\`` : undefined));

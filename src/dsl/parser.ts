@@ -16,10 +16,14 @@ class Bail {}
 
 /** Bound on expression depth (brackets, operators, field chains): keeps every later pass's recursion shallow. */
 const MAX_DEPTH = 128;
+const MAX_OPERATORS = 2000;
 const STAGE_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on", "hold"];
 const DEFAULT_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on"];
 const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
 const RESERVED_MEMBERS = ["worker", "emit", "into", "flow"];
+/** Words from other tools, and what they are called here. */
+const STAGE_ALIASES: Record<string, string> = { collect: "gather", toList: "gather", groupTuple: "gather", fold: "reduce", first: "take 1", flatMap: "flatten", concat: "flatten", mix: "merge" };
+const WORKER_PROP_ALIASES: Record<string, string> = { container: "image", command: "run", cmd: "run", exec: "run", script: "run", cpus: "cpu", mem: "memory", address: "at", environment: "env", replica: "replicas" };
 
 function describe(t: Token): string {
   switch (t.kind) {
@@ -41,10 +45,23 @@ export function parse(text: string): ParseResult {
   /** Inside (), [] or {} of an expression newlines are insignificant. */
   let nesting = 0;
   let depth = 0;
+  /** Operators in the current expression: long flat sums are fine, to a point. */
+  let chain = 0;
 
   const raw = (): Token => toks[pos]!;
+  /** A line starting at token `p` that can only be a new member (`x =`, `x <-`, `emit x`, ...). */
+  const looksLikeMemberAt = (p: number): boolean => {
+    while (toks[p]!.kind === "newline") p++;
+    const t = toks[p]!;
+    const after = toks[p + 1]!;
+    if (t.kind === "}" || t.kind === "eof") return false;
+    if (t.kind !== "ident") return false;
+    return after.kind === "=" || after.kind === "<-" || ((t.text === "emit" || t.text === "into" || t.text === "worker") && after.kind === "ident");
+  };
   const skipNewlinesIfNested = (): void => {
-    if (nesting > 0) while (toks[pos]!.kind === "newline") pos++;
+    // inside brackets newlines do not matter, unless the next line plainly starts a new
+    // member: then the bracket was never closed, and the error belongs to this line
+    if (nesting > 0 && toks[pos]!.kind === "newline" && !looksLikeMemberAt(pos)) while (toks[pos]!.kind === "newline") pos++;
   };
   const peek = (): Token => {
     skipNewlinesIfNested();
@@ -55,7 +72,7 @@ export function parse(text: string): ParseResult {
     let p = pos;
     for (let k = 0; k < n && toks[p]!.kind !== "eof"; k++) {
       p++;
-      if (nesting > 0) while (toks[p]!.kind === "newline") p++;
+      if (nesting > 0 && toks[p]!.kind === "newline" && !looksLikeMemberAt(p)) while (toks[p]!.kind === "newline") p++;
     }
     return toks[p]!;
   };
@@ -72,8 +89,11 @@ export function parse(text: string): ParseResult {
   const skipNewlines = (): void => {
     while (toks[pos]!.kind === "newline" || toks[pos]!.kind === ";") pos++;
   };
+  /** How many brackets were open when the last error was reported; recovery closes them. */
+  let failNesting = 0;
   const fail = (code: DiagnosticCode, sp: Span, message: string, help?: string): never => {
     diagnostics.push(diagnostic(code, sp, message, help));
+    failNesting = nesting;
     throw new Bail();
   };
   const expect = (kind: TokenKind, what: string, help?: string): Token => {
@@ -101,10 +121,14 @@ export function parse(text: string): ParseResult {
   const synchronize = (): void => {
     nesting = 0;
     depth = 0;
-    let d = 0;
+    chain = 0;
+    // brackets still open at the error are closed by what follows, possibly on later lines
+    let d = failNesting;
+    failNesting = 0;
     for (;;) {
       const t = toks[pos]!;
       if (t.kind === "eof") return;
+      if (d > 0 && t.kind === "newline" && looksLikeMemberAt(pos + 1)) return;
       if ((t.kind === "newline" || t.kind === ";") && d <= 0) return;
       if (t.kind === "(" || t.kind === "[" || t.kind === "{") d++;
       if (t.kind === ")" || t.kind === "]" || t.kind === "}") {
@@ -118,29 +142,37 @@ export function parse(text: string): ParseResult {
   // ---------- expressions ----------
   const parseExpr = (): Expr => parseAdditive();
 
+  const operator = (t: Token): void => {
+    if (++chain > MAX_OPERATORS) fail("QB1009", t.span, `expression with more than ${MAX_OPERATORS} operators`, "split it into params or smaller parts");
+  };
   const parseAdditive = (): Expr => {
-    const base = depth;
     let left = parseMultiplicative();
     while (at("+") || at("-")) {
       const opTok = next();
-      enter(opTok);
+      operator(opTok);
       const right = parseMultiplicative();
       left = { kind: "binary", op: opTok.kind as "+" | "-", left, right, span: cover(left.span, right.span) };
     }
-    depth = base;
     return left;
   };
   const parseMultiplicative = (): Expr => {
-    const base = depth;
     let left = parseUnary();
     while (at("*") || at("/") || at("%")) {
       const opTok = next();
-      enter(opTok);
+      operator(opTok);
       const right = parseUnary();
       left = { kind: "binary", op: opTok.kind as "*" | "/" | "%", left, right, span: cover(left.span, right.span) };
     }
-    depth = base;
     return left;
+  };
+  /** An option's value or `take`'s count: a single operand, so `take n / 2` needs parentheses. */
+  const parseOperand = (what: string): Expr => {
+    const e = parseUnary();
+    const t = peek();
+    if (t.kind === "+" || t.kind === "-" || t.kind === "*" || t.kind === "/" || t.kind === "%") {
+      fail("QB1004", t.span, `unexpected \`${t.text}\` after the value of ${what}`, `wrap the expression in parentheses: \`${what} (... ${t.text} ...)\``);
+    }
+    return e;
   };
   const parseUnary = (): Expr => {
     if (at("-")) {
@@ -253,7 +285,11 @@ export function parse(text: string): ParseResult {
       const args: Arg[] = [];
       while (!at(")")) {
         const t = peek();
-        if (t.kind === "ident" && peekAt(1).kind === ":") {
+        if (t.kind === "ident" && peekAt(1).kind === "=") {
+          // `n=samples`: say how it is written here, and read it as meant
+          diagnostics.push(diagnostic("QB1004", peekAt(1).span, "named arguments use `:`, not `=`", `write \`${t.text}: ...\``));
+        }
+        if (t.kind === "ident" && (peekAt(1).kind === ":" || peekAt(1).kind === "=")) {
           next();
           next();
           const value = parseExpr();
@@ -284,22 +320,22 @@ export function parse(text: string): ParseResult {
       next();
       switch (t.text) {
         case "parallel": {
-          const value = parseUnary();
+          const value = parseOperand("parallel");
           options.push({ kind: "parallel", value, span: cover(t.span, value.span) });
           break;
         }
         case "timeout": {
-          const value = parseUnary();
+          const value = parseOperand("timeout");
           options.push({ kind: "timeout", value, span: cover(t.span, value.span) });
           break;
         }
         case "retry": {
-          const count = parseUnary();
+          const count = parseOperand("retry");
           let sp = cover(t.span, count.span);
           let backoff: Expr | undefined;
           if (atWord("backoff")) {
             next();
-            backoff = parseUnary();
+            backoff = parseOperand("backoff");
             sp = cover(sp, backoff.span);
           }
           options.push(backoff ? { kind: "retry", count, backoff, span: sp } : { kind: "retry", count, span: sp });
@@ -326,6 +362,11 @@ export function parse(text: string): ParseResult {
   const parseStage = (): Stage => {
     const t = peek();
     if (t.kind !== "ident") return fail("QB1005", t.span, `expected a stage after \`|\`, found ${describe(t)}`, "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`");
+    if (peekAt(1).kind === "-" && hyphenatedCall()) {
+      const worker = declaredName("a worker name");
+      next();
+      return workerCall(t, worker);
+    }
     const dotted = peekAt(1).kind === ".";
     if (!dotted && STAGE_WORDS.includes(t.text)) {
       next();
@@ -358,7 +399,7 @@ export function parse(text: string): ParseResult {
           return { kind: "reduce", worker, method, args, options, span: endOf(sp, options) };
         }
         case "take": {
-          const count = parseUnary();
+          const count = parseOperand("take");
           const options = parseOptions(STAGE_OPTIONS);
           return { kind: "take", count, options, span: endOf(cover(t.span, count.span), options) };
         }
@@ -369,12 +410,25 @@ export function parse(text: string): ParseResult {
       }
     }
     if (!dotted) {
-      const help = didYouMean(t.text, STAGE_WORDS) ?? "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
+      const alias = STAGE_ALIASES[t.text];
+      const help = (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, STAGE_WORDS)) ?? "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
       return fail("QB1005", t.span, `expected a stage, found ${describe(t)}`, help);
     }
     next();
     const worker = { name: t.text, span: t.span };
     next();
+    return workerCall(t, worker);
+  };
+
+  /** `mc-sim.sample`: a hyphenated worker name before a method. */
+  const hyphenatedCall = (): boolean => {
+    let p = pos;
+    while (toks[p]!.kind === "ident" && toks[p + 1]!.kind === "-" && toks[p + 1]!.span.start === toks[p]!.span.end && toks[p + 2]!.kind === "ident" && toks[p + 2]!.span.start === toks[p + 1]!.span.end) p += 2;
+    return p !== pos && toks[p + 1]!.kind === ".";
+  };
+
+  /** The rest of `worker.method(args) options`, after the `.`. */
+  const workerCall = (t: Token, worker: Name): Stage => {
     const method = expectIdent("a method name after `.`");
     let sp = cover(t.span, method.span);
     let args: Arg[] | null = null;
@@ -416,10 +470,18 @@ export function parse(text: string): ParseResult {
   };
 
   // ---------- members ----------
+  /** `raw-hits = ...`: a hyphenated name followed by `=`. */
+  const hyphenatedBinding = (): boolean => {
+    let p = pos;
+    while (toks[p]!.kind === "ident" && toks[p + 1]!.kind === "-" && toks[p + 1]!.span.start === toks[p]!.span.end && toks[p + 2]!.kind === "ident" && toks[p + 2]!.span.start === toks[p + 1]!.span.end) p += 2;
+    return p !== pos && toks[p + 1]!.kind === "=";
+  };
+
   const parseBinding = (): Member => {
-    const nameTok = next();
+    const name = declaredName("a step name");
+    const nameTok = { span: name.span };
     next(); // =
-    const name = { name: nameTok.text, span: nameTok.span };
+
     let source: Source = { kind: "literal", expr: { kind: "error", span: nameTok.span }, span: nameTok.span };
     const stages: Stage[] = [];
     try {
@@ -459,9 +521,10 @@ export function parse(text: string): ParseResult {
 
   const parseWorker = (): Member => {
     const kw = next();
-    const name = expectIdent("a worker name");
+    const name = declaredName("a worker name");
     expect("{", "`{` to start the worker's properties");
     const props: WorkerProp[] = [];
+    const isProp = (t: Token): boolean => t.kind === "ident" && (WORKER_PROPS as readonly string[]).includes(t.text);
     for (;;) {
       skipNewlines();
       const t = raw();
@@ -469,13 +532,17 @@ export function parse(text: string): ParseResult {
         pos++;
         return { kind: "worker", name, props, span: cover(kw.span, t.span) };
       }
-      if (t.kind === "eof") fail("QB1004", t.span, "expected `}` to close the worker block, found end of file");
-      if (t.kind !== "ident" || !(WORKER_PROPS as readonly string[]).includes(t.text)) {
-        const help = t.kind === "ident" ? didYouMean(t.text, WORKER_PROPS) : undefined;
+      if (t.kind === "eof" || (!isProp(t) && looksLikeMemberAt(pos))) {
+        // the block was never closed: end it here so the next members still count
+        diagnostics.push(diagnostic("QB1004", t.span, `expected \`}\` to close worker \`${name.name}\`, found ${describe(t)}`));
+        return { kind: "worker", name, props, span: kw.span };
+      }
+      if (!isProp(t)) {
+        const help = t.kind === "ident" ? (WORKER_PROP_ALIASES[t.text] ? `did you mean \`${WORKER_PROP_ALIASES[t.text]}\`?` : didYouMean(t.text, WORKER_PROPS)) : undefined;
         diagnostics.push(diagnostic("QB1007", t.span, `unknown worker property ${describe(t)}`, help ?? `properties are ${WORKER_PROPS.map((p) => `\`${p}\``).join(", ")}`));
-        // skip to the next property keyword or the closing brace
+        // skip its value: up to the next property, the end of the line or the block
         pos++;
-        while (raw().kind !== "eof" && raw().kind !== "}" && !(raw().kind === "ident" && (WORKER_PROPS as readonly string[]).includes(raw().text))) {
+        while (raw().kind !== "eof" && raw().kind !== "}" && raw().kind !== "newline" && !isProp(raw())) {
           if (raw().kind === "{" || raw().kind === "(" || raw().kind === "[") skipBalanced();
           else pos++;
         }
@@ -495,14 +562,38 @@ export function parse(text: string): ParseResult {
         props.push({ key, keySpan: t.span, values, span: cover(t.span, values[values.length - 1]!.span) });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
+        // close the brackets that were open at the error, then skip to the next property
+        let d = failNesting;
         nesting = 0;
         depth = 0;
-        while (raw().kind !== "eof" && raw().kind !== "}" && raw().kind !== "newline") {
-          if (raw().kind === "{" || raw().kind === "(" || raw().kind === "[") skipBalanced();
-          else pos++;
+        chain = 0;
+        failNesting = 0;
+        while (raw().kind !== "eof" && (d > 0 || (raw().kind !== "}" && raw().kind !== "newline" && !isProp(raw())))) {
+          const k = raw().kind;
+          if (k === "{" || k === "(" || k === "[") d++;
+          if (k === "}" || k === ")" || k === "]") d--;
+          if (d > 0 && k === "newline" && looksLikeMemberAt(pos + 1)) break;
+          pos++;
         }
       }
     }
+  };
+
+  /**
+   * A name being declared (flow, worker, step). `estimate-pi` is a common slip: say so
+   * once and read it as `estimate_pi`, so nothing else breaks.
+   */
+  const declaredName = (what: string): Name => {
+    const first = expect("ident", what);
+    let name = first.text;
+    let end = first.span.end;
+    while (raw().kind === "-" && raw().span.start === end && toks[pos + 1]!.kind === "ident" && toks[pos + 1]!.span.start === raw().span.end) {
+      name += `_${toks[pos + 1]!.text}`;
+      end = toks[pos + 1]!.span.end;
+      pos += 2;
+    }
+    if (end !== first.span.end) diagnostics.push(diagnostic("QB1004", { start: first.span.start, end }, `names cannot contain \`-\`: \`${text.slice(first.span.start, end)}\``, `write \`${name}\``));
+    return { name, span: { start: first.span.start, end } };
   };
 
   const skipBalanced = (): void => {
@@ -530,6 +621,7 @@ export function parse(text: string): ParseResult {
     if (t.kind === "ident") {
       const after = peekAt(1);
       if (after.kind === "=" && !RESERVED_MEMBERS.includes(t.text)) return parseBinding();
+      if (after.kind === "-" && hyphenatedBinding()) return parseBinding();
       if (after.kind === "<-") {
         next();
         next();
@@ -563,7 +655,8 @@ export function parse(text: string): ParseResult {
       }
       if (t.text === "hold") fail("QB4007", t.span, "`hold` marks one stage; it cannot be a flow-wide default", "put `hold` after the worker call it applies to");
       const help = didYouMean(t.text, [...RESERVED_MEMBERS.slice(0, 3), ...DEFAULT_OPTIONS]);
-      return fail("QB1013", t.span, `expected a binding, \`worker\`, \`emit\`, \`into\`, a signal or a default, found ${describe(t)}`, help ?? `a binding is \`${t.text} = source | stage ...\``);
+      const shape = after.kind === "newline" || after.kind === "eof" || after.kind === "|" ? `a binding is \`${t.text} = source | stage ...\`` : "a member is a binding `name = source | ...`, `worker`, `emit`, `into`, a signal `a <- b as \"s\"` or a default like `timeout 10m`";
+      return fail("QB1013", t.span, `expected a binding, \`worker\`, \`emit\`, \`into\`, a signal or a default, found ${describe(t)}`, help ?? shape);
     }
     return fail("QB1013", t.span, `expected a flow member, found ${describe(t)}`);
   };
@@ -604,6 +697,11 @@ export function parse(text: string): ParseResult {
             def = parseExpr();
           }
           params.push(def ? { name, type, default: def, span: cover(name.span, def.span) } : { name, type, span: cover(name.span, type.span) });
+          if (at("ident") && peekAt(1).kind === ":") {
+            // a missing comma: say so, and keep the next param
+            diagnostics.push(diagnostic("QB1004", peek().span, `expected \`,\` between params, found ${describe(peek())}`, "separate params with `,`"));
+            continue;
+          }
           if (!at(")")) expect(",", "`,` or `)`");
         } catch (e) {
           if (!(e instanceof Bail)) throw e;
@@ -629,7 +727,7 @@ export function parse(text: string): ParseResult {
     let name: Name = { name: "", span: kw.span };
     let params: Param[] = [];
     try {
-      name = expectIdent("the flow's name");
+      name = declaredName("the flow's name");
       params = parseParams();
       expect("{", "`{` to open the flow's body");
     } catch (e) {

@@ -15,6 +15,10 @@ function isDigit(c: string | undefined): boolean {
 function isIdentStart(c: string | undefined): boolean {
   return c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_");
 }
+/** Letters beyond ASCII: scanned into the name (one clear error) rather than split it. */
+function isForeignLetter(c: string | undefined): boolean {
+  return c !== undefined && c > "\u007f" && /\p{L}/u.test(c);
+}
 function isIdentPart(c: string | undefined): boolean {
   return isIdentStart(c) || isDigit(c);
 }
@@ -32,6 +36,7 @@ export function scan(text: string): ScanResult {
     codeOnLine = kind !== "newline";
   };
 
+  if (text.charCodeAt(0) === 0xfeff) i = 1; // a byte-order mark is not content
   while (i < text.length) {
     const c = text[i]!;
     const start = i;
@@ -43,13 +48,24 @@ export function scan(text: string): ScanResult {
     } else if (c === "#") {
       while (i < text.length && text[i] !== "\n") i++;
       comments.push({ span: { start, end: i }, text: text.slice(start, i).replace(/\r$/, ""), trailing: codeOnLine });
-    } else if (isIdentStart(c)) {
-      while (isIdentPart(text[i])) i++;
-      push("ident", start, { value: text.slice(start, i) });
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      diagnostics.push(diagnostic("QB1001", { start, end: start + 2 }, "`//` does not start a comment", "comments start with `#`"));
+      comments.push({ span: { start, end: i }, text: "#" + text.slice(start + 2, i).replace(/\r$/, ""), trailing: codeOnLine });
+    } else if (isIdentStart(c) || isForeignLetter(c)) {
+      while (isIdentPart(text[i]) || isForeignLetter(text[i])) i++;
+      const name = text.slice(start, i);
+      if (/[^\x00-\x7f]/.test(name)) {
+        diagnostics.push(diagnostic("QB1001", { start, end: i }, `\`${name}\`: names use ASCII letters, digits and \`_\``, "non-ASCII text belongs in strings"));
+      }
+      push("ident", start, { value: name });
     } else if (isDigit(c)) {
       scanNumber(start);
     } else if (c === '"') {
-      scanString(start);
+      scanString(start, '"');
+    } else if (c === "'") {
+      diagnostics.push(diagnostic("QB1001", { start, end: start + 1 }, "strings use double quotes", 'write "..." instead of \'...\''));
+      scanString(start, "'");
     } else if (c === "<" && text[i + 1] === "-") {
       i += 2;
       push("<-", start);
@@ -100,16 +116,16 @@ export function scan(text: string): ScanResult {
     else push(isFloat ? "float" : "int", start, { value });
   }
 
-  function scanString(start: number): void {
+  function scanString(start: number, quote: string): void {
     i++;
     let value = "";
     for (;;) {
       const ch = text[i];
       if (ch === undefined || ch === "\n") {
-        diagnostics.push(diagnostic("QB1002", { start, end: i }, "unterminated string", 'close it with `"` on the same line'));
+        diagnostics.push(diagnostic("QB1002", { start, end: i }, "unterminated string", `close it with \`${quote}\` on the same line`));
         break;
       }
-      if (ch === '"') {
+      if (ch === quote) {
         i++;
         break;
       }

@@ -3,6 +3,7 @@ import { diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, type ExprScope } from "./expressions.js";
 import { wholeNumber } from "./options.js";
 import type { Json, Loc, WorkerIR } from "../ir/types.js";
+import type { Span } from "./span.js";
 
 type WorkerDecl = Extract<Member, { kind: "worker" }>;
 
@@ -12,6 +13,7 @@ const ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/;
 export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR {
   const ir: WorkerIR = { name: w.name.name, replicas: 1, env: {}, loc };
   const seen = new Map<WorkerPropKey, Expr>();
+  const keys = new Map<WorkerPropKey, Span>();
   const str = (e: Expr, what: string): string | undefined => {
     const t = checkExpr(e, scope);
     if (t.error) return undefined;
@@ -28,6 +30,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
       continue;
     }
     seen.set(p.key, p.values[0]!);
+    keys.set(p.key, p.keySpan);
     const v = p.values[0]!;
     switch (p.key) {
       case "run": {
@@ -54,7 +57,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
           break;
         }
         for (const [k, val] of Object.entries(t.ir.value as Record<string, Json>)) {
-          if (val !== null && typeof val === "object") {
+          if (val === null || typeof val === "object") {
             scope.report(diagnostic("QB3001", v.span, `env \`${k}\` must be a string, number or bool`));
             continue;
           }
@@ -70,7 +73,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
         }
         const t = checkExpr(v, scope);
         if (t.error) break;
-        if (!isConstant(t) || typeof t.ir.value !== "number" || !(t.ir.value > 0)) {
+        if (!isConstant(t) || (t.type !== "int" && t.type !== "float") || typeof t.ir.value !== "number" || !(t.ir.value > 0)) {
           scope.report(diagnostic("QB3005", v.span, "`cpu` needs a number of cores above zero, like `1`, `0.5` or `500m`"));
           break;
         }
@@ -107,12 +110,12 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
   const run = seen.get("run");
   const at = seen.get("at");
   if (run && at) {
-    scope.report(diagnostic("QB4005", at.span, `worker \`${w.name.name}\` has both \`run\` and \`at\``, "`run` starts a local worker; `at` attaches to running ones: keep one"));
+    scope.report(diagnostic("QB4005", keys.get("at")!, `worker \`${w.name.name}\` has both \`run\` and \`at\``, "`run` starts a local worker; `at` attaches to running ones: keep one"));
   } else if (!run && !at) {
     scope.report(diagnostic("QB4005", w.name.span, `worker \`${w.name.name}\` has neither \`run\` nor \`at\``, `add \`run "command"\` to start it, or \`at "host:port"\` to attach`));
   }
   if (at && replicasGiven) {
-    scope.report(diagnostic("QB4007", seen.get("replicas")!.span, "`replicas` is not valid with `at`: each address is one replica"));
+    scope.report(diagnostic("QB4007", keys.get("replicas")!, "`replicas` is not valid with `at`: each address is one replica", "remove `replicas`, or list one address per replica"));
   }
   return ir;
 }
