@@ -28,7 +28,9 @@ export function registerWorker(program: Command): void {
     .option("-v, --verbose", "show the worker's output")
     .option("--start-timeout <ms>", "how long the worker may take to start serving", positiveInt, 20_000)
     .option("--name <name>", "the worker's name (QB_WORKER_NAME)")
+    // the worker command's own options (node --import x) are its words, not ours
     .passThroughOptions()
+    .allowUnknownOption()
     .action(async (words: string[], opts: TestOptions) => {
       const command = words.join(" ").trim();
       if (command === "") throw new UsageError("qb worker test needs a worker command, e.g. qb worker test -- node my-worker.js");

@@ -152,7 +152,9 @@ export const invokeMalformedCheck: Check = {
     expect(status !== null, "garbage bytes were accepted as an Input (status OK)");
     let notJson = "";
     if (await t.has("qb.echo")) {
-      const out = await t.client.invokeRaw({ method: "qb.echo", input: { json: "{not json" }, callId: "", attempt: 1 }, { timeoutMs: 5_000 });
+      const out = await t.client.invokeRaw({ method: "qb.echo", input: { json: "{not json" }, callId: "", attempt: 1 }, { timeoutMs: 5_000 }).catch((e: unknown) => {
+        throw new CheckFailed(`input that is not JSON failed the call (${describeError(e)}) instead of answering error INVALID_ARGUMENT`);
+      });
       expect(out.error, `input that is not JSON came back as ${JSON.stringify(out.result)}`);
       expect(fromWireCode(out.error.code) === "INVALID_ARGUMENT", `input that is not JSON gave ${out.error.code}, expected INVALID_ARGUMENT`);
       notJson = "; input that is not JSON: INVALID_ARGUMENT";

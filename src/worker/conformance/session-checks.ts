@@ -5,7 +5,7 @@ import type { SessionOutMsg } from "../../proto/messages.js";
 import { RemoteCallError } from "../client/errors.js";
 import type { SessionClient } from "../client/session-client.js";
 import type { Value } from "../types.js";
-import { abortSeen, type Check, type ConformanceTarget, describeError, expect, needs, type Outcome, pass, skip, sleep, stillServes, uniqueTag } from "./check.js";
+import { abortSeen, type Check, type ConformanceTarget, describeError, expect, needs, type Outcome, pass, skip, sleep, stillServes, uniqueTag, within } from "./check.js";
 import { ABORT_WITHIN_MS } from "./invoke-checks.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";
 
@@ -228,7 +228,7 @@ export const sessionOversizedCheck = sessionCheck("session.oversized", "a Sessio
   const call = s.start((await t.has("qb.echo")) ? "qb.echo" : "qb.no-such-method", "x".repeat(size));
   const r = await settle(call.result);
   expect(r.error !== undefined, `a ${size}-byte message over the ${t.maxMessageBytes}-byte limit was accepted`);
-  const st = await Promise.race([s.closed, sleep(5_000).then(() => null)]);
+  const st = await within(s.closed, 5_000, null);
   expect(st === null || st.code !== grpc.status.OK || r.error instanceof RemoteCallError, "the stream ended OK without refusing the message");
   const detail = r.error instanceof RemoteCallError ? `error ${r.error.code}` : `stream ended with ${st ? grpc.status[st.code] : "?"}`;
   if (await t.has("qb.echo")) {

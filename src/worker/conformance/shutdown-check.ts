@@ -4,7 +4,7 @@
  * period without SIGKILL; when the worker is our direct child, with exit code 0.
  */
 import type { Value } from "../types.js";
-import { type Check, describeError, expect, pass, sleep } from "./check.js";
+import { type Check, describeError, expect, pass, sleep, within } from "./check.js";
 
 export const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -28,7 +28,7 @@ export const shutdownCheck: Check = {
     }
     const sentAt = Date.now();
     t.proc.signal("SIGTERM");
-    const outcomes = await Promise.all(inflight.map(async (c) => `${c.via} call: ${await Promise.race([c.done, sleep(SHUTDOWN_GRACE_MS).then(() => "still running")])}`));
+    const outcomes = await Promise.all(inflight.map(async (c) => `${c.via} call: ${await within(c.done, SHUTDOWN_GRACE_MS, "still running")}`));
     for (const o of outcomes) expect(!o.endsWith("still running") && !o.includes("result"), `after SIGTERM, the in-flight ${o}`);
     const gone = await t.proc.waitGone(Math.max(0, SHUTDOWN_GRACE_MS - (Date.now() - sentAt)));
     expect(gone, `processes ${t.proc.members().join(", ")} of the worker were still alive ${SHUTDOWN_GRACE_MS} ms after SIGTERM`);
