@@ -526,6 +526,7 @@ export function parse(text: string): ParseResult {
     const props: WorkerProp[] = [];
     const isProp = (t: Token): boolean => t.kind === "ident" && (WORKER_PROPS as readonly string[]).includes(t.text);
     for (;;) {
+      const lineEnd = pos;
       skipNewlines();
       const t = raw();
       if (t.kind === "}") {
@@ -533,8 +534,9 @@ export function parse(text: string): ParseResult {
         return { kind: "worker", name, props, span: cover(kw.span, t.span) };
       }
       if (t.kind === "eof" || (!isProp(t) && looksLikeMemberAt(pos))) {
-        // the block was never closed: end it here so the next members still count
+        // the block was never closed: end it at the line before, so the next members still count
         diagnostics.push(diagnostic("QB1004", t.span, `expected \`}\` to close worker \`${name.name}\`, found ${describe(t)}`));
+        pos = lineEnd;
         return { kind: "worker", name, props, span: kw.span };
       }
       if (!isProp(t)) {
