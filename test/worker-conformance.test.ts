@@ -86,7 +86,7 @@ describe("qb worker test passes for every example worker", () => {
   }, 60_000);
 });
 
-describe("qb worker test fails workers that break the contract", () => {
+describe.concurrent("qb worker test fails workers that break the contract", () => {
   it("a worker that dies on a failing call: invoke.error fails, exit 1", async () => {
     const { code, report } = await conformance(["node", "--import", "tsx", "test/worker-fixtures/raw-worker.ts"], { RAW_MODE: "exit-on-fail" });
     expect(code).toBe(1);
