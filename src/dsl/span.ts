@@ -41,6 +41,12 @@ export class LineMap {
     return { line: lo + 1, col: clamped - this.starts[lo]! + 1 };
   }
 
+  /** The offset of a 1-based line and column (clamped into the text). */
+  offset(line: number, col: number): number {
+    const start = this.starts[Math.max(0, Math.min(line, this.starts.length) - 1)]!;
+    return Math.min(this.text.length, start + Math.max(0, col - 1));
+  }
+
   /** The text of a 1-based line, without its newline. */
   lineText(line: number): string {
     const start = this.starts[line - 1];

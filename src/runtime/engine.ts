@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { FlowIR, Json, StageIR, StepIR } from "../ir/types.js";
 import { evaluate, ExpressionError } from "../ir/evaluate.js";
 import { callWithRetry, type CallSite } from "./call-with-retry.js";
@@ -24,6 +25,8 @@ export interface EngineOptions {
   /** Cancels the run from outside (Ctrl-C, a fatal report). */
   signal?: AbortSignal;
   runId?: string;
+  /** Receives the live counters of every step once the run starts (for displays). */
+  onStats?: (stats: StepStats[]) => void;
 }
 
 export interface EngineResult {
@@ -43,6 +46,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const events = options.events ?? new RunEvents();
   const capacity = options.channelCapacity ?? 64;
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   const signal = controller.signal;
   const onOuterAbort = (): void => controller.abort(options.signal?.reason ?? new RunCancelledError("cancelled"));
   if (options.signal?.aborted) onOuterAbort();
@@ -52,6 +56,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const runId = options.runId ?? "run";
 
   const stats = new Map<string, StepStats>(ir.steps.map((s) => [s.name, { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" }]));
+  options.onStats?.([...stats.values()]);
 
   // one channel per reader of each step's output (a tee when there are several)
   const readers = new Map<string, Channel<Json>[]>(ir.steps.map((s) => [s.name, []]));

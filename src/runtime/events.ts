@@ -32,9 +32,12 @@ export interface StepStats {
 }
 
 export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
-  /** True when someone wants every call's events (they cost a little per call). */
-  get detailed(): boolean {
-    return this.listenerCount("event") > 0;
+  /**
+   * @param detailed publish call.started and call.finished for every call (they cost a
+   * little per call); retries, failures, steps and the run are always published.
+   */
+  constructor(readonly detailed = false) {
+    super();
   }
 
   publish(e: RunEvent): void {

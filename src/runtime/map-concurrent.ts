@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Channel } from "./channel.js";
 
 /**
@@ -14,6 +15,8 @@ export async function* mapConcurrent<I, O>(
   parentSignal?: AbortSignal,
 ): AsyncGenerator<O> {
   const controller = new AbortController();
+  // every call in flight listens to this signal
+  setMaxListeners(0, controller.signal);
   const onParentAbort = (): void => controller.abort(parentSignal?.reason);
   parentSignal?.addEventListener("abort", onParentAbort, { once: true });
   const out = new Channel<O[]>(Math.max(1, limit));

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Channel } from "./channel.js";
 
 /**
@@ -13,6 +14,7 @@ export async function* reduceTree<T>(
   parentSignal?: AbortSignal,
 ): AsyncGenerator<T> {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   const onParentAbort = (): void => controller.abort(parentSignal?.reason);
   parentSignal?.addEventListener("abort", onParentAbort, { once: true });
   const ready: T[] = [];

@@ -1,0 +1,90 @@
+import type { Command } from "commander";
+import { compile } from "../../dsl/compile.js";
+import { diagnostic, type Diagnostic } from "../../dsl/diagnostics.js";
+import { renderDiagnostics } from "../../dsl/render.js";
+import { LineMap } from "../../dsl/span.js";
+import type { FlowIR } from "../../ir/types.js";
+import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
+import { startRun, WorkerMismatchError } from "../../run/run-flow.js";
+import { EXIT } from "../errors.js";
+import { collectParam, readFlow } from "../flow-input.js";
+import { liveDisplay, plainDisplay, type Display } from "../progress.js";
+
+interface RunFlags {
+  param: Record<string, string>;
+  json?: boolean;
+  runDir?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a flow on local worker processes; prints the emitted result as JSON")
+    .argument("<file>", "flow file")
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
+    .option("--json", "NDJSON events on stdout, the result as the last line")
+    .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
+    .action(async (file: string, opts: RunFlags) => {
+      const input = readFlow(file);
+      const compiled = compile(input.text, { file, params: opts.param });
+      process.stderr.write(renderDiagnostics(file, input.text, compiled.diagnostics));
+      if (!compiled.ir) {
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      process.exitCode = await runCompiled(compiled.ir, input.text, file, opts);
+    });
+}
+
+async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlags): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) process.stderr.write(`qb: ${sig} again: still stopping the workers\n`);
+    controller.abort(new RunCancelledError(`${sig} received`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const handle = startRun(ir, { signal: controller.signal, detailedEvents: opts.json === true, ...(opts.runDir ? { runDir: opts.runDir } : {}) });
+  let display: Display | undefined;
+  if (opts.json) {
+    handle.events.on("event", (e) => process.stdout.write(JSON.stringify(e) + "\n"));
+  } else {
+    display = process.stderr.isTTY ? liveDisplay(ir, handle.stats, process.stderr) : plainDisplay(ir, handle.stats, process.stderr);
+    handle.events.on("event", (e) => display!.event(e));
+  }
+  try {
+    const outcome = await handle.outcome;
+    display?.stop();
+    if (opts.json) process.stdout.write(JSON.stringify({ type: "result", runId: outcome.runId, runDir: outcome.runDir, result: outcome.result }) + "\n");
+    else {
+      process.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");
+      process.stderr.write(`run ${outcome.runId} finished in ${(outcome.elapsedMs / 1000).toFixed(2)}s; saved in ${outcome.runDir}\n`);
+    }
+    return EXIT.ok;
+  } catch (err) {
+    display?.stop();
+    if (err instanceof WorkerMismatchError) {
+      const lines = new LineMap(text);
+      const ds: Diagnostic[] = err.mismatches.map((m) => diagnostic(m.code, { start: lines.offset(m.loc.line, m.loc.col), end: lines.offset(m.loc.endLine, m.loc.endCol) }, m.message, m.help));
+      process.stderr.write(renderDiagnostics(file, text, ds));
+      process.stderr.write("qb: nothing ran: the workers do not serve what the flow calls\n");
+      return EXIT.usage;
+    }
+    process.stderr.write(`qb: run failed: ${describeFailure(err, file)}\n  run directory: ${handle.dir.path}\n`);
+    if (opts.json) process.stdout.write(JSON.stringify({ type: "error", runId: handle.dir.id, error: err instanceof Error ? err.message : String(err) }) + "\n");
+    return EXIT.failed;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function describeFailure(err: unknown, file: string): string {
+  if (err instanceof CallFailedError) {
+    const at = err.call.loc ? `\n  at ${file}:${err.call.loc.line}:${err.call.loc.col}` : "";
+    return `${err.message}${at}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,116 @@
+/**
+ * What a user sees while a flow runs. On a terminal: one line per step, redrawn in place
+ * (Nextflow's console is the model). Elsewhere: a plain line whenever a step starts, ends
+ * or fails, and a summary every few seconds.
+ */
+import type { FlowIR } from "../ir/types.js";
+import type { RunEvent, StepStats } from "../runtime/events.js";
+
+function totalOf(ir: FlowIR, step: string, stats: Map<string, StepStats>): number | undefined {
+  const s = ir.steps.find((x) => x.name === step);
+  if (!s) return undefined;
+  const items = itemsIn(ir, s, stats);
+  // a reduce of n items makes n - 1 calls
+  return items !== undefined && s.stages[0]?.kind === "reduce" ? Math.max(0, items - 1) : items;
+}
+
+function itemsIn(ir: FlowIR, s: FlowIR["steps"][number], stats: Map<string, StepStats>): number | undefined {
+  const src = s.source;
+  if (src.kind === "range") return src.count;
+  if (src.kind === "list") return src.items.length;
+  if (src.kind === "step") {
+    const up = stats.get(src.step);
+    return up?.state === "done" ? up.emitted : undefined;
+  }
+  if (src.kind === "merge") {
+    const ups = src.steps.map((n) => stats.get(n));
+    return ups.every((u) => u?.state === "done") ? ups.reduce((a, u) => a + u!.emitted, 0) : undefined;
+  }
+  return undefined;
+}
+
+function seconds(s: StepStats, now: number): string {
+  if (!s.startedAt) return "";
+  return `${(((s.finishedAt ?? now) - s.startedAt) / 1000).toFixed(1)}s`;
+}
+
+export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, width: number, now = Date.now()): string {
+  const total = totalOf(ir, s.step, all);
+  const hasCalls = s.callsStarted > 0;
+  const done = hasCalls ? s.callsDone : s.emitted;
+  const mark = s.state === "done" ? "✔" : s.state === "failed" ? "✘" : s.state === "running" ? "▶" : "·";
+  const parts = [
+    `${mark} ${s.step.padEnd(width)}`,
+    `${String(done).padStart(7)}${total !== undefined && hasCalls ? `/${total}` : ""}`.padEnd(16),
+    hasCalls ? `in flight ${String(s.inFlight).padStart(4)}` : "".padEnd(14),
+    s.retries ? `retried ${s.retries}` : "",
+    s.callsFailed ? `failed ${s.callsFailed}` : "",
+    seconds(s, now),
+  ];
+  return parts.filter((p) => p !== "").join("  ");
+}
+
+export interface Display {
+  event(e: RunEvent): void;
+  /** Draws the final state and stops redrawing. */
+  stop(): void;
+}
+
+export function liveDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.WriteStream): Display {
+  const width = Math.max(...ir.steps.map((s) => s.name.length), 4);
+  let drawn = 0;
+  const messages: string[] = [];
+  const draw = (): void => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    let text = drawn ? `\x1b[${drawn}A` : "";
+    for (const m of messages.splice(0)) text += `\x1b[2K${m}\n`;
+    for (const s of list) text += `\x1b[2K${stepLine(ir, s, map, width)}\n`;
+    drawn = list.length;
+    out.write(text);
+  };
+  const timer = setInterval(draw, 100);
+  timer.unref();
+  return {
+    event(e) {
+      if (e.type === "call.failed" && e.skipped) messages.push(`skipped: ${e.error}`);
+      else if (e.type === "log" && e.level !== "info") messages.push(e.message);
+    },
+    stop() {
+      clearInterval(timer);
+      draw();
+    },
+  };
+}
+
+export function plainDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.WritableStream): Display {
+  const width = Math.max(...ir.steps.map((s) => s.name.length), 4);
+  let last = Date.now();
+  const summary = (): void => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    for (const s of list) if (s.state === "running") out.write(`${stepLine(ir, s, map, width)}\n`);
+  };
+  const timer = setInterval(() => {
+    if (Date.now() - last >= 5000) {
+      summary();
+      last = Date.now();
+    }
+  }, 1000);
+  timer.unref();
+  return {
+    event(e) {
+      const list = stats();
+      const map = new Map(list.map((s) => [s.step, s]));
+      if (e.type === "step.finished" || e.type === "step.failed") {
+        const s = map.get(e.step);
+        if (s) out.write(`${stepLine(ir, s, map, width)}\n`);
+      } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${e.error}\n`);
+      else if (e.type === "call.retried") out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${e.error}); next in ${e.delayMs} ms\n`);
+      else if (e.type === "log") out.write(`${e.level}: ${e.message}\n`);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

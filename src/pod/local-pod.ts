@@ -1,0 +1,158 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { FlowIR, Json, WorkerIR } from "../ir/types.js";
+import type { CallRequest, Dispatcher } from "../runtime/dispatcher.js";
+import type { DescribeResponseMsg } from "../proto/messages.js";
+import { WorkerUnavailableError } from "./errors.js";
+import { Replica } from "./replica.js";
+
+export interface PodOptions {
+  /** Per-replica logs go to `<runDir>/logs/<worker>-<n>.log`. */
+  runDir: string;
+  /** The land directory, given to workers as QB_LAND. */
+  land: string;
+  /** Working directory of worker commands. */
+  cwd: string;
+  /** Short directory for unix sockets (paths are limited to ~100 bytes). */
+  socketDir: string;
+  /** The quarterback's callback address, given to workers as QB_CALLBACK. */
+  callbackAddress?: string;
+  startTimeoutMs?: number;
+  /** Restarts allowed per replica after a crash (default 3). */
+  maxRestarts?: number;
+  /** Told when a replica dies and when it is back. */
+  onReplicaEvent?: (e: { worker: string; replica: number; kind: "died" | "restarted" | "gave-up"; detail: string }) => void;
+}
+
+/**
+ * The local pod: every worker's replicas as local processes on unix sockets (or attached
+ * at their addresses). Dispatches each call to the least-loaded ready replica, restarts
+ * replicas that die, and tears everything down on close.
+ */
+export class LocalPod implements Dispatcher {
+  private readonly replicas = new Map<string, Replica[]>();
+  private readonly restarts = new Map<Replica, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private closing = false;
+
+  private constructor(private readonly ir: FlowIR, private readonly options: PodOptions) {}
+
+  /** Starts (or attaches) every worker the flow calls and waits until all are healthy. */
+  static async start(ir: FlowIR, options: PodOptions): Promise<LocalPod> {
+    const pod = new LocalPod(ir, options);
+    mkdirSync(join(options.runDir, "logs"), { recursive: true });
+    mkdirSync(options.socketDir, { recursive: true });
+    const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
+    for (const w of ir.workers) if (used.has(w.name)) pod.replicas.set(w.name, Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)));
+    try {
+      await Promise.all([...pod.replicas.values()].flat().map((r) => r.start()));
+    } catch (err) {
+      await pod.close();
+      throw err;
+    }
+    return pod;
+  }
+
+  private makeReplica(w: WorkerIR, index: number): Replica {
+    const address = w.at ? w.at[index]! : `unix:${join(this.options.socketDir, `${w.name}-${index}.sock`)}`;
+    const env: Record<string, string> = {
+      ...w.env,
+      QB_LISTEN: address,
+      QB_LAND: this.options.land,
+      QB_WORKER_NAME: w.name,
+      QB_REPLICA: String(index),
+    };
+    if (this.options.callbackAddress) env.QB_CALLBACK = this.options.callbackAddress;
+    const r = new Replica(w, index, { address, env, cwd: this.options.cwd, logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`), startTimeoutMs: this.options.startTimeoutMs ?? 15_000 });
+    r.onExit = (replica, exit) => void this.replace(replica, exit);
+    return r;
+  }
+
+  /** A replica died: start another in its place, within the restart budget. */
+  private async replace(dead: Replica, exit: string): Promise<void> {
+    if (this.closing) return;
+    const w = dead.worker;
+    const list = this.replicas.get(w.name)!;
+    const used = this.restarts.get(dead) ?? 0;
+    this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "died", detail: exit });
+    if (used >= (this.options.maxRestarts ?? 3)) {
+      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "gave-up", detail: `restarted ${used} times` });
+      this.wake(w.name);
+      return;
+    }
+    if (dead.place.address.startsWith("unix:")) rmSync(dead.place.address.slice(5), { force: true });
+    const fresh = this.makeReplica(w, dead.index);
+    this.restarts.set(fresh, used + 1);
+    list[dead.index] = fresh;
+    try {
+      await fresh.start();
+      if (this.closing) return void fresh.stop();
+      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "restarted", detail: `attempt ${used + 1}` });
+    } catch (err) {
+      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "gave-up", detail: err instanceof Error ? err.message : String(err) });
+    }
+    this.wake(w.name);
+  }
+
+  private wake(worker: string): void {
+    const list = this.waiting.get(worker) ?? [];
+    this.waiting.delete(worker);
+    for (const f of list) f();
+  }
+
+  /** What each worker said about itself (from replica 0). */
+  described(): Map<string, DescribeResponseMsg> {
+    const out = new Map<string, DescribeResponseMsg>();
+    for (const [name, list] of this.replicas) if (list[0]?.describe) out.set(name, list[0].describe);
+    return out;
+  }
+
+  /** PIDs of every replica process, for tests and for `--json`. */
+  pids(): number[] {
+    return [...this.replicas.values()].flat().flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+  }
+
+  replicaList(worker: string): readonly Replica[] {
+    return this.replicas.get(worker) ?? [];
+  }
+
+  defaultParallel(worker: string): number {
+    const list = this.replicas.get(worker) ?? [];
+    const per = Math.min(32, Math.max(1, list[0]?.describe?.maxConcurrentCalls || 8));
+    return Math.max(1, list.length * per);
+  }
+
+  private async pick(worker: string, signal: AbortSignal): Promise<Replica> {
+    for (;;) {
+      const list = this.replicas.get(worker);
+      if (!list) throw new WorkerUnavailableError(worker, "it is not part of this pod");
+      let best: Replica | undefined;
+      for (const r of list) if (r.state === "ready" && (!best || r.inFlight < best.inFlight)) best = r;
+      if (best) return best;
+      if (list.every((r) => r.state === "dead" && (this.restarts.get(r) ?? 0) >= (this.options.maxRestarts ?? 3))) {
+        throw new WorkerUnavailableError(worker, "every replica died and used up its restarts");
+      }
+      if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");
+      await new Promise<void>((resolve, reject) => {
+        const list2 = this.waiting.get(worker) ?? [];
+        list2.push(resolve);
+        this.waiting.set(worker, list2);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        // a replica may be starting without anyone to wake us: look again soon
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  async call(req: CallRequest): Promise<Json> {
+    const replica = await this.pick(req.worker, req.signal);
+    return replica.call(req.method, req.input, { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const w of this.waiting.keys()) this.wake(w);
+    await Promise.all([...this.replicas.values()].flat().map((r) => r.stop()));
+    rmSync(this.options.socketDir, { recursive: true, force: true });
+  }
+}

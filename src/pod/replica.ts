@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { openSync, closeSync } from "node:fs";
+import type { WorkerIR, Json } from "../ir/types.js";
+import { isLandRef } from "../land/ref.js";
+import { WorkerClient } from "../worker/client/worker-client.js";
+import type { SessionClient } from "../worker/client/session-client.js";
+import { RemoteCallError } from "../worker/client/errors.js";
+import type { DescribeResponseMsg } from "../proto/messages.js";
+import type { Value } from "../worker/types.js";
+import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
+import { logTail } from "./log-tail.js";
+import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
+
+export interface ReplicaPlace {
+  /** Address to listen on (`unix:/...`), or the address of an attached replica. */
+  address: string;
+  /** Log file for the process's stdout and stderr. */
+  logPath: string;
+  cwd: string;
+  env: Record<string, string>;
+  startTimeoutMs: number;
+}
+
+export interface CallOptions {
+  attempt: number;
+  timeoutMs: number | null;
+  signal: AbortSignal;
+}
+
+function toJson(v: Value): Json {
+  return isLandRef(v) ? (v.toJSON() as unknown as Json) : v;
+}
+
+/**
+ * One running copy of a worker: its process (unless attached), its gRPC client and its
+ * Session stream. Calls go over the Session when the worker speaks it, else over Invoke.
+ */
+export class Replica {
+  state: "starting" | "ready" | "dead" | "stopped" = "starting";
+  inFlight = 0;
+  describe: DescribeResponseMsg | undefined;
+  process: ChildProcess | undefined;
+  private client: WorkerClient | undefined;
+  private session: SessionClient | undefined;
+  private exitInfo: string | undefined;
+  /** Called when the process ends on its own. */
+  onExit: ((replica: Replica, exit: string) => void) | undefined;
+
+  constructor(
+    readonly worker: WorkerIR,
+    readonly index: number,
+    readonly place: ReplicaPlace,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  async start(): Promise<void> {
+    this.state = "starting";
+    this.exitInfo = undefined;
+    if (this.worker.run !== undefined) this.spawnProcess(this.worker.run);
+    this.client = new WorkerClient(this.place.address);
+    const deadline = Date.now() + this.place.startTimeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      if (this.exitInfo !== undefined) throw this.startError(`exited before it was ready (${this.exitInfo})`);
+      try {
+        await this.client.waitForReady(Math.max(50, Math.min(500, deadline - Date.now())));
+        if ((await this.client.health("", 2_000)) === "SERVING") break;
+      } catch (err) {
+        lastError = err;
+      }
+      if (Date.now() > deadline) {
+        throw this.startError(`not healthy after ${this.place.startTimeoutMs} ms at ${this.place.address}${lastError instanceof Error ? `: ${lastError.message}` : ""}`, lastError);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    this.describe = await this.client.describe();
+    if (this.describe.session) {
+      this.session = this.client.session();
+      // a broken stream means the replica is unusable until restarted
+      void this.session.closed.then(() => {
+        if (this.state === "ready") this.state = "dead";
+      });
+    }
+    this.state = "ready";
+  }
+
+  private spawnProcess(command: string): void {
+    const log = openSync(this.place.logPath, "a");
+    try {
+      this.process = spawn(command, {
+        shell: true,
+        cwd: this.place.cwd,
+        env: { ...process.env, ...this.place.env },
+        detached: true,
+        stdio: ["ignore", log, log],
+      });
+    } finally {
+      closeSync(log);
+    }
+    const proc = this.process;
+    if (proc.pid !== undefined) trackGroup(proc.pid);
+    proc.on("error", (err) => {
+      this.exitInfo ??= `could not start: ${err.message}`;
+    });
+    proc.on("exit", (code, signal) => {
+      if (proc.pid !== undefined) untrackGroup(proc.pid);
+      this.exitInfo = signal ? `killed by ${signal}` : `exit code ${code}`;
+      const wasLive = this.state === "ready" || this.state === "starting";
+      if (this.state !== "stopped") this.state = "dead";
+      this.session?.cancel();
+      if (wasLive) this.onExit?.(this, this.exitInfo);
+    });
+  }
+
+  private startError(message: string, cause?: unknown): WorkerStartError {
+    return new WorkerStartError(this.worker.name, this.index, message, logTail(this.place.logPath), { cause });
+  }
+
+  async call(method: string, input: Json, options: CallOptions): Promise<Json> {
+    this.inFlight++;
+    try {
+      if (this.session) {
+        const call = this.session.start(method, input, { attempt: options.attempt, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
+        const onAbort = (): void => call.cancel(String(options.signal.reason ?? "cancelled"));
+        if (options.signal.aborted) onAbort();
+        else options.signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          return toJson(await call.result);
+        } finally {
+          options.signal.removeEventListener("abort", onAbort);
+        }
+      }
+      const v = await this.client!.invoke(method, input, { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
+      return toJson(v);
+    } catch (err) {
+      if (this.exitInfo !== undefined && this.worker.run !== undefined) {
+        throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10));
+      }
+      const retryable = err instanceof RemoteCallError ? err.retryable : true;
+      throw new ReplicaCallError(this.index, retryable, { cause: err });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Ends the replica: Session closed, SIGTERM to its process group, SIGKILL after `graceMs`. */
+  async stop(graceMs = 2_000): Promise<void> {
+    this.state = "stopped";
+    this.session?.cancel();
+    this.client?.close();
+    const proc = this.process;
+    if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    const pid = proc.pid;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    killGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+    // children that outlived the leader still share its group
+    killGroup(pid, "SIGKILL");
+    untrackGroup(pid);
+  }
+}

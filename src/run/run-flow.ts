@@ -1,0 +1,121 @@
+/**
+ * The library API: run a compiled flow on a local pod. `startRun` returns at once with the
+ * run's events and a promise of its outcome; `runFlow` just awaits it.
+ */
+import { createWriteStream, writeFileSync } from "node:fs";
+import type { FlowIR, Json } from "../ir/types.js";
+import { LocalPod } from "../pod/local-pod.js";
+import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
+import { serveCallback, type CallbackServer } from "../proto/callback-server.js";
+import { runEngine } from "../runtime/engine.js";
+import { RunCancelledError } from "../runtime/errors.js";
+import { RunEvents, type StepStats } from "../runtime/events.js";
+import { globFiles, writeLandJsonl } from "../runtime/files.js";
+import { makeRunDir, type RunDir } from "./run-dir.js";
+
+export interface RunOptions {
+  /** Where worker commands run and relative paths resolve (default: the current folder). */
+  cwd?: string;
+  /** The run directory (default `.qb/runs/<id>` under cwd). */
+  runDir?: string;
+  /** Publish every call's start and end (for `--json`). */
+  detailedEvents?: boolean;
+  /** Cancels the run (Ctrl-C). */
+  signal?: AbortSignal;
+  startTimeoutMs?: number;
+  channelCapacity?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  runDir: string;
+  result: Record<string, Json[]>;
+  stats: StepStats[];
+  elapsedMs: number;
+}
+
+/** The workers do not serve what the flow calls: nothing ran. */
+export class WorkerMismatchError extends Error {
+  constructor(readonly mismatches: WorkerMismatch[]) {
+    super(mismatches.map((m) => `${m.loc.line}:${m.loc.col}: ${m.code}: ${m.message}`).join("\n"));
+    this.name = "WorkerMismatchError";
+  }
+}
+
+export interface RunHandle {
+  events: RunEvents;
+  dir: RunDir;
+  /** Live counters per step, for displays. */
+  stats(): StepStats[];
+  /** PIDs of the worker processes once started. */
+  pids(): number[];
+  outcome: Promise<RunOutcome>;
+}
+
+export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
+  const cwd = options.cwd ?? process.cwd();
+  const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}) });
+  const events = new RunEvents(options.detailedEvents ?? false);
+  const log = createWriteStream(dir.events, { flags: "a" });
+  events.on("event", (e) => log.write(JSON.stringify(e) + "\n"));
+  let pod: LocalPod | undefined;
+  let liveStats: StepStats[] = [];
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason ?? new RunCancelledError("interrupted"));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const outcome = (async (): Promise<RunOutcome> => {
+    let callback: CallbackServer | undefined;
+    try {
+      callback = await serveCallback({
+        report(r) {
+          const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
+          if (r.fatal) {
+            events.publish({ type: "log", level: "error", message: `${who} reported a fatal ${r.kind.replace("REPORT_KIND_", "").toLowerCase()}: ${r.message}`, time: Date.now() });
+            controller.abort(new RunCancelledError(`${who} reported: ${r.message}`));
+          } else if (r.kind !== "REPORT_KIND_PROGRESS") {
+            events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
+          }
+          return { runCancelled: controller.signal.aborted };
+        },
+      });
+      pod = await LocalPod.start(ir, {
+        runDir: dir.path,
+        land: dir.land,
+        cwd,
+        socketDir: dir.sockets,
+        callbackAddress: callback.address,
+        ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
+        onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
+      });
+      const mismatches = checkWorkerMethods(ir, pod.described());
+      if (mismatches.length) throw new WorkerMismatchError(mismatches);
+      const started = pod;
+      const r = await runEngine(ir, {
+        dispatcher: started,
+        events,
+        signal: controller.signal,
+        runId: dir.id,
+        defaultParallel: (w) => started.defaultParallel(w),
+        globFiles: (pattern, root) => globFiles(pattern, root, { cwd, land: dir.land }),
+        writeLand: (path, items) => writeLandJsonl(dir.land, path, items),
+        ...(options.channelCapacity ? { channelCapacity: options.channelCapacity } : {}),
+        onStats: (s) => (liveStats = s),
+      });
+      writeFileSync(dir.result, JSON.stringify(r.result, null, 2) + "\n");
+      return { runId: dir.id, runDir: dir.path, result: r.result, stats: r.stats, elapsedMs: r.elapsedMs };
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      await pod?.close();
+      await callback?.close();
+      await new Promise<void>((resolve) => log.end(() => resolve()));
+    }
+  })();
+  outcome.catch(() => undefined);
+  return { events, dir, stats: () => liveStats, pids: () => pod?.pids() ?? [], outcome };
+}
+
+export function runFlow(ir: FlowIR, options: RunOptions = {}): Promise<RunOutcome> {
+  return startRun(ir, options).outcome;
+}
