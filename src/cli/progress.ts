@@ -9,9 +9,17 @@ import type { RunEvent, StepStats } from "../runtime/events.js";
 function totalOf(ir: FlowIR, step: string, stats: Map<string, StepStats>): number | undefined {
   const s = ir.steps.find((x) => x.name === step);
   if (!s) return undefined;
-  const items = itemsIn(ir, s, stats);
-  // a reduce of n items makes n - 1 calls
-  return items !== undefined && s.stages[0]?.kind === "reduce" ? Math.max(0, items - 1) : items;
+  let n = itemsIn(ir, s, stats);
+  // follow the count through the stages before the first call
+  for (const st of s.stages) {
+    if (n === undefined) return undefined;
+    if (st.kind === "reduce") return Math.max(0, n - 1);
+    if (st.kind === "call") return n;
+    if (st.kind === "gather" || st.kind === "last") n = Math.min(1, n);
+    else if (st.kind === "take") n = Math.min(st.count, n);
+    else if (st.kind === "flatten") return undefined;
+  }
+  return n;
 }
 
 function itemsIn(ir: FlowIR, s: FlowIR["steps"][number], stats: Map<string, StepStats>): number | undefined {

@@ -107,6 +107,11 @@ export class LocalPod implements Dispatcher {
     return out;
   }
 
+  /** Every replica: where it listens and its process, if local. */
+  replicaInfo(): Array<{ worker: string; replica: number; pid: number | null; address: string }> {
+    return [...this.replicas.values()].flat().map((r) => ({ worker: r.worker.name, replica: r.index, pid: r.pid ?? null, address: r.place.address }));
+  }
+
   /** PIDs of every replica process, for tests and for `--json`. */
   pids(): number[] {
     return [...this.replicas.values()].flat().flatMap((r) => (r.pid === undefined ? [] : [r.pid]));

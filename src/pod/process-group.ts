@@ -43,3 +43,24 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** True while any process of the group lives. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until the whole group is gone, killing it again while it is not (up to `ms`). */
+export async function awaitGroupGone(pgid: number, ms = 2_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() > until) return false;
+    killGroup(pgid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}

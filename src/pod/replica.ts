@@ -9,7 +9,7 @@ import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
-import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { awaitGroupGone, killGroup, trackGroup, untrackGroup } from "./process-group.js";
 
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
@@ -152,15 +152,21 @@ export class Replica {
     this.session?.cancel();
     this.client?.close();
     const proc = this.process;
-    if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (!proc || proc.pid === undefined) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      killGroup(proc.pid, "SIGKILL");
+      await awaitGroupGone(proc.pid);
+      return;
+    }
     const pid = proc.pid;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     killGroup(pid, "SIGTERM");
     const timer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
-    // children that outlived the leader still share its group
+    // children that outlived the leader (tsx's esbuild, say) still share its group
     killGroup(pid, "SIGKILL");
+    await awaitGroupGone(pid);
     untrackGroup(pid);
   }
 }

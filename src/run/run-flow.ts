@@ -89,6 +89,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
         onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
       });
+      events.publish({ type: "pod.started", replicas: pod.replicaInfo(), time: Date.now() });
       const mismatches = checkWorkerMethods(ir, pod.described());
       if (mismatches.length) throw new WorkerMismatchError(mismatches);
       const started = pod;

@@ -14,6 +14,7 @@ export type RunEvent =
   | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
   | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
   | { type: "call.cancelled"; step: string; callId: number; time: number }
+  | { type: "pod.started"; replicas: Array<{ worker: string; replica: number; pid: number | null; address: string }>; time: number }
   | { type: "log"; level: "info" | "warn" | "error"; message: string; time: number };
 
 /** Live counters of one step, cheap to keep for every call and read by displays. */

@@ -1,0 +1,44 @@
+/**
+ * A worker for failure tests. Every call's start, abort and end is appended to
+ * `$QB_LAND/chaos.log` as `<event> <id> <epoch ms> <pid>`, so a test can count what
+ * happened in the handlers, not just what the quarterback saw.
+ *
+ *   wait({id, ms, fail_after?})  waits ms (cancellable); with fail_after, throws after that many ms
+ *   echo(x)                      returns x
+ */
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { serveWorker, type CallContext } from "../../src/worker/index.js";
+
+const land = process.env.QB_LAND ?? ".";
+const logPath = join(land, "chaos.log");
+function note(event: string, id: unknown): void {
+  appendFileSync(logPath, `${event} ${String(id)} ${Date.now()} ${process.pid}\n`);
+}
+
+async function wait(input: { id: number; ms: number; fail_after?: number }, ctx: CallContext): Promise<number> {
+  note("start", input.id);
+  if (input.fail_after !== undefined) {
+    await new Promise((r) => setTimeout(r, input.fail_after));
+    note("throw", input.id);
+    throw new Error(`call ${input.id} failed on purpose`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, input.ms);
+    ctx.abortSignal.addEventListener("abort", () => {
+      clearTimeout(t);
+      note("aborted", input.id);
+      reject(ctx.abortSignal.reason);
+    }, { once: true });
+  });
+  note("end", input.id);
+  return input.id;
+}
+
+await serveWorker(
+  {
+    wait,
+    echo: async (x: unknown) => x,
+  },
+  { name: "chaos", version: "1.0.0" },
+);
