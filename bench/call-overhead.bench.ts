@@ -6,8 +6,12 @@
  * Both servers run in their own processes with the same proto definitions; the client (this
  * process) is the same code for both. Each measurement runs twice, alternating bare and SDK,
  * and the better run counts. Goal: the SDK at ≥ 60% of bare for both shapes.
+ *
+ * With the servers on their own cores the client may be what limits calls/s, which hides
+ * the server's cost; so the server's CPU time per call (from /proc, Linux) is reported too.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,8 +46,13 @@ async function startServer(file: string, socket: string): Promise<{ child: Child
   return { child, address };
 }
 
-/** Completed calls per second with `inFlight` Invoke calls kept going. */
-function runInvoke(client: RawClient, inFlight: number, ms: number): Promise<number> {
+interface Run {
+  calls: number;
+  ms: number;
+}
+
+/** Completed calls with `inFlight` Invoke calls kept going for `ms`. */
+function runInvoke(client: RawClient, inFlight: number, ms: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     let done = 0;
     let stop = false;
@@ -56,7 +65,7 @@ function runInvoke(client: RawClient, inFlight: number, ms: number): Promise<num
         if (err || !res?.result) return reject(err ?? new Error(`no result: ${JSON.stringify(res)}`));
         done++;
         if (!stop) fire();
-        else if (outstanding === 0) resolve((done * 1000) / (Date.now() - start));
+        else if (outstanding === 0) resolve({ calls: done, ms: Date.now() - start });
       });
     };
     for (let i = 0; i < inFlight; i++) fire();
@@ -64,8 +73,8 @@ function runInvoke(client: RawClient, inFlight: number, ms: number): Promise<num
   });
 }
 
-/** Completed calls per second with `inFlight` calls kept going on one Session stream. */
-function runSession(client: RawClient, inFlight: number, ms: number): Promise<number> {
+/** Completed calls with `inFlight` calls kept going on one Session stream for `ms`. */
+function runSession(client: RawClient, inFlight: number, ms: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const stream = client.Session();
     let done = 0;
@@ -84,9 +93,9 @@ function runSession(client: RawClient, inFlight: number, ms: number): Promise<nu
       done++;
       if (!stop) fire();
       else if (outstanding === 0) {
-        const rate = (done * 1000) / (Date.now() - start);
+        const run = { calls: done, ms: Date.now() - start };
         stream.end();
-        resolve(rate);
+        resolve(run);
       }
     });
     stream.on("error", (e) => reject(e));
@@ -95,9 +104,40 @@ function runSession(client: RawClient, inFlight: number, ms: number): Promise<nu
   });
 }
 
-async function measure(run: (ms: number) => Promise<number>): Promise<number> {
+const TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far, or NaN off Linux. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Measured {
+  callsPerS: number;
+  serverUsPerCall: number;
+}
+
+async function measure(server: ChildProcess, run: (ms: number) => Promise<Run>): Promise<Measured> {
   await run(WARMUP_MS);
-  return run(MEASURE_MS);
+  const cpu0 = cpuSeconds(server.pid!);
+  const r = await run(MEASURE_MS);
+  const cpu = cpuSeconds(server.pid!) - cpu0;
+  return { callsPerS: (r.calls * 1000) / r.ms, serverUsPerCall: (cpu * 1e6) / r.calls };
+}
+
+function better(a: Measured | undefined, b: Measured): Measured {
+  return !a || b.callsPerS > a.callsPerS ? b : a;
 }
 
 export default async function callOverhead(): Promise<Record<string, number>> {
@@ -110,13 +150,18 @@ export default async function callOverhead(): Promise<Record<string, number>> {
     bare: new WorkerClient(bare.address, grpc.credentials.createInsecure()) as unknown as RawClient,
     sdk: new WorkerClient(sdk.address, grpc.credentials.createInsecure()) as unknown as RawClient,
   };
-  const best = { bareInvoke: 0, sdkInvoke: 0, bareSession: 0, sdkSession: 0 };
+  const best: Record<"bareInvoke" | "sdkInvoke" | "bareSession" | "sdkSession", Measured | undefined> = {
+    bareInvoke: undefined,
+    sdkInvoke: undefined,
+    bareSession: undefined,
+    sdkSession: undefined,
+  };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      best.bareInvoke = Math.max(best.bareInvoke, await measure((ms) => runInvoke(clients.bare, INVOKE_IN_FLIGHT, ms)));
-      best.sdkInvoke = Math.max(best.sdkInvoke, await measure((ms) => runInvoke(clients.sdk, INVOKE_IN_FLIGHT, ms)));
-      best.bareSession = Math.max(best.bareSession, await measure((ms) => runSession(clients.bare, SESSION_IN_FLIGHT, ms)));
-      best.sdkSession = Math.max(best.sdkSession, await measure((ms) => runSession(clients.sdk, SESSION_IN_FLIGHT, ms)));
+      best.bareInvoke = better(best.bareInvoke, await measure(bare.child, (ms) => runInvoke(clients.bare, INVOKE_IN_FLIGHT, ms)));
+      best.sdkInvoke = better(best.sdkInvoke, await measure(sdk.child, (ms) => runInvoke(clients.sdk, INVOKE_IN_FLIGHT, ms)));
+      best.bareSession = better(best.bareSession, await measure(bare.child, (ms) => runSession(clients.bare, SESSION_IN_FLIGHT, ms)));
+      best.sdkSession = better(best.sdkSession, await measure(sdk.child, (ms) => runSession(clients.sdk, SESSION_IN_FLIGHT, ms)));
       process.stderr.write(`call-overhead round ${round + 1}/${ROUNDS}: ${JSON.stringify(best)}\n`);
     }
   } finally {
@@ -127,16 +172,21 @@ export default async function callOverhead(): Promise<Record<string, number>> {
     await Promise.all([bare.child, sdk.child].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
     await rm(dir, { recursive: true, force: true });
   }
-  const round = (x: number) => Math.round(x);
+  const b = best as Record<keyof typeof best, Measured>;
+  const round = (x: number, digits = 0) => Number(x.toFixed(digits));
   return {
     invoke_in_flight: INVOKE_IN_FLIGHT,
-    bare_invoke_calls_per_s: round(best.bareInvoke),
-    sdk_invoke_calls_per_s: round(best.sdkInvoke),
-    invoke_sdk_over_bare: Number((best.sdkInvoke / best.bareInvoke).toFixed(3)),
+    bare_invoke_calls_per_s: round(b.bareInvoke.callsPerS),
+    sdk_invoke_calls_per_s: round(b.sdkInvoke.callsPerS),
+    invoke_sdk_over_bare: round(b.sdkInvoke.callsPerS / b.bareInvoke.callsPerS, 3),
+    bare_invoke_server_us_per_call: round(b.bareInvoke.serverUsPerCall, 1),
+    sdk_invoke_server_us_per_call: round(b.sdkInvoke.serverUsPerCall, 1),
     session_in_flight: SESSION_IN_FLIGHT,
-    bare_session_calls_per_s: round(best.bareSession),
-    sdk_session_calls_per_s: round(best.sdkSession),
-    session_sdk_over_bare: Number((best.sdkSession / best.bareSession).toFixed(3)),
-    seconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
+    bare_session_calls_per_s: round(b.bareSession.callsPerS),
+    sdk_session_calls_per_s: round(b.sdkSession.callsPerS),
+    session_sdk_over_bare: round(b.sdkSession.callsPerS / b.bareSession.callsPerS, 3),
+    bare_session_server_us_per_call: round(b.bareSession.serverUsPerCall, 1),
+    sdk_session_server_us_per_call: round(b.sdkSession.serverUsPerCall, 1),
+    seconds: round((Date.now() - t0) / 1000, 1),
   };
 }

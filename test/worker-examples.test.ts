@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteCallError } from "../src/worker/client/errors.js";
@@ -161,6 +161,19 @@ describe("md5 (TypeScript)", () => {
     await writeFile(join(md5.land, "in/x.txt"), "land data");
     await expect(md5.client.invoke("file", { path: "in/x.txt" })).resolves.toEqual({ name: "x.txt", md5: createHash("md5").update("land data").digest("hex") });
     expect(await errorCode(md5.client.invoke("file", { path: "../x.txt" }))).toBe("INVALID_ARGUMENT");
-    expect(await errorCode(md5.client.invoke("file", { path: "in/missing.txt" }))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("a missing or unreadable file fails the call, not retryable, naming the file", async () => {
+    await writeFile(join(md5.land, "locked.txt"), "secret");
+    await chmod(join(md5.land, "locked.txt"), 0o000);
+    const unreadable = process.getuid?.() !== 0; // root reads anything
+    for (const path of ["in/missing.txt", ...(unreadable ? ["locked.txt"] : [])]) {
+      const e = (await md5.client.invoke("file", { path }).catch((x: unknown) => x)) as RemoteCallError;
+      expect(e, path).toBeInstanceOf(RemoteCallError);
+      expect(e.code).toBe("FAILED");
+      expect(e.retryable).toBe(false);
+      expect(e.message).toContain(`cannot read ${path}`);
+    }
+    await expect(md5.client.invoke("file", { path: "in" })).rejects.toMatchObject({ message: expect.stringMatching(/in is not a regular file/) });
   });
 });

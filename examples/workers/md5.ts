@@ -12,7 +12,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, isAbsolute } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { InvalidArgumentError, serveWorker, type CallContext } from "../../src/worker/index.js";
+import { CallError, InvalidArgumentError, serveWorker, type CallContext } from "../../src/worker/index.js";
 
 interface Digest {
   name: string;
@@ -24,15 +24,15 @@ async function file(input: { path?: unknown; name?: unknown }, ctx: CallContext)
   if (typeof path !== "string" || path === "") throw new InvalidArgumentError(`path must be a non-empty string, not ${JSON.stringify(path)}`);
   if (input.name !== undefined && input.name !== null && typeof input.name !== "string") throw new InvalidArgumentError("name must be a string");
   const abs = isAbsolute(path) ? path : await ctx.land.resolve(path);
-  let st;
-  try {
-    st = await stat(abs);
-  } catch (cause) {
-    throw new InvalidArgumentError(`cannot read ${path}: ${(cause as Error).message}`, { cause });
-  }
-  if (!st.isFile()) throw new InvalidArgumentError(`${path} is not a regular file`);
   const hash = createHash("md5");
-  await pipeline(createReadStream(abs), hash, { signal: ctx.abortSignal });
+  try {
+    if (!(await stat(abs)).isFile()) throw new InvalidArgumentError(`${path} is not a regular file`);
+    await pipeline(createReadStream(abs), hash, { signal: ctx.abortSignal });
+  } catch (cause) {
+    if (cause instanceof CallError || ctx.abortSignal.aborted) throw cause;
+    // missing, unreadable: name the file; reading it again will not help
+    throw new CallError("FAILED", `cannot read ${path}: ${(cause as Error).message}`, { retryable: false, cause });
+  }
   return { name: typeof input.name === "string" ? input.name : basename(path), md5: hash.digest("hex") };
 }
 
