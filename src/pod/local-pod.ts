@@ -139,12 +139,21 @@ export class LocalPod implements Dispatcher {
       }
       if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");
       await new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        };
         const list2 = this.waiting.get(worker) ?? [];
-        list2.push(resolve);
+        list2.push(done);
         this.waiting.set(worker, list2);
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        // a replica may be starting without anyone to wake us: look again soon
-        setTimeout(resolve, 100);
+        signal.addEventListener("abort", onAbort, { once: true });
+        // a replica may become ready without anyone to wake us: look again soon
+        const timer = setTimeout(done, 100);
       });
     }
   }

@@ -9,7 +9,7 @@ import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
-import { awaitGroupGone, killGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
 
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
@@ -90,7 +90,9 @@ export class Replica {
   private spawnProcess(command: string): void {
     const log = openSync(this.place.logPath, "a");
     try {
-      this.process = spawn(command, {
+      // a plain command replaces the shell (`exec`), so signals reach the worker itself
+      const line = /[;&|<>()$`\\\n]/.test(command) ? command : `exec ${command}`;
+      this.process = spawn(line, {
         shell: true,
         cwd: this.place.cwd,
         env: { ...process.env, ...this.place.env },
@@ -106,12 +108,16 @@ export class Replica {
       this.exitInfo ??= `could not start: ${err.message}`;
     });
     proc.on("exit", (code, signal) => {
-      if (proc.pid !== undefined) untrackGroup(proc.pid);
+      // whatever the leader left in its group (a child it forked) dies with it
+      if (proc.pid !== undefined && this.state !== "stopped") {
+        killGroup(proc.pid, "SIGKILL");
+        untrackGroup(proc.pid);
+      }
       this.exitInfo = signal ? `killed by ${signal}` : `exit code ${code}`;
-      const wasLive = this.state === "ready" || this.state === "starting";
-      if (this.state !== "stopped") this.state = "dead";
+      const unexpected = this.state !== "stopped";
+      if (unexpected) this.state = "dead";
       this.session?.cancel();
-      if (wasLive) this.onExit?.(this, this.exitInfo);
+      if (unexpected) this.onExit?.(this, this.exitInfo);
     });
   }
 
@@ -159,13 +165,11 @@ export class Replica {
       return;
     }
     const pid = proc.pid;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    // SIGTERM lets the worker cancel its calls and unwind; the whole group gets the grace
+    // period, not just the leader, then whatever is left is killed
     killGroup(pid, "SIGTERM");
-    const timer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
-    // children that outlived the leader (tsx's esbuild, say) still share its group
-    killGroup(pid, "SIGKILL");
+    const until = Date.now() + graceMs;
+    while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await awaitGroupGone(pid);
     untrackGroup(pid);
   }
