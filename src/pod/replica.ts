@@ -8,6 +8,7 @@ import { RemoteCallError } from "../worker/client/errors.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
+import { onAbort } from "../runtime/abort-registry.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
 
@@ -130,13 +131,13 @@ export class Replica {
     try {
       if (this.session) {
         const call = this.session.start(method, input, { attempt: options.attempt, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
-        const onAbort = (): void => call.cancel(String(options.signal.reason ?? "cancelled"));
-        if (options.signal.aborted) onAbort();
-        else options.signal.addEventListener("abort", onAbort, { once: true });
+        const off = onAbort(options.signal, (reason) => {
+          if (!call.ended) call.cancel(reason instanceof Error ? reason.message : String(reason ?? "cancelled"));
+        });
         try {
           return toJson(await call.result);
         } finally {
-          options.signal.removeEventListener("abort", onAbort);
+          off();
         }
       }
       const v = await this.client!.invoke(method, input, { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });

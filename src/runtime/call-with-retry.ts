@@ -2,6 +2,7 @@ import type { CallOptions, Json, Loc } from "../ir/types.js";
 import { isRetryable, replicaOf, type Dispatcher } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from "./errors.js";
 import type { RunEvents, StepStats } from "./events.js";
+import { onAbort } from "./abort-registry.js";
 
 export interface CallSite {
   step: string;
@@ -26,14 +27,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      off();
       resolve();
     }, ms);
-    const onAbort = (): void => {
+    const off = onAbort(signal, (reason) => {
       clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+      reject(reason);
+    });
   });
 }
 
@@ -48,24 +48,29 @@ export async function callWithRetry(site: CallSite, input: Json, signal: AbortSi
   const detailed = events.detailed;
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw signal.reason ?? new RunCancelledError("aborted");
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    // a call of its own to abort only with a deadline; otherwise the stage's signal serves
+    let controller: AbortController | undefined;
+    let unlink: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
-    if (options.timeoutMs !== null) timer = setTimeout(() => controller.abort(new CallTimeoutError(options.timeoutMs!)), options.timeoutMs);
+    if (options.timeoutMs !== null) {
+      const c = (controller = new AbortController());
+      unlink = onAbort(signal, (reason) => c.abort(reason));
+      timer = setTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!)), options.timeoutMs);
+    }
+    const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
     stats.inFlight++;
     const t0 = performance.now();
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     try {
-      const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: controller.signal });
+      const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal });
       // the deadline holds even against a worker that ignores cancellation
-      const value = await (timer === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
+      const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;
       if (detailed) events.publish({ type: "call.finished", step: site.step, callId, attempt, ms: performance.now() - t0, time: Date.now() });
       return { value };
     } catch (raw) {
-      const err = controller.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
+      const err = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
       if (signal.aborted) {
         if (detailed) events.publish({ type: "call.cancelled", step: site.step, callId, time: Date.now() });
         throw signal.reason ?? err;
@@ -90,7 +95,7 @@ export async function callWithRetry(site: CallSite, input: Json, signal: AbortSi
     } finally {
       stats.inFlight--;
       if (timer) clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      unlink?.();
     }
   }
 }

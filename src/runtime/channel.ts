@@ -62,7 +62,8 @@ export class Channel<T> implements AsyncIterable<T> {
         if (this.failure) throw this.failure.error;
         if (this.buffer.length > 0) {
           const v = this.buffer.shift()!;
-          this.wakeSenders();
+          // one slot freed: one waiting sender may go (waking all would make n waiters cost n²)
+          this.senders.shift()?.();
           yield v;
           continue;
         }
