@@ -1,0 +1,204 @@
+/**
+ * The runtime's call overhead (issue 4): no-op calls fanned out by the runtime over 2 local
+ * replicas, against the bare transport ceiling measured in the same run on the same
+ * worker processes.
+ *
+ *   runtime: the flow `xs = range(n) | w.noop parallel P | last` compiled by src/dsl and run
+ *            by `runEngine` on a `LocalPod` (the real pod: 2 replicas of bench/workers/noop.js
+ *            on unix sockets, least-loaded dispatch over one Session stream each). Timed from
+ *            the first call to the end of the run, workers already up.
+ *   ceiling: a bare grpc-js client keeping P tagged starts in flight over one open Session
+ *            stream per replica, to the very same 2 worker processes (the SDK worker), so
+ *            the only difference is the runtime.
+ *   echo:    the same bare client against 2 bare grpc-js bidi echo servers
+ *            (bench/call-overhead/bare-server.ts): the transport alone, no SDK.
+ *   runFlow: the same flow through `runFlow` (what `qb run` does: run directory, events,
+ *            callback server, a fresh pod), with and without the workers' startup.
+ *
+ * Sizes 20,000 and 100,000 calls; runtime and ceiling run twice, alternating, and the
+ * better run counts (echo runs once). Goal: runtime ≥ 50% of the ceiling.
+ */
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { compile } from "../src/dsl/compile.js";
+import type { FlowIR } from "../src/ir/types.js";
+import { LocalPod } from "../src/pod/local-pod.js";
+import { loadProtos } from "../src/proto/load.js";
+import type { SessionInMsg, SessionOutMsg } from "../src/proto/messages.js";
+import { runFlow } from "../src/run/run-flow.js";
+import type { Dispatcher } from "../src/runtime/dispatcher.js";
+import { runEngine } from "../src/runtime/engine.js";
+import { REPO, load, log, round, start, stop, waitForLine } from "./workers/harness.js";
+
+const SIZES = [20_000, 100_000];
+const PARALLEL = 1024;
+const REPLICAS = 2;
+const WARMUP_CALLS = 10_000;
+const ROUNDS = 2;
+
+const FLOW = `flow overhead(n: int = 1000, p: int = ${PARALLEL}) {
+  worker w { run "node bench/workers/noop.js" replicas ${REPLICAS} }
+  xs = range(n) | w.noop parallel p
+  x  = xs | last
+  emit x
+}`;
+
+function irFor(n: number): FlowIR {
+  const { ir, diagnostics } = compile(FLOW, { file: "overhead.flow", params: { n: String(n) } });
+  if (!ir) throw new Error(`overhead.flow: ${diagnostics.map((d) => d.message).join("; ")}`);
+  return ir;
+}
+
+interface RawClient extends grpc.Client {
+  Session(): grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>;
+}
+
+/**
+ * `total` no-op calls over one Session stream per address, `inFlight` in flight in all
+ * (split evenly), each stream topped up as its results come. Returns ms from the first
+ * start to the last result.
+ */
+function ceiling(clients: RawClient[], total: number, inFlight: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const streams = clients.map((c) => c.Session());
+    let issued = 0;
+    let done = 0;
+    const t0 = performance.now();
+    const fire = (s: grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>): void => {
+      const i = issued++;
+      s.write({ callId: `c${i}`, start: { method: "noop", input: { json: String(i) }, timeoutMs: 0, attempt: 1 } });
+    };
+    for (const s of streams) {
+      s.on("data", (m: SessionOutMsg) => {
+        if (m.msg === "error") return reject(new Error(`call ${m.callId}: ${m.error?.message}`));
+        if (m.msg !== "result") return;
+        done++;
+        if (issued < total) fire(s);
+        else if (done === total) {
+          const ms = performance.now() - t0;
+          for (const x of streams) x.end();
+          resolve(ms);
+        }
+      });
+      s.on("error", reject);
+    }
+    const per = Math.ceil(inFlight / streams.length);
+    for (const s of streams) for (let k = 0; k < per && issued < total; k++) fire(s);
+  });
+}
+
+/** Runs the flow on the already started pod; ms from the first call to the end of the run. */
+async function runtime(pod: LocalPod, n: number): Promise<number> {
+  const ir = irFor(n);
+  let first = 0;
+  const dispatcher: Dispatcher = {
+    call(req) {
+      if (first === 0) first = performance.now();
+      return pod.call(req);
+    },
+  };
+  const r = await runEngine(ir, { dispatcher, defaultParallel: (w) => pod.defaultParallel(w) });
+  const ms = performance.now() - first;
+  // unordered: the last result is whichever call finished last
+  const x = r.result.x;
+  const xs = r.stats.find((s) => s.step === "xs");
+  if (x?.length !== 1 || typeof x[0] !== "number" || xs?.callsDone !== n || xs.emitted !== n) throw new Error(`runtime run of ${n}: unexpected result ${JSON.stringify(r.result)}, ${JSON.stringify(xs)}`);
+  return ms;
+}
+
+async function startEcho(socket: string): Promise<{ child: ChildProcess; address: string }> {
+  const child = start(process.execPath, ["--import", "tsx", "bench/call-overhead/bare-server.ts"], { env: { ...process.env, QB_LISTEN: `unix:${socket}` }, stdio: ["ignore", "pipe", "inherit"] });
+  const line = await waitForLine(child, (l) => l.startsWith("QB_LISTENING "));
+  return { child, address: line.slice("QB_LISTENING ".length).trim() };
+}
+
+function clientsFor(addresses: string[]): RawClient[] {
+  const { WorkerClient } = loadProtos();
+  // a channel option of its own keeps grpc-js from sharing the pod's connections
+  return addresses.map((a) => new WorkerClient(a, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024, "bench.ceiling": 1 }) as unknown as RawClient);
+}
+
+const rate = (n: number, ms: number): number => round((n * 1000) / ms);
+
+export default async function overhead(): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  const loadBefore = load();
+  const dir = await mkdtemp(join(tmpdir(), "qb-bench-overhead-"));
+  const echo: Array<{ child: ChildProcess; address: string }> = [];
+  let pod: LocalPod | undefined;
+  let podClients: RawClient[] = [];
+  let echoClients: RawClient[] = [];
+  const best = new Map<string, number>();
+  const keep = (key: string, ms: number): void => void best.set(key, Math.min(best.get(key) ?? Infinity, ms));
+  const realPath: Record<string, unknown> = {};
+  try {
+    const tPod = performance.now();
+    pod = await LocalPod.start(irFor(1), { runDir: join(dir, "run"), land: join(dir, "run", "land"), cwd: REPO, socketDir: join(dir, "s") });
+    const podStartMs = performance.now() - tPod;
+    for (let i = 0; i < REPLICAS; i++) echo.push(await startEcho(join(dir, `echo-${i}.sock`)));
+    podClients = clientsFor(pod.replicaInfo().map((r) => r.address));
+    echoClients = clientsFor(echo.map((e) => e.address));
+
+    // warm up both sides (JIT in this process and in the workers)
+    await runtime(pod, WARMUP_CALLS);
+    await ceiling(podClients, WARMUP_CALLS, PARALLEL);
+    await ceiling(echoClients, WARMUP_CALLS, PARALLEL);
+
+    for (let round_ = 1; round_ <= ROUNDS; round_++) {
+      for (const n of SIZES) {
+        keep(`ceiling_${n}`, await ceiling(podClients, n, PARALLEL));
+        keep(`runtime_${n}`, await runtime(pod, n));
+        // the echo baseline only reads against the machine: once is enough
+        if (round_ === 1) keep(`echo_${n}`, await ceiling(echoClients, n, PARALLEL));
+      }
+      log("overhead", `round ${round_}/${ROUNDS}: ${JSON.stringify(Object.fromEntries([...best].map(([k, ms]) => [k, rate(Number(k.split("_")[1]), ms)])))} calls/s`);
+    }
+    for (const c of [...podClients, ...echoClients]) c.close();
+    podClients = echoClients = [];
+    await pod.close();
+    pod = undefined;
+
+    // the whole path of `qb run`, a fresh pod each time
+    for (const n of SIZES) {
+      const runDir = join(dir, `flow-${n}`);
+      const w0 = performance.now();
+      const outcome = await runFlow(irFor(n), { cwd: REPO, runDir });
+      const wallMs = performance.now() - w0;
+      if (outcome.stats.find((s) => s.step === "xs")?.callsDone !== n || outcome.result.x?.length !== 1) throw new Error(`runFlow of ${n}: unexpected result ${JSON.stringify(outcome.result)}`);
+      realPath[`runflow_${n}_calls_per_s`] = rate(n, outcome.elapsedMs);
+      realPath[`runflow_${n}_engine_ms`] = round(outcome.elapsedMs, 1);
+      realPath[`runflow_${n}_wall_ms`] = round(wallMs, 1);
+      realPath[`runflow_${n}_startup_and_teardown_ms`] = round(wallMs - outcome.elapsedMs, 1);
+      realPath[`runflow_${n}_calls_per_s_with_startup`] = rate(n, wallMs);
+      await rm(runDir, { recursive: true, force: true });
+    }
+
+    const out: Record<string, unknown> = { replicas: REPLICAS, parallel: PARALLEL, pod_start_ms: round(podStartMs, 1) };
+    for (const n of SIZES) {
+      const rt = rate(n, best.get(`runtime_${n}`)!);
+      const ceil = rate(n, best.get(`ceiling_${n}`)!);
+      const ech = rate(n, best.get(`echo_${n}`)!);
+      Object.assign(out, {
+        [`calls_${n}_runtime_calls_per_s`]: rt,
+        [`calls_${n}_runtime_ms`]: round(best.get(`runtime_${n}`)!, 1),
+        [`calls_${n}_ceiling_calls_per_s`]: ceil,
+        [`calls_${n}_ceiling_ms`]: round(best.get(`ceiling_${n}`)!, 1),
+        [`calls_${n}_runtime_over_ceiling`]: round(rt / ceil, 3),
+        [`calls_${n}_echo_calls_per_s`]: ech,
+        [`calls_${n}_runtime_over_echo`]: round(rt / ech, 3),
+        [`calls_${n}_runtime_us_per_call`]: round((best.get(`runtime_${n}`)! * 1000) / n, 1),
+      });
+    }
+    const worst = Math.min(...SIZES.map((n) => out[`calls_${n}_runtime_over_ceiling`] as number));
+    Object.assign(out, realPath, { goal_runtime_over_ceiling: 0.5, goal_met: worst >= 0.5, load_before: loadBefore, load_after: load(), seconds: round((Date.now() - t0) / 1000, 1) });
+    return out;
+  } finally {
+    for (const c of [...podClients, ...echoClients]) c.close();
+    await pod?.close();
+    await Promise.all(echo.map((e) => stop(e.child)));
+    await rm(dir, { recursive: true, force: true });
+  }
+}

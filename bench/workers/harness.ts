@@ -1,0 +1,150 @@
+/**
+ * Helpers shared by the runtime benchmarks (bench/overhead, speedup, startup, memory):
+ * spawning child processes that are always cleaned up, reading their output line by line,
+ * and a few statistics. Not a benchmark itself.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (worker `run` commands in the benchmark flows are relative to it). */
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+/** The CLI, as users run it (it runs dist/: `npm run build` first). */
+export const QB = fileURLToPath(new URL("../../bin/qb.js", import.meta.url));
+/** The no-op worker's launcher. */
+export const NOOP_WORKER = fileURLToPath(new URL("./noop.js", import.meta.url));
+
+const children = new Set<ChildProcess>();
+/** Worker processes started by a child `qb run`, killed if still alive when we exit. */
+const orphans = new Set<number>();
+let hooked = false;
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  // last resort: whatever way the benchmark ends, nothing it started is left running
+  process.on("exit", () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) kill(c.pid, "SIGKILL", true);
+    for (const pid of orphans) kill(pid, "SIGKILL", true);
+  });
+}
+
+function kill(pid: number | undefined, signal: NodeJS.Signals, group = false): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(group ? -pid : pid, signal);
+  } catch {
+    if (group) kill(pid, signal, false);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawns a process in its own process group, remembered until it exits. */
+export function start(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  hook();
+  const child = spawn(command, args, { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"], ...options });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  child.on("error", () => undefined);
+  return child;
+}
+
+/** Remembers worker PIDs a child reported (`pod.started`), to kill them if they outlive it. */
+export function adopt(pids: Iterable<number>): void {
+  hook();
+  for (const p of pids) orphans.add(p);
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+}
+
+/** SIGTERM (to the whole group), then SIGKILL after `graceMs`; resolves when it has exited. */
+export async function stop(child: ChildProcess, graceMs = 3_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  kill(child.pid, "SIGTERM", true);
+  const timer = setTimeout(() => kill(child.pid, "SIGKILL", true), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+/** Kills the adopted worker PIDs that are still alive; returns how many were. */
+export async function reapOrphans(): Promise<number> {
+  let alive = 0;
+  for (const pid of orphans) {
+    if (isAlive(pid)) {
+      alive++;
+      kill(pid, "SIGKILL", true);
+    }
+    orphans.delete(pid);
+  }
+  return alive;
+}
+
+/** Calls `onLine` for every line of a child's stdout. */
+export function lines(child: ChildProcess, onLine: (line: string) => void): void {
+  createInterface({ input: child.stdout! }).on("line", onLine);
+}
+
+/** Collects a child's stderr (the last 8 KB), for error messages. */
+export function stderrTail(child: ChildProcess): () => string {
+  let tail = "";
+  child.stderr?.on("data", (d: Buffer) => (tail = (tail + d.toString()).slice(-8192)));
+  return () => tail;
+}
+
+/** Resolves at the first stdout line matching `test`, rejects if the child exits first or after `timeoutMs`. */
+export function waitForLine(child: ChildProcess, test: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms`)), timeoutMs);
+    lines(child, (line) => {
+      if (!test(line)) return;
+      clearTimeout(timer);
+      resolve(line);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${signal ?? code}) before the expected line`));
+    });
+  });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function round(x: number, digits = 0): number {
+  return Number(x.toFixed(digits));
+}
+
+/** The 1-minute load average: other work on the machine skews every number. */
+export function load(): number {
+  return round(loadavg()[0]!, 2);
+}
+
+/** Peak resident set size (VmHWM) of a live process, in KB, from /proc (Linux); NaN if unknown. */
+export function peakRssKb(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export function log(bench: string, message: string): void {
+  process.stderr.write(`${bench}: ${message}\n`);
+}
