@@ -1,0 +1,99 @@
+/**
+ * Speedup from replicas (issue 4): examples/pi.flow with 200M samples in 16 shards, run by
+ * the real CLI (`node bin/qb.js run --json`), on 2 replicas against 1 (a temporary copy of
+ * the flow with `replicas 1`). Both the wall time of the whole command (workers' start and
+ * teardown included) and the run alone (the engine's elapsed time, from the first call to
+ * the result) are timed. Each runs twice, alternating, and the faster run counts.
+ * Goal: ≥ 1.8× on 2 cores.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QB, REPO, adopt, exited, lines, load, log, reapOrphans, round, start, stderrTail, stop } from "./workers/harness.js";
+
+const SAMPLES = 200_000_000;
+const SHARDS = 16;
+const ROUNDS = 2;
+const RUN_TIMEOUT_MS = 50_000;
+
+interface Timing {
+  wallMs: number;
+  runMs: number;
+  pi: number;
+}
+
+async function runPi(flow: string, runDir: string): Promise<Timing> {
+  const t0 = Date.now();
+  const child = start(process.execPath, [QB, "run", "--json", flow, "--param", `samples=${SAMPLES}`, "--param", `shards=${SHARDS}`, "--run-dir", runDir]);
+  const stderr = stderrTail(child);
+  let runMs: number | undefined;
+  let pi: number | undefined;
+  lines(child, (line) => {
+    const e = JSON.parse(line) as { type: string; elapsedMs?: number; result?: { pi?: number[] }; replicas?: Array<{ pid: number | null }> };
+    if (e.type === "pod.started") adopt(e.replicas!.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+    if (e.type === "run.finished") runMs = e.elapsedMs;
+    if (e.type === "result") pi = e.result?.pi?.[0];
+  });
+  const timer = setTimeout(() => void stop(child), RUN_TIMEOUT_MS);
+  const { code } = await exited(child);
+  clearTimeout(timer);
+  const wallMs = Date.now() - t0;
+  const leftover = await reapOrphans();
+  if (code !== 0 || runMs === undefined || pi === undefined) throw new Error(`qb run ${flow} exited with ${code}: ${stderr()}`);
+  if (Math.abs(pi - Math.PI) > 0.01) throw new Error(`pi = ${pi}`);
+  if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
+  return { wallMs, runMs, pi };
+}
+
+export default async function speedup(): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  const loadBefore = load();
+  const dir = await mkdtemp(join(tmpdir(), "qb-bench-speedup-"));
+  try {
+    const source = readFileSync(join(REPO, "examples/pi.flow"), "utf8");
+    if (!/^\s*replicas 2\s*$/m.test(source)) throw new Error("examples/pi.flow no longer says `replicas 2`: update bench/speedup");
+    const flows = { 2: join(REPO, "examples/pi.flow"), 1: join(dir, "pi-1.flow") };
+    writeFileSync(flows[1], source.replace(/^(\s*)replicas 2\s*$/m, "$1replicas 1"));
+    const best: Record<1 | 2, Timing | undefined> = { 1: undefined, 2: undefined };
+    const pis = new Set<number>();
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const replicas of [1, 2] as const) {
+        const t = await runPi(flows[replicas], join(dir, `run-${replicas}-${r}`));
+        pis.add(t.pi);
+        const b = best[replicas];
+        best[replicas] = {
+          wallMs: Math.min(b?.wallMs ?? Infinity, t.wallMs),
+          runMs: Math.min(b?.runMs ?? Infinity, t.runMs),
+          pi: t.pi,
+        };
+        log("speedup", `round ${r}/${ROUNDS}, ${replicas} replica(s): wall ${t.wallMs} ms, run ${round(t.runMs)} ms`);
+      }
+    }
+    const one = best[1]!;
+    const two = best[2]!;
+    const runSpeedup = round(one.runMs / two.runMs, 2);
+    return {
+      samples: SAMPLES,
+      shards: SHARDS,
+      pi: two.pi,
+      pi_identical_across_runs: pis.size === 1,
+      replicas_1_run_ms: round(one.runMs),
+      replicas_2_run_ms: round(two.runMs),
+      speedup_run: runSpeedup,
+      replicas_1_wall_ms: one.wallMs,
+      replicas_2_wall_ms: two.wallMs,
+      speedup_wall: round(one.wallMs / two.wallMs, 2),
+      replicas_1_samples_per_s: round((SAMPLES * 1000) / one.runMs),
+      replicas_2_samples_per_s: round((SAMPLES * 1000) / two.runMs),
+      goal_speedup: 1.8,
+      goal_met: runSpeedup >= 1.8,
+      load_before: loadBefore,
+      load_after: load(),
+      seconds: round((Date.now() - t0) / 1000, 1),
+    };
+  } finally {
+    await reapOrphans();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
