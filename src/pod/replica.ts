@@ -122,6 +122,19 @@ export class Replica {
     });
   }
 
+  private exitWithin(ms: number): Promise<void> {
+    const proc = this.process;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      proc.once("exit", () => {
+        clearTimeout(t);
+        // let the exit handler record why
+        setImmediate(resolve);
+      });
+    });
+  }
+
   private startError(message: string, cause?: unknown): WorkerStartError {
     return new WorkerStartError(this.worker.name, this.index, message, logTail(this.place.logPath), { cause });
   }
@@ -143,6 +156,8 @@ export class Replica {
       const v = await this.client!.invoke(method, input, { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
       return toJson(v);
     } catch (err) {
+      // a dropped stream usually means the process died: its exit arrives a moment later
+      if (this.worker.run !== undefined && this.exitInfo === undefined && !(err instanceof RemoteCallError)) await this.exitWithin(250);
       if (this.exitInfo !== undefined && this.worker.run !== undefined) {
         throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10));
       }

@@ -5,6 +5,7 @@
  *
  *   wait({id, ms, fail_after?})  waits ms (cancellable); with fail_after, throws after that many ms
  *   echo(x)                      returns x
+ *   crash({id})                  writes a line to stderr and exits the process with code 3
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +40,11 @@ await serveWorker(
   {
     wait,
     echo: async (x: unknown) => x,
+    crash: async (input: { id: number }) => {
+      note("crash", input.id);
+      process.stderr.write(`chaos: crashing on purpose in call ${input.id}\n`);
+      process.exit(3);
+    },
   },
   { name: "chaos", version: "1.0.0" },
 );

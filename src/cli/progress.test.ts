@@ -1,0 +1,57 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { compile } from "../dsl/compile.js";
+import type { StepStats } from "../runtime/events.js";
+import { liveDisplay, plainDisplay, stepLine } from "./progress.js";
+
+const ir = compile('flow p() {\n  worker w { run "x" }\n  seeds = range(16)\n  hits = seeds | w.f\n  total = hits | reduce w.add\n  emit total\n}').ir!;
+
+function stats(): StepStats[] {
+  return [
+    { step: "seeds", emitted: 16, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "done", startedAt: 1000, finishedAt: 1000 },
+    { step: "hits", emitted: 9, callsStarted: 12, callsDone: 9, callsFailed: 1, retries: 2, inFlight: 3, state: "running", startedAt: 1000 },
+    { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
+  ];
+}
+
+describe("progress", () => {
+  it("shows done/total, in flight, retries, failures and time per step", () => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe("▶ hits         9/16        in flight    3  retried 2  failed 1  2.5s");
+    expect(stepLine(ir, list[0]!, map, 5, 3500)).toBe("✔ seeds       16                           0.0s");
+    list[1]!.state = "done";
+    list[1]!.emitted = 16;
+    list[2]!.callsStarted = 2;
+    list[2]!.callsDone = 1;
+    // a reduce of 16 items makes 15 calls
+    expect(stepLine(ir, list[2]!, map, 5, 3500)).toContain("1/15");
+  });
+
+  it("redraws in place on a terminal", () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (c: Buffer) => (text += c.toString()));
+    const d = liveDisplay(ir, stats, out as unknown as NodeJS.WriteStream);
+    d.event({ type: "log", level: "warn", message: "worker w replica 0 died", time: 0 });
+    d.stop();
+    d.stop();
+    expect(text).toContain("worker w replica 0 died\n");
+    // the second frame moves the cursor up over the three step lines
+    expect(text).toContain("\x1b[3A");
+    expect(text.match(/\x1b\[2K. hits/g)).toHaveLength(2);
+  });
+
+  it("prints plain lines when a step ends, and for retries and skips", () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (c: Buffer) => (text += c.toString()));
+    const d = plainDisplay(ir, stats, out);
+    d.event({ type: "step.finished", step: "seeds", items: 16, time: 0 });
+    d.event({ type: "call.retried", step: "hits", callId: 4, attempt: 1, error: "boom", delayMs: 900, time: 0 });
+    d.event({ type: "call.failed", step: "hits", callId: 5, attempt: 3, error: "step `hits`: w.f ...: bad", skipped: true, input: "{}", time: 0 });
+    d.stop();
+    expect(text).toBe("✔ seeds       16                           0.0s\nretry: step hits call 4 attempt 1 failed (boom); next in 900 ms\nskipped: step `hits`: w.f ...: bad\n");
+    expect(text).not.toContain("\x1b");
+  });
+});
