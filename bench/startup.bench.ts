@@ -1,0 +1,125 @@
+/**
+ * Startup (issue 4): time from starting `qb run` (the real CLI, `node bin/qb.js run --json F`,
+ * spawned) to the first call dispatched, for a one-call flow on one replica of the no-op
+ * worker, the worker's spawn included. Read from the `call.started` event's `time` against
+ * Date.now() just before the spawn; also when the pod was up (`pod.started`) and when the
+ * command exited. Repeated 7 times: min and median. Goal: < 400 ms.
+ *
+ * Baselines from the same machine, same repetitions: spawning `node -e 0` until it exits,
+ * `qb compile F` (the CLI loading and compiling, nothing started) until it exits, and the
+ * no-op worker alone (node bench/workers/noop.js) until it prints `QB_LISTENING`.
+ */
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NOOP_WORKER, QB, adopt, exited, lines, load, log, median, reapOrphans, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
+
+const REPEAT = 7;
+
+const FLOW = `flow one() {
+  worker w { run "node bench/workers/noop.js" replicas 1 }
+  xs = range(1) | w.noop
+  emit xs
+}
+`;
+
+interface Startup {
+  firstCallMs: number;
+  podMs: number;
+  exitMs: number;
+}
+
+async function qbRun(flow: string, runDir: string): Promise<Startup> {
+  const t0 = Date.now();
+  const child = start(process.execPath, [QB, "run", "--json", flow, "--run-dir", runDir]);
+  const stderr = stderrTail(child);
+  let firstCall: number | undefined;
+  let pod: number | undefined;
+  let result = false;
+  lines(child, (line) => {
+    const e = JSON.parse(line) as { type: string; time?: number; result?: { xs?: unknown[] }; replicas?: Array<{ pid: number | null }> };
+    if (e.type === "pod.started") {
+      pod = e.time;
+      adopt(e.replicas!.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+    }
+    if (e.type === "call.started") firstCall ??= e.time;
+    if (e.type === "result") result = JSON.stringify(e.result?.xs) === "[0]";
+  });
+  const timer = setTimeout(() => void stop(child), 30_000);
+  const { code } = await exited(child);
+  clearTimeout(timer);
+  const exitMs = Date.now() - t0;
+  const leftover = await reapOrphans();
+  if (code !== 0 || firstCall === undefined || pod === undefined || !result) throw new Error(`qb run exited with ${code}: ${stderr()}`);
+  if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
+  return { firstCallMs: firstCall - t0, podMs: pod - t0, exitMs };
+}
+
+async function untilExit(args: string[]): Promise<number> {
+  const t0 = Date.now();
+  const child = start(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const stderr = stderrTail(child);
+  const { code } = await exited(child);
+  if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}: ${stderr()}`);
+  return Date.now() - t0;
+}
+
+async function workerListening(socket: string): Promise<number> {
+  const t0 = Date.now();
+  const child = start(process.execPath, [NOOP_WORKER], { env: { ...process.env, QB_LISTEN: `unix:${socket}` } });
+  try {
+    await waitForLine(child, (l) => l.startsWith("QB_LISTENING "), 15_000);
+    return Date.now() - t0;
+  } finally {
+    await stop(child);
+  }
+}
+
+const stats = (xs: number[]): { min: number; median: number } => ({ min: round(Math.min(...xs)), median: round(median(xs)) });
+
+export default async function startup(): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  const loadBefore = load();
+  const dir = await mkdtemp(join(tmpdir(), "qb-bench-startup-"));
+  const flow = join(dir, "one.flow");
+  writeFileSync(flow, FLOW);
+  const runs: Startup[] = [];
+  const nodeBare: number[] = [];
+  const compileOnly: number[] = [];
+  const worker: number[] = [];
+  try {
+    // one run unmeasured: the first spawn of anything pays for a cold disk cache
+    await qbRun(flow, join(dir, "run-warmup"));
+    for (let i = 0; i < REPEAT; i++) {
+      // interleaved, so a burst of load elsewhere hits every series alike
+      runs.push(await qbRun(flow, join(dir, `run-${i}`)));
+      nodeBare.push(await untilExit(["-e", "0"]));
+      compileOnly.push(await untilExit([QB, "compile", flow]));
+      worker.push(await workerListening(join(dir, `w-${i}.sock`)));
+      log("startup", `${i + 1}/${REPEAT}: first call ${runs.at(-1)!.firstCallMs} ms; node -e 0 ${nodeBare.at(-1)} ms; qb compile ${compileOnly.at(-1)} ms; worker listening ${worker.at(-1)} ms`);
+    }
+    const first = stats(runs.map((r) => r.firstCallMs));
+    return {
+      repeat: REPEAT,
+      first_call_ms_min: first.min,
+      first_call_ms_median: first.median,
+      pod_started_ms_median: stats(runs.map((r) => r.podMs)).median,
+      qb_run_exit_ms_median: stats(runs.map((r) => r.exitMs)).median,
+      baseline_node_e0_ms_min: stats(nodeBare).min,
+      baseline_node_e0_ms_median: stats(nodeBare).median,
+      baseline_qb_compile_ms_median: stats(compileOnly).median,
+      baseline_worker_listening_ms_min: stats(worker).min,
+      baseline_worker_listening_ms_median: stats(worker).median,
+      first_call_over_worker_listening: round(first.median / stats(worker).median, 2),
+      goal_ms: 400,
+      goal_met: first.median < 400,
+      load_before: loadBefore,
+      load_after: load(),
+      seconds: round((Date.now() - t0) / 1000, 1),
+    };
+  } finally {
+    await reapOrphans();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
