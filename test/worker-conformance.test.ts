@@ -4,8 +4,9 @@
  * ever left behind (checked by PID and process group).
  */
 import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { groupMembers, processAlive } from "../src/worker/conformance/process-group.js";
-import { PYTHON, pythonReady, runQb, warnPythonSkipped } from "./worker-fixtures/helpers.js";
+import { PYTHON, QB, ROOT, pythonReady, runQb, warnPythonSkipped } from "./worker-fixtures/helpers.js";
 
 interface Report {
   ok: boolean;
@@ -140,6 +141,22 @@ describe.concurrent("qb worker test fails workers that break the contract", () =
 });
 
 describe("qb worker test output and usage", () => {
+  it("interrupted (SIGINT) mid-run, it kills the worker's process group and exits 130", async () => {
+    const qb = spawn(process.execPath, [QB, "worker", "test", "--", "node", "examples/workers/montecarlo.js"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => qb.on("exit", (code) => resolve(code)));
+    let out = "";
+    qb.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const until = Date.now() + 20_000;
+    while (!/^PASS {2}health/m.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(/^PASS {2}start +pid (\d+)/m.exec(out)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(processAlive(pid)).toBe(true);
+    qb.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(processAlive(pid)).toBe(false);
+    expect(groupMembers(pid)).toEqual([]);
+  }, 30_000);
+
   it("prints one PASS/FAIL/SKIP line per check and a summary", async () => {
     const r = await runQb(["worker", "test", "node", "--import", "tsx", "test/worker-fixtures/raw-worker.ts"], { env: { RAW_MODE: "good" } });
     expect(r.code).toBe(0);

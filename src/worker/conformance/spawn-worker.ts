@@ -41,6 +41,8 @@ export class WorkerProcess {
   readonly direct: boolean;
   readonly exited: Promise<Exit>;
   exit: Exit | null = null;
+  /** Set once every process of the group was seen gone. */
+  private gone = false;
   /** The last lines of output, for failure reports. */
   readonly tail: string[] = [];
   private readonly child: ChildProcess;
@@ -114,7 +116,10 @@ export class WorkerProcess {
   async waitGone(timeoutMs: number): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      if (this.exit !== null && this.members().length === 0) return true;
+      if (this.exit !== null && this.members().length === 0) {
+        this.gone = true;
+        return true;
+      }
       if (Date.now() >= until) return false;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -137,8 +142,8 @@ export class WorkerProcess {
     return { killed, exit: await this.exited };
   }
 
-  /** Synchronous last resort (process exit handlers): SIGKILL the group. */
+  /** Synchronous last resort (process exit handlers): SIGKILL the group, unless it is known to be gone (its id may be reused). */
   killNow(): void {
-    signalGroup(this.pid, "SIGKILL");
+    if (!this.gone) signalGroup(this.pid, "SIGKILL");
   }
 }
