@@ -25,12 +25,15 @@ function examples(): Example[] {
 
 /** What the docs say about a code no baseline shows (see NO_BASELINE in harness.ts). */
 const WITHOUT_BASELINE: Readonly<Record<string, string>> = {
-  QB3013:
-    "Reported where a value must be fixed before the run — a list source, a param's default, " +
-    "the count of `range` or `take`, an option value — and the expression is not a constant. " +
-    "Params and literals always fold and `item` in those places is `QB2004`, so a correct flow " +
-    "never meets it; today it is reported for a field of a `json` param (`parallel cfg.jobs`), " +
-    "which is a known compiler bug: write `cfg[\"jobs\"]` meanwhile.",
+  QB5001:
+    "Reported by `qb run` after the workers start and before any call, when a worker's " +
+    "`Describe` does not list a method the flow calls, at the call's line and column, with the " +
+    "nearest method it does serve: `error QB5001: worker \`mc\` has no method \`sampel\`` / " +
+    "`= help: did you mean \`sample\`?`. Nothing runs; the exit code is 2.",
+  QB5002:
+    "Reported by `qb run` when `hold` does not match the worker: the flow says `hold` on a plain " +
+    "method (`\`mc.add\` is not a held method, but the flow says \`hold\``), or calls a held method " +
+    "(one that yields and awaits signals) without `hold`. Nothing runs; the exit code is 2.",
 };
 
 /** The most telling example of a code, where the first in alphabetical order is not. */
