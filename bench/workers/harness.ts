@@ -3,7 +3,7 @@
  * spawning child processes that are always cleaned up, reading their output line by line,
  * and a few statistics. Not a benchmark itself.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -147,4 +147,29 @@ export function peakRssKb(pid: number): number {
 
 export function log(bench: string, message: string): void {
   process.stderr.write(`${bench}: ${message}\n`);
+}
+
+const TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) another process has used so far, from /proc (Linux); NaN if unknown. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds this process has used so far. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
