@@ -387,16 +387,7 @@ export function parse(text: string): ParseResult {
         case "reduce": {
           const worker = expectIdent("a worker after `reduce`, as in `reduce w.add`");
           expect(".", "`.` and a method name, as in `reduce w.add`");
-          const method = expectIdent("a method name");
-          let sp = cover(t.span, method.span);
-          let args: Arg[] | null = null;
-          if (at("(")) {
-            const a = parseArgs();
-            args = a.args;
-            sp = cover(sp, a.close.span);
-          }
-          const options = parseOptions(STAGE_OPTIONS);
-          return { kind: "reduce", worker, method, args, options, span: endOf(sp, options) };
+          return workerCall(t, worker, "reduce");
         }
         case "take": {
           const count = parseOperand("take");
@@ -420,15 +411,20 @@ export function parse(text: string): ParseResult {
     return workerCall(t, worker);
   };
 
-  /** `mc-sim.sample`: a hyphenated worker name before a method. */
-  const hyphenatedCall = (): boolean => {
-    let p = pos;
+  /** Where a chain `a-b-c` of touching words and dashes starting at token `p` ends (its last word). */
+  const hyphenChainEnd = (p: number): number => {
     while (toks[p]!.kind === "ident" && toks[p + 1]!.kind === "-" && toks[p + 1]!.span.start === toks[p]!.span.end && toks[p + 2]!.kind === "ident" && toks[p + 2]!.span.start === toks[p + 1]!.span.end) p += 2;
-    return p !== pos && toks[p + 1]!.kind === ".";
+    return p;
   };
 
-  /** The rest of `worker.method(args) options`, after the `.`. */
-  const workerCall = (t: Token, worker: Name): Stage => {
+  /** `mc-sim.sample`: a hyphenated worker name before a method. */
+  const hyphenatedCall = (): boolean => {
+    const end = hyphenChainEnd(pos);
+    return end !== pos && toks[end + 1]!.kind === ".";
+  };
+
+  /** The rest of `worker.method(args) options` (or of `reduce worker.method`), after the `.`. */
+  const workerCall = (t: Token, worker: Name, kind: "call" | "reduce" = "call"): Stage => {
     const method = expectIdent("a method name after `.`");
     let sp = cover(t.span, method.span);
     let args: Arg[] | null = null;
@@ -438,7 +434,7 @@ export function parse(text: string): ParseResult {
       sp = cover(sp, a.close.span);
     }
     const options = parseOptions(STAGE_OPTIONS);
-    return { kind: "call", worker, method, args, options, span: endOf(sp, options) };
+    return { kind, worker, method, args, options, span: endOf(sp, options) };
   };
 
   const endOf = (sp: Span, options: StageOption[]): Span => (options.length ? cover(sp, options[options.length - 1]!.span) : sp);
@@ -472,9 +468,8 @@ export function parse(text: string): ParseResult {
   // ---------- members ----------
   /** `raw-hits = ...`: a hyphenated name followed by `=`. */
   const hyphenatedBinding = (): boolean => {
-    let p = pos;
-    while (toks[p]!.kind === "ident" && toks[p + 1]!.kind === "-" && toks[p + 1]!.span.start === toks[p]!.span.end && toks[p + 2]!.kind === "ident" && toks[p + 2]!.span.start === toks[p + 1]!.span.end) p += 2;
-    return p !== pos && toks[p + 1]!.kind === "=";
+    const end = hyphenChainEnd(pos);
+    return end !== pos && toks[end + 1]!.kind === "=";
   };
 
   const parseBinding = (): Member => {
