@@ -3,13 +3,15 @@
  * spawned) to the first call dispatched, for a one-call flow on one replica of the no-op
  * worker, the worker's spawn included. Read from the `call.started` event's `time` against
  * Date.now() just before the spawn; also when the pod was up (`pod.started`) and when the
- * command exited. Repeated 7 times: min and median. Goal: < 400 ms.
+ * command exited, and when its worker printed `QB_LISTENING` (the mtime of the replica's log,
+ * which holds only that line), so the wait between the worker listening and the pod being
+ * up shows. Repeated 7 times: min and median. Goal: < 400 ms.
  *
  * Baselines from the same machine, same repetitions: spawning `node -e 0` until it exits,
  * `qb compile F` (the CLI loading and compiling, nothing started) until it exits, and the
  * no-op worker alone (node bench/workers/noop.js) until it prints `QB_LISTENING`.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +29,23 @@ const FLOW = `flow one() {
 interface Startup {
   firstCallMs: number;
   podMs: number;
+  /** When the worker printed QB_LISTENING (its log's mtime), or NaN if the log has more. */
+  listeningMs: number;
   exitMs: number;
+}
+
+/**
+ * When the replica's log was last written, as ms after `t0`: the worker prints only its
+ * QB_LISTENING line, so that is when it was listening. NaN if the log holds anything else.
+ */
+function listenedAt(log: string, t0: number): number {
+  try {
+    const text = readFileSync(log, "utf8");
+    if (!/^QB_LISTENING \S+\n$/.test(text)) return Number.NaN;
+    return statSync(log).mtimeMs - t0;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function qbRun(flow: string, runDir: string): Promise<Startup> {
@@ -53,7 +71,7 @@ async function qbRun(flow: string, runDir: string): Promise<Startup> {
   const leftover = await reapOrphans();
   if (code !== 0 || firstCall === undefined || pod === undefined || !result) throw new Error(`qb run exited with ${code}: ${stderr()}`);
   if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
-  return { firstCallMs: firstCall - t0, podMs: pod - t0, exitMs };
+  return { firstCallMs: firstCall - t0, podMs: pod - t0, listeningMs: listenedAt(join(runDir, "logs", "w-0.log"), t0), exitMs };
 }
 
 async function untilExit(args: string[]): Promise<number> {
@@ -97,14 +115,17 @@ export default async function startup(): Promise<Record<string, unknown>> {
       nodeBare.push(await untilExit(["-e", "0"]));
       compileOnly.push(await untilExit([QB, "compile", flow]));
       worker.push(await workerListening(join(dir, `w-${i}.sock`)));
-      log("startup", `${i + 1}/${REPEAT}: first call ${runs.at(-1)!.firstCallMs} ms; node -e 0 ${nodeBare.at(-1)} ms; qb compile ${compileOnly.at(-1)} ms; worker listening ${worker.at(-1)} ms`);
+      log("startup", `${i + 1}/${REPEAT}: first call ${runs.at(-1)!.firstCallMs} ms (worker listening ${round(runs.at(-1)!.listeningMs)} ms, pod ${runs.at(-1)!.podMs} ms); node -e 0 ${nodeBare.at(-1)} ms; qb compile ${compileOnly.at(-1)} ms; worker listening ${worker.at(-1)} ms`);
     }
     const first = stats(runs.map((r) => r.firstCallMs));
     return {
       repeat: REPEAT,
       first_call_ms_min: first.min,
       first_call_ms_median: first.median,
+      worker_listening_in_qb_run_ms_median: stats(runs.map((r) => r.listeningMs)).median,
       pod_started_ms_median: stats(runs.map((r) => r.podMs)).median,
+      // how long the pod takes to notice a listening worker (connect, health, Describe, Session)
+      pod_started_after_worker_listening_ms_median: stats(runs.map((r) => r.podMs - r.listeningMs)).median,
       qb_run_exit_ms_median: stats(runs.map((r) => r.exitMs)).median,
       baseline_node_e0_ms_min: stats(nodeBare).min,
       baseline_node_e0_ms_median: stats(nodeBare).median,
