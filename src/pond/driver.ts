@@ -1,0 +1,37 @@
+/** What a driver folder provides to the core: connections that run positional SQL. */
+import type { ColumnType, Dialect, DriverName, Row } from "./types.js";
+
+/** One connection (one session): runs SQL with `?` placeholders and an array of values. */
+export interface DriverConnection {
+  /** The rows of a statement that returns rows; [] for one that does not. */
+  all(sql: string, values: readonly unknown[]): Promise<Row[]>;
+  /** The number of rows a statement changed. */
+  run(sql: string, values: readonly unknown[]): Promise<number>;
+  /** A query's rows in batches of up to `batchSize`; stopping early frees the result. */
+  batches(sql: string, values: readonly unknown[], batchSize: number): AsyncGenerator<Row[], void, undefined>;
+  /** The columns a query returns, with their types, without running it for rows. */
+  columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>>;
+}
+
+/** A connection borrowed from the driver's pool. */
+export interface Lease {
+  readonly connection: DriverConnection;
+  /** Gives the connection back for reuse. */
+  release(): void;
+  /** Closes the connection instead (after an error that may have left it in a bad state). */
+  discard(): void;
+}
+
+export interface Driver {
+  readonly name: DriverName;
+  /** The pond URL, password hidden. */
+  readonly url: string;
+  readonly dialect: Dialect;
+  readonly beginSql: string;
+  acquire(): Promise<Lease>;
+  /** Whether an error says that a table does not exist. */
+  isMissingTable(err: unknown): boolean;
+  /** A value as an INSERT into a column of this type binds it. */
+  encode(value: unknown, type: ColumnType): unknown;
+  close(): Promise<void>;
+}

@@ -1,0 +1,155 @@
+/** The embedded pond: DuckDB in this process (`@duckdb/node-api`), a file such as `.qb/pond.duckdb`. */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DuckDBInstance, ResultReturnType, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
+import type { Driver, DriverConnection, Lease } from "../driver.js";
+import { PondConnectError } from "../errors.js";
+import { toUtcTimestampText } from "../timestamps.js";
+import type { ColumnType, JsonValue, Row } from "../types.js";
+import { duckdbColumnType, duckdbDialect } from "./dialect.js";
+import { toJsonValue } from "./values.js";
+
+/** Connections one pond opens at most; DuckDB runs them concurrently (one writer wins a conflict). */
+const MAX_CONNECTIONS = 8;
+
+function asValues(values: readonly unknown[]): DuckDBValue[] {
+  return values.map((v) => (v === undefined ? null : v)) as DuckDBValue[];
+}
+
+/** JSON columns (DuckDB's JSON type is VARCHAR with an alias the row values do not carry) parsed in place. */
+function parseJsonColumns(result: DuckDBResult, rows: Row[]): Row[] {
+  const names = result.columnNames();
+  const json = result.columnTypes().flatMap((t, i) => (t.alias === "JSON" ? [names[i]!] : []));
+  if (json.length === 0) return rows;
+  for (const row of rows) {
+    for (const name of json) {
+      const v = row[name];
+      if (typeof v === "string") row[name] = JSON.parse(v) as JsonValue;
+    }
+  }
+  return rows;
+}
+
+class DuckConnection implements DriverConnection {
+  constructor(readonly raw: DuckDBConnection) {}
+
+  async all(sql: string, values: readonly unknown[]): Promise<Row[]> {
+    const result = await this.raw.run(sql, asValues(values));
+    if (result.returnType !== ResultReturnType.QUERY_RESULT) return [];
+    return parseJsonColumns(result, (await result.convertRowObjects(toJsonValue)) as Row[]);
+  }
+
+  async run(sql: string, values: readonly unknown[]): Promise<number> {
+    const result = await this.raw.run(sql, asValues(values));
+    return result.returnType === ResultReturnType.CHANGED_ROWS ? result.rowsChanged : 0;
+  }
+
+  async *batches(sql: string, values: readonly unknown[], batchSize: number): AsyncGenerator<Row[], void, undefined> {
+    const result = await this.raw.stream(sql, asValues(values));
+    if (result.returnType !== ResultReturnType.QUERY_RESULT) return;
+    let pending: Row[] = [];
+    for await (const rows of result.yieldConvertedRowObjects(toJsonValue)) {
+      for (const row of parseJsonColumns(result, rows as Row[])) {
+        pending.push(row);
+        if (pending.length === batchSize) {
+          yield pending;
+          pending = [];
+        }
+      }
+    }
+    if (pending.length > 0) yield pending;
+  }
+
+  async columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>> {
+    const result = await this.raw.run(sql);
+    const names = result.columnNames();
+    return result.columnTypes().map((t, i) => ({ name: names[i]!, type: t.alias === "JSON" ? "json" : duckdbColumnType(t.toString()) }));
+  }
+}
+
+class DuckDriver implements Driver {
+  readonly name = "duckdb" as const;
+  readonly dialect = duckdbDialect;
+  readonly beginSql = "BEGIN TRANSACTION";
+  private readonly idle: DuckConnection[] = [];
+  private readonly waiting: Array<(c: DuckConnection) => void> = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    private readonly instance: DuckDBInstance,
+  ) {}
+
+  async acquire(): Promise<Lease> {
+    let conn = this.idle.pop();
+    if (conn === undefined && this.open < MAX_CONNECTIONS) {
+      this.open++;
+      try {
+        conn = new DuckConnection(await this.instance.connect());
+      } catch (err) {
+        this.open--;
+        throw new PondConnectError(this.url, err);
+      }
+    }
+    const c = conn ?? (await new Promise<DuckConnection>((resolve) => this.waiting.push(resolve)));
+    let done = false;
+    return {
+      connection: c,
+      release: () => {
+        if (done) return;
+        done = true;
+        this.giveBack(c);
+      },
+      discard: () => {
+        if (done) return;
+        done = true;
+        c.raw.closeSync();
+        this.open--;
+        if (this.waiting.length > 0 && !this.closed) {
+          this.open++;
+          void this.instance.connect().then((raw) => this.giveBack(new DuckConnection(raw)), () => this.open--);
+        }
+      },
+    };
+  }
+
+  private giveBack(c: DuckConnection): void {
+    if (this.closed) {
+      c.raw.closeSync();
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next !== undefined) next(c);
+    else this.idle.push(c);
+  }
+
+  isMissingTable(err: unknown): boolean {
+    return err instanceof Error && /Catalog Error: Table with name .* does not exist/.test(err.message);
+  }
+
+  encode(value: unknown, type: ColumnType): unknown {
+    if (value === undefined) return null;
+    if (type === "json") return value === null ? null : JSON.stringify(value);
+    if (type === "timestamp") return toUtcTimestampText(value);
+    if (value !== null && typeof value === "object") return JSON.stringify(value);
+    return value;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.idle.splice(0)) c.raw.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens (creating it if missing, with its folder) a DuckDB pond at `path`, or in memory for ":memory:". */
+export async function openDuckDbPond(path: string, url: string): Promise<Driver> {
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    return new DuckDriver(url, instance);
+  } catch (err) {
+    throw new PondConnectError(url, err);
+  }
+}

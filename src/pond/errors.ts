@@ -1,0 +1,104 @@
+/** Typed pond errors: each names the pond (password hidden) and, where there is one, the table and the file. */
+
+export interface PondErrorContext {
+  /** The pond's URL, password hidden. */
+  pond?: string;
+  table?: string;
+  /** The lake file or URL being read. */
+  source?: string;
+  sql?: string;
+}
+
+function causeText(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return cause === undefined ? "" : String(cause);
+}
+
+/** Base class: every pond error is one of these. */
+export class PondError extends Error {
+  readonly pond: string | undefined;
+  readonly table: string | undefined;
+  readonly source: string | undefined;
+  readonly sql: string | undefined;
+
+  constructor(message: string, context: PondErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.pond = context.pond;
+    this.table = context.table;
+    this.source = context.source;
+    this.sql = context.sql;
+  }
+}
+
+/** A pond URL that names no driver, or a malformed one (bad usage). */
+export class PondUrlError extends PondError {
+  constructor(url: string, why: string) {
+    super(
+      `bad pond URL ${JSON.stringify(url)}: ${why}; expected a path ending in .duckdb, duckdb:PATH, :memory:, or mysql://user:password@host:port/database`,
+      { pond: url },
+    );
+  }
+}
+
+/** The pond could not be opened or reached. */
+export class PondConnectError extends PondError {
+  constructor(pond: string, cause: unknown) {
+    super(`cannot open pond ${pond}: ${causeText(cause)}`, { pond }, { cause });
+  }
+}
+
+/** A statement failed on the pond. */
+export class PondQueryError extends PondError {
+  constructor(pond: string, sql: string, cause: unknown, table?: string) {
+    const where = table === undefined ? `pond ${pond}` : `table ${table} of pond ${pond}`;
+    super(`query failed on ${where}: ${causeText(cause)}\n  SQL: ${oneLine(sql)}`, { pond, sql, table }, { cause });
+  }
+}
+
+/** A `:name` parameter without a value, a value without a parameter, or a mix of styles. */
+export class PondParamError extends PondError {
+  constructor(pond: string, message: string, sql: string) {
+    super(`${message} (pond ${pond})\n  SQL: ${oneLine(sql)}`, { pond, sql });
+  }
+}
+
+/** A table name that is not a plain identifier, a column that does not exist, a schema mismatch. */
+export class PondSchemaError extends PondError {
+  constructor(message: string, context: PondErrorContext) {
+    super(message, context);
+  }
+}
+
+/** The pond was used after close(). */
+export class PondClosedError extends PondError {
+  constructor(pond: string) {
+    super(`pond ${pond} is closed`, { pond });
+  }
+}
+
+/** Reading the lake failed: no file matches, an unreadable file, a malformed row. */
+export class LakeSourceError extends PondError {
+  /** True when the source does not exist at all (bad usage rather than a failure). */
+  readonly missing: boolean;
+  constructor(source: string, message: string, options: { cause?: unknown; missing?: boolean; pond?: string; table?: string } = {}) {
+    super(`lake source ${source}: ${message}`, { source, pond: options.pond, table: options.table }, { cause: options.cause });
+    this.missing = options.missing ?? false;
+  }
+}
+
+/** A sync failed; nothing of it was written (the pond's transaction was rolled back). */
+export class LakeSyncError extends PondError {
+  constructor(context: Required<Pick<PondErrorContext, "pond" | "table" | "source">>, cause: unknown) {
+    super(
+      `sync of ${context.source} into table ${context.table} of pond ${context.pond} failed, nothing was written: ${causeText(cause)}`,
+      context,
+      { cause },
+    );
+  }
+}
+
+function oneLine(sql: string): string {
+  const s = sql.replace(/\s+/g, " ").trim();
+  return s.length > 300 ? s.slice(0, 300) + "…" : s;
+}

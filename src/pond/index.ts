@@ -1,0 +1,35 @@
+/**
+ * The pond: the pod-local SQL database (embedded DuckDB, or a MySQL-wire server), and
+ * the lake sync that fills it. See docs/pond.md.
+ */
+export { openPond } from "./open.js";
+export { DEFAULT_POND, parsePondUrl, redactUrl, resolvePondUrl, type PondLocation } from "./url.js";
+export { bindParams, namedParameterSpans } from "./params.js";
+export { inferSchema, parseSchemaSpec } from "./infer.js";
+export {
+  LakeSourceError,
+  LakeSyncError,
+  PondClosedError,
+  PondConnectError,
+  PondError,
+  PondParamError,
+  PondQueryError,
+  PondSchemaError,
+  PondUrlError,
+} from "./errors.js";
+export {
+  COLUMN_TYPES,
+  type Column,
+  type ColumnType,
+  type CreateTableOptions,
+  type Dialect,
+  type DriverName,
+  type InsertOptions,
+  type JsonValue,
+  type Params,
+  type Pond,
+  type PondSession,
+  type Row,
+  type StreamOptions,
+  type TableSchema,
+} from "./types.js";

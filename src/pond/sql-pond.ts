@@ -1,0 +1,310 @@
+/**
+ * The driver-independent core: a `Pond` (and its transactions) built on a driver's
+ * connections. SQL that differs between drivers comes from the driver's dialect.
+ */
+import type { Driver, DriverConnection, Lease } from "./driver.js";
+import { PondClosedError, PondError, PondParamError, PondQueryError, PondSchemaError } from "./errors.js";
+import { inferSchema } from "./infer.js";
+import { checkColumnName, quoteTable } from "./names.js";
+import { bindParams, ParamBindError, type BoundSql } from "./params.js";
+import type { CreateTableOptions, Dialect, DriverName, InsertOptions, Params, Pond, PondSession, Row, StreamOptions, TableSchema } from "./types.js";
+
+const DEFAULT_BATCH = 1000;
+
+/** Where a session's connections come from: the pond borrows one per call, a transaction has its own. */
+interface ConnectionSource {
+  /** A connection, and what to do when done with it (`ok` false: it may be in a bad state). */
+  borrow(): Promise<{ connection: DriverConnection; done: (ok: boolean) => void }>;
+  /** Runs `fn` atomically: in a new transaction on the pond, as it is inside one. */
+  atomically<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+}
+
+class SqlSession implements PondSession {
+  constructor(
+    readonly core: Driver,
+    private readonly source: ConnectionSource,
+  ) {}
+
+  async withConnection<T>(fn: (c: DriverConnection) => Promise<T>): Promise<T> {
+    const { connection, done } = await this.source.borrow();
+    try {
+      return await fn(connection);
+    } finally {
+      // a failed statement leaves the connection usable; a lost one is dropped by the driver
+      done(true);
+    }
+  }
+
+  protected bind(sql: string, params: Params | undefined): BoundSql {
+    try {
+      return bindParams(sql, params);
+    } catch (err) {
+      if (err instanceof ParamBindError) throw new PondParamError(this.core.url, err.message, sql);
+      throw err;
+    }
+  }
+
+  private wrap(err: unknown, sql: string, table?: string): Error {
+    if (err instanceof PondError) return err;
+    return new PondQueryError(this.core.url, sql, err, table);
+  }
+
+  async query(sql: string, params?: Params): Promise<Row[]> {
+    const bound = this.bind(sql, params);
+    return this.withConnection(async (c) => {
+      try {
+        return await c.all(bound.sql, bound.values);
+      } catch (err) {
+        throw this.wrap(err, sql);
+      }
+    });
+  }
+
+  async execute(sql: string, params?: Params): Promise<number> {
+    const bound = this.bind(sql, params);
+    return this.withConnection(async (c) => {
+      try {
+        return await c.run(bound.sql, bound.values);
+      } catch (err) {
+        throw this.wrap(err, sql);
+      }
+    });
+  }
+
+  stream(sql: string, params?: Params, options: StreamOptions = {}): AsyncIterable<Row[]> {
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
+    const bound = this.bind(sql, params);
+    const source = this.source;
+    const wrap = (err: unknown) => this.wrap(err, sql);
+    return {
+      [Symbol.asyncIterator]: async function* () {
+        const { connection, done } = await source.borrow();
+        let ok = false;
+        try {
+          const it = connection.batches(bound.sql, bound.values, batchSize);
+          while (true) {
+            let next: IteratorResult<Row[], void>;
+            try {
+              next = await it.next();
+            } catch (err) {
+              throw wrap(err);
+            }
+            if (next.done) break;
+            yield next.value;
+          }
+          ok = true;
+        } finally {
+          // stopped early (break) or failed: the connection may still hold the result
+          done(ok);
+        }
+      },
+    };
+  }
+
+  async tableSchema(table: string): Promise<TableSchema | undefined> {
+    const sql = `SELECT * FROM ${quoteTable(this.core.dialect, table, this.core.url)} WHERE 1 = 0`;
+    return this.withConnection(async (c) => {
+      try {
+        return await c.columns(sql);
+      } catch (err) {
+        if (this.core.isMissingTable(err)) return undefined;
+        throw this.wrap(err, sql, table);
+      }
+    });
+  }
+
+  async createTable(table: string, schema: TableSchema, options: CreateTableOptions = {}): Promise<void> {
+    const sql = createTableSql(this.core.dialect, table, schema, options, this.core.url);
+    await this.withConnection(async (c) => {
+      try {
+        await c.run(sql, []);
+      } catch (err) {
+        throw this.wrap(err, sql, table);
+      }
+    });
+  }
+
+  async ensureTable(table: string, rowsOrSchema: readonly Row[] | TableSchema): Promise<{ created: boolean; schema: TableSchema }> {
+    const existing = await this.tableSchema(table);
+    if (existing !== undefined) return { created: false, schema: existing };
+    const schema = isSchema(rowsOrSchema) ? rowsOrSchema : inferSchema(rowsOrSchema as readonly Row[]);
+    if (schema.length === 0) {
+      throw new PondSchemaError(`cannot create table ${table} in pond ${this.core.url}: no columns (no rows to infer them from)`, { pond: this.core.url, table });
+    }
+    await this.createTable(table, schema, { ifNotExists: true });
+    return { created: true, schema: (await this.tableSchema(table)) ?? schema };
+  }
+
+  async insert(table: string, rows: readonly Row[], options: InsertOptions = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    const schema = await this.tableSchema(table);
+    if (schema === undefined) throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no such table`, { pond: this.core.url, table });
+    const types = new Map(schema.map((c) => [c.name, c.type]));
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      for (const k of Object.keys(row)) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (!types.has(k)) {
+          throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no column ${JSON.stringify(k)} (columns: ${schema.map((c) => c.name).join(", ")})`, { pond: this.core.url, table });
+        }
+        names.push(k);
+      }
+    }
+    const dialect = this.core.dialect;
+    const perStatement = Math.max(1, Math.min(Math.floor(options.batchSize ?? DEFAULT_BATCH), Math.floor(dialect.maxParams / names.length)));
+    const head = `INSERT INTO ${quoteTable(dialect, table)} (${names.map((n) => dialect.quoteId(n)).join(", ")}) VALUES `;
+    const tuple = `(${names.map(() => "?").join(", ")})`;
+    const write = async (c: DriverConnection) => {
+      for (let at = 0; at < rows.length; at += perStatement) {
+        const batch = rows.slice(at, at + perStatement);
+        const values: unknown[] = [];
+        for (const row of batch) for (const n of names) values.push(this.core.encode(row[n], types.get(n)!));
+        const sql = head + batch.map(() => tuple).join(", ");
+        try {
+          await c.run(sql, values);
+        } catch (err) {
+          throw new PondQueryError(this.core.url, `${head}… (rows ${at + 1}–${at + batch.length} of ${rows.length})`, err, table);
+        }
+      }
+      return rows.length;
+    };
+    if (rows.length <= perStatement) return this.withConnection(write);
+    return this.source.atomically((s) => s.withConnection(write));
+  }
+}
+
+class SqlPond implements Pond {
+  private closed = false;
+  private readonly leases = new Set<Lease>();
+  private readonly session: SqlSession;
+
+  constructor(private readonly core: Driver) {
+    this.session = new SqlSession(core, {
+      borrow: async () => {
+        const lease = await this.lease();
+        return { connection: lease.connection, done: (ok: boolean) => this.finish(lease, ok) };
+      },
+      atomically: (fn) => this.transaction((tx) => fn(tx as SqlSession)),
+    });
+  }
+
+  get url(): string {
+    return this.core.url;
+  }
+  get driver(): DriverName {
+    return this.core.name;
+  }
+  get dialect(): Dialect {
+    return this.core.dialect;
+  }
+
+  query(sql: string, params?: Params): Promise<Row[]> {
+    return this.session.query(sql, params);
+  }
+  execute(sql: string, params?: Params): Promise<number> {
+    return this.session.execute(sql, params);
+  }
+  stream(sql: string, params?: Params, options?: StreamOptions): AsyncIterable<Row[]> {
+    return this.session.stream(sql, params, options);
+  }
+  insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<number> {
+    return this.session.insert(table, rows, options);
+  }
+  createTable(table: string, schema: TableSchema, options?: CreateTableOptions): Promise<void> {
+    return this.session.createTable(table, schema, options);
+  }
+  ensureTable(table: string, rowsOrSchema: readonly Row[] | TableSchema): Promise<{ created: boolean; schema: TableSchema }> {
+    return this.session.ensureTable(table, rowsOrSchema);
+  }
+  tableSchema(table: string): Promise<TableSchema | undefined> {
+    return this.session.tableSchema(table);
+  }
+
+  private finish(lease: Lease, reusable: boolean): void {
+    if (!this.leases.delete(lease)) return;
+    if (reusable) lease.release();
+    else lease.discard();
+  }
+
+  private async lease(): Promise<Lease> {
+    if (this.closed) throw new PondClosedError(this.core.url);
+    const lease = await this.core.acquire();
+    if (this.closed) {
+      lease.discard();
+      throw new PondClosedError(this.core.url);
+    }
+    this.leases.add(lease);
+    return lease;
+  }
+
+  async transaction<T>(fn: (tx: PondSession) => Promise<T>): Promise<T> {
+    const lease = await this.lease();
+    const c = lease.connection;
+    const finish = (reusable: boolean) => this.finish(lease, reusable);
+    const rollback = async () => {
+      try {
+        await c.run("ROLLBACK", []);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await c.run(this.core.beginSql, []);
+    } catch (err) {
+      finish(false);
+      throw new PondQueryError(this.core.url, this.core.beginSql, err);
+    }
+    const tx: SqlSession = new SqlSession(this.core, {
+      borrow: async () => ({ connection: c, done: () => {} }),
+      atomically: (f) => f(tx),
+    });
+    let out: T;
+    try {
+      out = await fn(tx);
+    } catch (err) {
+      finish(await rollback());
+      throw err;
+    }
+    try {
+      await c.run("COMMIT", []);
+    } catch (err) {
+      finish(await rollback());
+      throw new PondQueryError(this.core.url, "COMMIT", err);
+    }
+    finish(true);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const lease of this.leases) lease.discard();
+    this.leases.clear();
+    await this.core.close();
+  }
+}
+
+function isSchema(x: readonly Row[] | TableSchema): x is TableSchema {
+  return x.length > 0 && x.every((c) => typeof c === "object" && c !== null && Object.keys(c).length === 2 && typeof c.name === "string" && typeof c.type === "string");
+}
+
+/** `CREATE [TEMP] TABLE [IF NOT EXISTS] t (col TYPE, ..., PRIMARY KEY (...))`. */
+export function createTableSql(dialect: Dialect, table: string, schema: TableSchema, options: CreateTableOptions, pond: string): string {
+  const key = new Set(options.primaryKey ?? []);
+  for (const c of schema) checkColumnName(c.name, table, pond);
+  for (const k of key) {
+    if (!schema.some((c) => c.name === k)) throw new PondSchemaError(`cannot create table ${table} in pond ${pond}: key column ${k} is not a column`, { pond, table });
+  }
+  const cols = schema.map((c) => `${dialect.quoteId(c.name)} ${dialect.sqlType(c.type, key.has(c.name))}${key.has(c.name) ? " NOT NULL" : ""}`);
+  if (key.size > 0) cols.push(`PRIMARY KEY (${[...key].map((k) => dialect.quoteId(k)).join(", ")})`);
+  const temp = options.temporary ? (dialect.name === "mysql" ? "TEMPORARY " : "TEMP ") : "";
+  return `CREATE ${temp}TABLE ${options.ifNotExists ? "IF NOT EXISTS " : ""}${quoteTable(dialect, table, pond)} (${cols.join(", ")})`;
+}
+
+/** A pond over a driver's connections. */
+export function pondFromDriver(driver: Driver): Pond {
+  return new SqlPond(driver);
+}

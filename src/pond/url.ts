@@ -1,0 +1,54 @@
+/** Pond URLs: which driver, and where. */
+import { resolve } from "node:path";
+import { PondUrlError } from "./errors.js";
+
+/** The pond used when neither `--pond` nor `QB_POND` is given. */
+export const DEFAULT_POND = ".qb/pond.duckdb";
+
+export type PondLocation =
+  | { driver: "duckdb"; /** a file path, or ":memory:" */ path: string; url: string }
+  | { driver: "mysql"; /** the mysql:// URL as given */ uri: string; url: string };
+
+/** The pond URL to use: the flag, else `QB_POND`, else `.qb/pond.duckdb`. */
+export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined && flag !== "") return flag;
+  const fromEnv = env.QB_POND;
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return DEFAULT_POND;
+}
+
+/** The URL with any password replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(mysql:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}
+
+/**
+ * Parses a pond URL: `:memory:`, a path ending in `.duckdb`, `duckdb:PATH`
+ * (`duckdb::memory:` too), or `mysql://user:password@host:port/database`.
+ * Relative paths are resolved against `cwd`.
+ */
+export function parsePondUrl(url: string, cwd: string = process.cwd()): PondLocation {
+  const shown = redactUrl(url);
+  if (/^mysql:\/\//i.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new PondUrlError(shown, "not a valid URL");
+    }
+    if (parsed.hostname === "") throw new PondUrlError(shown, "no host");
+    if (parsed.pathname.replace(/^\//, "") === "") throw new PondUrlError(shown, "no database (add /DATABASE after the host)");
+    return { driver: "mysql", uri: url, url: shown };
+  }
+  let path: string | undefined;
+  if (url === ":memory:") path = ":memory:";
+  else if (/^duckdb:/i.test(url)) path = url.slice("duckdb:".length);
+  else if (/\.duckdb$/i.test(url)) path = url;
+  if (path === undefined) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new PondUrlError(shown, `unknown scheme ${url.split(":")[0]}:`);
+    throw new PondUrlError(shown, "not a .duckdb file");
+  }
+  if (path === "") throw new PondUrlError(shown, "no path after duckdb:");
+  if (path !== ":memory:") path = resolve(cwd, path);
+  return { driver: "duckdb", path, url: shown };
+}
