@@ -1,0 +1,50 @@
+/**
+ * The ponds the pond tests run against: embedded DuckDB (a file in a temp folder), and
+ * MariaDB at 127.0.0.1:3306 (root, no password, database `test`; `.ci/run` starts it),
+ * or QB_TEST_MYSQL_URL. When MariaDB does not answer, its half is skipped, loudly.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const MYSQL_URL = process.env.QB_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
+
+export interface PondCase {
+  name: "duckdb" | "mariadb";
+  /** A pond URL for this test file (DuckDB: a fresh file). */
+  url: string;
+  available: boolean;
+  cleanup(): void;
+}
+
+function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Both ponds; MariaDB `available: false` (with a SKIPPED warning) when nothing listens. */
+export async function pondCases(label: string): Promise<PondCase[]> {
+  const dir = mkdtempSync(join(tmpdir(), "qb-pond-test-"));
+  const u = new URL(MYSQL_URL);
+  const up = await tcpReachable(u.hostname, Number(u.port || 3306));
+  if (!up) console.warn(`SKIPPED: MariaDB not reachable at ${u.hostname}:${u.port || 3306} — the MariaDB half of ${label} did not run (start it with .ci/run)`);
+  return [
+    { name: "duckdb", url: join(dir, "pond.duckdb"), available: true, cleanup: () => rmSync(dir, { recursive: true, force: true }) },
+    { name: "mariadb", url: MYSQL_URL, available: up, cleanup: () => {} },
+  ];
+}
+
+/** A table name no other test run uses. */
+export function uniqueTable(prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
+}
