@@ -14,11 +14,9 @@
  * (here: the peak at 200,000 items at most 1.2× the peak at 20,000).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { QB, exited, load, log, peakRssKb, round, start, stderrTail, stop } from "./workers/harness.js";
+import { QB, exited, load, log, makeTemp, peakRssKb, removeTemp, round, start, stderrTail, stop } from "./workers/harness.js";
 
 const SIZES = [20_000, 200_000];
 const PRELOAD = fileURLToPath(new URL("./memory/max-rss.mjs", import.meta.url));
@@ -71,7 +69,7 @@ async function peakOf(flow: string, n: number, dir: string): Promise<Peak> {
 export default async function memory(): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const loadBefore = load();
-  const dir = await mkdtemp(join(tmpdir(), "qb-bench-memory-"));
+  const dir = makeTemp("memory");
   try {
     const flow = join(dir, "memory.flow");
     writeFileSync(flow, FLOW);
@@ -105,6 +103,6 @@ export default async function memory(): Promise<Record<string, unknown>> {
     });
     return out;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    removeTemp(dir);
   }
 }

@@ -23,8 +23,7 @@
  * goes: what the quarterback spends is taken from the workers.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { compile } from "../src/dsl/compile.js";
@@ -35,7 +34,7 @@ import type { SessionInMsg, SessionOutMsg } from "../src/proto/messages.js";
 import { runFlow } from "../src/run/run-flow.js";
 import type { Dispatcher } from "../src/runtime/dispatcher.js";
 import { runEngine } from "../src/runtime/engine.js";
-import { REPO, cpuSeconds, load, log, ownCpuSeconds, round, start, stop, waitForLine } from "./workers/harness.js";
+import { REPO, cpuSeconds, load, log, makeTemp, ownCpuSeconds, removeTemp, round, start, stop, waitForLine } from "./workers/harness.js";
 
 const SIZES = [20_000, 100_000];
 const PARALLEL = 1024;
@@ -150,7 +149,7 @@ async function measure(n: number, workerPids: number[], run: () => Promise<numbe
 export default async function overhead(): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const loadBefore = load();
-  const dir = await mkdtemp(join(tmpdir(), "qb-bench-overhead-"));
+  const dir = makeTemp("overhead");
   const echo: Array<{ child: ChildProcess; address: string }> = [];
   let pod: LocalPod | undefined;
   let podClients: RawClient[] = [];
@@ -233,6 +232,6 @@ export default async function overhead(): Promise<Record<string, unknown>> {
     for (const c of [...podClients, ...echoClients]) c.close();
     await pod?.close();
     await Promise.all(echo.map((e) => stop(e.child)));
-    await rm(dir, { recursive: true, force: true });
+    removeTemp(dir);
   }
 }

@@ -7,10 +7,8 @@
  * Goal: ≥ 1.8× on 2 cores.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QB, REPO, adopt, exited, lines, load, log, reapOrphans, round, start, stderrTail, stop } from "./workers/harness.js";
+import { QB, REPO, adopt, exited, lines, load, log, makeTemp, reapOrphans, removeTemp, round, start, stderrTail, stop } from "./workers/harness.js";
 
 const SAMPLES = 200_000_000;
 const SHARDS = 16;
@@ -49,7 +47,7 @@ async function runPi(flow: string, runDir: string): Promise<Timing> {
 export default async function speedup(): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const loadBefore = load();
-  const dir = await mkdtemp(join(tmpdir(), "qb-bench-speedup-"));
+  const dir = makeTemp("speedup");
   try {
     const source = readFileSync(join(REPO, "examples/pi.flow"), "utf8");
     if (!/^\s*replicas 2\s*$/m.test(source)) throw new Error("examples/pi.flow no longer says `replicas 2`: update bench/speedup");
@@ -94,6 +92,6 @@ export default async function speedup(): Promise<Record<string, unknown>> {
     };
   } finally {
     await reapOrphans();
-    await rm(dir, { recursive: true, force: true });
+    removeTemp(dir);
   }
 }

@@ -12,10 +12,8 @@
  * no-op worker alone (node bench/workers/noop.js) until it prints `QB_LISTENING`.
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NOOP_WORKER, QB, adopt, exited, lines, load, log, median, reapOrphans, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
+import { NOOP_WORKER, QB, adopt, exited, lines, load, log, makeTemp, median, reapOrphans, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
 
 const REPEAT = 7;
 
@@ -99,7 +97,7 @@ const stats = (xs: number[]): { min: number; median: number } => ({ min: round(M
 export default async function startup(): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   const loadBefore = load();
-  const dir = await mkdtemp(join(tmpdir(), "qb-bench-startup-"));
+  const dir = makeTemp("startup");
   const flow = join(dir, "one.flow");
   writeFileSync(flow, FLOW);
   const runs: Startup[] = [];
@@ -141,6 +139,6 @@ export default async function startup(): Promise<Record<string, unknown>> {
     };
   } finally {
     await reapOrphans();
-    await rm(dir, { recursive: true, force: true });
+    removeTemp(dir);
   }
 }

@@ -4,8 +4,9 @@
  * and a few statistics. Not a benchmark itself.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -17,6 +18,8 @@ export const QB = fileURLToPath(new URL("../../bin/qb.js", import.meta.url));
 export const NOOP_WORKER = fileURLToPath(new URL("./noop.js", import.meta.url));
 
 const children = new Set<ChildProcess>();
+/** Temporary folders, removed at exit however the benchmark ends. */
+const temps = new Set<string>();
 /** Worker processes started by a child `qb run`, killed if still alive when we exit. */
 const orphans = new Set<number>();
 let hooked = false;
@@ -24,11 +27,30 @@ let hooked = false;
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  // last resort: whatever way the benchmark ends, nothing it started is left running
-  process.on("exit", () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) kill(c.pid, "SIGKILL", true);
+  // last resort: whatever way the benchmark ends, nothing it started is left running.
+  // Children get SIGTERM, not SIGKILL: a `qb run` needs it to tear down its own workers.
+  const cleanUp = (): void => {
+    for (const c of children) kill(c.pid, "SIGTERM", true);
     for (const pid of orphans) kill(pid, "SIGKILL", true);
-  });
+    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+    temps.clear();
+  };
+  process.on("exit", cleanUp);
+  // children run in their own process groups, so Ctrl-C does not reach them: pass it on at
+  // once (tsx, which runs the benchmarks, follows a relayed signal with SIGKILL within tens
+  // of ms), give them a moment to end, then end as the signal would have
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+  for (const [sig, n] of Object.entries(signals)) {
+    process.once(sig, () => {
+      cleanUp();
+      const until = Date.now() + 3_000;
+      const wait = (): void => {
+        if (children.size === 0 || Date.now() > until) process.exit(128 + n);
+        else setTimeout(wait, 20);
+      };
+      wait();
+    });
+  }
 }
 
 function kill(pid: number | undefined, signal: NodeJS.Signals, group = false): void {
@@ -47,6 +69,19 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A new temporary folder; `removeTemp` removes it, and so does the end of the process. */
+export function makeTemp(name: string): string {
+  hook();
+  const dir = mkdtempSync(join(tmpdir(), `qb-bench-${name}-`));
+  temps.add(dir);
+  return dir;
+}
+
+export function removeTemp(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  temps.delete(dir);
 }
 
 /** Spawns a process in its own process group, remembered until it exits. */
