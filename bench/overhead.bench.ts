@@ -20,7 +20,9 @@
  *
  * On 2 cores the caller and the 2 workers share the CPU, so the CPU each side spends per
  * call (this process, from process.cpuUsage; the workers, from /proc) says where the time
- * goes: what the quarterback spends is taken from the workers.
+ * goes: what the quarterback spends is taken from the workers. The ratio of total CPU per
+ * call (ceiling over runtime) reads less affected by other load than calls/s; and the
+ * quarterback's own CPU per call bounds it on its one thread (1e6 / µs calls/s at best).
  */
 import type { ChildProcess } from "node:child_process";
 import { rm } from "node:fs/promises";
@@ -221,6 +223,8 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         [`calls_${n}_runtime_workers_cpu_us_per_call`]: round(r.workersUs, 1),
         [`calls_${n}_ceiling_client_cpu_us_per_call`]: round(c.callerUs, 1),
         [`calls_${n}_ceiling_workers_cpu_us_per_call`]: round(c.workersUs, 1),
+        // CPU per call, all processes: on a CPU-bound machine, what the throughput ratio tends to
+        [`calls_${n}_cpu_per_call_ceiling_over_runtime`]: round((c.callerUs + c.workersUs) / (r.callerUs + r.workersUs), 3),
         [`calls_${n}_echo_client_cpu_us_per_call`]: round(e.callerUs, 1),
         [`calls_${n}_echo_servers_cpu_us_per_call`]: round(e.workersUs, 1),
       });
