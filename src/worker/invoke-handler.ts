@@ -16,15 +16,7 @@ export function invokeHandler(core: WorkerCore): grpc.handleUnaryCall<InputMsg, 
   return (call, callback) => {
     const req = call.request;
     const callId = req.callId || "";
-    const sink: CallSink = {
-      progress: (fraction, message) => {
-        if (core.reporter.address !== null) void core.reporter.report({ kind: "progress", fraction, message, callId });
-      },
-      yielded: () => undefined,
-      awaiting: () => undefined,
-      result: (value: ValueMsg) => callback(null, { result: value }),
-      error: (error: CallErrorMsg) => callback(null, { error }),
-    };
+    const sink = new InvokeSink(core, callId, callback);
     const deadline = deadlineMs(call.getDeadline());
     const timeoutMs = deadline === null ? null : Math.max(0, deadline - Date.now());
     const live = startCall(core, { callId, method: req.method, input: req.input, attempt: req.attempt, timeoutMs }, "invoke", sink, PROGRESS_INTERVAL_MS);
@@ -40,4 +32,29 @@ export function invokeHandler(core: WorkerCore): grpc.handleUnaryCall<InputMsg, 
 function deadlineMs(d: grpc.Deadline): number | null {
   const ms = d instanceof Date ? d.getTime() : d;
   return Number.isFinite(ms) ? ms : null;
+}
+
+/** One Invoke's answer (a class, not closures: calls are many and short). */
+class InvokeSink implements CallSink {
+  constructor(
+    private readonly core: WorkerCore,
+    private readonly callId: string,
+    private readonly callback: grpc.sendUnaryData<OutputMsg>,
+  ) {}
+
+  progress(fraction: number, message: string): void {
+    if (this.core.reporter.address !== null) void this.core.reporter.report({ kind: "progress", fraction, message, callId: this.callId });
+  }
+
+  yielded(): void {}
+
+  awaiting(): void {}
+
+  result(value: ValueMsg): void {
+    this.callback(null, { result: value });
+  }
+
+  error(error: CallErrorMsg): void {
+    this.callback(null, { error });
+  }
 }

@@ -6,7 +6,7 @@
  * breaks, its calls are aborted.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
+import type { CallErrorMsg, SessionInMsg, SessionOutMsg, ValueMsg } from "../proto/messages.js";
 import type { CallSink } from "./call-sink.js";
 import { CancelledError, ProtocolError } from "./errors.js";
 import type { LiveCall } from "./live-call.js";
@@ -51,7 +51,8 @@ class Session {
     stream.on("close", broken);
   }
 
-  private send(msg: SessionOutMsg): void {
+  /** @internal */
+  send(msg: SessionOutMsg): void {
     if (!this.closed) this.stream.write(msg);
   }
 
@@ -95,23 +96,13 @@ class Session {
   }
 
   private sink(callId: string): CallSink {
-    const done = () => {
-      this.calls.delete(callId);
-      this.maybeEnd();
-    };
-    return {
-      progress: (fraction, message) => this.send({ callId, progress: { fraction, message } }),
-      yielded: (value, round) => this.send({ callId, yielded: { value, round } }),
-      awaiting: (signal) => this.send({ callId, awaiting: { signal } }),
-      result: (value) => {
-        this.send({ callId, result: value });
-        done();
-      },
-      error: (error) => {
-        this.send({ callId, error });
-        done();
-      },
-    };
+    return new SessionSink(this, callId);
+  }
+
+  /** @internal the call `callId` has sent its terminal message. */
+  ended(callId: string): void {
+    this.calls.delete(callId);
+    this.maybeEnd();
   }
 
   private maybeEnd(): void {
@@ -132,5 +123,35 @@ class Session {
     this.unregister();
     for (const call of this.calls.values()) call.abort(new CancelledError("the session stream closed"), false);
     this.calls.clear();
+  }
+}
+
+/** One call's messages onto its session (a class, not closures: calls are many and short). */
+class SessionSink implements CallSink {
+  constructor(
+    private readonly session: Session,
+    private readonly callId: string,
+  ) {}
+
+  progress(fraction: number, message: string): void {
+    this.session.send({ callId: this.callId, progress: { fraction, message } });
+  }
+
+  yielded(value: ValueMsg, round: number): void {
+    this.session.send({ callId: this.callId, yielded: { value, round } });
+  }
+
+  awaiting(signal: string): void {
+    this.session.send({ callId: this.callId, awaiting: { signal } });
+  }
+
+  result(value: ValueMsg): void {
+    this.session.send({ callId: this.callId, result: value });
+    this.session.ended(this.callId);
+  }
+
+  error(error: CallErrorMsg): void {
+    this.session.send({ callId: this.callId, error });
+    this.session.ended(this.callId);
   }
 }
