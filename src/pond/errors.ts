@@ -102,3 +102,10 @@ function oneLine(sql: string): string {
   const s = sql.replace(/\s+/g, " ").trim();
   return s.length > 300 ? s.slice(0, 300) + "…" : s;
 }
+
+/** `--key`, `--incremental-by` or `--schema` names a column the source does not have, or contradicts the table (bad usage). */
+export class SyncOptionError extends PondError {
+  constructor(message: string, context: PondErrorContext) {
+    super(message, context);
+  }
+}

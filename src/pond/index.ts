@@ -16,6 +16,7 @@ export {
   PondQueryError,
   PondSchemaError,
   PondUrlError,
+  SyncOptionError,
 } from "./errors.js";
 export {
   COLUMN_TYPES,
@@ -33,3 +34,5 @@ export {
   type StreamOptions,
   type TableSchema,
 } from "./types.js";
+export { syncTable, type SyncOptions } from "./lake/sync.js";
+export { GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";

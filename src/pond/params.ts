@@ -62,9 +62,23 @@ export function bindParams(sql: string, params: Params | undefined): BoundSql {
   return { sql: out + sql.slice(at), values };
 }
 
+/**
+ * A list of strings bound as one SQL list value (DuckDB's `read_csv($1)` over several
+ * files); plain arrays are bound as JSON text.
+ */
+export class TextList {
+  constructor(readonly items: readonly string[]) {}
+}
+
+/** Text values by name bound as one SQL struct value (DuckDB's `read_csv(types = $1)`). */
+export class TextStruct {
+  constructor(readonly entries: Readonly<Record<string, string>>) {}
+}
+
 /** A JS value as a driver takes it: objects and arrays as JSON text, dates as ISO text. */
 export function encodeParam(value: unknown): unknown {
   if (value === undefined) return null;
+  if (value instanceof TextList || value instanceof TextStruct) return value;
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) return JSON.stringify(value);
   return value;

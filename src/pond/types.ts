@@ -100,10 +100,12 @@ export interface Dialect {
   columnType(sqlType: string): ColumnType;
   /** `a` and `b` differ, NULLs equal to each other. */
   isDistinct(a: string, b: string): string;
-  /** A 32-hex-digit MD5 of the values of these expressions, NULL-safe. */
+  /** A hash of the values of these expressions, NULL-safe (equal values, equal hashes). */
   rowHash(exprs: string[]): string;
-  /** The sum over rows of the first 15 hex digits of a row hash as an exact integer. */
+  /** The sum over rows of a row hash (as a number), as exact integer text: an order-independent checksum. */
   sumHash(hashExpr: string): string;
+  /** Names the checksum's algorithm in `qb_generations` (checksums compare only under one name). */
+  readonly checksumName: string;
   /** `UPDATE target SET cols = s.cols FROM stage s WHERE keys match AND where`. */
   updateFrom(target: string, stage: string, keys: string[], cols: string[], where: string): string;
   /** The most parameters one statement may bind. */

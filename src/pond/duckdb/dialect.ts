@@ -30,8 +30,10 @@ export const duckdbDialect: Dialect = {
   sqlType: (type) => SQL_TYPES[type],
   columnType: duckdbColumnType,
   isDistinct: (a, b) => `(${a} IS DISTINCT FROM ${b})`,
-  rowHash: (exprs) => `md5(concat_ws(chr(31), ${exprs.map((e) => `coalesce(CAST(${e} AS VARCHAR), chr(0))`).join(", ")}))`,
-  sumHash: (hash) => `CAST(sum(CAST(('0x' || substr(${hash}, 1, 15)) AS UBIGINT)) AS VARCHAR)`,
+  // DuckDB's own 64-bit hash: ~15× faster than md5 over text, stable within a DuckDB version
+  rowHash: (exprs) => `hash(${exprs.join(", ")})`,
+  sumHash: (hash) => `CAST(sum(${hash}) AS VARCHAR)`,
+  checksumName: "duckdb-hash64",
   updateFrom: (target, stage, keys, cols, where) =>
     `UPDATE ${target} SET ${cols.map((c) => `${c} = s.${c}`).join(", ")} FROM ${stage} AS s WHERE ${keys.map((k) => `${target}.${k} = s.${k}`).join(" AND ")} AND ${where}`,
   maxParams: 30000,

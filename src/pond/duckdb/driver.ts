@@ -1,9 +1,10 @@
 /** The embedded pond: DuckDB in this process (`@duckdb/node-api`), a file such as `.qb/pond.duckdb`. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DuckDBInstance, ResultReturnType, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
+import { DuckDBInstance, listValue, ResultReturnType, structValue, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
 import type { Driver, DriverConnection, Lease } from "../driver.js";
 import { PondConnectError } from "../errors.js";
+import { TextList, TextStruct } from "../params.js";
 import { toUtcTimestampText } from "../timestamps.js";
 import type { ColumnType, JsonValue, Row } from "../types.js";
 import { duckdbColumnType, duckdbDialect } from "./dialect.js";
@@ -13,7 +14,9 @@ import { toJsonValue } from "./values.js";
 const MAX_CONNECTIONS = 8;
 
 function asValues(values: readonly unknown[]): DuckDBValue[] {
-  return values.map((v) => (v === undefined ? null : v)) as DuckDBValue[];
+  return values.map((v) =>
+    v === undefined ? null : v instanceof TextList ? listValue([...v.items]) : v instanceof TextStruct ? structValue({ ...v.entries }) : v,
+  ) as DuckDBValue[];
 }
 
 /** JSON columns (DuckDB's JSON type is VARCHAR with an alias the row values do not carry) parsed in place. */

@@ -32,6 +32,7 @@ export const mysqlDialect: Dialect = {
   isDistinct: (a, b) => `(NOT (${a} <=> ${b}))`,
   rowHash: (exprs) => `MD5(CONCAT_WS(CHAR(31), ${exprs.map((e) => `COALESCE(CAST(${e} AS CHAR), CHAR(0))`).join(", ")}))`,
   sumHash: (hash) => `CAST(SUM(CAST(CONV(SUBSTRING(${hash}, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR)`,
+  checksumName: "md5-60",
   updateFrom: (target, stage, keys, cols, where) =>
     `UPDATE ${target} JOIN ${stage} AS s ON ${keys.map((k) => `${target}.${k} = s.${k}`).join(" AND ")} SET ${cols.map((c) => `${target}.${c} = s.${c}`).join(", ")} WHERE ${where}`,
   maxParams: 60000,

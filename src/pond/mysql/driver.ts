@@ -4,6 +4,7 @@ import type { Connection as CoreConnection, ExecuteValues } from "mysql2";
 import type { FieldPacket, Pool, PoolConnection, TypeCastField } from "mysql2/promise";
 import type { Driver, DriverConnection, Lease } from "../driver.js";
 import { PondConnectError } from "../errors.js";
+import { TextList, TextStruct } from "../params.js";
 import { normalizeTimestamp, toUtcTimestampText } from "../timestamps.js";
 import type { ColumnType, Row } from "../types.js";
 import { mysqlDialect } from "./dialect.js";
@@ -60,7 +61,8 @@ class MysqlConnection implements DriverConnection {
   private async exec(sql: string, values: readonly unknown[]): Promise<unknown> {
     // with values: a server-side prepared statement (values bound, never spliced);
     // without: the text protocol, which also runs statements that cannot be prepared
-    const [result] = values.length > 0 ? await this.raw.execute(sql, values as ExecuteValues[]) : await this.raw.query(sql);
+    const bound = values.map((v) => (v instanceof TextList ? JSON.stringify(v.items) : v instanceof TextStruct ? JSON.stringify(v.entries) : v));
+    const [result] = bound.length > 0 ? await this.raw.execute(sql, bound as ExecuteValues[]) : await this.raw.query(sql);
     return result;
   }
 
