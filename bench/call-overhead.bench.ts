@@ -4,7 +4,7 @@
  *   - Session, 1,024 calls in flight on one stream: SDK vs a bare bidi stream echoing each
  *     tagged start as a result.
  * Both servers run in their own processes with the same proto definitions; the client (this
- * process) is the same code for both. Each measurement runs twice, alternating bare and SDK,
+ * process) is the same code for both. Each measurement runs three times, alternating bare and SDK,
  * and the better run counts. Goal: the SDK at ≥ 60% of bare for both shapes.
  *
  * With the servers on their own cores the client may be what limits calls/s, which hides
@@ -24,8 +24,8 @@ import type { InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../src/pr
 const INVOKE_IN_FLIGHT = 64;
 const SESSION_IN_FLIGHT = 1024;
 const WARMUP_MS = 750;
-const MEASURE_MS = 3_000;
-const ROUNDS = 2;
+const MEASURE_MS = 2_500;
+const ROUNDS = 3;
 const INPUT = { json: '{"i":1}' };
 
 interface RawClient extends grpc.Client {
