@@ -17,7 +17,7 @@ interface Field {
 describe("examples/workers/python/qb_worker.py", () => {
   warnPythonSkipped("the Python descriptors check");
   it.skipIf(!pythonReady)("declares every field of the messages it uses with the proto's name, number and type", () => {
-    const out = execFileSync(PYTHON, ["-c", "import json, sys; sys.path.insert(0, 'examples/workers/python'); import qb_worker; print(json.dumps(qb_worker.describe_messages()))"], {
+    const out = execFileSync(PYTHON, ["-B", "-c", "import json, sys; sys.path.insert(0, 'examples/workers/python'); import qb_worker; print(json.dumps(qb_worker.describe_messages()))"], {
       cwd: ROOT,
       encoding: "utf8",
     });

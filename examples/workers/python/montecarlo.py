@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qb_worker import InvalidArgument, serve  # noqa: E402
 

@@ -172,7 +172,7 @@ def error_output(code, message, retryable=None, details="", type_name=""):
 class Call:
     """The second argument of a method: the call's id, attempt and abort state."""
 
-    def __init__(self, context, request, live):
+    def __init__(self, context, request):
         self.id = request.call_id
         self.attempt = request.attempt
         self.method = request.method
@@ -180,7 +180,6 @@ class Call:
         self.reason = None
         self.finished = False
         self._context = context
-        self._live = live
         context.add_callback(self._on_rpc_done)
 
     def abort(self, reason):
@@ -220,7 +219,7 @@ class _Worker:
         if method is None:
             return error_output("UNKNOWN_METHOD", f"unknown method {request.method!r}; this worker serves: {', '.join(sorted(self.methods))}",
                                 type_name="UnknownMethod")
-        call = Call(context, request, self.live)
+        call = Call(context, request)
         with self.lock:
             self.live.add(call)
         try:
