@@ -3,6 +3,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerPond } from "./commands/pond.js";
 import { registerRun } from "./commands/run.js";
 import { registerWorker } from "./commands/worker.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -24,6 +25,7 @@ registerCheck(program);
 registerCompile(program);
 registerFmt(program);
 registerGraph(program);
+registerPond(program);
 registerRun(program);
 registerWorker(program);
 
