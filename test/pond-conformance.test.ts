@@ -99,6 +99,14 @@ for (const c of cases) {
       expect(await pond.query(`SELECT count(*) AS n FROM ${t}`)).toEqual([{ n: 3 }]);
     });
 
+    it("compares strings exactly, case and all", async () => {
+      const t = table("qb_case");
+      await pond.createTable(t, [{ name: "k", type: "string" }]);
+      await pond.insert(t, [{ k: "a" }, { k: "A" }, { k: "é" }]);
+      expect(await pond.query(`SELECT k FROM ${t} WHERE k = :k`, { k: "A" })).toEqual([{ k: "A" }]);
+      expect(await pond.query(`SELECT k FROM ${t} WHERE k = :k`, { k: "é" })).toEqual([{ k: "é" }]);
+    });
+
     it("refuses a parameter without a value, a value without a parameter, and a list for named parameters", async () => {
       await expect(pond.query("SELECT :a AS a, :b AS b", { a: 1 })).rejects.toThrow(/no value for parameter :b/);
       await expect(pond.query("SELECT :a AS a", { a: 1, z: 2 })).rejects.toThrow(/:z, which the SQL does not use/);

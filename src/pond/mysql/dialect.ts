@@ -4,7 +4,8 @@ import type { ColumnType, Dialect } from "../types.js";
 const SQL_TYPES: Record<ColumnType, string> = {
   int: "BIGINT",
   float: "DOUBLE",
-  string: "TEXT",
+  // binary collation: strings compare exactly, as on DuckDB (MySQL's default collations ignore case)
+  string: "TEXT COLLATE utf8mb4_bin",
   bool: "BOOLEAN",
   date: "DATE",
   timestamp: "DATETIME(6)",
@@ -27,9 +28,10 @@ export const mysqlDialect: Dialect = {
   name: "mysql",
   quoteId: (name) => "`" + name.replace(/`/g, "``") + "`",
   // a key column needs a bounded string
-  sqlType: (type, key) => (key && type === "string" ? "VARCHAR(255)" : SQL_TYPES[type]),
+  sqlType: (type, key) => (key && type === "string" ? "VARCHAR(255) COLLATE utf8mb4_bin" : SQL_TYPES[type]),
   columnType: mysqlColumnType,
-  isDistinct: (a, b) => `(NOT (${a} <=> ${b}))`,
+  // compared as bytes, so that a change of case is a change whatever the column's collation
+  isDistinct: (a, b) => `(NOT (BINARY ${a} <=> BINARY ${b}))`,
   rowHash: (exprs) => `MD5(CONCAT_WS(CHAR(31), ${exprs.map((e) => `COALESCE(CAST(${e} AS CHAR), CHAR(0))`).join(", ")}))`,
   sumHash: (hash) => `CAST(SUM(CAST(CONV(SUBSTRING(${hash}, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR)`,
   checksumName: "md5-60",
