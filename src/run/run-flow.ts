@@ -12,6 +12,11 @@ import { RunCancelledError } from "../runtime/errors.js";
 import { RunEvents, type StepStats } from "../runtime/events.js";
 import { globFiles, writeLandJsonl } from "../runtime/files.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
+import { generationsRead, pondRows, usesPond, writePondTable } from "./pond-io.js";
+import { openPond } from "../pond/open.js";
+import { resolvePondUrl } from "../pond/url.js";
+import type { Pond } from "../pond/types.js";
+import { join } from "node:path";
 
 export interface RunOptions {
   /** Where worker commands run and relative paths resolve (default: the current folder). */
@@ -24,6 +29,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   startTimeoutMs?: number;
   channelCapacity?: number;
+  /** The pond's URL (default: QB_POND, else `.qb/pond.duckdb`); opened only if the flow uses it. */
+  pond?: string;
+  /** Refuse to run unless every table read is as it was at this generation. */
+  generation?: number;
 }
 
 export interface RunOutcome {
@@ -67,7 +76,15 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
 
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
+    let pondHandle: Pond | undefined;
     try {
+      if (usesPond(ir) || options.pond !== undefined) {
+        pondHandle = await openPond(resolvePondUrl(options.pond), { cwd });
+        const generations = await generationsRead(pondHandle, ir, options.generation);
+        writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");
+        for (const [table, g] of Object.entries(generations)) events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
+      }
+      const pond = pondHandle;
       callback = await serveCallback({
         report(r) {
           const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
@@ -101,6 +118,12 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         defaultParallel: (w) => started.defaultParallel(w),
         globFiles: (pattern, root) => globFiles(pattern, root, { cwd, land: dir.land }),
         writeLand: (path, items) => writeLandJsonl(dir.land, path, items),
+        ...(pond
+          ? {
+              pondRows: (sql: string, params: Record<string, Json>) => pondRows(pond, sql, params),
+              writePond: async (table: string, items: AsyncIterable<Json>) => void (await writePondTable(pond, table, items)),
+            }
+          : {}),
         ...(options.channelCapacity ? { channelCapacity: options.channelCapacity } : {}),
         onStats: (s) => (liveStats = s),
       });
@@ -110,6 +133,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       options.signal?.removeEventListener("abort", onAbort);
       await pod?.close();
       await callback?.close();
+      await pondHandle?.close();
       await new Promise<void>((resolve) => log.end(() => resolve()));
     }
   })();

@@ -22,6 +22,8 @@ export interface EngineOptions {
   globFiles?: SourceContext["globFiles"];
   /** Writes the items of a step to a file under the land (`into land(...)`). */
   writeLand?: (path: string, items: AsyncIterable<Json>) => Promise<void>;
+  /** Writes the items of a step into a pond table (`into pond.table(...)`). */
+  writePond?: (table: string, items: AsyncIterable<Json>) => Promise<void>;
   /** Cancels the run from outside (Ctrl-C, a fatal report). */
   signal?: AbortSignal;
   runId?: string;
@@ -86,11 +88,14 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
         await write(sink.path, ch);
       });
     } else {
+      const write = options.writePond;
       sinkTasks.push(async () => {
-        for await (const _ of ch) {
-          // drained so the step is not blocked; writing waits for the pond
+        if (!write) throw new StepError(sink.step, `into pond.table("${sink.table}") needs a pond: start the run with --pond (or QB_POND)`);
+        try {
+          await write(sink.table, ch);
+        } catch (err) {
+          throw err instanceof StepError || signal.aborted ? err : new StepError(sink.step, `writing pond table \`${sink.table}\`: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
-        throw new StepError(sink.step, `into pond.table("${sink.table}") needs a pond: start the run with a pond`);
       });
     }
   }

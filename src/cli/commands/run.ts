@@ -6,7 +6,7 @@ import { LineMap } from "../../dsl/span.js";
 import type { FlowIR } from "../../ir/types.js";
 import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
 import { startRun, WorkerMismatchError } from "../../run/run-flow.js";
-import { EXIT } from "../errors.js";
+import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
 
@@ -14,6 +14,8 @@ interface RunFlags {
   param: Record<string, string>;
   json?: boolean;
   runDir?: string;
+  pond?: string;
+  generation?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -24,6 +26,8 @@ export function registerRun(program: Command): void {
     .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
     .option("--json", "NDJSON events on stdout, the result as the last line")
     .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
+    .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
+    .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
     .action(async (file: string, opts: RunFlags) => {
       const input = readFlow(file);
       const compiled = compile(input.text, { file, params: opts.param });
@@ -46,7 +50,18 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const handle = startRun(ir, { signal: controller.signal, detailedEvents: opts.json === true, ...(opts.runDir ? { runDir: opts.runDir } : {}) });
+  let generation: number | undefined;
+  if (opts.generation !== undefined) {
+    generation = Number(opts.generation);
+    if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
+  }
+  const handle = startRun(ir, {
+    signal: controller.signal,
+    detailedEvents: opts.json === true,
+    ...(opts.runDir ? { runDir: opts.runDir } : {}),
+    ...(opts.pond ? { pond: opts.pond } : {}),
+    ...(generation !== undefined ? { generation } : {}),
+  });
   let display: Display | undefined;
   if (opts.json) {
     handle.events.on("event", (e) => process.stdout.write(JSON.stringify(e) + "\n"));

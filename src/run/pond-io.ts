@@ -1,0 +1,78 @@
+/** The pond's part in a run: `pond(...)` sources, `into pond.table(...)` sinks, generations. */
+import type { FlowIR, Json } from "../ir/types.js";
+import { listGenerations, type Generation } from "../pond/lake/generations.js";
+import type { Pond, Row } from "../pond/types.js";
+
+/** Rows of a query as items, fetched in batches so a big result never sits in memory. */
+export async function* pondRows(pond: Pond, sql: string, params: Record<string, Json>): AsyncGenerator<Json> {
+  for await (const batch of pond.stream(sql, params, { batchSize: 1000 })) yield* batch as Json[];
+}
+
+function asRow(item: Json): Row {
+  return item !== null && typeof item === "object" && !Array.isArray(item) ? (item as Row) : { value: item };
+}
+
+/**
+ * Writes every item (an object is a row; anything else goes in a `value` column) into
+ * `table`, created from the first rows if missing. One transaction for the whole step: if
+ * the run fails, nothing of it is left in the table.
+ */
+export async function writePondTable(pond: Pond, table: string, items: AsyncIterable<Json>, batchSize = 500): Promise<number> {
+  return pond.transaction(async (tx) => {
+    let batch: Row[] = [];
+    let ready = false;
+    let written = 0;
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      if (!ready) {
+        await tx.ensureTable(table, batch);
+        ready = true;
+      }
+      written += await tx.insert(table, batch);
+      batch = [];
+    };
+    for await (const item of items) {
+      batch.push(asRow(item));
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    return written;
+  });
+}
+
+/** Tables a flow reads: names in its pond queries that the pond has synced from the lake. */
+export function tablesRead(ir: FlowIR, synced: Iterable<string>): string[] {
+  const sqls = ir.steps.flatMap((s) => (s.source.kind === "pond" ? [s.source.sql] : []));
+  return [...new Set(synced)].filter((t) => sqls.some((sql) => new RegExp(`(^|[^A-Za-z0-9_])${t.replace(/\./g, "\\.")}($|[^A-Za-z0-9_])`, "i").test(sql))).sort();
+}
+
+/** A run pinned to a generation found newer data in a table it reads. */
+export class GenerationMismatchError extends Error {
+  constructor(readonly table: string, readonly pinned: number, readonly latest: number) {
+    super(`--generation ${pinned}: table \`${table}\` was synced again since (it is at generation ${latest}); the pond keeps only its latest data, so this run cannot read generation ${pinned}`);
+    this.name = "GenerationMismatchError";
+  }
+}
+
+/**
+ * The latest generation of every table the run reads, to record in the run directory;
+ * with `pin`, refuses when any of them changed after generation `pin`.
+ */
+export async function generationsRead(pond: Pond, ir: FlowIR, pin?: number): Promise<Record<string, Generation>> {
+  const all = await listGenerations(pond);
+  const latest = new Map<string, Generation>();
+  for (const g of all) if (!latest.has(g.table) || latest.get(g.table)!.generation < g.generation) latest.set(g.table, g);
+  const out: Record<string, Generation> = {};
+  for (const t of tablesRead(ir, latest.keys())) {
+    const g = latest.get(t)!;
+    if (pin !== undefined && g.generation > pin) throw new GenerationMismatchError(t, pin, g.generation);
+    out[t] = g;
+  }
+  if (pin !== undefined && !all.some((g) => g.generation === pin)) throw new GenerationMismatchError("(any)", pin, all.at(-1)?.generation ?? 0);
+  return out;
+}
+
+/** Whether a flow touches the pond at all. */
+export function usesPond(ir: FlowIR): boolean {
+  return ir.steps.some((s) => s.source.kind === "pond") || ir.sinks.some((k) => k.kind === "pond");
+}
