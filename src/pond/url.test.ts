@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { PondUrlError } from "./errors.js";
+import { DEFAULT_POND, parsePondUrl, redactUrl, resolvePondUrl } from "./url.js";
+
+describe("pond URLs", () => {
+  it("picks DuckDB for .duckdb paths, duckdb:PATH and :memory:", () => {
+    expect(parsePondUrl("data/p.duckdb", "/w")).toEqual({ driver: "duckdb", path: "/w/data/p.duckdb", url: "data/p.duckdb" });
+    expect(parsePondUrl("duckdb:/abs/p.db", "/w")).toMatchObject({ driver: "duckdb", path: "/abs/p.db" });
+    expect(parsePondUrl(":memory:")).toMatchObject({ driver: "duckdb", path: ":memory:" });
+    expect(parsePondUrl("duckdb::memory:")).toMatchObject({ driver: "duckdb", path: ":memory:" });
+  });
+
+  it("picks MySQL-wire for mysql:// URLs, hiding the password", () => {
+    expect(parsePondUrl("mysql://root:s3cret@singlestore:3306/db")).toEqual({ driver: "mysql", uri: "mysql://root:s3cret@singlestore:3306/db", url: "mysql://root:***@singlestore:3306/db" });
+    expect(redactUrl("mysql://root@h/db")).toBe("mysql://root@h/db");
+  });
+
+  it("refuses what names no driver", () => {
+    expect(() => parsePondUrl("pond.sqlite")).toThrow(PondUrlError);
+    expect(() => parsePondUrl("postgres://h/db")).toThrow(/unknown scheme postgres:/);
+    expect(() => parsePondUrl("mysql://h")).toThrow(/no database/);
+    expect(() => parsePondUrl("mysql://root:pw@h")).toThrow(/mysql:\/\/root:\*\*\*@h/);
+  });
+
+  it("takes the flag, else QB_POND, else .qb/pond.duckdb", () => {
+    expect(resolvePondUrl("a.duckdb", { QB_POND: "b.duckdb" })).toBe("a.duckdb");
+    expect(resolvePondUrl(undefined, { QB_POND: "b.duckdb" })).toBe("b.duckdb");
+    expect(resolvePondUrl(undefined, {})).toBe(DEFAULT_POND);
+    expect(DEFAULT_POND).toBe(".qb/pond.duckdb");
+  });
+});
