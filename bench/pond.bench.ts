@@ -29,7 +29,7 @@ async function writeCsv(path: string, rows: number): Promise<void> {
     const day = `2026-${String(1 + Math.floor(rnd() * 12)).padStart(2, "0")}-${String(1 + Math.floor(rnd() * 28)).padStart(2, "0")}`;
     chunk += `${i},${day},${REGIONS[Math.floor(rnd() * REGIONS.length)]},${1 + Math.floor(rnd() * 50)},${1 + Math.floor(rnd() * 20)},${(rnd() * 1000).toFixed(2)}\n`;
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
       chunk = "";
     }
   }

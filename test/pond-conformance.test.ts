@@ -3,7 +3,7 @@
  * the MySQL wire): the same calls must give the same rows and the same failures.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPond, PondClosedError, PondParamError, PondQueryError, PondSchemaError, type Pond, type Row, type TableSchema } from "../src/pond/index.js";
+import { openPond, writeRowsInto, PondClosedError, PondParamError, PondQueryError, PondSchemaError, type Pond, type Row, type TableSchema } from "../src/pond/index.js";
 import { pondCases, uniqueTable } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-conformance.test.ts");
@@ -200,6 +200,27 @@ for (const c of cases) {
       rows[499] = { id: 500, qty: 499 };
       expect(await pond.insert(t, rows, { batchSize: 100 })).toBe(1000);
       expect(await pond.query(`SELECT count(*) AS n, sum(qty) AS s FROM ${t}`)).toEqual([{ n: 1000, s: 499500 }]);
+    });
+
+    it("writes a stream of rows into a table (the flow sink): created from the first rows, all or nothing", async () => {
+      const t = table("qb_sink");
+      async function* rows(n: number, failAt?: number) {
+        for (let i = 1; i <= n; i++) {
+          if (i === failAt) throw new Error(`worker failed at item ${i}`);
+          yield { region: `r${i % 3}`, total: i * 1.5, n: i };
+        }
+      }
+      // a failure mid-stream: the table this call would have created is not left behind
+      await expect(writeRowsInto(pond, t, rows(1000, 501), { batchSize: 100 })).rejects.toThrow("worker failed at item 501");
+      expect(await pond.tableSchema(t)).toBeUndefined();
+      expect(await writeRowsInto(pond, t, rows(1000), { batchSize: 100 })).toEqual({ rows: 1000, created: true });
+      expect(await pond.tableSchema(t)).toEqual([{ name: "region", type: "string" }, { name: "total", type: "float" }, { name: "n", type: "int" }]);
+      // an existing table keeps exactly what it had
+      await expect(writeRowsInto(pond, t, rows(1000, 777), { batchSize: 100 })).rejects.toThrow("item 777");
+      expect(await pond.query(`SELECT COUNT(*) AS c, SUM(n) AS s FROM ${t}`)).toEqual([{ c: 1000, s: 500500 }]);
+      // batches (lists of rows) work as well as single rows; nothing to write is no table
+      expect(await writeRowsInto(pond, t, [[{ region: "x", total: 1, n: 0 }], [{ region: "y", total: 2, n: 0 }]])).toEqual({ rows: 2, created: false });
+      expect(await writeRowsInto(pond, uniqueTable("qb_empty"), [])).toEqual({ rows: 0, created: false });
     });
 
     it("gives integers past 2^53 back as exact text", async () => {

@@ -36,3 +36,4 @@ export {
 } from "./types.js";
 export { syncTable, type SyncOptions } from "./lake/sync.js";
 export { GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";
+export { writeRowsInto, type SinkResult } from "./sink.js";
