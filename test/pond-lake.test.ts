@@ -162,14 +162,14 @@ for (const c of cases) {
       const bad = csv(`id,qty\n${lines.join("\n")}\n`);
       // a new table: not created
       const t = table("atomic");
-      const before = (await listGenerations(pond)).length;
+      const before = (await listGenerations(pond, t)).length;
       const err = await syncTable(pond, { from: bad, table: t, schema: [{ name: "qty", type: "int" }] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LakeSyncError);
       expect((err as Error).message).toContain(t);
       expect((err as Error).message).toContain(bad);
       expect((err as Error).message).toContain("nothing was written");
       expect(await pond.tableSchema(t)).toBeUndefined();
-      expect((await listGenerations(pond)).length).toBe(before);
+      expect((await listGenerations(pond, t)).length).toBe(before);
       // an existing table: unchanged
       const good = csv("id,qty\n1,1\n2,2\n");
       await syncTable(pond, { from: good, table: t, key: ["id"] });
@@ -192,6 +192,14 @@ for (const c of cases) {
       await expect(syncTable(pond, { from: csv("a,b\n1,2\n"), table: t, schema: [{ name: "c", type: "int" }] })).rejects.toBeInstanceOf(SyncOptionError);
       await syncTable(pond, { from: csv("a,b\n1,2\n"), table: t });
       await expect(syncTable(pond, { from: csv("a,c\n1,2\n"), table: t })).rejects.toThrow(/the source lacks b; the table lacks c/);
+    });
+
+    it("numbers concurrent syncs one after another", async () => {
+      const ts = [table("conc"), table("conc"), table("conc")];
+      const gens = await Promise.all(ts.map((t, i) => syncTable(pond, { from: csv(`id,v\n${i},x\n`), table: t, key: ["id"] })));
+      const numbers = gens.map((g) => g.generation).sort((a, b) => a - b);
+      expect(new Set(numbers).size).toBe(3);
+      for (const [i, t] of ts.entries()) expect(await pond.query(`SELECT id FROM ${t}`)).toEqual([{ id: i }]);
     });
 
     it("reads Parquet files", async () => {
@@ -237,6 +245,29 @@ describe.skipIf(!mariadb.available)("lake sync from a MySQL-wire table", () => {
       await lake.execute(`DROP TABLE IF EXISTS ${src}`);
       await lake.close();
       await pond.close();
+    }
+  });
+
+  it("numbers syncs from separate connections at once one after another (the last number is read FOR UPDATE)", async () => {
+    const ponds = await Promise.all([0, 1, 2, 3].map(() => openPond(MYSQL_URL)));
+    const ts = ponds.map(() => uniqueTable("conc_wire"));
+    const dir = mkdtempSync(join(tmpdir(), "qb-lake-conc-"));
+    try {
+      const gens = await Promise.all(
+        ponds.map((p, i) => {
+          const file = join(dir, `c${i}.csv`);
+          writeFileSync(file, `id,v\n${i},${"x".repeat(i)}\n`);
+          return syncTable(p, { from: file, table: ts[i]!, key: ["id"] });
+        }),
+      );
+      expect(new Set(gens.map((g) => g.generation)).size).toBe(4);
+    } finally {
+      for (const [i, p] of ponds.entries()) {
+        await p.execute(`DROP TABLE IF EXISTS ${ts[i]}`);
+        await p.execute("DELETE FROM qb_generations WHERE table_name = :t", { t: ts[i] });
+        await p.close();
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

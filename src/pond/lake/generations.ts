@@ -1,5 +1,5 @@
 /** `qb_generations`: one row per sync of a pond table from the lake. */
-import type { Pond, PondSession, TableSchema } from "../types.js";
+import type { Dialect, Pond, PondSession, TableSchema } from "../types.js";
 
 export const GENERATIONS_TABLE = "qb_generations";
 
@@ -42,9 +42,12 @@ export async function ensureGenerationsTable(pond: Pond): Promise<void> {
   await pond.createTable(GENERATIONS_TABLE, SCHEMA, { ifNotExists: true, primaryKey: ["generation"] });
 }
 
-/** Records the next generation, in the sync's own transaction. */
-export async function recordGeneration(tx: PondSession, g: Omit<Generation, "generation" | "syncedAt">): Promise<Generation> {
-  const [last] = await tx.query(`SELECT MAX(generation) AS n FROM ${GENERATIONS_TABLE}`);
+/**
+ * Records the next generation, in the sync's own transaction. On MySQL the read of the
+ * last number locks it, so that two syncs at once take 1 and 2, not 1 and 1.
+ */
+export async function recordGeneration(tx: PondSession, dialect: Dialect, g: Omit<Generation, "generation" | "syncedAt">): Promise<Generation> {
+  const [last] = await tx.query(`SELECT MAX(generation) AS n FROM ${GENERATIONS_TABLE}${dialect.forUpdate}`);
   const generation = Number(last?.n ?? 0) + 1;
   const syncedAt = new Date().toISOString().replace("T", " ").replace("Z", "");
   await tx.insert(GENERATIONS_TABLE, [

@@ -67,8 +67,18 @@ function finalSchema(detected: TableSchema, existing: TableSchema | undefined, g
   return detected.map((c) => ({ name: c.name, type: overrides.get(c.name) ?? c.type }));
 }
 
+/** Syncs on one pond object run one after another (DuckDB fails the second of two conflicting commits). */
+const queues = new WeakMap<Pond, Promise<unknown>>();
+
 /** Syncs one table from the lake; returns the generation it recorded. */
-export async function syncTable(pond: Pond, options: SyncOptions): Promise<Generation> {
+export function syncTable(pond: Pond, options: SyncOptions): Promise<Generation> {
+  const previous = queues.get(pond) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => syncNow(pond, options));
+  queues.set(pond, next.catch(() => {}));
+  return next;
+}
+
+async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
   const { table } = options;
   checkTableName(table, pond.url);
   const key = options.key ?? [];
@@ -143,7 +153,7 @@ export async function syncTable(pond: Pond, options: SyncOptions): Promise<Gener
         });
       }
       const sum = await tableChecksum(tx, d, table, schema!.map((c) => c.name));
-      return recordGeneration(tx, {
+      return recordGeneration(tx, d, {
         source: spec.shown,
         table,
         mode,
