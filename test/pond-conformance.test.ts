@@ -153,6 +153,11 @@ for (const c of cases) {
         { name: "meta", type: "json" },
       ]);
       expect(await pond.ensureTable(t, [{ other: 1 }])).toEqual({ created: false, schema: first.schema });
+      // rows that look like column definitions are still rows
+      const lookalike = table("qb_infer_cols");
+      expect((await pond.ensureTable(lookalike, [{ name: "id", type: "int" }])).schema).toEqual([{ name: "name", type: "string" }, { name: "type", type: "string" }]);
+      const given = table("qb_infer_given");
+      expect(await pond.ensureTable(given, { schema: [{ name: "id", type: "int" }] })).toEqual({ created: true, schema: [{ name: "id", type: "int" }] });
       await pond.insert(t, rows);
       expect(await pond.query(`SELECT * FROM ${t} ORDER BY id`)).toEqual(rows);
       await expect(pond.insert(t, [{ id: 3, nope: 1 }])).rejects.toThrow(new RegExp(`no column "nope".*${t}|${t}.*no column "nope"`));
@@ -177,6 +182,26 @@ for (const c of cases) {
         }),
       ).rejects.toBe(boom);
       expect(await pond.query(`SELECT id FROM ${t} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    });
+
+    it("creates a table inside a transaction without committing the transaction", async () => {
+      const before = table("qb_txddl_a");
+      const made = table("qb_txddl_b");
+      await pond.createTable(before, [{ name: "id", type: "int" }]);
+      const boom = new Error("boom");
+      await expect(
+        pond.transaction(async (tx) => {
+          await tx.insert(before, [{ id: 1 }]);
+          expect((await tx.ensureTable(made, [{ id: 1, v: "x" }])).created).toBe(true);
+          await tx.insert(made, [{ id: 1, v: "x" }, { id: 2, v: "y" }]);
+          expect(await tx.query(`SELECT COUNT(*) AS n FROM ${made}`)).toEqual([{ n: 2 }]);
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await pond.query(`SELECT COUNT(*) AS n FROM ${before}`)).toEqual([{ n: 0 }]);
+      // DuckDB rolls the new table back too; a MySQL-wire pond keeps it, empty
+      if (c.name === "duckdb") expect(await pond.tableSchema(made)).toBeUndefined();
+      else expect(await pond.query(`SELECT COUNT(*) AS n FROM ${made}`)).toEqual([{ n: 0 }]);
     });
 
     it("leaves no rows when a batched insert fails at row 500 of 1000", async () => {

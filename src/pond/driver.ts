@@ -28,6 +28,8 @@ export interface Driver {
   readonly url: string;
   readonly dialect: Dialect;
   readonly beginSql: string;
+  /** CREATE TABLE commits the open transaction (MySQL): the core then creates tables on another connection. */
+  readonly ddlCommits: boolean;
   acquire(): Promise<Lease>;
   /** Whether an error says that a table does not exist. */
   isMissingTable(err: unknown): boolean;

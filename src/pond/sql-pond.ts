@@ -17,6 +17,8 @@ interface ConnectionSource {
   borrow(): Promise<{ connection: DriverConnection; done: (ok: boolean) => void }>;
   /** Runs `fn` atomically: in a new transaction on the pond, as it is inside one. */
   atomically<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /** In a transaction on a driver whose DDL commits: runs `fn` on another connection. */
+  outside?<T>(fn: (c: DriverConnection) => Promise<T>): Promise<T>;
 }
 
 class SqlSession implements PondSession {
@@ -115,7 +117,10 @@ class SqlSession implements PondSession {
 
   async createTable(table: string, schema: TableSchema, options: CreateTableOptions = {}): Promise<void> {
     const sql = createTableSql(this.core.dialect, table, schema, options, this.core.url);
-    await this.withConnection(async (c) => {
+    // MySQL commits the open transaction on CREATE TABLE (not on CREATE TEMPORARY TABLE):
+    // inside one, the table is made on another connection and the transaction goes on
+    const run = !options.temporary && this.core.ddlCommits && this.source.outside ? this.source.outside : <T>(f: (c: DriverConnection) => Promise<T>) => this.withConnection(f);
+    await run(async (c) => {
       try {
         await c.run(sql, []);
       } catch (err) {
@@ -124,10 +129,10 @@ class SqlSession implements PondSession {
     });
   }
 
-  async ensureTable(table: string, rowsOrSchema: readonly Row[] | TableSchema): Promise<{ created: boolean; schema: TableSchema }> {
+  async ensureTable(table: string, from: readonly Row[] | { schema: TableSchema }): Promise<{ created: boolean; schema: TableSchema }> {
     const existing = await this.tableSchema(table);
     if (existing !== undefined) return { created: false, schema: existing };
-    const schema = isSchema(rowsOrSchema) ? rowsOrSchema : inferSchema(rowsOrSchema as readonly Row[]);
+    const schema = "schema" in from && !Array.isArray(from) ? (from as { schema: TableSchema }).schema : inferSchema(from as readonly Row[]);
     if (schema.length === 0) {
       throw new PondSchemaError(`cannot create table ${table} in pond ${this.core.url}: no columns (no rows to infer them from)`, { pond: this.core.url, table });
     }
@@ -215,8 +220,8 @@ class SqlPond implements Pond {
   createTable(table: string, schema: TableSchema, options?: CreateTableOptions): Promise<void> {
     return this.session.createTable(table, schema, options);
   }
-  ensureTable(table: string, rowsOrSchema: readonly Row[] | TableSchema): Promise<{ created: boolean; schema: TableSchema }> {
-    return this.session.ensureTable(table, rowsOrSchema);
+  ensureTable(table: string, from: readonly Row[] | { schema: TableSchema }): Promise<{ created: boolean; schema: TableSchema }> {
+    return this.session.ensureTable(table, from);
   }
   tableSchema(table: string): Promise<TableSchema | undefined> {
     return this.session.tableSchema(table);
@@ -260,6 +265,7 @@ class SqlPond implements Pond {
     const tx: SqlSession = new SqlSession(this.core, {
       borrow: async () => ({ connection: c, done: () => {} }),
       atomically: (f) => f(tx),
+      outside: (f) => this.session.withConnection(f),
     });
     let out: T;
     try {
@@ -285,10 +291,6 @@ class SqlPond implements Pond {
     this.leases.clear();
     await this.core.close();
   }
-}
-
-function isSchema(x: readonly Row[] | TableSchema): x is TableSchema {
-  return x.length > 0 && x.every((c) => typeof c === "object" && c !== null && Object.keys(c).length === 2 && typeof c.name === "string" && typeof c.type === "string");
 }
 
 /** `CREATE [TEMP] TABLE [IF NOT EXISTS] t (col TYPE, ..., PRIMARY KEY (...))`. */

@@ -61,13 +61,17 @@ export interface PondSession {
    * Returns the number of rows inserted.
    */
   insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<number>;
-  /** Creates a table with these columns. */
+  /**
+   * Creates a table with these columns. Inside a transaction: part of it on DuckDB; on
+   * MySQL-wire ponds (where CREATE TABLE would commit the transaction) made at once on
+   * another connection, so it stays, empty, if the transaction rolls back.
+   */
   createTable(table: string, schema: TableSchema, options?: CreateTableOptions): Promise<void>;
   /**
-   * Creates the table if it is missing, with the schema inferred from `rows` (or given);
-   * returns its schema and whether it was created.
+   * Creates the table if it is missing, with the schema inferred from rows, or given as
+   * `{ schema }`; returns the table's schema and whether it was created.
    */
-  ensureTable(table: string, rowsOrSchema: readonly Row[] | TableSchema): Promise<{ created: boolean; schema: TableSchema }>;
+  ensureTable(table: string, from: readonly Row[] | { schema: TableSchema }): Promise<{ created: boolean; schema: TableSchema }>;
   /** The table's columns, or undefined when there is no such table. */
   tableSchema(table: string): Promise<TableSchema | undefined>;
 }

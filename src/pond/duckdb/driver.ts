@@ -73,6 +73,7 @@ class DuckConnection implements DriverConnection {
 class DuckDriver implements Driver {
   readonly name = "duckdb" as const;
   readonly dialect = duckdbDialect;
+  readonly ddlCommits = false;
   readonly beginSql = "BEGIN TRANSACTION";
   private readonly idle: DuckConnection[] = [];
   private readonly waiting: Array<(c: DuckConnection) => void> = [];

@@ -105,6 +105,7 @@ class MysqlConnection implements DriverConnection {
 class MysqlDriver implements Driver {
   readonly name = "mysql" as const;
   readonly dialect = mysqlDialect;
+  readonly ddlCommits = true;
   readonly beginSql = "START TRANSACTION";
 
   constructor(
