@@ -7,10 +7,20 @@
 import * as grpc from "@grpc/grpc-js";
 import { bindServer } from "./bind.js";
 import { loadProtos } from "./load.js";
-import type { ReportReplyMsg, ReportRequestMsg } from "./messages.js";
+import type { PondQueryRequestMsg, PondRowsMsg, ReportReplyMsg, ReportRequestMsg } from "./messages.js";
 
 export interface CallbackHandlers {
   report(request: ReportRequestMsg): ReportReplyMsg | Promise<ReportReplyMsg>;
+  /** Batches of rows for a worker's pond query; absent when the run has no pond. */
+  pondQuery?(request: PondQueryRequestMsg, signal: AbortSignal): AsyncIterable<unknown[]>;
+}
+
+/** A pond query the quarterback refuses: the message goes back to the worker as is. */
+export class PondRequestError extends Error {
+  constructor(message: string, readonly kind: "invalid" | "unavailable", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PondRequestError";
+  }
 }
 
 export interface CallbackServer {
@@ -29,6 +39,21 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
           (reply) => callback(null, reply),
           (err: unknown) => callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) }),
         );
+    },
+    PondQuery(call: grpc.ServerWritableStream<PondQueryRequestMsg, PondRowsMsg>) {
+      const controller = new AbortController();
+      call.on("cancelled", () => controller.abort(new Error("the worker cancelled the query")));
+      void (async () => {
+        if (!handlers.pondQuery) throw new PondRequestError("this run has no pond: start it with --pond (or QB_POND)", "unavailable");
+        for await (const rows of handlers.pondQuery(call.request, controller.signal)) {
+          if (controller.signal.aborted) return;
+          if (!call.write({ rowsJson: JSON.stringify(rows) })) await new Promise<void>((r) => call.once("drain", () => r()));
+        }
+        call.end();
+      })().catch((err: unknown) => {
+        const code = err instanceof PondRequestError && err.kind === "unavailable" ? grpc.status.FAILED_PRECONDITION : grpc.status.INVALID_ARGUMENT;
+        call.emit("error", { code, details: err instanceof Error ? err.message : String(err) });
+      });
     },
   });
   const bound = await bindServer(server, address);

@@ -126,6 +126,19 @@ export interface ReportReplyMsg {
   runCancelled: boolean;
 }
 
+export interface PondQueryRequestMsg {
+  sql: string;
+  paramsJson: string;
+  batchSize: number;
+  callId: string;
+  worker: string;
+  replica: number;
+}
+
+export interface PondRowsMsg {
+  rowsJson: string;
+}
+
 export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 export interface HealthCheckRequestMsg {

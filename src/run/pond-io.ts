@@ -2,6 +2,7 @@
 import type { FlowIR, Json } from "../ir/types.js";
 import { listGenerations, type Generation } from "../pond/lake/generations.js";
 import type { Pond, Row } from "../pond/types.js";
+import { PondRequestError } from "../proto/callback-server.js";
 
 /** Rows of a query as items, fetched in batches so a big result never sits in memory. */
 export async function* pondRows(pond: Pond, sql: string, params: Record<string, Json>): AsyncGenerator<Json> {
@@ -75,4 +76,17 @@ export async function generationsRead(pond: Pond, ir: FlowIR, pin?: number): Pro
 /** Whether a flow touches the pond at all. */
 export function usesPond(ir: FlowIR): boolean {
   return ir.steps.some((s) => s.source.kind === "pond") || ir.sinks.some((k) => k.kind === "pond");
+}
+
+/** A worker's `ctx.pond` query, answered in batches from the run's pond. */
+export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }): AsyncGenerator<Row[]> {
+  let params: Record<string, unknown> = {};
+  if (q.paramsJson.trim() !== "") {
+    try {
+      params = JSON.parse(q.paramsJson) as Record<string, unknown>;
+    } catch (cause) {
+      throw new PondRequestError(`params are not JSON: ${q.paramsJson.slice(0, 80)}`, "invalid", { cause });
+    }
+  }
+  yield* pond.stream(q.sql, params, { batchSize: q.batchSize || 1000 });
 }

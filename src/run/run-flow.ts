@@ -12,11 +12,13 @@ import { RunCancelledError } from "../runtime/errors.js";
 import { RunEvents, type StepStats } from "../runtime/events.js";
 import { globFiles, writeLandJsonl } from "../runtime/files.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
-import { generationsRead, pondRows, usesPond, writePondTable } from "./pond-io.js";
+import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
+import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { openPond } from "../pond/open.js";
-import { resolvePondUrl } from "../pond/url.js";
+import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
+import { existsSync } from "node:fs";
 import type { Pond } from "../pond/types.js";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export interface RunOptions {
   /** Where worker commands run and relative paths resolve (default: the current folder). */
@@ -78,8 +80,10 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
     try {
-      if (usesPond(ir) || options.pond !== undefined) {
-        pondHandle = await openPond(resolvePondUrl(options.pond), { cwd });
+      // open the pond when the flow uses it, or when there is one workers may query
+      const pondUrl = resolvePondUrl(options.pond);
+      if (usesPond(ir) || options.pond !== undefined || process.env.QB_POND || existsSync(resolve(cwd, DEFAULT_POND))) {
+        pondHandle = await openPond(pondUrl, { cwd });
         const generations = await generationsRead(pondHandle, ir, options.generation);
         writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");
         for (const [table, g] of Object.entries(generations)) events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
@@ -96,6 +100,11 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           }
           return { runCancelled: controller.signal.aborted };
         },
+        ...(pondHandle
+          ? {
+              pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pondHandle!, q),
+            }
+          : {}),
       });
       pod = await LocalPod.start(ir, {
         runDir: dir.path,

@@ -5,6 +5,7 @@
  */
 import type { ValueMsg } from "../proto/messages.js";
 import type { Land } from "../land/land.js";
+import type { PondAccess } from "./pond-client.js";
 import type { CallSink } from "./call-sink.js";
 import { CallError, DeadlineExceededError, NotHeldError, OutputError, SignalEndedError } from "./errors.js";
 import type { ResolvedMethod } from "./methods.js";
@@ -116,6 +117,16 @@ export class LiveCall implements CallContext {
 
   report(report: Report): Promise<ReportOutcome> {
     return this.core.reporter.report({ ...report, callId: this.callId });
+  }
+
+  get pond(): PondAccess {
+    const pond = this.core.pond();
+    const signal = this.abortSignal;
+    // queries of a cancelled call stop with it
+    return {
+      query: (sql, params) => pond.query(sql, params),
+      stream: (sql, params, options) => pond.stream(sql, params, { signal, ...options }),
+    };
   }
 
   // ---- driven by the transport -------------------------------------------------------------

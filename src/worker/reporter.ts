@@ -16,7 +16,7 @@ export class Reporter {
 
   constructor(
     readonly address: string | null,
-    private readonly identity: { worker: string; replica: number },
+    readonly identity: { worker: string; replica: number },
     private readonly log: (line: string) => void,
   ) {}
 

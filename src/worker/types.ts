@@ -1,6 +1,7 @@
 /** The types a worker author meets: methods, their context, options. */
 import type { Land } from "../land/land.js";
 import type { LandRef } from "../land/ref.js";
+import type { PondAccess } from "./pond-client.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -46,6 +47,8 @@ export interface CallContext {
   signals<T extends Value = Value>(name: string): AsyncIterable<T>;
   /** Tell the quarterback something out of band (QB_CALLBACK); `fatal` cancels the run. */
   report(report: Report): Promise<ReportOutcome>;
+  /** SQL on the pod's pond, served by the quarterback (QB_CALLBACK). */
+  readonly pond: PondAccess;
 }
 
 // Inputs are whatever JSON the caller sends: methods annotate and check their own input type.

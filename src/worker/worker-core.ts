@@ -5,6 +5,7 @@ import { CapacityError, InvalidArgumentError, UnavailableError, UnknownMethodErr
 import type { LiveCall } from "./live-call.js";
 import type { ResolvedMethod } from "./methods.js";
 import type { Reporter } from "./reporter.js";
+import { WorkerPond } from "./pond-client.js";
 
 export interface CoreConfig {
   maxConcurrentCalls: number;
@@ -17,6 +18,7 @@ export class WorkerCore {
   readonly live = new Set<LiveCall>();
   shuttingDown = false;
   private landInstance: Land | undefined;
+  private pondInstance: WorkerPond | undefined;
 
   constructor(
     readonly methods: ReadonlyMap<string, ResolvedMethod>,
@@ -28,6 +30,12 @@ export class WorkerCore {
     if (this.config.landRoot === null) throw new LandUnavailableError();
     this.landInstance ??= new Land(this.config.landRoot);
     return this.landInstance;
+  }
+
+  /** The pond, through the quarterback's callback service (one client for every call). */
+  pond(): WorkerPond {
+    this.pondInstance ??= new WorkerPond(this.reporter.address, this.reporter.identity);
+    return this.pondInstance;
   }
 
   /** The method to run, or why the call cannot start. */

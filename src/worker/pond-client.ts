@@ -1,0 +1,74 @@
+/**
+ * `ctx.pond`: SQL on the pod's pond, through the quarterback's callback service
+ * (QB_CALLBACK). The quarterback owns the pond (an embedded pond admits one writing
+ * process); rows come back in batches.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { loadProtos } from "../proto/load.js";
+import type { PondQueryRequestMsg, PondRowsMsg } from "../proto/messages.js";
+import type { Json } from "./types.js";
+
+export type PondRow = Record<string, Json>;
+
+export interface PondAccess {
+  /** Every row of a query (`:name` parameters bound from `params`). */
+  query(sql: string, params?: Record<string, unknown>): Promise<PondRow[]>;
+  /** The rows of a query in batches, for results too big to hold at once. */
+  stream(sql: string, params?: Record<string, unknown>, options?: { batchSize?: number; signal?: AbortSignal }): AsyncIterable<PondRow[]>;
+}
+
+/** The pond query failed: bad SQL or parameters, no pond in this run, or no quarterback. */
+export class PondQueryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PondQueryError";
+  }
+}
+
+type RawClient = grpc.Client & { PondQuery(req: PondQueryRequestMsg): grpc.ClientReadableStream<PondRowsMsg> };
+
+export class WorkerPond implements PondAccess {
+  private client: RawClient | undefined;
+
+  constructor(
+    private readonly address: string | null,
+    private readonly identity: { worker: string; replica: number },
+  ) {}
+
+  async query(sql: string, params: Record<string, unknown> = {}): Promise<PondRow[]> {
+    const all: PondRow[] = [];
+    for await (const rows of this.stream(sql, params)) all.push(...rows);
+    return all;
+  }
+
+  async *stream(sql: string, params: Record<string, unknown> = {}, options: { batchSize?: number; signal?: AbortSignal } = {}): AsyncIterable<PondRow[]> {
+    if (this.address === null) throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)");
+    if (!this.client) {
+      const { QuarterbackClient } = loadProtos();
+      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": -1 }) as unknown as RawClient;
+    }
+    const call = this.client.PondQuery({
+      sql,
+      paramsJson: JSON.stringify(params),
+      batchSize: options.batchSize ?? 1000,
+      callId: "",
+      worker: this.identity.worker,
+      replica: this.identity.replica,
+    });
+    const onAbort = (): void => call.cancel();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      for await (const msg of call as AsyncIterable<PondRowsMsg>) yield JSON.parse(msg.rowsJson) as PondRow[];
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      throw new PondQueryError(`pond query failed: ${e.details || e.message}`, { cause: err });
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}
