@@ -1,6 +1,4 @@
 /** `openPond(url)`: the pond a URL names, with the driver it needs. */
-import { openDuckDbPond } from "./duckdb/driver.js";
-import { openMysqlPond } from "./mysql/driver.js";
 import { pondFromDriver } from "./sql-pond.js";
 import type { Pond } from "./types.js";
 import { parsePondUrl, resolvePondUrl } from "./url.js";
@@ -11,6 +9,11 @@ import { parsePondUrl, resolvePondUrl } from "./url.js";
  */
 export async function openPond(url?: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Pond> {
   const location = parsePondUrl(resolvePondUrl(url, options.env), options.cwd);
-  const driver = location.driver === "duckdb" ? await openDuckDbPond(location.path, location.url) : await openMysqlPond(location.uri, location.url);
+  // each driver loads only when a pond of its kind is opened (DuckDB alone costs ~0.4 s),
+  // so commands that never touch a pond stay fast
+  const driver =
+    location.driver === "duckdb"
+      ? await (await import("./duckdb/driver.js")).openDuckDbPond(location.path, location.url)
+      : await (await import("./mysql/driver.js")).openMysqlPond(location.uri, location.url);
   return pondFromDriver(driver);
 }

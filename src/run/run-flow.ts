@@ -14,7 +14,6 @@ import { globFiles, writeLandJsonl } from "../runtime/files.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
-import { openPond } from "../pond/open.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
 import { existsSync } from "node:fs";
 import type { Pond } from "../pond/types.js";
@@ -83,6 +82,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       // open the pond when the flow uses it, or when there is one workers may query
       const pondUrl = resolvePondUrl(options.pond);
       if (usesPond(ir) || options.pond !== undefined || process.env.QB_POND || existsSync(resolve(cwd, DEFAULT_POND))) {
+        // the drivers (DuckDB, mysql2) load only for runs that have a pond: they cost ~0.5 s
+        const { openPond } = await import("../pond/open.js");
         pondHandle = await openPond(pondUrl, { cwd });
         const generations = await generationsRead(pondHandle, ir, options.generation);
         writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");

@@ -91,11 +91,19 @@ export class Channel<T> implements AsyncIterable<T> {
 /** Copies every item of `source` to every output (a tee); closes them all at the end. */
 export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[]): Promise<void> {
   try {
-    for await (const v of source) {
-      const live = outputs.filter((o) => !o.isDetached);
-      if (live.length === 0) break;
-      if (live.length === 1) await live[0]!.send(v);
-      else await Promise.all(live.map((o) => o.send(v)));
+    if (outputs.length === 1) {
+      // the common case: no tee, no array per item
+      const only = outputs[0]!;
+      for await (const v of source) {
+        if (only.isDetached) break;
+        await only.send(v);
+      }
+    } else {
+      for await (const v of source) {
+        const live = outputs.filter((o) => !o.isDetached);
+        if (live.length === 0) break;
+        await Promise.all(live.map((o) => o.send(v)));
+      }
     }
     for (const o of outputs) o.close();
   } catch (err) {

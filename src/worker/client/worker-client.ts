@@ -45,7 +45,13 @@ export class WorkerClient {
     options: WorkerClientOptions = {},
   ) {
     const { WorkerClient: Ctor, HealthClient } = loadProtos();
-    const channelOptions = { "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024, "grpc.max_send_message_length": -1 };
+    const channelOptions = {
+      "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
+      "grpc.max_send_message_length": -1,
+      // a worker just spawned is not listening yet: retry within milliseconds, not grpc-js's default 1 s
+      "grpc.initial_reconnect_backoff_ms": 20,
+      "grpc.max_reconnect_backoff_ms": 250,
+    };
     this.raw = new Ctor(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawWorkerClient;
     this.healthClient = new HealthClient(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawHealthClient;
   }
