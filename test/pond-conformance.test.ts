@@ -134,6 +134,16 @@ for (const c of cases) {
         }
       }
       expect(await pond.query(`SELECT count(*) AS n FROM ${t}`)).toEqual([{ n: 2500 }]);
+      // inside a transaction the connection is the transaction's: it must stay usable
+      const n = await pond.transaction(async (tx) => {
+        for await (const batch of tx.stream(`SELECT id FROM ${t} ORDER BY id`, undefined, { batchSize: 10 })) {
+          expect(batch[0]).toEqual({ id: 0 });
+          break;
+        }
+        await tx.execute(`DELETE FROM ${t} WHERE id < :n`, { n: 500 });
+        return (await tx.query(`SELECT count(*) AS n FROM ${t}`))[0]!.n;
+      });
+      expect(n).toBe(2000);
     });
 
     it("creates a missing table with a schema inferred from rows, and leaves an existing one", async () => {

@@ -7,8 +7,12 @@ export interface DriverConnection {
   all(sql: string, values: readonly unknown[]): Promise<Row[]>;
   /** The number of rows a statement changed. */
   run(sql: string, values: readonly unknown[]): Promise<number>;
-  /** A query's rows in batches of up to `batchSize`; stopping early frees the result. */
-  batches(sql: string, values: readonly unknown[], batchSize: number): AsyncGenerator<Row[], void, undefined>;
+  /**
+   * A query's rows in batches of up to `batchSize`. Stopped early with `keep`, the rest of
+   * the result is read and dropped so that the connection (a transaction's) stays usable;
+   * without, the caller discards the connection.
+   */
+  batches(sql: string, values: readonly unknown[], batchSize: number, keep: boolean): AsyncGenerator<Row[], void, undefined>;
   /** The columns a query returns, with their types, without running it for rows. */
   columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>>;
 }

@@ -19,6 +19,8 @@ interface ConnectionSource {
   atomically<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /** In a transaction on a driver whose DDL commits: runs `fn` on another connection. */
   outside?<T>(fn: (c: DriverConnection) => Promise<T>): Promise<T>;
+  /** The connection outlives each call (a transaction's): a stream stopped early must leave it clean. */
+  keepsConnection?: boolean;
 }
 
 class SqlSession implements PondSession {
@@ -82,8 +84,8 @@ class SqlSession implements PondSession {
       [Symbol.asyncIterator]: async function* () {
         const { connection, done } = await source.borrow();
         let ok = false;
+        const it = connection.batches(bound.sql, bound.values, batchSize, source.keepsConnection === true);
         try {
-          const it = connection.batches(bound.sql, bound.values, batchSize);
           while (true) {
             let next: IteratorResult<Row[], void>;
             try {
@@ -96,7 +98,15 @@ class SqlSession implements PondSession {
           }
           ok = true;
         } finally {
-          // stopped early (break) or failed: the connection may still hold the result
+          if (!ok) {
+            // stopped early (break) or failed: let the driver finish the result (a
+            // transaction's connection must stay usable), then give the connection up
+            try {
+              await it.return(undefined);
+            } catch {
+              // the connection is discarded below
+            }
+          }
           done(ok);
         }
       },
@@ -145,6 +155,9 @@ class SqlSession implements PondSession {
     const schema = await this.tableSchema(table);
     if (schema === undefined) throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no such table`, { pond: this.core.url, table });
     const types = new Map(schema.map((c) => [c.name, c.type]));
+    if (rows.every((r) => Object.keys(r).length === 0)) {
+      throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: the rows have no columns`, { pond: this.core.url, table });
+    }
     const names: string[] = [];
     const seen = new Set<string>();
     for (const row of rows) {
@@ -266,6 +279,7 @@ class SqlPond implements Pond {
       borrow: async () => ({ connection: c, done: () => {} }),
       atomically: (f) => f(tx),
       outside: (f) => this.session.withConnection(f),
+      keepsConnection: true,
     });
     let out: T;
     try {

@@ -47,7 +47,8 @@ class DuckConnection implements DriverConnection {
     return result.returnType === ResultReturnType.CHANGED_ROWS ? result.rowsChanged : 0;
   }
 
-  async *batches(sql: string, values: readonly unknown[], batchSize: number): AsyncGenerator<Row[], void, undefined> {
+  async *batches(sql: string, values: readonly unknown[], batchSize: number, _keep: boolean): AsyncGenerator<Row[], void, undefined> {
+    // DuckDB drops a pending result when the connection runs its next statement
     const result = await this.raw.stream(sql, asValues(values));
     if (result.returnType !== ResultReturnType.QUERY_RESULT) return;
     let pending: Row[] = [];

@@ -76,23 +76,33 @@ class MysqlConnection implements DriverConnection {
     return !Array.isArray(result) && result !== null && typeof result === "object" && "affectedRows" in result ? Number(result.affectedRows) : 0;
   }
 
-  async *batches(sql: string, values: readonly unknown[], batchSize: number): AsyncGenerator<Row[], void, undefined> {
+  async *batches(sql: string, values: readonly unknown[], batchSize: number, keep: boolean): AsyncGenerator<Row[], void, undefined> {
     // the callback connection under the promise wrapper streams rows
     const core = this.raw.connection as unknown as CoreConnection;
-    const cmd = values.length > 0 ? core.execute(sql, values as ExecuteValues[]) : core.query(sql);
+    const bound = values.map((v) => (v instanceof TextList ? JSON.stringify(v.items) : v instanceof TextStruct ? JSON.stringify(v.entries) : v));
+    const cmd = bound.length > 0 ? core.execute(sql, bound as ExecuteValues[]) : core.query(sql);
     const stream = cmd.stream({ highWaterMark: batchSize });
+    let finished = false;
     let pending: Row[] = [];
     try {
-      for await (const row of stream as AsyncIterable<Row>) {
+      // an early stop must not destroy the stream: the server sends the rest regardless
+      for await (const row of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Row>) {
         pending.push(row);
         if (pending.length === batchSize) {
           yield pending;
           pending = [];
         }
       }
+      finished = true;
       if (pending.length > 0) yield pending;
     } finally {
-      stream.destroy();
+      if (!finished && keep && !stream.destroyed && !stream.readableEnded) {
+        // MySQL cannot stop a result midway: read the rest and drop it
+        await new Promise<void>((resolve) => {
+          stream.once("end", resolve).once("close", resolve).once("error", () => resolve());
+          stream.resume();
+        });
+      } else if (!finished) stream.destroy();
     }
   }
 
