@@ -125,6 +125,10 @@ for (const c of cases) {
         for (const r of batch) ids.push(r.id as number);
       }
       expect(sizes).toEqual([1000, 1000, 500]);
+      // a statement without rows streams no batch
+      const none: unknown[] = [];
+      for await (const batch of pond.stream(`UPDATE ${t} SET v = v WHERE id < 0`)) none.push(batch);
+      expect(none).toEqual([]);
       expect(ids).toEqual(Array.from({ length: 2500 }, (_, i) => i));
       // more early stops than the pond has connections: each must give its connection back
       for (let i = 0; i < 12; i++) {

@@ -87,6 +87,8 @@ class MysqlConnection implements DriverConnection {
     try {
       // an early stop must not destroy the stream: the server sends the rest regardless
       for await (const row of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Row>) {
+        // a statement without a result set streams its OK packet: not a row
+        if (row.constructor?.name === "ResultSetHeader") continue;
         pending.push(row);
         if (pending.length === batchSize) {
           yield pending;
