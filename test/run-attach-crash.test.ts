@@ -64,3 +64,19 @@ describe("library API", () => {
     expect(outcome.stats.find((s) => s.step === "hits")).toMatchObject({ callsDone: 4, state: "done" });
   });
 });
+
+describe("land references", () => {
+  it("pass between workers through channels and are read back by reference", async () => {
+    const flow = join(dir, "land.flow");
+    writeFileSync(flow, `flow land() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 2 }\n  refs = [1, 2, 3] | chaos.makeArray(n: 100000, seed: item)\n  sums = refs | chaos.sumArray ordered\n  emit refs, sums\n}\n`);
+    const run = startQb(["run", "--json", flow]);
+    const { code } = await run.exit;
+    expect(run.stderr).toBe("");
+    expect(code).toBe(0);
+    const result = (run.events.find((e) => e.type === "result") as { result: { refs: Array<{ $land: { path: string; size: number; mediaType: string } }>; sums: Array<{ n: number; sum: number }> } }).result;
+    expect(result.refs.map((r) => r.$land.size)).toEqual([800000, 800000, 800000]);
+    expect(result.refs[0]!.$land.mediaType).toBe("application/x-float64-le");
+    const expectedSum = (seed: number): number => Array.from({ length: 100000 }, (_, i) => (i * 7 + seed) % 13).reduce((a, b) => a + b, 0);
+    expect(result.sums.map((s) => s.sum).sort((a, b) => a - b)).toEqual([1, 2, 3].map(expectedSum).sort((a, b) => a - b));
+  });
+});

@@ -4,3 +4,4 @@ export { LandRef, isLandRef, mediaTypeFor } from "./ref.js";
 export { LandPathError, LandUnavailableError, type LandPathProblem } from "./errors.js";
 export { normalizeLandPath, resolveInLand } from "./safe-path.js";
 export { sha256Bytes, sha256File } from "./hash.js";
+export { writeTypedArray, readTypedArray, mediaTypeOf, type ElementType, type TypedArray } from "./typed-arrays.js";

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
-import { isLandRef } from "../land/ref.js";
+import { isLandRef, LandRef } from "../land/ref.js";
 import { WorkerClient } from "../worker/client/worker-client.js";
 import type { SessionClient } from "../worker/client/session-client.js";
 import { RemoteCallError } from "../worker/client/errors.js";
@@ -28,8 +28,23 @@ export interface CallOptions {
   signal: AbortSignal;
 }
 
+/**
+ * Items are JSON; a land reference travels through channels as `{"$land": {path, size,
+ * sha256, mediaType}}` and becomes a land value again when it is a call's whole input.
+ */
 function toJson(v: Value): Json {
-  return isLandRef(v) ? (v.toJSON() as unknown as Json) : v;
+  return isLandRef(v) ? { $land: v.toJSON() } : v;
+}
+
+function toValue(input: Json): Value {
+  if (input !== null && typeof input === "object" && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    const l = input.$land as Record<string, Json> | undefined;
+    if (keys.length === 1 && l && typeof l === "object" && typeof l.path === "string" && typeof l.size === "number" && typeof l.sha256 === "string") {
+      return new LandRef(l.path, l.size, l.sha256, typeof l.mediaType === "string" ? l.mediaType : "application/octet-stream");
+    }
+  }
+  return input;
 }
 
 /**
@@ -143,7 +158,7 @@ export class Replica {
     this.inFlight++;
     try {
       if (this.session) {
-        const call = this.session.start(method, input, { attempt: options.attempt, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
+        const call = this.session.start(method, toValue(input), { attempt: options.attempt, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
         const off = onAbort(options.signal, (reason) => {
           if (!call.ended) call.cancel(reason instanceof Error ? reason.message : String(reason ?? "cancelled"));
         });
@@ -153,7 +168,7 @@ export class Replica {
           off();
         }
       }
-      const v = await this.client!.invoke(method, input, { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
+      const v = await this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
       return toJson(v);
     } catch (err) {
       // a dropped stream usually means the process died: its exit arrives a moment later

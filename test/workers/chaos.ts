@@ -6,10 +6,12 @@
  *   wait({id, ms, fail_after?})  waits ms (cancellable); with fail_after, throws after that many ms
  *   echo(x)                      returns x
  *   crash({id})                  writes a line to stderr and exits the process with code 3
+ *   makeArray({n, seed})         a Float64Array of n values on the land -> its land reference
+ *   sumArray(ref)                reads a Float64Array by reference -> {n, sum}
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { serveWorker, type CallContext } from "../../src/worker/index.js";
+import { LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext } from "../../src/worker/index.js";
 
 const land = process.env.QB_LAND ?? ".";
 const logPath = join(land, "chaos.log");
@@ -40,6 +42,17 @@ await serveWorker(
   {
     wait,
     echo: async (x: unknown) => x,
+    makeArray: async (input: { n: number; seed: number }, ctx: CallContext) => {
+      const a = Float64Array.from({ length: input.n }, (_, i) => (i * 7 + input.seed) % 13);
+      return writeTypedArray(ctx.land, `arrays/${input.seed}.f64`, a);
+    },
+    sumArray: async (ref: unknown, ctx: CallContext) => {
+      if (!(ref instanceof LandRef)) throw new Error(`expected a land reference, got ${JSON.stringify(ref)}`);
+      const a = await readTypedArray(ctx.land, ref, "float64");
+      let sum = 0;
+      for (const x of a) sum += x;
+      return { n: a.length, sum };
+    },
     crash: async (input: { id: number }) => {
       note("crash", input.id);
       process.stderr.write(`chaos: crashing on purpose in call ${input.id}\n`);
