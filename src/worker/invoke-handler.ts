@@ -23,7 +23,9 @@ export function invokeHandler(core: WorkerCore): grpc.handleUnaryCall<InputMsg, 
     if (!live) return;
     call.on("cancelled", () => {
       // the client went away or the deadline passed; either way nobody reads a reply
-      const late = deadline !== null && Date.now() >= deadline - 5;
+      // the client's own deadline timer usually fires first, and a busy server receives the
+      // call late (so its deadline is later): a cancel near the deadline is the deadline
+      const late = deadline !== null && timeoutMs !== null && Date.now() >= deadline - Math.max(50, timeoutMs * 0.1);
       live.abort(late ? new DeadlineExceededError(timeoutMs) : new CancelledError(), false);
     });
   };
