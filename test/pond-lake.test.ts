@@ -248,7 +248,7 @@ describe.skipIf(!mariadb.available)("lake sync from a MySQL-wire table", () => {
     }
   });
 
-  it("numbers syncs from separate connections at once one after another (the last number is read FOR UPDATE)", async () => {
+  it("numbers syncs from separate connections at once one after another (the counter row is locked until commit)", async () => {
     const ponds = await Promise.all([0, 1, 2, 3].map(() => openPond(MYSQL_URL)));
     const ts = ponds.map(() => uniqueTable("conc_wire"));
     const dir = mkdtempSync(join(tmpdir(), "qb-lake-conc-"));

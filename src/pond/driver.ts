@@ -39,5 +39,10 @@ export interface Driver {
   isMissingTable(err: unknown): boolean;
   /** A value as an INSERT into a column of this type binds it. */
   encode(value: unknown, type: ColumnType): unknown;
+  /**
+   * The driver's own INSERT of many rows (values bound, never spliced), when it has a
+   * faster one than `VALUES (?, ...), (?, ...)`; `columns` are quoted names with types.
+   */
+  insertStatement?(table: string, columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>, rows: readonly Row[]): { sql: string; values: unknown[] };
   close(): Promise<void>;
 }

@@ -35,5 +35,5 @@ export {
   type TableSchema,
 } from "./types.js";
 export { syncTable, type SyncOptions } from "./lake/sync.js";
-export { GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";
+export { GENERATION_COUNTER_TABLE, GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";
 export { writeRowsInto, type SinkResult } from "./sink.js";

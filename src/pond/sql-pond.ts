@@ -171,19 +171,27 @@ class SqlSession implements PondSession {
       }
     }
     const dialect = this.core.dialect;
-    const perStatement = Math.max(1, Math.min(Math.floor(options.batchSize ?? DEFAULT_BATCH), Math.floor(dialect.maxParams / names.length)));
-    const head = `INSERT INTO ${quoteTable(dialect, table)} (${names.map((n) => dialect.quoteId(n)).join(", ")}) VALUES `;
+    const quoted = quoteTable(dialect, table);
+    const columns = names.map((n) => ({ name: n, quoted: dialect.quoteId(n), type: types.get(n)! }));
+    const own = this.core.insertStatement?.bind(this.core);
+    // a driver's own statement binds one value per column; VALUES binds one per cell
+    const perStatement = Math.max(1, Math.min(Math.floor(options.batchSize ?? DEFAULT_BATCH), own ? Infinity : Math.floor(dialect.maxParams / names.length)));
+    const head = `INSERT INTO ${quoted} (${columns.map((c) => c.quoted).join(", ")}) VALUES `;
     const tuple = `(${names.map(() => "?").join(", ")})`;
+    const statement = (batch: readonly Row[]): { sql: string; values: unknown[] } => {
+      if (own) return own(quoted, columns, batch);
+      const values: unknown[] = [];
+      for (const row of batch) for (const c of columns) values.push(this.core.encode(row[c.name], c.type));
+      return { sql: head + batch.map(() => tuple).join(", "), values };
+    };
     const write = async (c: DriverConnection) => {
       for (let at = 0; at < rows.length; at += perStatement) {
         const batch = rows.slice(at, at + perStatement);
-        const values: unknown[] = [];
-        for (const row of batch) for (const n of names) values.push(this.core.encode(row[n], types.get(n)!));
-        const sql = head + batch.map(() => tuple).join(", ");
+        const { sql, values } = statement(batch);
         try {
           await c.run(sql, values);
         } catch (err) {
-          throw new PondQueryError(this.core.url, `${head}… (rows ${at + 1}–${at + batch.length} of ${rows.length})`, err, table);
+          throw new PondQueryError(this.core.url, `INSERT INTO ${quoted} … (rows ${at + 1}–${at + batch.length} of ${rows.length})`, err, table);
         }
       }
       return rows.length;

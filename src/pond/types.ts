@@ -112,8 +112,6 @@ export interface Dialect {
   readonly checksumName: string;
   /** `UPDATE target SET cols = s.cols FROM stage s WHERE keys match AND where`. */
   updateFrom(target: string, stage: string, keys: string[], cols: string[], where: string): string;
-  /** Appended to a SELECT inside a transaction to lock what it read until commit ("" where unneeded). */
-  readonly forUpdate: string;
   /** The most parameters one statement may bind. */
   readonly maxParams: number;
 }

@@ -36,7 +36,5 @@ export const duckdbDialect: Dialect = {
   checksumName: "duckdb-hash64",
   updateFrom: (target, stage, keys, cols, where) =>
     `UPDATE ${target} SET ${cols.map((c) => `${c} = s.${c}`).join(", ")} FROM ${stage} AS s WHERE ${keys.map((k) => `${target}.${k} = s.${k}`).join(" AND ")} AND ${where}`,
-  // one process owns a DuckDB file, and DuckDB fails the second of two conflicting commits
-  forUpdate: "",
   maxParams: 30000,
 };

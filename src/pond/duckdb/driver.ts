@@ -19,6 +19,14 @@ function asValues(values: readonly unknown[]): DuckDBValue[] {
   ) as DuckDBValue[];
 }
 
+/** A bound value as text for a VARCHAR list (NULL stays NULL; numbers print their shortest exact form). */
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
 /** JSON columns (DuckDB's JSON type is VARCHAR with an alias the row values do not carry) parsed in place. */
 function parseJsonColumns(result: DuckDBResult, rows: Row[]): Row[] {
   const names = result.columnNames();
@@ -131,6 +139,18 @@ class DuckDriver implements Driver {
 
   isMissingTable(err: unknown): boolean {
     return err instanceof Error && /Catalog Error: Table with name .* does not exist/.test(err.message);
+  }
+
+  /**
+   * One list parameter per column, as text, unnested in step and cast by the INSERT to
+   * the columns' types: ~4× faster than a VALUES list of one parameter per cell.
+   */
+  insertStatement(table: string, columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>, rows: readonly Row[]): { sql: string; values: unknown[] } {
+    const values = columns.map((c) => new TextList(rows.map((r) => asText(this.encode(r[c.name], c.type))) as string[]));
+    return {
+      sql: `INSERT INTO ${table} (${columns.map((c) => c.quoted).join(", ")}) SELECT ${columns.map(() => "unnest(CAST(? AS VARCHAR[]))").join(", ")}`,
+      values,
+    };
   }
 
   encode(value: unknown, type: ColumnType): unknown {

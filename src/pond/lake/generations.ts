@@ -1,7 +1,9 @@
 /** `qb_generations`: one row per sync of a pond table from the lake. */
-import type { Dialect, Pond, PondSession, TableSchema } from "../types.js";
+import type { Pond, PondSession, TableSchema } from "../types.js";
 
 export const GENERATIONS_TABLE = "qb_generations";
+/** One row (id 1) holding the last generation number: the row lock orders concurrent syncs. */
+export const GENERATION_COUNTER_TABLE = "qb_generation_counter";
 
 export type SyncMode = "replace" | "upsert" | "append";
 
@@ -37,18 +39,34 @@ const SCHEMA: TableSchema = [
   { name: "checksum", type: "string" },
 ];
 
-/** Creates `qb_generations` if it is missing (outside a transaction: DDL commits on MySQL). */
+/**
+ * Creates `qb_generations` and its counter if they are missing (outside a transaction:
+ * DDL commits on MySQL).
+ */
 export async function ensureGenerationsTable(pond: Pond): Promise<void> {
   await pond.createTable(GENERATIONS_TABLE, SCHEMA, { ifNotExists: true, primaryKey: ["generation"] });
+  if ((await pond.tableSchema(GENERATION_COUNTER_TABLE)) !== undefined) return;
+  await pond.createTable(GENERATION_COUNTER_TABLE, [{ name: "id", type: "int" }, { name: "last", type: "int" }], { ifNotExists: true, primaryKey: ["id"] });
+  try {
+    await pond.execute(
+      `INSERT INTO ${GENERATION_COUNTER_TABLE} (id, last) SELECT 1, COALESCE(MAX(generation), 0) FROM ${GENERATIONS_TABLE} WHERE NOT EXISTS (SELECT 1 FROM ${GENERATION_COUNTER_TABLE})`,
+    );
+  } catch (err) {
+    // another process made the row first
+    if ((await pond.query(`SELECT id FROM ${GENERATION_COUNTER_TABLE} WHERE id = 1`)).length === 0) throw err;
+  }
 }
 
 /**
- * Records the next generation, in the sync's own transaction. On MySQL the read of the
- * last number locks it, so that two syncs at once take 1 and 2, not 1 and 1.
+ * Records the next generation, in the sync's own transaction. The number comes from
+ * updating the counter row, which locks it until commit: two syncs at once (from two
+ * processes on a MySQL-wire pond) take 1 and 2, in commit order, and a rolled-back sync
+ * takes none.
  */
-export async function recordGeneration(tx: PondSession, dialect: Dialect, g: Omit<Generation, "generation" | "syncedAt">): Promise<Generation> {
-  const [last] = await tx.query(`SELECT MAX(generation) AS n FROM ${GENERATIONS_TABLE}${dialect.forUpdate}`);
-  const generation = Number(last?.n ?? 0) + 1;
+export async function recordGeneration(tx: PondSession, g: Omit<Generation, "generation" | "syncedAt">): Promise<Generation> {
+  await tx.execute(`UPDATE ${GENERATION_COUNTER_TABLE} SET last = last + 1 WHERE id = 1`);
+  const [row] = await tx.query(`SELECT last FROM ${GENERATION_COUNTER_TABLE} WHERE id = 1`);
+  const generation = Number(row?.last);
   const syncedAt = new Date().toISOString().replace("T", " ").replace("Z", "");
   await tx.insert(GENERATIONS_TABLE, [
     {

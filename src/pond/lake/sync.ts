@@ -153,7 +153,7 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
         });
       }
       const sum = await tableChecksum(tx, d, table, schema!.map((c) => c.name));
-      return recordGeneration(tx, d, {
+      return recordGeneration(tx, {
         source: spec.shown,
         table,
         mode,

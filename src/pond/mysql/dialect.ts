@@ -37,6 +37,5 @@ export const mysqlDialect: Dialect = {
   checksumName: "md5-60",
   updateFrom: (target, stage, keys, cols, where) =>
     `UPDATE ${target} JOIN ${stage} AS s ON ${keys.map((k) => `${target}.${k} = s.${k}`).join(" AND ")} SET ${cols.map((c) => `${target}.${c} = s.${c}`).join(", ")} WHERE ${where}`,
-  forUpdate: " FOR UPDATE",
   maxParams: 60000,
 };
