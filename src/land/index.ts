@@ -5,3 +5,4 @@ export { LandPathError, LandUnavailableError, type LandPathProblem } from "./err
 export { normalizeLandPath, resolveInLand } from "./safe-path.js";
 export { sha256Bytes, sha256File } from "./hash.js";
 export { writeTypedArray, readTypedArray, mediaTypeOf, type ElementType, type TypedArray } from "./typed-arrays.js";
+export { writeArrowTable, readArrowTable, writeFloat64Columns, readFloat64Columns, ARROW_FILE_MEDIA_TYPE, type ArrowColumns } from "./arrow.js";

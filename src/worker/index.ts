@@ -24,5 +24,5 @@ export { LISTENING_PREFIX, parseListeningLine } from "./announce.js";
 export { RESERVED_PREFIX } from "./methods.js";
 export { PondQueryError, type PondAccess, type PondRow } from "./pond-client.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";
-export { Land, LandRef, LandPathError, LandUnavailableError, writeTypedArray, readTypedArray, type ElementType, type TypedArray } from "../land/index.js";
+export { Land, LandRef, LandPathError, LandUnavailableError, writeTypedArray, readTypedArray, type ElementType, type TypedArray, writeArrowTable, readArrowTable, writeFloat64Columns, readFloat64Columns, ARROW_FILE_MEDIA_TYPE, type ArrowColumns } from "../land/index.js";
 export type { ErrorCode } from "../proto/error-codes.js";
