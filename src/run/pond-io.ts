@@ -2,6 +2,7 @@
 import type { FlowIR, Json } from "../ir/types.js";
 import { listGenerations, type Generation } from "../pond/lake/generations.js";
 import type { Pond, Row } from "../pond/types.js";
+import { writeRowsInto } from "../pond/sink.js";
 import { PondRequestError } from "../proto/callback-server.js";
 
 /** Rows of a query as items, fetched in batches so a big result never sits in memory. */
@@ -15,30 +16,14 @@ function asRow(item: Json): Row {
 
 /**
  * Writes every item (an object is a row; anything else goes in a `value` column) into
- * `table`, created from the first rows if missing. One transaction for the whole step: if
- * the run fails, nothing of it is left in the table.
+ * `table`, created from the first rows if missing, all in one transaction: if the run
+ * fails, nothing of it is left (a table it created is dropped again).
  */
-export async function writePondTable(pond: Pond, table: string, items: AsyncIterable<Json>, batchSize = 500): Promise<number> {
-  return pond.transaction(async (tx) => {
-    let batch: Row[] = [];
-    let ready = false;
-    let written = 0;
-    const flush = async (): Promise<void> => {
-      if (!batch.length) return;
-      if (!ready) {
-        await tx.ensureTable(table, batch);
-        ready = true;
-      }
-      written += await tx.insert(table, batch);
-      batch = [];
-    };
-    for await (const item of items) {
-      batch.push(asRow(item));
-      if (batch.length >= batchSize) await flush();
-    }
-    await flush();
-    return written;
-  });
+export async function writePondTable(pond: Pond, table: string, items: AsyncIterable<Json>): Promise<number> {
+  async function* rows(): AsyncGenerator<Row> {
+    for await (const item of items) yield asRow(item);
+  }
+  return (await writeRowsInto(pond, table, rows(), { batchSize: 500 })).rows;
 }
 
 /** Tables a flow reads: names in its pond queries that the pond has synced from the lake. */
