@@ -53,3 +53,11 @@ describe("parser", () => {
     expect(diagnostics.map((d) => d.code)).toContain("QB1009");
   });
 });
+
+describe("parser limits", () => {
+  it("bounds operators per member, not per file", () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `  s${i} = range(1) | w.f(x: ${Array(20).fill("1").join(" + ")})`);
+    const { diagnostics } = parse(`flow f() {\n${lines.join("\n")}\n}`);
+    expect(diagnostics).toEqual([]);
+  });
+});

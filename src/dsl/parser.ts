@@ -547,6 +547,7 @@ export function parse(text: string): ParseResult {
       }
       pos++;
       const key = t.text as WorkerPropKey;
+      chain = 0;
       try {
         const values = [parseExpr()];
         if (key === "at") {
@@ -684,6 +685,7 @@ export function parse(text: string): ParseResult {
     expect("(", "`(` and the flow's params (write `()` for none)");
     nested(() => {
       while (!at(")") && !at("eof")) {
+        chain = 0;
         try {
           const name = expectIdent("a param name");
           expect(":", `\`:\` and a type after param \`${name.name}\``, "types are `int`, `float`, `string`, `bool`, `duration`, `json`");
@@ -745,6 +747,8 @@ export function parse(text: string): ParseResult {
         return { name, params, members, span: cover(kw.span, t.span) };
       }
       try {
+        // the operator bound is per member: a long flow may have many expressions
+        chain = 0;
         members.push(parseMember());
         const end = raw();
         if (end.kind !== "newline" && end.kind !== ";" && end.kind !== "}" && end.kind !== "eof") {
