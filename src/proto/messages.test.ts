@@ -42,6 +42,8 @@ const samples: Record<string, object> = {
   Awaiting: { signal: "s" } satisfies Required<M.AwaitingMsg>,
   ReportRequest: { kind: "REPORT_KIND_ERROR", message: "m", fatal: true, callId: "c", worker: "w", replica: 0, fraction: 0, details: "" } satisfies Required<M.ReportRequestMsg>,
   ReportReply: { runCancelled: false } satisfies Required<M.ReportReplyMsg>,
+  PondQueryRequest: { sql: "SELECT 1", paramsJson: "{}", batchSize: 0, callId: "c", worker: "w", replica: 0 } satisfies Required<M.PondQueryRequestMsg>,
+  PondRows: { rowsJson: "[]" } satisfies Required<M.PondRowsMsg>,
 };
 
 describe("messages.ts matches worker.proto", () => {
