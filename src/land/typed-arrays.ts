@@ -46,7 +46,11 @@ export async function readTypedArray<T extends ElementType>(land: Land, ref: Lan
   const data = await land.readFile(ref);
   const ctor = TYPES[type];
   if (data.byteLength % ctor.BYTES_PER_ELEMENT !== 0) throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)} is not a whole number of ${type} elements`);
-  // copy into a buffer of its own: Node may hand back a slice of a shared pool, unaligned
+  // a big file comes back in memory of its own: view it in place; a small one may be a
+  // slice of Node's shared pool at any offset, so it is copied into a buffer of its own
+  if (data.byteOffset % ctor.BYTES_PER_ELEMENT === 0 && data.byteLength === data.buffer.byteLength) {
+    return new ctor(data.buffer, data.byteOffset, data.byteLength / ctor.BYTES_PER_ELEMENT) as InstanceType<(typeof TYPES)[T]>;
+  }
   const aligned = new ArrayBuffer(data.byteLength);
   new Uint8Array(aligned).set(data);
   return new ctor(aligned) as InstanceType<(typeof TYPES)[T]>;
