@@ -49,7 +49,7 @@ export async function readTypedArray<T extends ElementType>(land: Land, ref: Lan
   // a big file comes back in memory of its own: view it in place; a small one may be a
   // slice of Node's shared pool at any offset, so it is copied into a buffer of its own
   if (data.byteOffset % ctor.BYTES_PER_ELEMENT === 0 && data.byteLength === data.buffer.byteLength) {
-    return new ctor(data.buffer, data.byteOffset, data.byteLength / ctor.BYTES_PER_ELEMENT) as InstanceType<(typeof TYPES)[T]>;
+    return new ctor(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength / ctor.BYTES_PER_ELEMENT) as InstanceType<(typeof TYPES)[T]>;
   }
   const aligned = new ArrayBuffer(data.byteLength);
   new Uint8Array(aligned).set(data);
