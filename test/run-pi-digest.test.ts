@@ -2,6 +2,7 @@
  * The pi and digest scenarios of ../shared/acceptance/README.md, end to end: `qb run`
  * as a process, real worker processes, results checked against independent values.
  */
+import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,6 +107,39 @@ describe("worker check before the first call", () => {
     expect(r.stderr).toContain(`${flow}:4:11: error QB5002: \`mc.add\` is not a held method, but the flow says \`hold\``);
     expect(r.events.some((e) => e.type === "call.started")).toBe(false);
     expect(r.pids.every((p) => !alive(p))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("polyglot", () => {
+  const python = "/usr/bin/python3";
+  const hasPython = (() => {
+    try {
+      execFileSync(python, ["-c", "import grpc, numpy"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasPython) console.warn("\n*** SKIPPED: Debian's python3-grpcio/python3-numpy are missing; the polyglot scenario did not run ***\n");
+
+  it.skipIf(!hasPython)("pi with the worker written in Python gives the same number as the TypeScript one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qb-polyglot-"));
+    const text = readFileSync(join(ROOT, "examples/pi.flow"), "utf8");
+    const py = join(dir, "pi-py.flow");
+    // a worker without Describe or Session (the Python one serves Invoke and health only)
+    writeFileSync(py, text.replace('run "node examples/workers/montecarlo.js"', `run "${python} ${ROOT}/examples/workers/python/montecarlo.py"`));
+    const ts = join(dir, "pi-ts.flow");
+    // a command with VAR=value words before it
+    writeFileSync(ts, text.replace('run "node examples/workers/montecarlo.js"', `run "QB_EXAMPLE=1 node ${ROOT}/examples/workers/montecarlo.js"`));
+    const a = await runJson([py, "--param", "samples=2000000"]);
+    const b = await runJson([ts, "--param", "samples=2000000"]);
+    expect(a.stderr).toBe("");
+    expect(b.stderr).toBe("");
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.result!.pi![0]).toBe(b.result!.pi![0]);
+    expect(Math.abs((a.result!.pi![0] as number) - Math.PI)).toBeLessThan(0.01);
+    expect(await groupMembers([...a.pids, ...b.pids])).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -4,7 +4,9 @@ import type { WorkerIR, Json } from "../ir/types.js";
 import { isLandRef, LandRef } from "../land/ref.js";
 import { WorkerClient } from "../worker/client/worker-client.js";
 import type { SessionClient } from "../worker/client/session-client.js";
-import { RemoteCallError } from "../worker/client/errors.js";
+import { RemoteCallError, TransportError } from "../worker/client/errors.js";
+import { status as grpcStatus } from "@grpc/grpc-js";
+import { shellScript } from "../worker/conformance/spawn-worker.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
@@ -92,8 +94,12 @@ export class Replica {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    this.describe = await this.client.describe();
-    if (this.describe.session) {
+    // Describe is optional in the contract: a worker without it serves plain calls over Invoke
+    this.describe = await this.client.describe().catch((err: unknown) => {
+      if (err instanceof TransportError && err.grpcCode === grpcStatus.UNIMPLEMENTED) return undefined;
+      throw err;
+    });
+    if (this.describe?.session) {
       this.session = this.client.session();
       // a broken stream means the replica is unusable until restarted
       void this.session.closed.then(() => {
@@ -106,8 +112,8 @@ export class Replica {
   private spawnProcess(command: string): void {
     const log = openSync(this.place.logPath, "a");
     try {
-      // a plain command replaces the shell (`exec`), so signals reach the worker itself
-      const line = /[;&|<>()$`\\\n]/.test(command) ? command : `exec ${command}`;
+      // a plain command replaces the shell (`exec`, after any VAR=value words), so signals reach the worker itself
+      const line = shellScript(command).script;
       this.process = spawn(line, {
         shell: true,
         cwd: this.place.cwd,
