@@ -2,7 +2,8 @@
  * The library API: run a compiled flow on a local pod. `startRun` returns at once with the
  * run's events and a promise of its outcome; `runFlow` just awaits it.
  */
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
 import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
@@ -11,13 +12,11 @@ import { runEngine } from "../runtime/engine.js";
 import { RunCancelledError } from "../runtime/errors.js";
 import { RunEvents, type StepStats } from "../runtime/events.js";
 import { globFiles, writeLandJsonl } from "../runtime/files.js";
-import { makeRunDir, type RunDir } from "./run-dir.js";
-import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
-import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
-import { existsSync } from "node:fs";
 import type { Pond } from "../pond/types.js";
-import { join, resolve } from "node:path";
+import type { PondQueryRequestMsg } from "../proto/messages.js";
+import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
+import { makeRunDir, type RunDir } from "./run-dir.js";
 
 export interface RunOptions {
   /** Where worker commands run and relative paths resolve (default: the current folder). */
@@ -101,11 +100,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           }
           return { runCancelled: controller.signal.aborted };
         },
-        ...(pondHandle
-          ? {
-              pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pondHandle!, q),
-            }
-          : {}),
+        ...(pond ? { pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pond, q) } : {}),
       });
       pod = await LocalPod.start(ir, {
         runDir: dir.path,
@@ -144,7 +139,9 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       await pod?.close();
       await callback?.close();
       await pondHandle?.close();
-      await new Promise<void>((resolve) => log.end(() => resolve()));
+      // the pod removes its socket folder; this covers a run that failed before the pod
+      rmSync(dir.sockets, { recursive: true, force: true });
+      await new Promise<void>((done) => log.end(() => done()));
     }
   })();
   outcome.catch(() => undefined);
