@@ -48,6 +48,21 @@ export async function* mapConcurrent<I, O>(
     }
   };
 
+  // one async function per call: fewer promises and closures than a then/catch/finally chain
+  const runOne = async (value: I, i: number): Promise<void> => {
+    try {
+      await release(i, await fn(value, i, controller.signal));
+    } catch (err) {
+      fail(err);
+    } finally {
+      inFlight--;
+      const r = slotFree;
+      slotFree = undefined;
+      r?.();
+      if (inputDone && inFlight === 0 && !failed) out.close();
+    }
+  };
+
   const pump = (async () => {
     let index = 0;
     try {
@@ -57,16 +72,7 @@ export async function* mapConcurrent<I, O>(
         if (failed || controller.signal.aborted) break;
         const i = index++;
         inFlight++;
-        fn(value, i, controller.signal)
-          .then((values) => release(i, values))
-          .catch(fail)
-          .finally(() => {
-            inFlight--;
-            const r = slotFree;
-            slotFree = undefined;
-            r?.();
-            if (inputDone && inFlight === 0 && !failed) out.close();
-          });
+        void runOne(value, i);
       }
     } catch (err) {
       fail(err);
@@ -76,7 +82,11 @@ export async function* mapConcurrent<I, O>(
   })();
 
   try {
-    for await (const values of out) yield* values;
+    for await (const values of out) {
+      // most calls give one output: skip the array iterator that `yield*` would make
+      if (values.length === 1) yield values[0]!;
+      else yield* values;
+    }
     await pump;
   } finally {
     parentSignal?.removeEventListener("abort", onParentAbort);
