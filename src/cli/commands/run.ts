@@ -5,7 +5,6 @@ import { renderDiagnostics } from "../../dsl/render.js";
 import { LineMap } from "../../dsl/span.js";
 import type { FlowIR } from "../../ir/types.js";
 import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
-import { startRun, WorkerMismatchError } from "../../run/run-flow.js";
 import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
@@ -55,6 +54,8 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
     generation = Number(opts.generation);
     if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
   }
+  // the pod and grpc-js load only for `qb run`: check, compile and fmt stay quick
+  const { startRun, WorkerMismatchError } = await import("../../run/run-flow.js");
   const handle = startRun(ir, {
     signal: controller.signal,
     detailedEvents: opts.json === true,
