@@ -131,8 +131,7 @@ export class LocalPod implements Dispatcher {
     for (;;) {
       const list = this.replicas.get(worker);
       if (!list) throw new WorkerUnavailableError(worker, "it is not part of this pod");
-      let best: Replica | undefined;
-      for (const r of list) if (r.state === "ready" && (!best || r.inFlight < best.inFlight)) best = r;
+      const best = this.ready(worker);
       if (best) return best;
       if (list.every((r) => r.state === "dead" && (this.restarts.get(r) ?? 0) >= (this.options.maxRestarts ?? 3))) {
         throw new WorkerUnavailableError(worker, "every replica died and used up its restarts");
@@ -158,9 +157,18 @@ export class LocalPod implements Dispatcher {
     }
   }
 
-  async call(req: CallRequest): Promise<Json> {
-    const replica = await this.pick(req.worker, req.signal);
-    return replica.call(req.method, req.input, { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal });
+  /** The least-loaded ready replica, if any (the common case: no waiting, no promise). */
+  private ready(worker: string): Replica | undefined {
+    let best: Replica | undefined;
+    for (const r of this.replicas.get(worker) ?? []) if (r.state === "ready" && (!best || r.inFlight < best.inFlight)) best = r;
+    return best;
+  }
+
+  call(req: CallRequest): Promise<Json> {
+    const now = this.ready(req.worker);
+    const options = { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
+    if (now) return now.call(req.method, req.input, options);
+    return this.pick(req.worker, req.signal).then((replica) => replica.call(req.method, req.input, options));
   }
 
   async close(): Promise<void> {
