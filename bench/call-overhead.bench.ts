@@ -10,8 +10,7 @@
  * With the servers on their own cores the client may be what limits calls/s, which hides
  * the server's cost; so the server's CPU time per call (from /proc, Linux) is reported too.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../src/proto/load.js";
 import type { InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../src/proto/messages.js";
+import { cpuSeconds } from "./workers/harness.js";
 
 const INVOKE_IN_FLIGHT = 64;
 const SESSION_IN_FLIGHT = 1024;
@@ -102,25 +102,6 @@ function runSession(client: RawClient, inFlight: number, ms: number): Promise<Ru
     for (let i = 0; i < inFlight; i++) fire();
     setTimeout(() => (stop = true), ms);
   });
-}
-
-const TICKS_PER_S = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system) a process has used so far, or NaN off Linux. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 interface Measured {

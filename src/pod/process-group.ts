@@ -35,15 +35,6 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True while any process of the group lives. */
 export function groupAlive(pgid: number): boolean {
   try {

@@ -1,6 +1,7 @@
 /** Runs `qb` as a real process and reads its NDJSON events. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { groupMembers as groupMembersOf, processAlive } from "../../src/worker/conformance/process-group.js";
 import { ROOT } from "./examples.js";
 
 export interface QbRun {
@@ -56,30 +57,10 @@ export function pidsOf(run: QbRun): number[] {
   return (e?.replicas ?? []).flatMap((r) => (r.pid === null ? [] : [r.pid]));
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True while `pid` exists and is not a zombie. */
+export const alive = processAlive;
 
-/** Every process whose process group is one of `pgids` (children of workers included). */
+/** Every live process whose process group is one of `pgids` (children of workers included). */
 export async function groupMembers(pgids: number[]): Promise<number[]> {
-  const { readdirSync, readFileSync } = await import("node:fs");
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const state = fields[0];
-      const pgrp = Number(fields[2]);
-      if (state !== "Z" && pgids.includes(pgrp)) out.push(Number(d));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
+  return pgids.flatMap((g) => groupMembersOf(g));
 }
