@@ -3,7 +3,7 @@
  * the format DuckDB, pyarrow and polars read directly), written atomically and read back
  * by reference with its size and SHA-256 checked.
  */
-import { DataType, makeTable, Precision, Table, tableFromIPC, tableToIPC, type TypeMap } from "apache-arrow";
+import type { Table, TypeMap } from "apache-arrow";
 import { LandPathError } from "./errors.js";
 import type { Land } from "./land.js";
 import type { LandRef } from "./ref.js";
@@ -16,11 +16,19 @@ export type ArrowColumns = Record<
   Float64Array<ArrayBufferLike> | Float32Array<ArrayBufferLike> | Int32Array<ArrayBufferLike> | Uint32Array<ArrayBufferLike> | Int16Array<ArrayBufferLike> | Uint16Array<ArrayBufferLike> | Int8Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>
 >;
 
+type ArrowModule = typeof import("apache-arrow");
+let arrowModule: Promise<ArrowModule> | undefined;
+
+/** apache-arrow, loaded on first use: it takes ~150 ms to load, and most workers never touch it. */
+function loadArrow(): Promise<ArrowModule> {
+  return (arrowModule ??= import("apache-arrow"));
+}
+
 /** The magic bytes an Arrow IPC file begins and ends with. */
 const MAGIC = Buffer.from("ARROW1");
 
-function toTable(data: Table | ArrowColumns): Table {
-  if (data instanceof Table) return data;
+function toTable(arrow: ArrowModule, data: Table | ArrowColumns): Table {
+  if (data instanceof arrow.Table) return data;
   const names = Object.keys(data);
   if (names.length === 0) throw new TypeError("an Arrow table needs at least one column");
   const length = data[names[0]!]!.length;
@@ -29,12 +37,13 @@ function toTable(data: Table | ArrowColumns): Table {
     if (!ArrayBuffer.isView(col)) throw new TypeError(`column ${JSON.stringify(name)} is not a typed array`);
     if (col.length !== length) throw new TypeError(`column ${JSON.stringify(name)} has ${col.length} values, not ${length} like ${JSON.stringify(names[0])}`);
   }
-  return makeTable(data) as unknown as Table;
+  return arrow.makeTable(data) as unknown as Table;
 }
 
 /** Writes a table (or named typed-array columns) to `path` as an Arrow IPC file; returns its reference. */
 export async function writeArrowTable(land: Land, path: string, data: Table | ArrowColumns): Promise<LandRef> {
-  const bytes = tableToIPC(toTable(data), "file");
+  const arrow = await loadArrow();
+  const bytes = arrow.tableToIPC(toTable(arrow, data), "file");
   return land.writeFile(path, bytes, { mediaType: ARROW_FILE_MEDIA_TYPE });
 }
 
@@ -53,7 +62,8 @@ export async function readArrowTable<T extends TypeMap = TypeMap>(land: Land, re
     aligned.set(data);
     data = aligned;
   }
-  return tableFromIPC(data) as unknown as Table<T>;
+  const arrow = await loadArrow();
+  return arrow.tableFromIPC(data) as unknown as Table<T>;
 }
 
 /** Writes named Float64Array columns as an Arrow table; returns its reference. */
@@ -67,6 +77,7 @@ export function writeFloat64Columns(land: Land, path: string, columns: Record<st
  */
 export async function readFloat64Columns(land: Land, ref: LandRef): Promise<Record<string, Float64Array>> {
   const table = await readArrowTable(land, ref);
+  const { DataType, Precision } = await loadArrow();
   const out: Record<string, Float64Array> = {};
   for (const field of table.schema.fields) {
     if (!DataType.isFloat(field.type) || field.type.precision !== Precision.DOUBLE) {
