@@ -10,7 +10,6 @@ import { shellScript } from "../worker/conformance/spawn-worker.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
-import { onAbort } from "../runtime/abort-registry.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
 
@@ -164,15 +163,8 @@ export class Replica {
     this.inFlight++;
     try {
       if (this.session) {
-        const call = this.session.start(method, toValue(input), { attempt: options.attempt, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
-        const off = onAbort(options.signal, (reason) => {
-          if (!call.ended) call.cancel(reason instanceof Error ? reason.message : String(reason ?? "cancelled"));
-        });
-        try {
-          return toJson(await call.result);
-        } finally {
-          off();
-        }
+        // the lean form: one record and one promise per call, cancelled through the signal
+        return toJson(await this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal }));
       }
       const v = await this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
       return toJson(v);

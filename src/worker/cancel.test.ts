@@ -138,4 +138,21 @@ describe("cancel reaches the method's abort signal", () => {
     await expect(fine.result).resolves.toEqual({ slept: 50 });
     session.cancel();
   });
+
+  it("over Session, request(): aborting the signal cancels only the calls started with it", async () => {
+    const session = w.client.session();
+    const ac = new AbortController();
+    const doomed = [session.request("waitForAbort", { key: "req-1" }, { signal: ac.signal }), session.request("waitForAbort", { key: "req-2" }, { signal: ac.signal })];
+    const other = new AbortController();
+    const fine = session.request("qb.sleep", { ms: 50 }, { signal: other.signal });
+    await until(() => seen.has("req-1") && seen.has("req-2"));
+    ac.abort(new Error("stage failed"));
+    for (const d of doomed) await expect(d).rejects.toMatchObject({ code: "CANCELLED", retryable: false });
+    await expect(fine).resolves.toEqual({ slept: 50 });
+    expect(seen.get("req-1")!.aborts.map((a) => a.reason instanceof CancelledError)).toEqual([true]);
+    // a signal aborted before the call starts cancels it at once
+    await expect(session.request("waitForAbort", { key: "req-3" }, { signal: ac.signal })).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(session.live).toBe(0);
+    session.cancel();
+  });
 });

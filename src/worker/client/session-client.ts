@@ -1,13 +1,15 @@
 /**
  * The caller's side of a Session stream: starts calls with fresh ids and routes every
- * message back to its call. Each call exposes its result as a promise and its progress,
- * yields and "awaiting" messages as callbacks and a log.
+ * message back to its call. A SessionCall exposes its result as a promise and its
+ * progress, yields and "awaiting" messages as callbacks and a log; `request` is the lean
+ * form for plain calls, with only a result.
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
 import type { Value } from "../types.js";
 import { decodeValue, encodeValue } from "../values.js";
 import { RemoteCallError, TransportError } from "./errors.js";
+import { SessionRequest, type LiveCall } from "./session-request.js";
 
 export interface SessionCallOptions {
   timeoutMs?: number;
@@ -19,7 +21,14 @@ export interface SessionCallOptions {
   onAwaiting?(signal: string): void;
 }
 
-export class SessionCall {
+export interface RequestOptions {
+  timeoutMs?: number;
+  attempt?: number;
+  /** Aborting it cancels the call on the worker; the result still comes from the worker. */
+  signal?: AbortSignal;
+}
+
+export class SessionCall implements LiveCall {
   /** Every message received for this call, in order. */
   readonly messages: SessionOutMsg[] = [];
   readonly result: Promise<Value>;
@@ -85,7 +94,9 @@ export class SessionCall {
 }
 
 export class SessionClient {
-  private readonly calls = new Map<string, SessionCall>();
+  private readonly calls = new Map<string, LiveCall>();
+  /** Signals this session already listens to, for `request` (one listener each, not one per call). */
+  private readonly watched = new WeakSet<AbortSignal>();
   private next = 1;
   private failure: Error | undefined;
   /** Messages for call ids that are not live (e.g. answers to malformed messages). */
@@ -121,6 +132,29 @@ export class SessionClient {
     return call;
   }
 
+  /**
+   * Starts a plain call and resolves with its result (or rejects with RemoteCallError or
+   * TransportError): one small record and one promise per call.
+   */
+  request(method: string, input: Value, options: RequestOptions = {}): Promise<Value> {
+    const id = `c${this.next++}`;
+    const signal = options.signal;
+    const call = new SessionRequest(id, signal);
+    if (this.failure) {
+      call.fail(this.failure);
+      return call.result;
+    }
+    // encode before registering: a value that is not JSON fails here, and nothing is left behind
+    const start = { method, input: encodeValue(input), timeoutMs: options.timeoutMs ?? 0, attempt: options.attempt ?? 1 };
+    this.calls.set(id, call);
+    this.stream.write({ callId: id, start });
+    if (signal) {
+      if (signal.aborted) this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
+      else this.watch(signal);
+    }
+    return call.result;
+  }
+
   /** Sends any message as is (for tests of malformed input). */
   send(msg: SessionInMsg): void {
     if (!this.failure) this.stream.write(msg);
@@ -140,9 +174,27 @@ export class SessionClient {
     this.stream.cancel();
   }
 
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener("abort", () => this.cancelRequests(signal), { once: true });
+  }
+
+  /** Cancels, on the worker, every live request started with this signal. */
+  private cancelRequests(signal: AbortSignal): void {
+    const reason = reasonText(signal.reason);
+    for (const call of this.calls.values()) {
+      if (call instanceof SessionRequest && call.signal === signal && !call.ended) this.send({ callId: call.id, cancel: { reason } });
+    }
+  }
+
   private failAll(err: Error): void {
     this.failure ??= err;
     for (const call of this.calls.values()) call.fail(err);
     this.calls.clear();
   }
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason ?? "cancelled");
 }

@@ -1,0 +1,58 @@
+/**
+ * The lean record of one call started with `SessionClient.request`: only what it takes to
+ * settle its promise. No options, callbacks or message log, so a thousand calls in flight
+ * hold little memory and make little garbage (the pod's dispatch path).
+ */
+import type { SessionOutMsg } from "../../proto/messages.js";
+import type { Value } from "../types.js";
+import { decodeValue } from "../values.js";
+import { RemoteCallError } from "./errors.js";
+
+/** What a Session stream routes a message to: a full SessionCall or a SessionRequest. */
+export interface LiveCall {
+  readonly id: string;
+  ended: boolean;
+  /** @internal */
+  receive(msg: SessionOutMsg): void;
+  /** @internal */
+  fail(err: unknown): void;
+}
+
+export class SessionRequest implements LiveCall {
+  ended = false;
+  private resolve!: (v: Value) => void;
+  private reject!: (e: unknown) => void;
+  readonly result: Promise<Value>;
+
+  constructor(
+    readonly id: string,
+    /** Aborting it cancels the call on the worker (the SessionClient listens, once per signal). */
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.result = new Promise<Value>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  receive(msg: SessionOutMsg): void {
+    // progress, yields and "awaiting" do not concern a plain request
+    if (msg.msg === "result") {
+      this.ended = true;
+      try {
+        this.resolve(decodeValue(msg.result));
+      } catch (err) {
+        this.reject(err);
+      }
+    } else if (msg.msg === "error") {
+      this.ended = true;
+      this.reject(new RemoteCallError(msg.error!, this.id));
+    }
+  }
+
+  fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reject(err);
+  }
+}
