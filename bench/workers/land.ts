@@ -16,7 +16,7 @@
  *
  * Run: node bench/workers/land.js   (the .js launcher runs this file through tsx)
  */
-import { InvalidArgumentError, LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext, type Value } from "../../src/worker/index.js";
+import { InvalidArgumentError, LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext, type Value } from "quarterback/worker";
 
 const parent = process.ppid;
 setInterval(() => {

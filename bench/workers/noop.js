@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The no-op benchmark worker. Its source is TypeScript (noop.ts); this launcher runs it
-// through tsx, so there is no build step: `node bench/workers/noop.js`.
-import { register } from "tsx/esm/api";
+// The no-op benchmark worker. Its source is TypeScript (noop.ts); this launcher runs
+// its build in dist/ when that is up to date, else the source through tsx: `node bench/workers/noop.js`.
+import { launchTs } from "../../bin/launch-ts.js";
 
-register();
-await import("./noop.ts");
+await launchTs(new URL("./noop.ts", import.meta.url));

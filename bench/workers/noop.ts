@@ -8,7 +8,7 @@
  *
  * Run: node bench/workers/noop.js   (the .js launcher runs this file through tsx)
  */
-import { serveWorker } from "../../src/worker/index.js";
+import { serveWorker } from "quarterback/worker";
 
 const parent = process.ppid;
 setInterval(() => {

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The MD5 worker. Its source is TypeScript (md5.ts); this launcher runs it through tsx, so
-// there is no build step: `node examples/workers/md5.js`.
-import { register } from "tsx/esm/api";
+// The MD5 worker. Its source is TypeScript (md5.ts); this launcher runs
+// its build in dist/ when that is up to date, else the source through tsx: `node examples/workers/md5.js`.
+import { launchTs } from "../../bin/launch-ts.js";
 
-register();
-await import("./md5.ts");
+await launchTs(new URL("./md5.ts", import.meta.url));

@@ -12,7 +12,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, isAbsolute } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { CallError, InvalidArgumentError, serveWorker, type CallContext } from "../../src/worker/index.js";
+import { CallError, InvalidArgumentError, serveWorker, type CallContext } from "quarterback/worker";
 
 interface Digest {
   name: string;

@@ -10,7 +10,7 @@
  * The same methods, with the same results, are in python/montecarlo.py.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { InvalidArgumentError, serveWorker, type CallContext } from "../../src/worker/index.js";
+import { InvalidArgumentError, serveWorker, type CallContext } from "quarterback/worker";
 import { countHits } from "./mulberry32.js";
 
 /** Samples between checks for cancel and progress reports. */

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The stats worker. Its source is TypeScript (stats.ts); this launcher runs it through tsx, so
-// there is no build step: `node examples/workers/stats.js`.
-import { register } from "tsx/esm/api";
+// The statistics worker. Its source is TypeScript (stats.ts); this launcher runs
+// its build in dist/ when that is up to date, else the source through tsx: `node examples/workers/stats.js`.
+import { launchTs } from "../../bin/launch-ts.js";
 
-register();
-await import("./stats.ts");
+await launchTs(new URL("./stats.ts", import.meta.url));

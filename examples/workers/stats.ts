@@ -11,7 +11,7 @@
  *
  * Run: node examples/workers/stats.js   (the .js launcher runs this file through tsx)
  */
-import { InvalidArgumentError, serveWorker, type CallContext } from "../../src/worker/index.js";
+import { InvalidArgumentError, serveWorker, type CallContext } from "quarterback/worker";
 
 interface Figures {
   region?: string;

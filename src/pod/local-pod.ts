@@ -39,18 +39,34 @@ export class LocalPod implements Dispatcher {
 
   /** Starts (or attaches) every worker the flow calls and waits until all are healthy. */
   static async start(ir: FlowIR, options: PodOptions): Promise<LocalPod> {
-    const pod = new LocalPod(ir, options);
-    mkdirSync(join(options.runDir, "logs"), { recursive: true });
-    mkdirSync(options.socketDir, { recursive: true });
-    const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
-    for (const w of ir.workers) if (used.has(w.name)) pod.replicas.set(w.name, Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)));
+    const pod = LocalPod.launch(ir, options);
     try {
-      await Promise.all([...pod.replicas.values()].flat().map((r) => r.start()));
+      await pod.whenReady();
     } catch (err) {
       await pod.close();
       throw err;
     }
     return pod;
+  }
+
+  /**
+   * Spawns the process of every replica of every worker the flow calls, at once and
+   * without waiting: the workers start up while the caller goes on (loading grpc-js,
+   * opening the pond...). `whenReady()` then waits for them; `close()` ends them in any case.
+   */
+  static launch(ir: FlowIR, options: PodOptions): LocalPod {
+    const pod = new LocalPod(ir, options);
+    mkdirSync(join(options.runDir, "logs"), { recursive: true });
+    mkdirSync(options.socketDir, { recursive: true });
+    const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
+    for (const w of ir.workers) if (used.has(w.name)) pod.replicas.set(w.name, Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)));
+    for (const r of [...pod.replicas.values()].flat()) r.spawn();
+    return pod;
+  }
+
+  /** Resolves when every replica is healthy; rejects with the first that is not. */
+  async whenReady(): Promise<void> {
+    await Promise.all([...this.replicas.values()].flat().map((r) => r.start()));
   }
 
   private makeReplica(w: WorkerIR, index: number): Replica {

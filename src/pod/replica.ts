@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync } from "node:fs";
+import { openSync, closeSync, existsSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import { isLandRef, LandRef } from "../land/ref.js";
-import { WorkerClient } from "../worker/client/worker-client.js";
+import type { WorkerClient } from "../worker/client/worker-client.js";
 import type { SessionClient } from "../worker/client/session-client.js";
-import { RemoteCallError, TransportError } from "../worker/client/errors.js";
-import { status as grpcStatus } from "@grpc/grpc-js";
+import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../worker/client/errors.js";
 import { shellScript } from "../worker/conformance/spawn-worker.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../worker/types.js";
@@ -73,18 +72,38 @@ export class Replica {
     return this.process?.pid;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the replica's process (unless attached). Synchronous and free of gRPC, so the
+   * pod can spawn every worker before the quarterback itself has loaded grpc-js.
+   */
+  spawn(): void {
+    if (this.process !== undefined || this.worker.run === undefined) return;
     this.state = "starting";
     this.exitInfo = undefined;
-    if (this.worker.run !== undefined) this.spawnProcess(this.worker.run);
-    this.client = new WorkerClient(this.place.address);
+    this.spawnProcess(this.worker.run);
+  }
+
+  /** Spawns the process if not yet done, then waits until it is healthy and opens its Session. */
+  async start(): Promise<void> {
+    this.spawn();
     const deadline = Date.now() + this.place.startTimeoutMs;
+    await this.untilListening(deadline);
+    // grpc-js loads here, while the worker process is already starting up
+    const { WorkerClient } = await import("../worker/client/worker-client.js");
+    this.throwIfEnded();
+    this.client = new WorkerClient(this.place.address);
     let lastError: unknown;
+    let described: { result: Promise<DescribeResponseMsg | undefined> } | undefined;
     for (;;) {
-      if (this.exitInfo !== undefined) throw this.startError(`exited before it was ready (${this.exitInfo})`);
+      this.throwIfEnded();
       try {
         await this.client.waitForReady(Math.max(50, Math.min(500, deadline - Date.now())));
-        if ((await this.client.health("", 2_000)) === "SERVING") break;
+        // Describe goes out with the health check, not after it: one round trip less to the first call
+        const [health, describe] = await Promise.all([this.client.health("", 2_000), this.describeOrNothing(this.client)]);
+        if (health === "SERVING") {
+          described = describe;
+          break;
+        }
       } catch (err) {
         lastError = err;
       }
@@ -93,11 +112,8 @@ export class Replica {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    // Describe is optional in the contract: a worker without it serves plain calls over Invoke
-    this.describe = await this.client.describe().catch((err: unknown) => {
-      if (err instanceof TransportError && err.grpcCode === grpcStatus.UNIMPLEMENTED) return undefined;
-      throw err;
-    });
+    this.describe = await described.result;
+    this.throwIfEnded();
     if (this.describe?.session) {
       this.session = this.client.session();
       // a broken stream means the replica is unusable until restarted
@@ -106,6 +122,42 @@ export class Replica {
       });
     }
     this.state = "ready";
+  }
+
+  /**
+   * Describe is optional in the contract: a worker without it serves plain calls over
+   * Invoke. Settles at once with the outcome boxed, so a failure is read only when the
+   * worker turned out healthy.
+   */
+  private async describeOrNothing(client: WorkerClient): Promise<{ result: Promise<DescribeResponseMsg | undefined> }> {
+    try {
+      return { result: Promise.resolve(await client.describe()) };
+    } catch (err) {
+      if (err instanceof TransportError && err.grpcCode === GRPC_UNIMPLEMENTED) return { result: Promise.resolve(undefined) };
+      const failed = Promise.reject(err);
+      failed.catch(() => undefined);
+      return { result: failed };
+    }
+  }
+
+  private throwIfEnded(): void {
+    if (this.exitInfo !== undefined) throw this.startError(`exited before it was ready (${this.exitInfo})`);
+    if (this.state === "stopped") throw this.startError("stopped before it was ready");
+  }
+
+  /**
+   * A spawned worker on a unix socket is listening once its socket file exists: looking for
+   * the file every few ms costs nothing, while connecting early would put grpc-js's
+   * reconnect backoff between the worker listening and the first call.
+   */
+  private async untilListening(deadline: number): Promise<void> {
+    if (this.worker.run === undefined || !this.place.address.startsWith("unix:")) return;
+    const path = this.place.address.slice("unix:".length);
+    while (!existsSync(path)) {
+      this.throwIfEnded();
+      if (Date.now() > deadline) throw this.startError(`did not listen on ${this.place.address} within ${this.place.startTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private spawnProcess(command: string): void {

@@ -6,6 +6,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { bindServer } from "./bind.js";
+import { PondRequestError } from "./pond-request-error.js";
 import { loadProtos } from "./load.js";
 import type { PondQueryRequestMsg, PondRowsMsg, ReportReplyMsg, ReportRequestMsg } from "./messages.js";
 
@@ -15,13 +16,7 @@ export interface CallbackHandlers {
   pondQuery?(request: PondQueryRequestMsg, signal: AbortSignal): AsyncIterable<unknown[]>;
 }
 
-/** A pond query the quarterback refuses: the message goes back to the worker as is. */
-export class PondRequestError extends Error {
-  constructor(message: string, readonly kind: "invalid" | "unavailable", options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "PondRequestError";
-  }
-}
+export { PondRequestError };
 
 export interface CallbackServer {
   /** The address to give workers as QB_CALLBACK. */

@@ -31,20 +31,25 @@ let cached: LoadedProtos | undefined;
 
 export function loadProtos(): LoadedProtos {
   if (cached) return cached;
-  const workerDef = protoLoader.loadSync(WORKER_PROTO, LOADER_OPTIONS);
-  const healthDef = protoLoader.loadSync(HEALTH_PROTO, LOADER_OPTIONS);
-  const workerPkg = grpc.loadPackageDefinition(workerDef);
-  const healthPkg = grpc.loadPackageDefinition(healthDef);
+  const workerPkg = grpc.loadPackageDefinition(protoLoader.loadSync(WORKER_PROTO, LOADER_OPTIONS));
   const WorkerClient = lookup(workerPkg, "quarterback.v1.Worker");
   const QuarterbackClient = lookup(workerPkg, "quarterback.v1.Quarterback");
-  const HealthClient = lookup(healthPkg, "grpc.health.v1.Health");
+  // the health proto is parsed only when asked for: a worker serves health through
+  // grpc-health-check (which loads its own copy) and never needs the client
+  let HealthClient: grpc.ServiceClientConstructor | undefined;
+  const healthClient = (): grpc.ServiceClientConstructor =>
+    (HealthClient ??= lookup(grpc.loadPackageDefinition(protoLoader.loadSync(HEALTH_PROTO, LOADER_OPTIONS)), "grpc.health.v1.Health"));
   cached = {
     worker: WorkerClient.service,
     quarterback: QuarterbackClient.service,
-    health: HealthClient.service,
+    get health() {
+      return healthClient().service;
+    },
     WorkerClient,
     QuarterbackClient,
-    HealthClient,
+    get HealthClient() {
+      return healthClient();
+    },
   };
   return cached;
 }

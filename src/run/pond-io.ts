@@ -3,7 +3,7 @@ import type { FlowIR, Json } from "../ir/types.js";
 import { listGenerations, type Generation } from "../pond/lake/generations.js";
 import type { Pond, Row } from "../pond/types.js";
 import { writeRowsInto } from "../pond/sink.js";
-import { PondRequestError } from "../proto/callback-server.js";
+import { PondRequestError } from "../proto/pond-request-error.js";
 
 /** Rows of a query as items, fetched in batches so a big result never sits in memory. */
 export async function* pondRows(pond: Pond, sql: string, params: Record<string, Json>): AsyncGenerator<Json> {

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
 import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
-import { serveCallback, type CallbackServer } from "../proto/callback-server.js";
+import type { CallbackServer } from "../proto/callback-server.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunCancelledError } from "../runtime/errors.js";
 import { RunEvents, type StepStats } from "../runtime/events.js";
@@ -78,6 +78,20 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
     try {
+      // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
+      const callbackAddress = `unix:${join(dir.sockets, "quarterback.sock")}`;
+      pod = LocalPod.launch(ir, {
+        runDir: dir.path,
+        land: dir.land,
+        cwd,
+        socketDir: dir.sockets,
+        callbackAddress,
+        ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
+        onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
+      });
+      const podReady = pod.whenReady();
+      // settled below; until then a failure elsewhere must not leave it unhandled
+      podReady.catch(() => undefined);
       // open the pond when the flow uses it, or when there is one workers may query
       const pondUrl = resolvePondUrl(options.pond);
       if (usesPond(ir) || options.pond !== undefined || process.env.QB_POND || existsSync(resolve(cwd, DEFAULT_POND))) {
@@ -89,28 +103,25 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         for (const [table, g] of Object.entries(generations)) events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
       }
       const pond = pondHandle;
-      callback = await serveCallback({
-        report(r) {
-          const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
-          if (r.fatal) {
-            events.publish({ type: "log", level: "error", message: `${who} reported a fatal ${r.kind.replace("REPORT_KIND_", "").toLowerCase()}: ${r.message}`, time: Date.now() });
-            controller.abort(new RunCancelledError(`${who} reported: ${r.message}`));
-          } else if (r.kind !== "REPORT_KIND_PROGRESS") {
-            events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
-          }
-          return { runCancelled: controller.signal.aborted };
+      // grpc-js loads here, in parallel with the workers' own startup
+      const { serveCallback } = await import("../proto/callback-server.js");
+      callback = await serveCallback(
+        {
+          report(r) {
+            const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
+            if (r.fatal) {
+              events.publish({ type: "log", level: "error", message: `${who} reported a fatal ${r.kind.replace("REPORT_KIND_", "").toLowerCase()}: ${r.message}`, time: Date.now() });
+              controller.abort(new RunCancelledError(`${who} reported: ${r.message}`));
+            } else if (r.kind !== "REPORT_KIND_PROGRESS") {
+              events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
+            }
+            return { runCancelled: controller.signal.aborted };
+          },
+          ...(pond ? { pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pond, q) } : {}),
         },
-        ...(pond ? { pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pond, q) } : {}),
-      });
-      pod = await LocalPod.start(ir, {
-        runDir: dir.path,
-        land: dir.land,
-        cwd,
-        socketDir: dir.sockets,
-        callbackAddress: callback.address,
-        ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
-        onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
-      });
+        callbackAddress,
+      );
+      await podReady;
       events.publish({ type: "pod.started", replicas: pod.replicaInfo(), time: Date.now() });
       const mismatches = checkWorkerMethods(ir, pod.described());
       if (mismatches.length) throw new WorkerMismatchError(mismatches);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs chaos.ts through tsx, as the example workers do.
-import { register } from "tsx/esm/api";
+// The chaos worker of the end-to-end tests. Its source is TypeScript (chaos.ts); this launcher runs
+// its build in dist/ when that is up to date, else the source through tsx: `node test/workers/chaos.js`.
+import { launchTs } from "../../bin/launch-ts.js";
 
-register();
-await import("./chaos.ts");
+await launchTs(new URL("./chaos.ts", import.meta.url));

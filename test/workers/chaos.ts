@@ -11,7 +11,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext } from "../../src/worker/index.js";
+import { LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext } from "quarterback/worker";
 
 const land = process.env.QB_LAND ?? ".";
 const logPath = join(land, "chaos.log");

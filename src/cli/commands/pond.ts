@@ -1,22 +1,6 @@
 /** `qb pond sync | generations | query`: fill the pond from the lake, list its generations, query it. */
 import type { Command } from "commander";
-import {
-  LakeSourceError,
-  listGenerations,
-  openPond,
-  parseSchemaSpec,
-  PondError,
-  PondParamError,
-  PondSchemaError,
-  PondUrlError,
-  resolvePondUrl,
-  SyncOptionError,
-  syncTable,
-  type Generation,
-  type JsonValue,
-  type Pond,
-  type Row,
-} from "../../pond/index.js";
+import type { Generation, JsonValue, Pond, Row } from "../../pond/index.js";
 import { collectParam } from "../flow-input.js";
 import { EXIT, UsageError } from "../errors.js";
 
@@ -24,6 +8,8 @@ const POND_HELP = "the pond: a .duckdb file, duckdb:PATH, :memory: or mysql://us
 
 /** Bad usage (exit 2) stays UsageError; anything else is a failure (exit 1) with a clear line. */
 async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>): Promise<void> {
+  // the pond's drivers, the lake readers and csv-parse load only when a pond command runs
+  const { openPond, resolvePondUrl, PondUrlError, SyncOptionError, PondParamError, PondSchemaError, LakeSourceError, PondError } = await import("../../pond/index.js");
   let pond: Pond | undefined;
   try {
     pond = await openPond(resolvePondUrl(url));
@@ -103,6 +89,7 @@ export function registerPond(program: Command): void {
     .option("--pond <url>", POND_HELP)
     .option("--json", "print the recorded generation as JSON")
     .action(async (opts: SyncFlags) => {
+      const { parseSchemaSpec, syncTable } = await import("../../pond/index.js");
       let schema;
       try {
         schema = opts.schema === undefined ? undefined : parseSchemaSpec(opts.schema);
@@ -123,6 +110,7 @@ export function registerPond(program: Command): void {
     .option("--pond <url>", POND_HELP)
     .option("--json", "print them as a JSON list")
     .action(async (opts: { table?: string; pond?: string; json?: boolean }) => {
+      const { listGenerations } = await import("../../pond/index.js");
       await withPond(opts.pond, "pond generations", async (p) => {
         const gens = await listGenerations(p, opts.table);
         if (opts.json) process.stdout.write(JSON.stringify(gens, null, 2) + "\n");

@@ -1,8 +1,19 @@
 /** Errors seen by a caller of a worker. */
 import type * as grpc from "@grpc/grpc-js";
-import { status as grpcStatus } from "@grpc/grpc-js";
 import { fromWireCode, type ErrorCode } from "../../proto/error-codes.js";
 import type { CallErrorMsg } from "../../proto/messages.js";
+
+/**
+ * gRPC's status codes by number, as in the gRPC spec (grpc-js's `status` enum holds the
+ * same): written out so this module, and the pod that imports it, can load before grpc-js.
+ */
+export const GRPC_STATUS_NAMES = [
+  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+] as const;
+
+export const GRPC_UNKNOWN = 2;
+export const GRPC_UNIMPLEMENTED = 12;
 
 /** The worker answered the call with an error result. */
 export class RemoteCallError extends Error {
@@ -33,11 +44,11 @@ export class TransportError extends Error {
     super(message, { cause: options.cause });
     this.name = "TransportError";
     const c = options.cause as Partial<grpc.ServiceError> | undefined;
-    this.grpcCode = options.grpcCode ?? (typeof c?.code === "number" ? c.code : grpcStatus.UNKNOWN);
+    this.grpcCode = options.grpcCode ?? (typeof c?.code === "number" ? c.code : GRPC_UNKNOWN);
   }
 
   get grpcCodeName(): string {
-    return grpcStatus[this.grpcCode] ?? String(this.grpcCode);
+    return GRPC_STATUS_NAMES[this.grpcCode] ?? String(this.grpcCode);
   }
 }
 
