@@ -44,7 +44,7 @@ export class WorkerClient {
     readonly address: string,
     options: WorkerClientOptions = {},
   ) {
-    const { WorkerClient: Ctor, HealthClient } = loadProtos();
+    const { WorkerCallerClient: Ctor, HealthClient } = loadProtos();
     const channelOptions = {
       "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
       "grpc.max_send_message_length": -1,

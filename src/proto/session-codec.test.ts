@@ -1,0 +1,90 @@
+/** The fast Session codec against proto-loader's generic one: the same bytes, the same objects. */
+import type { MethodDefinition } from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import { loadProtos } from "./load.js";
+import type { SessionInMsg, SessionOutMsg } from "./messages.js";
+import { decodeResult, encodeStart } from "./session-codec.js";
+
+const generic = loadProtos().worker.Session as MethodDefinition<SessionInMsg, SessionOutMsg>;
+const serialize = (m: SessionInMsg): Buffer => generic.requestSerialize(m);
+const outBytes = (m: Partial<SessionOutMsg> & { callId: string }): Buffer => generic.responseSerialize(m as SessionOutMsg);
+
+const start = (callId: string, json: string, timeoutMs = 0, attempt = 1, method = "noop"): SessionInMsg => ({ callId, start: { method, input: { json }, timeoutMs, attempt } });
+
+describe("encodeStart", () => {
+  it("writes exactly the generic encoder's bytes", () => {
+    const long = "x".repeat(70_000);
+    const cases = [
+      start("c1", "1"),
+      start("", "null", 0, 0, ""),
+      start("c123456789", JSON.stringify({ s: "héllo ✓ 😀", a: [1, 2.5, null] }), 30_000, 3, "méthode"),
+      start("c2", JSON.stringify(long), 2 ** 40 + 7, 0xffffffff),
+      start("c3", "2", 127, 128),
+      start("c4", "3", 16_383, 16_384),
+    ];
+    for (const m of cases) expect(encodeStart(m)!.equals(serialize(m))).toBe(true);
+    // and they decode to what was sent
+    expect(generic.requestDeserialize(encodeStart(cases[2]!)!)).toEqual({ ...cases[2], start: { ...cases[2]!.start, input: { json: cases[2]!.start!.input!.json, kind: "json" } }, msg: "start" });
+  });
+
+  it("leaves every other shape to the generic encoder", () => {
+    const land = { path: "a", size: 1, sha256: "00", mediaType: "x" };
+    const others: SessionInMsg[] = [
+      { callId: "c", cancel: { reason: "r" } },
+      { callId: "c", signal: { name: "s", value: { json: "1" }, end: false } },
+      { callId: "c", start: { method: "m", input: { land }, timeoutMs: 0, attempt: 1 } },
+      { callId: "c", start: { method: "m", input: null, timeoutMs: 0, attempt: 1 } },
+      { callId: "c", start: { method: "m", input: { json: "1" }, timeoutMs: -1, attempt: 1 } },
+      { callId: "c", start: { method: "m", input: { json: "1" }, timeoutMs: 1.5, attempt: 1 } },
+      { callId: "c", start: { method: "m", input: { json: "1" }, timeoutMs: 0, attempt: 2 ** 32 } },
+      { callId: "c", start: { method: "m", input: { json: "1" }, timeoutMs: 0, attempt: 1 }, cancel: { reason: "" } },
+      { callId: 7 as unknown as string, start: { method: "m", input: { json: "1" }, timeoutMs: 0, attempt: 1 } },
+    ];
+    for (const m of others) expect(encodeStart(m)).toBeUndefined();
+  });
+});
+
+describe("decodeResult", () => {
+  it("gives exactly the generic decoder's object for a JSON result", () => {
+    for (const m of [
+      { callId: "c1", result: { json: "1" } },
+      { callId: "", result: { json: "" } },
+      { callId: "c😀", result: { json: JSON.stringify({ s: "héllo", big: "y".repeat(20_000) }) } },
+    ]) {
+      const bytes = outBytes(m);
+      expect(decodeResult(bytes)).toEqual(generic.responseDeserialize(bytes));
+      expect(JSON.stringify(decodeResult(bytes))).toBe(JSON.stringify(generic.responseDeserialize(bytes)));
+    }
+  });
+
+  it("leaves every other message to the generic decoder", () => {
+    const land = { path: "a", size: 1, sha256: "00", mediaType: "x" };
+    const others = [
+      outBytes({ callId: "c", progress: { fraction: 0.5, message: "m" } }),
+      outBytes({ callId: "c", yielded: { value: { json: "1" }, round: 1 } }),
+      outBytes({ callId: "c", awaiting: { signal: "s" } }),
+      outBytes({ callId: "c", error: { code: "ERROR_CODE_FAILED", message: "x", details: "", retryable: false, type: "" } }),
+      outBytes({ callId: "c", result: { land } }),
+      outBytes({ callId: "c", result: {} }),
+      outBytes({ callId: "c" }),
+      // a field twice: protobuf merges or keeps the last; the generic decoder knows how
+      Buffer.concat([outBytes({ callId: "a", result: { json: "1" } }), outBytes({ callId: "b" })]),
+      // truncated
+      outBytes({ callId: "c", result: { json: "123" } }).subarray(0, 6),
+    ];
+    for (const b of others) expect(decodeResult(b)).toBeUndefined();
+  });
+});
+
+describe("the caller's Worker client", () => {
+  it("serves the same service as the generic one, with the fast codec on Session", () => {
+    const { WorkerClient, WorkerCallerClient } = loadProtos();
+    expect(Object.keys(WorkerCallerClient.service).sort()).toEqual(Object.keys(WorkerClient.service).sort());
+    const m = start("c9", "[1,2]", 5, 2);
+    const fast = WorkerCallerClient.service.Session!;
+    expect((fast.requestSerialize(m) as Buffer).equals(serialize(m))).toBe(true);
+    expect(fast.requestSerialize({ callId: "c", cancel: { reason: "r" } })).toEqual(serialize({ callId: "c", cancel: { reason: "r" } }));
+    const out = outBytes({ callId: "c", progress: { fraction: 0.25, message: "" } });
+    expect(fast.responseDeserialize(out)).toEqual(generic.responseDeserialize(out));
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * A faster codec for the two messages that make up nearly all Session traffic on the
+ * caller's side: a SessionIn with a JSON `start`, and a SessionOut with a JSON `result`.
+ * @grpc/proto-loader's generic codec copies every message into a protobufjs object and
+ * back (fromObject/toObject) and builds it through a list of write operations; for these
+ * two shapes the bytes are written and read directly. The bytes written are exactly the
+ * generic encoder's (same fields, same order), and a decoded result has exactly the
+ * generic decoder's shape; any other message, or anything unusual, takes the generic path.
+ */
+import type { MethodDefinition } from "@grpc/grpc-js";
+import type { SessionInMsg, SessionOutMsg } from "./messages.js";
+
+const MAX_UINT32 = 0xffffffff;
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+/** A length-delimited field's size: tag, length, bytes. */
+const fieldSize = (len: number): number => 1 + varintSize(len) + len;
+
+/**
+ * `{callId, start: {method, input: {json}, timeoutMs, attempt}}` as bytes, or undefined
+ * when the message has any other shape.
+ */
+export function encodeStart(msg: SessionInMsg): Buffer | undefined {
+  const start = msg.start;
+  if (!start || typeof msg.callId !== "string" || msg.signal != null || msg.cancel != null) return undefined;
+  const { method, input, timeoutMs, attempt } = start;
+  if (typeof method !== "string" || !input || typeof input.json !== "string" || input.land != null) return undefined;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || !Number.isInteger(attempt) || attempt < 0 || attempt > MAX_UINT32) return undefined;
+  const idLen = Buffer.byteLength(msg.callId);
+  const methodLen = Buffer.byteLength(method);
+  const jsonLen = Buffer.byteLength(input.json);
+  const inputLen = fieldSize(jsonLen);
+  const startLen = fieldSize(methodLen) + fieldSize(inputLen) + 1 + varintSize(timeoutMs) + 1 + varintSize(attempt);
+  const buf = Buffer.allocUnsafe(fieldSize(idLen) + fieldSize(startLen));
+  let p = 0;
+  buf[p++] = 0x0a; // SessionIn.call_id = 1
+  p = writeVarint(buf, p, idLen);
+  p += buf.write(msg.callId, p);
+  buf[p++] = 0x12; // SessionIn.start = 2
+  p = writeVarint(buf, p, startLen);
+  buf[p++] = 0x0a; // Start.method = 1
+  p = writeVarint(buf, p, methodLen);
+  p += buf.write(method, p);
+  buf[p++] = 0x12; // Start.input = 2
+  p = writeVarint(buf, p, inputLen);
+  buf[p++] = 0x0a; // Value.json = 1
+  p = writeVarint(buf, p, jsonLen);
+  p += buf.write(input.json, p);
+  buf[p++] = 0x18; // Start.timeout_ms = 3
+  p = writeVarint(buf, p, timeoutMs);
+  buf[p++] = 0x20; // Start.attempt = 4
+  writeVarint(buf, p, attempt);
+  return buf;
+}
+
+/** Reads the length-delimited field whose length starts at `pos`: [start, end], or undefined if it overruns. */
+function lengthAt(buf: Buffer, pos: number, limit: number): [number, number] | undefined {
+  let len = 0;
+  let shift = 1;
+  for (let i = 0; i < 5; i++) {
+    if (pos >= limit) return undefined;
+    const b = buf[pos++]!;
+    len += (b & 0x7f) * shift;
+    if (b < 0x80) return pos + len <= limit ? [pos, pos + len] : undefined;
+    shift *= 128;
+  }
+  return undefined;
+}
+
+/**
+ * `{callId, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined when
+ * the message is anything else (progress, error, a land value, an unknown or repeated field...).
+ */
+export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
+  let callId = "";
+  let json: string | undefined;
+  let seenId = false;
+  let pos = 0;
+  while (pos < buf.length) {
+    const tag = buf[pos++];
+    if (tag === 0x0a && !seenId) {
+      // SessionOut.call_id = 1
+      const f = lengthAt(buf, pos, buf.length);
+      if (!f) return undefined;
+      callId = buf.toString("utf8", f[0], f[1]);
+      seenId = true;
+      pos = f[1];
+    } else if (tag === 0x2a && json === undefined) {
+      // SessionOut.result = 5, a Value holding exactly one `json` field
+      const f = lengthAt(buf, pos, buf.length);
+      if (!f || buf[f[0]] !== 0x0a) return undefined;
+      const s = lengthAt(buf, f[0] + 1, f[1]);
+      if (!s || s[1] !== f[1]) return undefined;
+      json = buf.toString("utf8", s[0], s[1]);
+      pos = f[1];
+    } else {
+      return undefined;
+    }
+  }
+  if (json === undefined) return undefined;
+  return { callId, result: { json, kind: "json" }, msg: "result" };
+}
+
+/** The Session method with the fast codec in front of the generic one (caller's side). */
+export function withFastSessionCodec(method: MethodDefinition<SessionInMsg, SessionOutMsg>): MethodDefinition<SessionInMsg, SessionOutMsg> {
+  const serialize = method.requestSerialize;
+  const deserialize = method.responseDeserialize;
+  return {
+    ...method,
+    requestSerialize: (msg: SessionInMsg) => encodeStart(msg) ?? serialize(msg),
+    responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? deserialize(buf),
+  };
+}
