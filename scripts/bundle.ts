@@ -1,0 +1,69 @@
+/**
+ * Bundles the built JavaScript (dist/, from tsc) with esbuild, because startup time is
+ * dominated by loading modules: Node 20 spends ~0.5 ms per ESM/CommonJS file it resolves
+ * and reads, and a worker pulls in ~150 files of grpc-js and protobufjs. One file each:
+ *
+ *   dist/bundle/cli.js     `qb` (bin/qb.js runs it): our code in one module plus chunks for
+ *                          what loads lazily (the pod, the pond, the conformance suite);
+ *                          npm packages stay external (DuckDB is native, most load lazily).
+ *   dist/bundle/worker.js  the worker SDK (`quarterback/worker`) with grpc-js, proto-loader,
+ *                          protobufjs and grpc-health-check inside: a worker listens ~70 ms
+ *                          sooner on these machines. apache-arrow stays external (it loads
+ *                          on first use only).
+ *
+ * Both sit two folders below the package root like every file of dist/, so the .proto
+ * files are found the same way (src/proto/paths.ts).
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** CommonJS code inside an ES module bundle still calls `require` (protobufjs looks up optional modules so). */
+const REQUIRE_BANNER = 'import { createRequire as __qbCreateRequire } from "node:module"; const require = __qbCreateRequire(import.meta.url);';
+
+/**
+ * grpc-health-check finds its health.proto from `__dirname`, which an ES module does not
+ * have: give that one module its own folder back, looked up where the package is installed.
+ */
+const healthCheckDirname: esbuild.Plugin = {
+  name: "grpc-health-check-dirname",
+  setup(build) {
+    build.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/][^\\/]+\.js$/ }, (args) => ({
+      contents: `var __dirname = require("node:path").dirname(require.resolve("grpc-health-check"));\n${readFileSync(args.path, "utf8")}`,
+      loader: "js",
+    }));
+  },
+};
+
+const common: esbuild.BuildOptions = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outdir: "dist/bundle",
+  sourcemap: true,
+  logLevel: "warning",
+};
+
+// chunk names carry hashes: clear out the last build's
+rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: true });
+
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: "dist/cli/main.js" },
+  packages: "external",
+  splitting: true,
+  // chunks beside the entry: every file of the bundle must sit two folders below the root
+  chunkNames: "[name]-[hash]",
+});
+
+await esbuild.build({
+  ...common,
+  entryPoints: { worker: "dist/worker/index.js" },
+  external: ["apache-arrow"],
+  banner: { js: REQUIRE_BANNER },
+  plugins: [healthCheckDirname],
+});
