@@ -211,16 +211,28 @@ export class Replica {
     return new WorkerStartError(this.worker.name, this.index, message, logTail(this.place.logPath), { cause });
   }
 
-  async call(method: string, input: Json, options: CallOptions): Promise<Json> {
+  call(method: string, input: Json, options: CallOptions): Promise<Json> {
     this.inFlight++;
+    let result: Promise<Value>;
     try {
-      if (this.session) {
-        // the lean form: one record and one promise per call, cancelled through the signal
-        return toJson(await this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal }));
-      }
-      const v = await this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
-      return toJson(v);
+      result = this.session
+        ? // the lean form: one record and one promise per call, cancelled through the signal
+          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal })
+        : this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
     } catch (err) {
+      result = Promise.reject(err);
+    }
+    // no async frame per call: the handlers are made once per replica
+    return result.then(this.callSucceeded, this.callFailed);
+  }
+
+  private readonly callSucceeded = (v: Value): Json => {
+    this.inFlight--;
+    return toJson(v);
+  };
+
+  private readonly callFailed = async (err: unknown): Promise<never> => {
+    try {
       // a dropped stream usually means the process died: its exit arrives a moment later
       if (this.worker.run !== undefined && this.exitInfo === undefined && !(err instanceof RemoteCallError)) await this.exitWithin(250);
       if (this.exitInfo !== undefined && this.worker.run !== undefined) {
@@ -231,7 +243,7 @@ export class Replica {
     } finally {
       this.inFlight--;
     }
-  }
+  };
 
   /** Ends the replica: Session closed, SIGTERM to its process group, SIGKILL after `graceMs`. */
   async stop(graceMs = 2_000): Promise<void> {

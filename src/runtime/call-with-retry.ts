@@ -38,15 +38,36 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * One call of a stage, with its deadline and retries. Returns the result, or `skip`
- * when it failed and the stage says `on error skip`; otherwise throws CallFailedError.
+ * One call of a stage, with its deadline and retries. Resolves with its outputs: `[value]`,
+ * or `[]` when it failed and the stage says `on error skip`; otherwise rejects with
+ * CallFailedError.
  */
-export async function callWithRetry(site: CallSite, input: Json, signal: AbortSignal): Promise<{ value: Json } | "skip"> {
-  const { options, stats, events } = site;
-  const attempts = options.retries + 1;
+export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal): Promise<Json[]> {
+  const { options, stats } = site;
+  if (options.timeoutMs !== null || site.events.detailed || signal.aborted) return attempts(site, input, signal, nextCallId++, 1);
+  // the common case, one promise step and no async frame: a first attempt without a
+  // deadline or per-call events (a thousand such calls in flight are a thousand of these)
   const callId = nextCallId++;
+  stats.callsStarted++;
+  stats.inFlight++;
+  return site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal }).then(
+    (value) => {
+      stats.inFlight--;
+      stats.callsDone++;
+      return [value];
+    },
+    async (err: unknown) => {
+      stats.inFlight--;
+      return (await afterFailure(site, input, signal, callId, 1, err)) === "skip" ? [] : attempts(site, input, signal, callId, 2);
+    },
+  );
+}
+
+/** Attempts `first`, `first + 1`, ... of a call until one succeeds or no retry is left. */
+async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId: number, first: number): Promise<Json[]> {
+  const { options, stats, events } = site;
   const detailed = events.detailed;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = first; ; attempt++) {
     if (signal.aborted) throw signal.reason ?? new RunCancelledError("aborted");
     // a call of its own to abort only with a deadline; otherwise the stage's signal serves
     let controller: AbortController | undefined;
@@ -60,44 +81,56 @@ export async function callWithRetry(site: CallSite, input: Json, signal: AbortSi
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
     stats.inFlight++;
-    const t0 = performance.now();
+    const t0 = detailed ? performance.now() : 0;
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
+    let failure: unknown;
     try {
       const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;
       if (detailed) events.publish({ type: "call.finished", step: site.step, callId, attempt, ms: performance.now() - t0, time: Date.now() });
-      return { value };
+      return [value];
     } catch (raw) {
-      const err = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
-      if (signal.aborted) {
-        if (detailed) events.publish({ type: "call.cancelled", step: site.step, callId, time: Date.now() });
-        throw signal.reason ?? err;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      if (attempt < attempts && isRetryable(err)) {
-        const delayMs = backoffDelay(options.backoffMs, attempt);
-        stats.retries++;
-        events.publish({ type: "call.retried", step: site.step, callId, attempt, error: message, delayMs, time: Date.now() });
-        await sleep(delayMs, signal);
-        continue;
-      }
-      stats.callsFailed++;
-      const failure = new CallFailedError(
-        { step: site.step, worker: site.worker, method: site.method, replica: replicaOf(err), attempt, attempts, input, ...(site.loc ? { loc: site.loc } : {}) },
-        { cause: err },
-      );
-      const skipped = options.onError === "skip";
-      events.publish({ type: "call.failed", step: site.step, callId, attempt, error: failure.message, skipped, input: preview(input), time: Date.now() });
-      if (skipped) return "skip";
-      throw failure;
+      failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
     } finally {
       stats.inFlight--;
       if (timer) clearTimeout(timer);
       unlink?.();
     }
+    if ((await afterFailure(site, input, signal, callId, attempt, failure)) === "skip") return [];
   }
+}
+
+/**
+ * After attempt `attempt` failed with `err`: rethrows a cancellation, waits the backoff
+ * when a retry is left (then returns "retry"), or reports the call as failed and returns
+ * "skip" (on error skip) or throws CallFailedError.
+ */
+async function afterFailure(site: CallSite, input: Json, signal: AbortSignal, callId: number, attempt: number, err: unknown): Promise<"retry" | "skip"> {
+  const { options, stats, events } = site;
+  if (signal.aborted) {
+    if (events.detailed) events.publish({ type: "call.cancelled", step: site.step, callId, time: Date.now() });
+    throw signal.reason ?? err;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const attempts = options.retries + 1;
+  if (attempt < attempts && isRetryable(err)) {
+    const delayMs = backoffDelay(options.backoffMs, attempt);
+    stats.retries++;
+    events.publish({ type: "call.retried", step: site.step, callId, attempt, error: message, delayMs, time: Date.now() });
+    await sleep(delayMs, signal);
+    return "retry";
+  }
+  stats.callsFailed++;
+  const failure = new CallFailedError(
+    { step: site.step, worker: site.worker, method: site.method, replica: replicaOf(err), attempt, attempts, input, ...(site.loc ? { loc: site.loc } : {}) },
+    { cause: err },
+  );
+  const skipped = options.onError === "skip";
+  events.publish({ type: "call.failed", step: site.step, callId, attempt, error: failure.message, skipped, input: preview(input), time: Date.now() });
+  if (skipped) return "skip";
+  throw failure;
 }
 
 function abortedPromise(signal: AbortSignal): Promise<never> {

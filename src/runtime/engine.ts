@@ -117,25 +117,25 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
         if (st.hold) throw new StepError(step.name, `held calls (\`hold\`) are not supported by this runtime yet; ${st.worker}.${st.method} cannot run`);
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
-        return mapConcurrent(input, limit, st.options.ordered, async (item, _i, callSignal) => {
-          let value: Json;
+        const args = (item: Json): Json => {
+          if (st.input === null) return item;
           try {
-            value = st.input === null ? item : evaluate(st.input, item);
+            return evaluate(st.input, item);
           } catch (err) {
             if (err instanceof ExpressionError) throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, { cause: err });
             throw err;
           }
-          const r = await callWithRetry(s, value, callSignal);
-          return r === "skip" ? [] : [r.value];
-        }, signal);
+        };
+        // no async frame of its own per call: the call's outputs are the stage's
+        return mapConcurrent(input, limit, st.options.ordered, (item, _i, callSignal) => callWithRetry(s, args(item), callSignal), signal);
       }
       case "reduce": {
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
         return reduceTree(input, limit, async (left, right, callSignal) => {
-          const r = await callWithRetry(s, { left, right }, callSignal);
-          if (r === "skip") throw new StepError(step.name, "reduce cannot skip a failed combination");
-          return r.value;
+          const outputs = await callWithRetry(s, { left, right }, callSignal);
+          if (outputs.length === 0) throw new StepError(step.name, "reduce cannot skip a failed combination");
+          return outputs[0]!;
         }, signal);
       }
       case "gather":
