@@ -3,9 +3,10 @@
  * dominated by loading modules: Node 20 spends ~0.5 ms per ESM/CommonJS file it resolves
  * and reads, and a worker pulls in ~150 files of grpc-js and protobufjs. One file each:
  *
- *   dist/bundle/cli.js     `qb` (bin/qb.js runs it): our code in one module plus chunks for
- *                          what loads lazily (the pod, the pond, the conformance suite);
- *                          npm packages stay external (DuckDB is native, most load lazily).
+ *   dist/bundle/cli.js     `qb` (bin/qb.js runs it): our code and its packages in one module,
+ *                          plus chunks for what loads lazily (gRPC and the pod, the pond,
+ *                          the conformance suite). The pond's drivers and Arrow stay
+ *                          external: DuckDB is a native addon, and they load lazily anyway.
  *   dist/bundle/worker.js  the worker SDK (`quarterback/worker`) with grpc-js, proto-loader,
  *                          protobufjs and grpc-health-check inside: a worker listens ~70 ms
  *                          sooner on these machines. apache-arrow stays external (it loads
@@ -54,7 +55,9 @@ rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: tru
 await esbuild.build({
   ...common,
   entryPoints: { cli: "dist/cli/main.js" },
-  packages: "external",
+  external: ["@duckdb/node-api", "mysql2", "apache-arrow"],
+  banner: { js: REQUIRE_BANNER },
+  plugins: [healthCheckDirname],
   splitting: true,
   // chunks beside the entry: every file of the bundle must sit two folders below the root
   chunkNames: "[name]-[hash]",
