@@ -38,6 +38,18 @@ describe("pi", () => {
     expect(Math.abs((r.result!.pi![0] as number) - Math.PI)).toBeLessThan(0.05);
     expect(r.events.filter((e) => e.type === "call.finished" && e.step === "hits")).toHaveLength(4);
   });
+
+  it("reports the workers spawned (pod.launched) before they are up (pod.started), with the same pids", async () => {
+    const r = await runJson(["examples/pi.flow", "--param", "samples=16000"]);
+    expect(r.code).toBe(0);
+    const types = r.events.map((e) => e.type);
+    const launched = r.events.find((e) => e.type === "pod.launched") as { replicas: Array<{ pid: number }>; time: number } | undefined;
+    const started = r.events.find((e) => e.type === "pod.started") as { replicas: Array<{ pid: number }>; time: number } | undefined;
+    expect(types.indexOf("pod.launched")).toBe(0);
+    expect(types.indexOf("pod.started")).toBeGreaterThan(0);
+    expect(launched!.replicas.map((x) => x.pid)).toEqual(started!.replicas.map((x) => x.pid));
+    expect(launched!.time).toBeLessThanOrEqual(started!.time);
+  });
 });
 
 describe("digest", () => {

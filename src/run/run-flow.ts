@@ -78,6 +78,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
     try {
+      // startRun's caller subscribes to events once it returns: publish nothing before that
+      await Promise.resolve();
       // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
       const callbackAddress = `unix:${join(dir.sockets, "quarterback.sock")}`;
       pod = LocalPod.launch(ir, {
@@ -89,6 +91,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
         onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
       });
+      events.publish({ type: "pod.launched", replicas: pod.replicaInfo(), time: Date.now() });
       const podReady = pod.whenReady();
       // settled below; until then a failure elsewhere must not leave it unhandled
       podReady.catch(() => undefined);

@@ -14,6 +14,9 @@ export type RunEvent =
   | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
   | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
   | { type: "call.cancelled"; step: string; callId: number; time: number }
+  /** The worker processes were spawned (they are still starting up). */
+  | { type: "pod.launched"; replicas: Array<{ worker: string; replica: number; pid: number | null; address: string }>; time: number }
+  /** Every replica answered its health check and Describe: calls can go out. */
   | { type: "pod.started"; replicas: Array<{ worker: string; replica: number; pid: number | null; address: string }>; time: number }
   | { type: "log"; level: "info" | "warn" | "error"; message: string; time: number };
 
