@@ -5,6 +5,7 @@
  * is being cancelled.
  */
 import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
 import { bindServer } from "./bind.js";
 import { PondRequestError } from "./pond-request-error.js";
 import { loadProtos } from "./load.js";
@@ -51,6 +52,9 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
       });
     },
   });
+  // the standard health service: a worker may check that its quarterback is there, and the
+  // quarterback warms its own gRPC client on it while its workers start
+  new HealthImplementation({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" }).addToServer(server);
   const bound = await bindServer(server, address);
   return {
     address: bound,
