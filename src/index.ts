@@ -1,4 +1,4 @@
-/** The library API: compile flows (and, as the runtime lands, run them). */
+/** The library API: compile flows (`compile`) and run them on local workers (`startRun`, `runFlow`). */
 export * from "./dsl/index.js";
 export type * from "./ir/types.js";
 export { validateIR, irSchema } from "./ir/validate.js";
