@@ -35,11 +35,8 @@ export async function* mapConcurrent<I, O>(
     out.abort(err);
   };
 
+  // ordered: sends every output whose turn has come
   const release = async (index: number, values: O[]): Promise<void> => {
-    if (!ordered) {
-      if (values.length) await out.send(values);
-      return;
-    }
     pending.set(index, values);
     while (pending.has(nextToRelease)) {
       const v = pending.get(nextToRelease)!;
@@ -48,19 +45,41 @@ export async function* mapConcurrent<I, O>(
     }
   };
 
-  // one async function per call: fewer promises and closures than a then/catch/finally chain
-  const runOne = async (value: I, i: number): Promise<void> => {
+  const callEnded = (): void => {
+    inFlight--;
+    const r = slotFree;
+    slotFree = undefined;
+    r?.();
+    if (inputDone && inFlight === 0 && !failed) out.close();
+  };
+  const callFailed = (err: unknown): void => {
+    fail(err);
+    callEnded();
+  };
+  // unordered: outputs go on as they come; with room in the channel, no promise or async frame
+  const outputsReady = (values: O[]): void | Promise<void> => {
+    if (values.length === 0 || out.offer(values)) return callEnded();
+    return out.send(values).then(callEnded, callFailed);
+  };
+  // ordered: one async function per call, as its outputs may wait for earlier ones
+  const runOrdered = async (call: Promise<O[]>, i: number): Promise<void> => {
     try {
-      await release(i, await fn(value, i, controller.signal));
+      await release(i, await call);
     } catch (err) {
       fail(err);
     } finally {
-      inFlight--;
-      const r = slotFree;
-      slotFree = undefined;
-      r?.();
-      if (inputDone && inFlight === 0 && !failed) out.close();
+      callEnded();
     }
+  };
+  const runOne = (value: I, i: number): void => {
+    let call: Promise<O[]>;
+    try {
+      call = fn(value, i, controller.signal);
+    } catch (err) {
+      return callFailed(err);
+    }
+    if (ordered) void runOrdered(call, i);
+    else void call.then(outputsReady, callFailed);
   };
 
   const pump = (async () => {
@@ -72,7 +91,7 @@ export async function* mapConcurrent<I, O>(
         if (failed || controller.signal.aborted) break;
         const i = index++;
         inFlight++;
-        void runOne(value, i);
+        runOne(value, i);
       }
     } catch (err) {
       fail(err);
