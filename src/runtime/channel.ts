@@ -10,7 +10,8 @@ export class Channel<T> implements AsyncIterable<T> {
   private detached = false;
   private failure: { error: unknown } | undefined;
   private readonly senders: Array<() => void> = [];
-  private receiver: (() => void) | undefined;
+  /** A receiver waiting for the next item, the end or the failure. */
+  private receiver: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | undefined;
 
   constructor(readonly capacity: number) {
     if (!(capacity >= 1)) throw new RangeError(`channel capacity must be at least 1, got ${capacity}`);
@@ -71,8 +72,8 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   /**
-   * The receiver's side. A plain iterator rather than an async generator: an item already
-   * buffered costs one resolved promise, not a generator's round of promises.
+   * The receiver's side. A plain iterator rather than an async generator: an item costs
+   * one promise, resolved at once when buffered or handed over by the sender otherwise.
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
@@ -85,18 +86,29 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   private receive(): Promise<IteratorResult<T>> {
+    if (this.failure || this.buffer.length > 0 || this.closed) {
+      try {
+        return Promise.resolve(this.take());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise((resolve, reject) => (this.receiver = { resolve, reject }));
+  }
+
+  /** What the receiver gets next, once there is something: an item, the end, or the failure (thrown). */
+  private take(): IteratorResult<T> {
     if (this.failure) {
       this.stopReading();
-      return Promise.reject(this.failure.error);
+      throw this.failure.error;
     }
     if (this.buffer.length > 0) {
       const value = this.buffer.shift()!;
       // one slot freed: one waiting sender may go (waking all would make n waiters cost n²)
       this.senders.shift()?.();
-      return Promise.resolve({ value, done: false });
+      return { value, done: false };
     }
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise<void>((resolve) => (this.receiver = resolve)).then(() => this.receive());
+    return { value: undefined, done: true };
   }
 
   /** The receiver leaves (break, return, a failure): release the senders. */
@@ -104,10 +116,16 @@ export class Channel<T> implements AsyncIterable<T> {
     if (!this.closed || this.buffer.length > 0) this.detach();
   }
 
+  /** Hands a waiting receiver its next result at once (no second promise step). */
   private wakeReceiver(): void {
     const r = this.receiver;
+    if (!r) return;
     this.receiver = undefined;
-    r?.();
+    try {
+      r.resolve(this.take());
+    } catch (err) {
+      r.reject(err);
+    }
   }
 
   private wakeSenders(): void {
@@ -116,18 +134,23 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 }
 
-/** Copies every item of `source` to every output (a tee); closes them all at the end. */
-export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[]): Promise<void> {
+/**
+ * Copies every item of `source` to every output (a tee); closes them all at the end.
+ * `onItem` sees each item as it is read (the step's count, without a stage of its own).
+ */
+export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[], onItem?: () => void): Promise<void> {
   try {
     if (outputs.length === 1) {
       // the common case: no tee, no array per item
       const only = outputs[0]!;
       for await (const v of source) {
+        onItem?.();
         if (only.isDetached) break;
         if (!only.offer(v)) await only.send(v);
       }
     } else {
       for await (const v of source) {
+        onItem?.();
         const live = outputs.filter((o) => !o.isDetached);
         if (live.length === 0) break;
         await Promise.all(live.map((o) => o.send(v)));

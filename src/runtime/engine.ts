@@ -150,14 +150,6 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     }
   };
 
-  async function* counted(step: string, it: AsyncIterable<Json>): AsyncGenerator<Json> {
-    const s = stats.get(step)!;
-    for await (const v of it) {
-      s.emitted++;
-      yield v;
-    }
-  }
-
   const runStep = async (step: StepIR): Promise<void> => {
     const s = stats.get(step.name)!;
     s.state = "running";
@@ -168,13 +160,11 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       const src = step.source;
       let it: AsyncIterable<Json> = src.kind === "step" || src.kind === "merge" ? inputs.get(step.name)! : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
       for (const st of step.stages) it = applyStage(step, it, st);
-      it = counted(step.name, it);
       if (outs.length === 0) {
-        for await (const _ of it) {
-          // nobody reads this step: run it for its effects
-        }
+        // nobody reads this step: run it for its effects
+        for await (const _ of it) s.emitted++;
       } else {
-        await broadcast(it, outs);
+        await broadcast(it, outs, () => s.emitted++);
       }
       s.state = "done";
       s.finishedAt = Date.now();
