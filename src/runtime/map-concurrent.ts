@@ -2,24 +2,26 @@ import { setMaxListeners } from "node:events";
 import { Channel } from "./channel.js";
 
 /**
- * Applies `fn` to every input with at most `limit` calls in flight, yielding the outputs
- * of each call as they finish, or in input order when `ordered`. The first failure stops
- * new calls, aborts the running ones through their signal and is rethrown to the reader;
- * a reader that stops early aborts them too. Memory stays bounded by `limit`.
+ * Applies `fn` to every input with at most `limit` calls in flight, giving the outputs of
+ * each call as they finish, or in input order when `ordered`. The first failure stops new
+ * calls, aborts the running ones through their signal and is rethrown to the reader; a
+ * reader that stops early aborts them too. Memory stays bounded by `limit`.
+ *
+ * Nothing starts until the reader starts reading. The reader reads the output channel
+ * itself (no async generator in between: an output costs one promise, not a round of them).
  */
-export async function* mapConcurrent<I, O>(
+export function mapConcurrent<I, O>(
   input: AsyncIterable<I>,
   limit: number,
   ordered: boolean,
   fn: (value: I, index: number, signal: AbortSignal) => Promise<O[]>,
   parentSignal?: AbortSignal,
-): AsyncGenerator<O> {
+): AsyncIterable<O> {
   const controller = new AbortController();
   // every call in flight listens to this signal
   setMaxListeners(0, controller.signal);
   const onParentAbort = (): void => controller.abort(parentSignal?.reason);
-  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
-  const out = new Channel<O[]>(Math.max(1, limit));
+  const out = new Channel<O>(Math.max(1, limit));
   let inFlight = 0;
   let slotFree: (() => void) | undefined;
   // ordered: results wait here until every earlier index has been released
@@ -27,12 +29,25 @@ export async function* mapConcurrent<I, O>(
   let nextToRelease = 0;
   let failed = false;
   let inputDone = false;
+  let started = false;
 
+  const finished = (): void => parentSignal?.removeEventListener("abort", onParentAbort);
   const fail = (err: unknown): void => {
     if (failed) return;
     failed = true;
     controller.abort(err);
     out.abort(err);
+    finished();
+  };
+  const closeIfDone = (): void => {
+    if (inputDone && inFlight === 0 && !failed) {
+      out.close();
+      finished();
+    }
+  };
+
+  const sendAll = async (values: O[]): Promise<void> => {
+    for (const v of values) if (!out.offer(v)) await out.send(v);
   };
 
   // ordered: sends every output whose turn has come
@@ -41,7 +56,7 @@ export async function* mapConcurrent<I, O>(
     while (pending.has(nextToRelease)) {
       const v = pending.get(nextToRelease)!;
       pending.delete(nextToRelease++);
-      if (v.length) await out.send(v);
+      await sendAll(v);
     }
   };
 
@@ -50,7 +65,7 @@ export async function* mapConcurrent<I, O>(
     const r = slotFree;
     slotFree = undefined;
     r?.();
-    if (inputDone && inFlight === 0 && !failed) out.close();
+    closeIfDone();
   };
   const callFailed = (err: unknown): void => {
     fail(err);
@@ -58,8 +73,8 @@ export async function* mapConcurrent<I, O>(
   };
   // unordered: outputs go on as they come; with room in the channel, no promise or async frame
   const outputsReady = (values: O[]): void | Promise<void> => {
-    if (values.length === 0 || out.offer(values)) return callEnded();
-    return out.send(values).then(callEnded, callFailed);
+    if (values.length === 0 || (values.length === 1 && out.offer(values[0]!))) return callEnded();
+    return sendAll(values).then(callEnded, callFailed);
   };
   // ordered: one async function per call, as its outputs may wait for earlier ones
   const runOrdered = async (call: Promise<O[]>, i: number): Promise<void> => {
@@ -82,7 +97,7 @@ export async function* mapConcurrent<I, O>(
     else void call.then(outputsReady, callFailed);
   };
 
-  const pump = (async () => {
+  const pump = async (): Promise<void> => {
     let index = 0;
     try {
       for await (const value of input) {
@@ -97,18 +112,25 @@ export async function* mapConcurrent<I, O>(
       fail(err);
     }
     inputDone = true;
-    if (inFlight === 0 && !failed) out.close();
-  })();
+    closeIfDone();
+  };
 
-  try {
-    for await (const values of out) {
-      // most calls give one output: skip the array iterator that `yield*` would make
-      if (values.length === 1) yield values[0]!;
-      else yield* values;
-    }
-    await pump;
-  } finally {
-    parentSignal?.removeEventListener("abort", onParentAbort);
-    if (!controller.signal.aborted && (inFlight > 0 || !inputDone)) controller.abort(new Error("reader stopped"));
-  }
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<O> {
+      if (started) throw new Error("mapConcurrent: its outputs can be read only once");
+      started = true;
+      parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+      void pump();
+      const reader = out[Symbol.asyncIterator]();
+      return {
+        next: () => reader.next(),
+        // the reader stops early: abort what is still running
+        return: () => {
+          finished();
+          if (!controller.signal.aborted && (inFlight > 0 || !inputDone)) controller.abort(new Error("reader stopped"));
+          return reader.return!();
+        },
+      };
+    },
+  };
 }
