@@ -11,12 +11,31 @@ export interface SourceContext {
   signal: AbortSignal;
 }
 
-export async function* rangeSource(count: number): AsyncGenerator<Json> {
-  for (let i = 0; i < count; i++) yield i;
+/**
+ * Items known up front, as an async iterable: a plain iterator (one resolved promise per
+ * item) rather than an async generator, whose every item costs a round of promises.
+ */
+function itemsOf(count: number, item: (i: number) => Json): AsyncIterable<Json> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let i = 0;
+      return {
+        next: () => Promise.resolve(i < count ? { value: item(i++), done: false } : { value: undefined, done: true }),
+        return: () => {
+          i = count;
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      };
+    },
+  };
 }
 
-export async function* listSource(items: Json[]): AsyncGenerator<Json> {
-  yield* items;
+export function rangeSource(count: number): AsyncIterable<Json> {
+  return itemsOf(count, (i) => i);
+}
+
+export function listSource(items: Json[]): AsyncIterable<Json> {
+  return itemsOf(items.length, (i) => items[i]!);
 }
 
 /** Items of a source that is not a step reference or a merge. */
