@@ -21,6 +21,11 @@ describe("encodeStart", () => {
       start("c2", JSON.stringify(long), 2 ** 40 + 7, 0xffffffff),
       start("c3", "2", 127, 128),
       start("c4", "3", 16_383, 16_384),
+      // around the length below which ASCII is written in JavaScript
+      start("c5", JSON.stringify("a".repeat(61))),
+      start("c6", JSON.stringify("a".repeat(62))),
+      start("c7", JSON.stringify("a".repeat(60) + "é")),
+      start("c8", JSON.stringify("\u007f\u0080")),
     ];
     for (const m of cases) expect(encodeStart(m)!.equals(serialize(m))).toBe(true);
     // and they decode to what was sent

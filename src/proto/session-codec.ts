@@ -30,6 +30,28 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/** Below this length an ASCII string is measured and written in JavaScript (no call into C++). */
+const SHORT = 64;
+
+/** UTF-8 length of `s`. */
+function utf8Length(s: string): number {
+  if (s.length < SHORT) {
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) return i;
+  }
+  return Buffer.byteLength(s);
+}
+
+/** Writes `s` (of UTF-8 length `len`) at `pos`; returns the position after it. */
+function writeString(buf: Buffer, pos: number, s: string, len: number): number {
+  if (len === s.length && len < SHORT) {
+    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + len;
+  }
+  return pos + buf.write(s, pos);
+}
+
 /** A length-delimited field's size: tag, length, bytes. */
 const fieldSize = (len: number): number => 1 + varintSize(len) + len;
 
@@ -43,26 +65,26 @@ export function encodeStart(msg: SessionInMsg): Buffer | undefined {
   const { method, input, timeoutMs, attempt } = start;
   if (typeof method !== "string" || !input || typeof input.json !== "string" || input.land != null) return undefined;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || !Number.isInteger(attempt) || attempt < 0 || attempt > MAX_UINT32) return undefined;
-  const idLen = Buffer.byteLength(msg.callId);
-  const methodLen = Buffer.byteLength(method);
-  const jsonLen = Buffer.byteLength(input.json);
+  const idLen = utf8Length(msg.callId);
+  const methodLen = utf8Length(method);
+  const jsonLen = utf8Length(input.json);
   const inputLen = fieldSize(jsonLen);
   const startLen = fieldSize(methodLen) + fieldSize(inputLen) + 1 + varintSize(timeoutMs) + 1 + varintSize(attempt);
   const buf = Buffer.allocUnsafe(fieldSize(idLen) + fieldSize(startLen));
   let p = 0;
   buf[p++] = 0x0a; // SessionIn.call_id = 1
   p = writeVarint(buf, p, idLen);
-  p += buf.write(msg.callId, p);
+  p = writeString(buf, p, msg.callId, idLen);
   buf[p++] = 0x12; // SessionIn.start = 2
   p = writeVarint(buf, p, startLen);
   buf[p++] = 0x0a; // Start.method = 1
   p = writeVarint(buf, p, methodLen);
-  p += buf.write(method, p);
+  p = writeString(buf, p, method, methodLen);
   buf[p++] = 0x12; // Start.input = 2
   p = writeVarint(buf, p, inputLen);
   buf[p++] = 0x0a; // Value.json = 1
   p = writeVarint(buf, p, jsonLen);
-  p += buf.write(input.json, p);
+  p = writeString(buf, p, input.json, jsonLen);
   buf[p++] = 0x18; // Start.timeout_ms = 3
   p = writeVarint(buf, p, timeoutMs);
   buf[p++] = 0x20; // Start.attempt = 4
