@@ -50,7 +50,14 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   const callId = nextCallId++;
   stats.callsStarted++;
   stats.inFlight++;
-  return site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal }).then(
+  let call: Promise<Json>;
+  try {
+    call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal });
+  } catch (err) {
+    // a dispatcher that throws instead of rejecting fails the attempt all the same
+    call = Promise.reject(err);
+  }
+  return call.then(
     (value) => {
       stats.inFlight--;
       stats.callsDone++;

@@ -87,6 +87,24 @@ describe("runEngine", () => {
     expect(seen.at(-1)!.type).toBe("run.failed");
   });
 
+  it("retries a dispatcher that throws instead of rejecting, and succeeds", async () => {
+    const f = ir(`flow r() {\n  worker w { run "x" }\n  s = [1, 2] | w.f retry 1 backoff 1ms\n  emit s\n}`);
+    let thrown = 0;
+    const dispatcher: Dispatcher = {
+      call(req) {
+        if (req.attempt === 1) {
+          thrown++;
+          throw new Error("no replica yet");
+        }
+        return Promise.resolve(req.input);
+      },
+    };
+    const r = await runEngine(f, { dispatcher });
+    expect([...r.result.s!].sort()).toEqual([1, 2]);
+    expect(thrown).toBe(2);
+    expect(r.stats[0]).toMatchObject({ callsStarted: 4, callsDone: 2, retries: 2, inFlight: 0 });
+  });
+
   it("does not retry an error marked not retryable", async () => {
     const f = ir(`flow r() {\n  worker w { run "x" }\n  s = [1] | w.nope retry 5 backoff 1ms\n  emit s\n}`);
     const d = fake({});
