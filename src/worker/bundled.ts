@@ -1,0 +1,48 @@
+/**
+ * `quarterback/worker` as installed: the SDK from its CommonJS bundle (dist/bundle/worker.cjs,
+ * made by scripts/bundle.ts with grpc-js and protobufjs inside), loaded through V8's code
+ * cache, so a worker starts listening sooner. The same names as ./index.ts, which a test
+ * keeps in step; the types come from ./index.ts too (package.json points there).
+ */
+import { fileURLToPath } from "node:url";
+import { loadWithCodeCache } from "./code-cache.js";
+import type * as Sdk from "./index.js";
+
+const sdk = loadWithCodeCache(fileURLToPath(new URL("../bundle/worker.cjs", import.meta.url))) as typeof Sdk;
+
+export const {
+  ARROW_FILE_MEDIA_TYPE,
+  CallError,
+  CancelledError,
+  CapacityError,
+  DEFAULT_LISTEN,
+  DEFAULT_MAX_CONCURRENT_CALLS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  LISTENING_PREFIX,
+  Land,
+  LandPathError,
+  LandRef,
+  LandUnavailableError,
+  NotHeldError,
+  OutputError,
+  PondQueryError,
+  ProtocolError,
+  RESERVED_PREFIX,
+  SDK_NAME,
+  SDK_VERSION,
+  SignalEndedError,
+  UnavailableError,
+  UnknownMethodError,
+  WorkerConfigError,
+  parseListeningLine,
+  readArrowTable,
+  readFloat64Columns,
+  readTypedArray,
+  readWorkerEnvironment,
+  serveWorker,
+  writeArrowTable,
+  writeFloat64Columns,
+  writeTypedArray,
+} = sdk;

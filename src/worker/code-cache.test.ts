@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadWithCodeCache } from "./code-cache.js";
+
+const dir = mkdtempSync(join(tmpdir(), "qb-code-cache-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const LOADER = new URL("./code-cache.ts", import.meta.url).href;
+
+/** Loads `file` in a fresh Node process (through tsx, as the tests run) and returns what it printed. */
+function loadInChild(file: string): string {
+  const script = `const { loadWithCodeCache } = await import(${JSON.stringify(LOADER)}); const m = loadWithCodeCache(${JSON.stringify(file)}); console.log(JSON.stringify(m.answer(20)));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout.trim();
+}
+
+describe("loadWithCodeCache", () => {
+  it("runs a CommonJS file like require does: exports, module, require, __filename, __dirname", () => {
+    const file = join(dir, "plain.cjs");
+    writeFileSync(file, `const { join } = require("node:path"); module.exports = { where: join(__dirname, "x"), file: __filename, self: this === exports };`);
+    expect(loadWithCodeCache(file)).toEqual({ where: join(dir, "x"), file, self: true });
+  });
+
+  it("writes the cache at exit when there is none, and the next process uses it", () => {
+    const file = join(dir, "answer.cjs");
+    writeFileSync(file, `exports.answer = (n) => n * 2 + 2;`);
+    expect(loadInChild(file)).toBe("42");
+    expect(existsSync(`${file}.v8-cache`)).toBe(true);
+    const written = statSync(`${file}.v8-cache`).mtimeMs;
+    expect(loadInChild(file)).toBe("42");
+    // accepted: not written again
+    expect(statSync(`${file}.v8-cache`).mtimeMs).toBe(written);
+  });
+
+  it("ignores a cache V8 rejects, and writes a good one in its place", () => {
+    const file = join(dir, "rejected.cjs");
+    writeFileSync(file, `exports.answer = (n) => n + 22;`);
+    writeFileSync(`${file}.v8-cache`, Buffer.from("not a code cache at all"));
+    expect(loadInChild(file)).toBe("42");
+    expect(readFileSync(`${file}.v8-cache`).toString("utf8")).not.toBe("not a code cache at all");
+  });
+});
+
+describe("quarterback/worker as installed (dist/worker/bundled.js)", () => {
+  it("exports every value ./index.ts exports", async () => {
+    const bundled = new URL("../../dist/worker/bundled.js", import.meta.url);
+    if (!existsSync(bundled)) throw new Error("dist/ is not built: run npm run build");
+    const fromBundle = Object.keys(await import(bundled.href)).sort();
+    const fromSource = Object.keys(await import("./index.js")).sort();
+    expect(fromBundle).toEqual(fromSource);
+  });
+});
