@@ -1,23 +1,22 @@
 /**
  * Bundles the built JavaScript (dist/, from tsc) with esbuild, because startup time is
  * dominated by loading modules: Node 20 spends ~0.5 ms per ESM/CommonJS file it resolves
- * and reads, and a worker pulls in ~150 files of grpc-js and protobufjs. One file each:
+ * and reads, and a worker pulls in ~150 files of grpc-js and protobufjs. One CommonJS file
+ * each, loaded through V8's code cache (src/worker/code-cache.ts; Node 20 has no compile
+ * cache of its own), which this script primes by running each once:
  *
- *   dist/bundle/cli.js     `qb` (bin/qb.js runs it): our code and its packages in one module,
- *                          plus chunks for what loads lazily (gRPC and the pod, the pond,
- *                          the conformance suite). The pond's drivers and Arrow stay
- *                          external: DuckDB is a native addon, and they load lazily anyway.
- *   dist/bundle/worker.cjs the worker SDK with grpc-js, proto-loader, protobufjs and
- *                          grpc-health-check inside, as CommonJS: `quarterback/worker`
- *                          (src/worker/bundled.ts) loads it through V8's code cache, primed
- *                          here. A worker listens ~100 ms sooner than from the separate
- *                          files. apache-arrow stays external (it loads on first use only).
+ *   dist/bundle/cli.cjs     `qb` (bin/qb.js runs it): src/cli/run-cli.ts with our code and
+ *                           its packages. The pond's drivers and Arrow stay external:
+ *                           DuckDB is a native addon, and they load lazily anyway.
+ *   dist/bundle/worker.cjs  the worker SDK with grpc-js, proto-loader, protobufjs and
+ *                           grpc-health-check inside: `quarterback/worker`
+ *                           (src/worker/bundled.ts). apache-arrow stays external.
  *
  * Both sit two folders below the package root like every file of dist/, so the .proto
  * files are found the same way (src/proto/paths.ts).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -25,12 +24,9 @@ import * as esbuild from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** CommonJS code inside an ES module bundle still calls `require` (protobufjs looks up optional modules so). */
-const REQUIRE_BANNER = 'import { createRequire as __qbCreateRequire } from "node:module"; const require = __qbCreateRequire(import.meta.url);';
-
 /**
- * grpc-health-check finds its health.proto from `__dirname`, which an ES module does not
- * have: give that one module its own folder back, looked up where the package is installed.
+ * grpc-health-check finds its health.proto from its own `__dirname`, which is the
+ * bundle's inside a bundle: give that one module its folder back, where it is installed.
  */
 const healthCheckDirname: esbuild.Plugin = {
   name: "grpc-health-check-dirname",
@@ -42,61 +38,86 @@ const healthCheckDirname: esbuild.Plugin = {
   },
 };
 
-const common: esbuild.BuildOptions = {
-  absWorkingDir: ROOT,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  outdir: "dist/bundle",
-  sourcemap: true,
-  logLevel: "warning",
-};
-
-// chunk names carry hashes: clear out the last build's
-rmSync(new URL("../dist/bundle", import.meta.url), { recursive: true, force: true });
-
-await esbuild.build({
-  ...common,
-  entryPoints: { cli: "dist/cli/main.js" },
-  external: ["@duckdb/node-api", "mysql2", "apache-arrow"],
-  banner: { js: REQUIRE_BANNER },
-  plugins: [healthCheckDirname],
-  splitting: true,
-  // chunks beside the entry: every file of the bundle must sit two folders below the root
-  chunkNames: "[name]-[hash]",
-});
-
-await esbuild.build({
-  ...common,
-  // CommonJS, so src/worker/bundled.ts can load it through V8's code cache (src/worker/code-cache.ts)
-  format: "cjs",
-  outExtension: { ".js": ".cjs" },
-  entryPoints: { worker: "dist/worker/index.js" },
-  external: ["apache-arrow"],
-  // src/proto/paths.ts finds the .proto files from its own URL
-  define: { "import.meta.url": "__qbImportMetaUrl" },
-  banner: { js: 'var __qbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  // a dynamic import cannot run in code loaded through node:vm: Arrow is required instead
-  supported: { "dynamic-import": false },
-  plugins: [healthCheckDirname],
-});
+function bundle(name: string, entry: string, external: string[]): Promise<esbuild.BuildResult> {
+  return esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { [name]: entry },
+    outdir: "dist/bundle",
+    outExtension: { ".js": ".cjs" },
+    bundle: true,
+    platform: "node",
+    // CommonJS, so it can be loaded through V8's code cache
+    format: "cjs",
+    target: "node20",
+    sourcemap: true,
+    logLevel: "warning",
+    external,
+    // src/proto/paths.ts finds the .proto files from its own URL
+    define: { "import.meta.url": "__qbImportMetaUrl" },
+    banner: { js: 'var __qbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // code run through node:vm has no loader for import(): what loads lazily is required instead
+    supported: { "dynamic-import": false },
+    plugins: [healthCheckDirname],
+  });
+}
 
 /**
- * Starts a worker from the bundle once, so the code cache holds what a worker's startup
- * compiles before any real worker starts (a worker writes it too, when it finds none).
+ * Runs `args` with node in a fresh temporary folder, which goes afterwards. A failure is
+ * reported, not fatal: without a primed cache the first start writes one (the tests
+ * catch a bundle that does not work).
  */
-function primeCodeCache(): void {
+function inTemp(what: string, make: (dir: string) => string[]): void {
   const dir = mkdtempSync(join(tmpdir(), "qb-bundle-"));
   try {
-    const script = `const { serveWorker } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist/worker/bundled.js")).href)});
-await serveWorker({ noop: (input) => input }, { name: "prime", version: "0", conformance: false, announce: false, listen: ${JSON.stringify(`unix:${join(dir, "w.sock")}`)} });
-process.exit(0);`;
-    execFileSync(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "inherit"], timeout: 30_000 });
+    execFileSync(process.execPath, make(dir), { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 });
+  } catch (err) {
+    process.stderr.write(`bundle: WARNING: priming the code cache (${what}) failed, the first starts will be slower: ${err instanceof Error ? err.message : String(err)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (!existsSync(join(ROOT, "dist/bundle/worker.cjs.v8-cache"))) throw new Error("bundle: the worker's code cache was not written");
 }
 
-primeCodeCache();
+/**
+ * A worker from the bundle, called the way the pod calls it (health check, Describe, a
+ * Session call, an Invoke), so the cache holds what a worker compiles until it has
+ * answered its first call. (A worker writes the cache itself when it finds none, but then
+ * only with what its startup compiled.)
+ */
+function primeWorker(): void {
+  inTemp("worker", (dir) => {
+    const url = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
+    const address = JSON.stringify(`unix:${join(dir, "w.sock")}`);
+    const script = `const { serveWorker } = await import(${url("dist/worker/bundled.js")});
+const { WorkerClient } = await import(${url("dist/worker/client/worker-client.js")});
+await serveWorker({ noop: (input) => input }, { name: "prime", version: "0", conformance: false, announce: false, listen: ${address} });
+const client = new WorkerClient(${address});
+await client.waitForReady(10_000);
+await Promise.all([client.health(""), client.describe()]);
+const session = client.session();
+await session.request("noop", { x: 1 });
+session.end();
+await client.invoke("noop", [1, "two"]);
+client.close();
+process.exit(0);`;
+    return ["--input-type=module", "-e", script];
+  });
+}
+
+/** `qb run` of a one-call flow on the no-op benchmark worker: compile, pod, run, teardown. */
+function primeCli(): void {
+  inTemp("qb run", (dir) => {
+    const flow = join(dir, "prime.flow");
+    writeFileSync(flow, `flow prime() {\n  worker w { run "node ${join(ROOT, "bench/workers/noop.js")}" }\n  xs = range(2) | w.noop\n  emit xs\n}\n`);
+    return [join(ROOT, "bin/qb.js"), "run", "--json", flow, "--run-dir", join(dir, "run")];
+  });
+}
+
+// the last build's files go (a cache for other code would only be rejected)
+rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
+await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow"]);
+await bundle("worker", "dist/worker/index.js", ["apache-arrow"]);
+primeWorker();
+primeCli();
+for (const name of ["cli", "worker"]) {
+  if (!existsSync(join(ROOT, `dist/bundle/${name}.cjs.v8-cache`))) process.stderr.write(`bundle: WARNING: no code cache for ${name}.cjs yet\n`);
+}

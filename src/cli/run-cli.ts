@@ -1,0 +1,48 @@
+import { Command, CommanderError } from "commander";
+import { registerCheck } from "./commands/check.js";
+import { registerCompile } from "./commands/compile.js";
+import { registerFmt } from "./commands/fmt.js";
+import { registerGraph } from "./commands/graph.js";
+import { registerPond } from "./commands/pond.js";
+import { registerRun } from "./commands/run.js";
+import { registerWorker } from "./commands/worker.js";
+import { EXIT, UsageError } from "./errors.js";
+
+/** Runs `qb` with `argv` (as process.argv: node, script, args...); sets process.exitCode. */
+export async function runCli(argv: string[]): Promise<void> {
+  // `qb graph f.flow | head` closes our stdout early: that is not an error
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
+  const program = new Command()
+    .name("qb")
+    .description("Quarterback: run flows of gRPC calls into warm workers")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+
+  registerCheck(program);
+  registerCompile(program);
+  registerFmt(program);
+  registerGraph(program);
+  registerPond(program);
+  registerRun(program);
+  registerWorker(program);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are not failures; every other commander error is bad usage
+      process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? EXIT.ok : EXIT.usage;
+    } else if (err instanceof UsageError) {
+      process.stderr.write(`qb: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      process.stderr.write(`qb: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = EXIT.failed;
+    }
+  }
+}
