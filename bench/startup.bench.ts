@@ -6,7 +6,7 @@
  * its worker printed `QB_LISTENING` (the mtime of the replica's log, which holds only that
  * line), when the pod was up (`pod.started`) and when the command exited: so the time
  * splits into the quarterback until the spawn, the worker's own startup, and the wait
- * between the worker listening and the pod being up. Repeated 7 times: min and median.
+ * between the worker listening and the pod being up. Repeated 11 times: min and median.
  * Goal: < 400 ms.
  *
  * Baselines from the same machine, same repetitions: spawning `node -e 0` until it exits,
@@ -17,7 +17,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NOOP_WORKER, QB, adopt, exited, lines, load, log, makeTemp, median, reapOrphans, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
 
-const REPEAT = 7;
+const REPEAT = 11;
 
 const FLOW = `flow one() {
   worker w { run "node bench/workers/noop.js" replicas 1 }
