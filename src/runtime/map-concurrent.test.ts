@@ -31,6 +31,24 @@ describe("mapConcurrent", () => {
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
+  it("keeps each call's outputs together, in input order, behind a slow reader; finished calls wait until sent", async () => {
+    const out: string[] = [];
+    let live = 0;
+    let peak = 0;
+    for await (const v of mapConcurrent(range(6), 2, true, async (x) => {
+      live++;
+      peak = Math.max(peak, live);
+      await sleep(x % 2 === 0 ? 3 : 0);
+      live--;
+      return ["a", "b", "c", "d", "e"].map((l) => `${x}${l}`);
+    })) {
+      out.push(v);
+      await sleep(1);
+    }
+    expect(out).toEqual(Array.from({ length: 6 }, (_, x) => ["a", "b", "c", "d", "e"].map((l) => `${x}${l}`)).flat());
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+
   it("drops items whose call yields nothing", async () => {
     const out: number[] = [];
     for await (const v of mapConcurrent(range(10), 3, true, async (x) => (x % 2 ? [] : [x]))) out.push(v);

@@ -50,13 +50,25 @@ export function mapConcurrent<I, O>(
     for (const v of values) if (!out.offer(v)) await out.send(v);
   };
 
-  // ordered: sends every output whose turn has come
-  const release = async (index: number, values: O[]): Promise<void> => {
-    pending.set(index, values);
-    while (pending.has(nextToRelease)) {
-      const v = pending.get(nextToRelease)!;
-      pending.delete(nextToRelease++);
-      await sendAll(v);
+  // ordered: one loop at a time sends every output whose turn has come, and ends each
+  // call once its outputs are in the channel (so calls in flight still bound the memory)
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    if (draining) return;
+    draining = true;
+    try {
+      while (pending.has(nextToRelease)) {
+        const values = pending.get(nextToRelease)!;
+        pending.delete(nextToRelease++);
+        try {
+          await sendAll(values);
+        } catch (err) {
+          fail(err);
+        }
+        callEnded();
+      }
+    } finally {
+      draining = false;
     }
   };
 
@@ -76,15 +88,16 @@ export function mapConcurrent<I, O>(
     if (values.length === 0 || (values.length === 1 && out.offer(values[0]!))) return callEnded();
     return sendAll(values).then(callEnded, callFailed);
   };
-  // ordered: one async function per call, as its outputs may wait for earlier ones
+  // ordered: a call's outputs wait for every earlier call's
   const runOrdered = async (call: Promise<O[]>, i: number): Promise<void> => {
+    let values: O[];
     try {
-      await release(i, await call);
+      values = await call;
     } catch (err) {
-      fail(err);
-    } finally {
-      callEnded();
+      return callFailed(err);
     }
+    pending.set(i, values);
+    await drain();
   };
   const runOne = (value: I, i: number): void => {
     let call: Promise<O[]>;
