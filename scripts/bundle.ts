@@ -18,25 +18,59 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * grpc-health-check finds its health.proto from its own `__dirname`, which is the
- * bundle's inside a bundle: give that one module its folder back, where it is installed.
+ * Packages that read files beside their code (grpc-health-check's health.proto, grpc-js's
+ * channelz and ORCA protos) find them from `__dirname`, which inside a bundle is the
+ * bundle's folder: give each such module its own folder back, where its package is
+ * installed (found from the package's entry point at run time).
  */
-const healthCheckDirname: esbuild.Plugin = {
-  name: "grpc-health-check-dirname",
+const ROOT_REQUIRE = createRequire(join(ROOT, "package.json"));
+const packageDirname: esbuild.Plugin = {
+  name: "package-dirname",
   setup(build) {
-    build.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/][^\\/]+\.js$/ }, (args) => ({
-      contents: `var __dirname = require("node:path").dirname(require["resolve"]("grpc-health-check"));\n${readFileSync(args.path, "utf8")}`,
-      loader: "js",
-    }));
+    build.onLoad({ filter: /[\\/]node_modules[\\/].+\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!/\b__dirname\b/.test(text)) return undefined;
+      const match = /^(.*[\\/]node_modules[\\/])((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(args.path);
+      if (!match) return undefined;
+      const pkg = match[2]!.replaceAll("\\", "/");
+      let entry: string;
+      try {
+        entry = ROOT_REQUIRE.resolve(pkg);
+      } catch {
+        return { contents: text, loader: "js", warnings: [{ text: `${pkg} uses __dirname but cannot be resolved from the package root: left as is` }] };
+      }
+      const fromEntry = relative(dirname(entry), dirname(args.path)).replaceAll("\\", "/");
+      const dir = `require("node:path").join(require("node:path").dirname(require["resolve"](${JSON.stringify(pkg)})), ${JSON.stringify(fromEntry)})`;
+      return { contents: `var __dirname = ${dir};\n${text}`, loader: "js" };
+    });
   },
 };
+
+/**
+ * `import("pkg")` of a package left outside the bundle becomes `__qbImport("pkg")`, the
+ * import() src/worker/code-cache.ts hands in: code run through node:vm has none of its own.
+ */
+function importOutside(external: string[]): esbuild.Plugin {
+  const pattern = /\bimport\((["'])([^"']+)\1\)/g;
+  return {
+    name: "import-outside",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]dist[\\/].+\.js$/ }, (args) => {
+        const text = readFileSync(args.path, "utf8");
+        if (!text.includes("import(")) return undefined;
+        return { contents: text.replace(pattern, (all, _q: string, spec: string) => (external.includes(spec) ? `__qbImport(${JSON.stringify(spec)})` : all)), loader: "js" };
+      });
+    },
+  };
+}
 
 function bundle(name: string, entry: string, external: string[]): Promise<esbuild.BuildResult> {
   return esbuild.build({
@@ -55,9 +89,7 @@ function bundle(name: string, entry: string, external: string[]): Promise<esbuil
     // src/proto/paths.ts finds the .proto files from its own URL
     define: { "import.meta.url": "__qbImportMetaUrl" },
     banner: { js: 'var __qbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-    // code run through node:vm has no loader for import(): what loads lazily is required instead
-    supported: { "dynamic-import": false },
-    plugins: [healthCheckDirname],
+    plugins: [packageDirname, importOutside(external)],
   });
 }
 
@@ -69,7 +101,10 @@ function bundle(name: string, entry: string, external: string[]): Promise<esbuil
 function inTemp(what: string, make: (dir: string) => string[]): void {
   const dir = mkdtempSync(join(tmpdir(), "qb-bundle-"));
   try {
-    execFileSync(process.execPath, make(dir), { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 });
+    // the builder's own pond stays out of it
+    const env = { ...process.env };
+    delete env.QB_POND;
+    execFileSync(process.execPath, make(dir), { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 });
   } catch (err) {
     process.stderr.write(`bundle: WARNING: priming the code cache (${what}) failed, the first starts will be slower: ${err instanceof Error ? err.message : String(err)}\n`);
   } finally {

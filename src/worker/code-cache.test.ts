@@ -36,6 +36,16 @@ describe("loadWithCodeCache", () => {
     expect(statSync(`${file}.v8-cache`).mtimeMs).toBe(written);
   });
 
+  it("never runs old code from a cache made for an edit of the same length", () => {
+    const file = join(dir, "edited.cjs");
+    writeFileSync(file, `exports.answer = (n) => n + 22; // old`);
+    expect(loadInChild(file)).toBe("42");
+    writeFileSync(file, `exports.answer = (n) => n + 23; // new`);
+    expect(loadInChild(file)).toBe("43");
+    // and the cache was written anew for the new source
+    expect(loadInChild(file)).toBe("43");
+  });
+
   it("ignores a cache V8 rejects, and writes a good one in its place", () => {
     const file = join(dir, "rejected.cjs");
     writeFileSync(file, `exports.answer = (n) => n + 22;`);
@@ -46,6 +56,20 @@ describe("loadWithCodeCache", () => {
 });
 
 describe("quarterback/worker as installed (dist/worker/bundled.js)", () => {
+  it("shares apache-arrow with the worker's own code: a table it builds is written and read back as one of its Tables", () => {
+    const bundled = new URL("../../dist/worker/bundled.js", import.meta.url);
+    if (!existsSync(bundled)) throw new Error("dist/ is not built: run npm run build");
+    const script = `import { tableFromArrays, Table } from "apache-arrow";
+const { Land, writeArrowTable, readArrowTable } = await import(${JSON.stringify(bundled.href)});
+const land = new Land(${JSON.stringify(dir)});
+const ref = await writeArrowTable(land, "t.arrow", tableFromArrays({ x: Float64Array.from([1.5, 2.5]), n: Int32Array.from([7, 8]) }));
+const back = await readArrowTable(land, ref);
+console.log(JSON.stringify({ isTable: back instanceof Table, x: [...back.getChild("x").toArray()], n: [...back.getChild("n").toArray()] }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: new URL("../..", import.meta.url) });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ isTable: true, x: [1.5, 2.5], n: [7, 8] });
+  });
+
   it("exports every value ./index.ts exports", async () => {
     const bundled = new URL("../../dist/worker/bundled.js", import.meta.url);
     if (!existsSync(bundled)) throw new Error("dist/ is not built: run npm run build");
