@@ -53,6 +53,20 @@ describe("a replica that crashes", () => {
   });
 });
 
+describe("a worker that dies while starting", () => {
+  it("fails the run with its exit and its log, and is not restarted", async () => {
+    const flow = join(dir, "no-start.flow");
+    writeFileSync(flow, `flow nostart() {\n  worker w { run "echo broken config >&2; exit 7" }\n  s = [1] | w.go\n  emit s\n}\n`);
+    const run = startQb(["run", "--json", flow]);
+    const { code } = await run.exit;
+    expect(code).toBe(1);
+    expect(run.stderr).toContain("worker `w` replica 0: exited before it was ready (exit code 7)");
+    expect(run.stderr).toContain("broken config");
+    expect(run.events.some((e) => e.type === "log" && String(e.message).includes("restarted"))).toBe(false);
+    expect(run.events.some((e) => e.type === "call.started")).toBe(false);
+  });
+});
+
 describe("library API", () => {
   it("runFlow returns the result and saves it in the run directory", async () => {
     const { ir } = compile(readFileSync(join(ROOT, "examples/pi.flow"), "utf8"), { params: { samples: "40000", shards: "4" } });

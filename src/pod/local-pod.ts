@@ -60,7 +60,13 @@ export class LocalPod implements Dispatcher {
     mkdirSync(options.socketDir, { recursive: true });
     const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
     for (const w of ir.workers) if (used.has(w.name)) pod.replicas.set(w.name, Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)));
-    for (const r of [...pod.replicas.values()].flat()) r.spawn();
+    try {
+      for (const r of [...pod.replicas.values()].flat()) r.spawn();
+    } catch (err) {
+      // those already spawned get their SIGTERM now; the caller never sees this pod
+      void pod.close();
+      throw err;
+    }
     return pod;
   }
 
@@ -86,29 +92,39 @@ export class LocalPod implements Dispatcher {
 
   /** A replica died: start another in its place, within the restart budget. */
   private async replace(dead: Replica, exit: string): Promise<void> {
-    if (this.closing) return;
+    // a replica that dies before it was ever ready fails the pod's start (whenReady says
+    // why); a restart that fails to start is handled by the loop below
+    if (this.closing || !dead.wasReady) return;
     const w = dead.worker;
     const list = this.replicas.get(w.name)!;
-    const used = this.restarts.get(dead) ?? 0;
+    const max = this.options.maxRestarts ?? 3;
+    let used = this.restarts.get(dead) ?? 0;
     this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "died", detail: exit });
-    if (used >= (this.options.maxRestarts ?? 3)) {
-      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "gave-up", detail: `restarted ${used} times` });
-      this.wake(w.name);
-      return;
-    }
-    if (dead.place.address.startsWith("unix:")) rmSync(dead.place.address.slice(5), { force: true });
-    const fresh = this.makeReplica(w, dead.index);
-    this.restarts.set(fresh, used + 1);
-    list[dead.index] = fresh;
-    try {
-      await fresh.start();
-      if (this.closing) return void fresh.stop();
-      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "restarted", detail: `attempt ${used + 1}` });
-    } catch (err) {
-      this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "gave-up", detail: err instanceof Error ? err.message : String(err) });
+    for (;;) {
+      if (used >= max) {
+        this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "gave-up", detail: `restarted ${used} times` });
+        break;
+      }
+      if (dead.place.address.startsWith("unix:")) rmSync(dead.place.address.slice(5), { force: true });
+      const fresh = this.makeReplica(w, dead.index);
+      this.restarts.set(fresh, ++used);
+      list[dead.index] = fresh;
+      try {
+        await fresh.start();
+        if (this.closing) return void fresh.stop();
+        this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "restarted", detail: `attempt ${used}` });
+        break;
+      } catch (err) {
+        if (this.closing) return;
+        this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "died", detail: `restart ${used} failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` });
+        await fresh.stop();
+        // a replica that could not be brought back counts as dead, for pick()
+        fresh.state = "dead";
+      }
     }
     this.wake(w.name);
   }
+
 
   private wake(worker: string): void {
     const list = this.waiting.get(worker) ?? [];

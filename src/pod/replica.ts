@@ -53,6 +53,8 @@ function toValue(input: Json): Value {
  */
 export class Replica {
   state: "starting" | "ready" | "dead" | "stopped" = "starting";
+  /** Whether it ever became ready: one that dies while starting is a failed start, not a crash to restart. */
+  wasReady = false;
   inFlight = 0;
   describe: DescribeResponseMsg | undefined;
   process: ChildProcess | undefined;
@@ -122,6 +124,7 @@ export class Replica {
       });
     }
     this.state = "ready";
+    this.wasReady = true;
   }
 
   /**
