@@ -95,15 +95,15 @@ export class Replica {
     this.throwIfEnded();
     this.client = new WorkerClient(this.place.address);
     let lastError: unknown;
-    let described: { result: Promise<DescribeResponseMsg | undefined> } | undefined;
+    let described: Promise<DescribeResponseMsg | undefined> | undefined;
     for (;;) {
       this.throwIfEnded();
       try {
         await this.client.waitForReady(Math.max(50, Math.min(500, deadline - Date.now())));
         // Describe goes out with the health check, not after it: one round trip less to the first call
-        const [health, describe] = await Promise.all([this.client.health("", 2_000), this.describeOrNothing(this.client)]);
-        if (health === "SERVING") {
-          described = describe;
+        const describing = this.describeOrNothing(this.client);
+        if ((await this.client.health("", 2_000)) === "SERVING") {
+          described = describing;
           break;
         }
       } catch (err) {
@@ -114,7 +114,7 @@ export class Replica {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    this.describe = await described.result;
+    this.describe = await described;
     this.throwIfEnded();
     if (this.describe?.session) {
       this.session = this.client.session();
@@ -129,18 +129,15 @@ export class Replica {
 
   /**
    * Describe is optional in the contract: a worker without it serves plain calls over
-   * Invoke. Settles at once with the outcome boxed, so a failure is read only when the
-   * worker turned out healthy.
+   * Invoke. A failure is read only once the worker turned out healthy.
    */
-  private async describeOrNothing(client: WorkerClient): Promise<{ result: Promise<DescribeResponseMsg | undefined> }> {
-    try {
-      return { result: Promise.resolve(await client.describe()) };
-    } catch (err) {
-      if (err instanceof TransportError && err.grpcCode === GRPC_UNIMPLEMENTED) return { result: Promise.resolve(undefined) };
-      const failed = Promise.reject(err);
-      failed.catch(() => undefined);
-      return { result: failed };
-    }
+  private describeOrNothing(client: WorkerClient): Promise<DescribeResponseMsg | undefined> {
+    const describing = client.describe().catch((err: unknown) => {
+      if (err instanceof TransportError && err.grpcCode === GRPC_UNIMPLEMENTED) return undefined;
+      throw err;
+    });
+    describing.catch(() => undefined);
+    return describing;
   }
 
   private throwIfEnded(): void {
