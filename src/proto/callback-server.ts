@@ -17,8 +17,6 @@ export interface CallbackHandlers {
   pondQuery?(request: PondQueryRequestMsg, signal: AbortSignal): AsyncIterable<unknown[]>;
 }
 
-export { PondRequestError };
-
 export interface CallbackServer {
   /** The address to give workers as QB_CALLBACK. */
   address: string;
