@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPond, writeRowsInto, PondClosedError, PondParamError, PondQueryError, PondSchemaError, type Pond, type Row, type TableSchema } from "../src/pond/index.js";
-import { pondCases, uniqueTable } from "./pond-drivers.js";
+import { pondCases, tableNamer, uniqueTable } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-conformance.test.ts");
 const INJECTION = "x'; DROP TABLE sales; --";
@@ -22,12 +22,7 @@ const ALL_TYPES: TableSchema = [
 for (const c of cases) {
   describe.skipIf(!c.available)(`pond conformance: ${c.name}`, () => {
     let pond: Pond;
-    const tables: string[] = [];
-    const table = (prefix: string) => {
-      const t = uniqueTable(prefix);
-      tables.push(t);
-      return t;
-    };
+    const { table, tables } = tableNamer();
 
     beforeAll(async () => {
       pond = await openPond(c.url);

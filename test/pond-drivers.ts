@@ -48,3 +48,16 @@ export async function pondCases(label: string): Promise<PondCase[]> {
 export function uniqueTable(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
 }
+
+/** Unique table names for one suite, each remembered in `tables` so the suite can drop them. */
+export function tableNamer(): { table: (prefix: string) => string; tables: string[] } {
+  const tables: string[] = [];
+  return {
+    tables,
+    table: (prefix) => {
+      const t = uniqueTable(prefix);
+      tables.push(t);
+      return t;
+    },
+  };
+}

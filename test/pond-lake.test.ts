@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LakeSourceError, LakeSyncError, listGenerations, openPond, SyncOptionError, syncTable, type Pond } from "../src/pond/index.js";
 import { ROOT } from "./support/examples.js";
-import { MYSQL_URL, pondCases, uniqueTable } from "./pond-drivers.js";
+import { MYSQL_URL, pondCases, tableNamer, uniqueTable } from "./pond-drivers.js";
 
 const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
 const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "sales.json"), "utf8")) as {
@@ -49,12 +49,7 @@ const FIGURES = "COUNT(*) AS n, SUM(amount) AS s, AVG(amount) AS m, MIN(amount) 
 for (const c of cases) {
   describe.skipIf(!c.available)(`lake sync into ${c.name}`, () => {
     let pond: Pond;
-    const tables: string[] = [];
-    const table = (prefix: string) => {
-      const t = uniqueTable(prefix);
-      tables.push(t);
-      return t;
-    };
+    const { table, tables } = tableNamer();
     const count = async (t: string) => Number((await pond.query(`SELECT COUNT(*) AS n FROM ${t}`))[0]!.n);
 
     beforeAll(async () => {
