@@ -8,8 +8,8 @@
  *   dist/bundle/cli.cjs     `qb` (bin/qb.js runs it): src/cli/run-cli.ts with our code and
  *                           its packages. The pond's drivers and Arrow stay external:
  *                           DuckDB is a native addon, and they load lazily anyway.
- *   dist/bundle/worker.cjs  the worker SDK with grpc-js, proto-loader, protobufjs and
- *                           grpc-health-check inside: `quarterback/worker`
+ *   dist/bundle/worker.cjs  the worker SDK with grpc-js, proto-loader and protobufjs
+ *                           inside: `quarterback/worker`
  *                           (src/worker/bundled.ts). apache-arrow stays external.
  *
  * Both sit two folders below the package root like every file of dist/, so the .proto
@@ -26,10 +26,10 @@ import * as esbuild from "esbuild";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Packages that read files beside their code (grpc-health-check's health.proto, grpc-js's
- * channelz and ORCA protos) find them from `__dirname`, which inside a bundle is the
- * bundle's folder: give each such module its own folder back, where its package is
- * installed (found from the package's entry point at run time).
+ * Packages that read files beside their code (grpc-js's channelz and ORCA protos) find
+ * them from `__dirname`, which inside a bundle is the bundle's folder: give each such
+ * module its own folder back, where its package is installed (found from the package's
+ * entry point at run time).
  */
 const ROOT_REQUIRE = createRequire(join(ROOT, "package.json"));
 const packageDirname: esbuild.Plugin = {
@@ -149,8 +149,11 @@ function primeCli(): void {
 
 // the last build's files go (a cache for other code would only be rejected)
 rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
-await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow"]);
-await bundle("worker", "dist/worker/index.js", ["apache-arrow"]);
+// grpc-js requires @grpc/proto-loader only for channelz and ORCA, which we do not use (our
+// definitions come from protobufjs, src/proto/service-definition.ts): left outside, it
+// stays out of the bundle's size and its code cache
+await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow", "@grpc/proto-loader"]);
+await bundle("worker", "dist/worker/index.js", ["apache-arrow", "@grpc/proto-loader"]);
 primeWorker();
 primeCli();
 for (const name of ["cli", "worker"]) {

@@ -5,9 +5,9 @@
  * is being cancelled.
  */
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
 import { bindServer } from "./bind.js";
 import { PondRequestError } from "./pond-request-error.js";
+import { HealthService } from "./health-service.js";
 import { loadProtos } from "./load.js";
 import type { PondQueryRequestMsg, PondRowsMsg, ReportReplyMsg, ReportRequestMsg } from "./messages.js";
 
@@ -52,7 +52,7 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
   });
   // the standard health service: a worker may check that its quarterback is there, and the
   // quarterback warms its own gRPC client on it while its workers start
-  new HealthImplementation({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" }).addToServer(server);
+  new HealthService({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" }).addToServer(server);
   const bound = await bindServer(server, address);
   return {
     address: bound,

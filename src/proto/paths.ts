@@ -5,7 +5,6 @@
  * finds it from either.
  */
 import { fileURLToPath } from "node:url";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 
 /** The folder holding `quarterback/v1/worker.proto` (the include root for imports). */
 export const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
@@ -13,5 +12,5 @@ export const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url)
 /** The worker contract: services Worker and Quarterback, package quarterback.v1. */
 export const WORKER_PROTO = fileURLToPath(new URL("../../proto/quarterback/v1/worker.proto", import.meta.url));
 
-/** The standard grpc.health.v1 proto, as shipped by grpc-health-check. */
-export const HEALTH_PROTO: string = healthProtoPath;
+/** The standard grpc.health.v1 proto (Check, Watch, List). */
+export const HEALTH_PROTO = fileURLToPath(new URL("../../proto/grpc/health/v1/health.proto", import.meta.url));

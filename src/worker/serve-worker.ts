@@ -4,7 +4,7 @@
  * and (when it owns the process) a clean shutdown on SIGTERM.
  */
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
+import { HealthService } from "../proto/health-service.js";
 import { bindServer } from "../proto/bind.js";
 import { loadProtos } from "../proto/load.js";
 import { listeningLine } from "./announce.js";
@@ -56,7 +56,7 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
   };
   if (session) impl.Session = sessionHandler(core, registry);
   server.addService(loadProtos().worker, impl);
-  const health = new HealthImplementation({ "": "NOT_SERVING", "quarterback.v1.Worker": "NOT_SERVING" });
+  const health = new HealthService({ "": "NOT_SERVING", "quarterback.v1.Worker": "NOT_SERVING" });
   health.addToServer(server);
 
   const address = await bindServer(server, options.listen ?? env.listen);

@@ -4,7 +4,7 @@
  * signal, give methods a moment to unwind, end the sessions, close the server.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { HealthImplementation } from "grpc-health-check";
+import type { HealthService } from "../proto/health-service.js";
 import { rm } from "node:fs/promises";
 import { UnavailableError } from "./errors.js";
 import type { WorkerCore } from "./worker-core.js";
@@ -15,7 +15,7 @@ const CLOSE_MS = 2_000;
 export interface ShutdownParts {
   core: WorkerCore;
   server: grpc.Server;
-  health: HealthImplementation;
+  health: HealthService;
   sessions: Set<() => void>;
   address: string;
   log: (line: string) => void;
