@@ -41,7 +41,7 @@ export function quantity(value: number, unit: string, raw: string, sp: Span, rep
   if (bytes !== undefined) return lit("size", value * bytes);
   const durations = `durations take ${Object.keys(DURATION_UNITS).join(", ")}, e.g. \`${value}s\``;
   const sizes = `sizes take ${Object.keys(SIZE_UNITS).join(", ")}, e.g. \`${value}Mi\``;
-  if (/^(ns|us|µs|sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|w|wk|week|weeks)$/i.test(unit)) {
+  if (/^(ns|us|\u00b5s|sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|w|wk|week|weeks)$/i.test(unit)) {
     report(diagnostic("QB3004", sp, `unknown duration unit \`${unit}\` in \`${raw}\``, durations));
   } else if (/^([kmgtpe]i?b|[kmgtpe]ib?|b|bytes?)$/i.test(unit)) {
     report(diagnostic("QB3005", sp, `unknown size unit \`${unit}\` in \`${raw}\``, sizes));

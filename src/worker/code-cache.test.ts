@@ -25,6 +25,12 @@ describe("loadWithCodeCache", () => {
     expect(loadWithCodeCache(file)).toEqual({ where: join(dir, "x"), file, self: true });
   });
 
+  it("reads a file with characters beyond ASCII as UTF-8, and one of ASCII only the same", () => {
+    const file = join(dir, "utf8.cjs");
+    writeFileSync(file, `// 15× faster\nmodule.exports = { unit: /^(µs|ns)$/.test("µs"), text: "→ ✔", ascii: "plain" };`);
+    expect(loadWithCodeCache(file)).toEqual({ unit: true, text: "→ ✔", ascii: "plain" });
+  });
+
   it("writes the cache at exit when there is none, and the next process uses it", () => {
     const file = join(dir, "answer.cjs");
     writeFileSync(file, `exports.answer = (n) => n * 2 + 2;`);
@@ -76,5 +82,16 @@ console.log(JSON.stringify({ isTable: back instanceof Table, x: [...back.getChil
     const fromBundle = Object.keys(await import(bundled.href)).sort();
     const fromSource = Object.keys(await import("./index.js")).sort();
     expect(fromBundle).toEqual(fromSource);
+  });
+});
+
+describe("the bundles", () => {
+  it.each(["cli.cjs", "worker.cjs"])("%s is ASCII only, so it loads as Latin-1 without decoding UTF-8", (name) => {
+    const file = new URL(`../../dist/bundle/${name}`, import.meta.url);
+    if (!existsSync(file)) throw new Error("dist/ is not built: run npm run build");
+    const text = readFileSync(file, "latin1");
+    const at = text.search(/[^\x00-\x7f]/);
+    // esbuild escapes strings but keeps a regex literal's and a kept comment's characters as written
+    expect(at === -1 ? "" : `non-ASCII at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))} (write \\u escapes in the source)`).toBe("");
   });
 });

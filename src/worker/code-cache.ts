@@ -9,8 +9,12 @@
  * checks only the source's length and its own version and flags, so the hash is what keeps
  * a cache written by a process of an earlier build from running old code. A cache that
  * does not match, or that V8 rejects, is not used and is written anew.
+ *
+ * A bundle of ASCII only (scripts/bundle.ts sees to it) is decoded as Latin-1: the same
+ * string, made ~2 ms faster than through the UTF-8 decoder for the CLI's 1.4 MB.
  */
 import { createHash } from "node:crypto";
+import { isAscii } from "node:buffer";
 import { accessSync, constants as fsConstants, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -36,7 +40,7 @@ export function loadWithCodeCache(file: string): unknown {
   // the cache), so the bundle imports the packages it leaves outside through this
   // module's import(), getting the same modules (ESM or CommonJS build) as the rest of
   // the process
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __qbImport) {${bytes.toString("utf8")}\n})`, {
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __qbImport) {${bytes.toString(isAscii(bytes) ? "latin1" : "utf8")}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
   });

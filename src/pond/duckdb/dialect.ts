@@ -30,7 +30,7 @@ export const duckdbDialect: Dialect = {
   sqlType: (type) => SQL_TYPES[type],
   columnType: duckdbColumnType,
   isDistinct: (a, b) => `(${a} IS DISTINCT FROM ${b})`,
-  // DuckDB's own 64-bit hash: ~15× faster than md5 over text, stable within a DuckDB version
+  // DuckDB's own 64-bit hash: ~15 times faster than md5 over text, stable within a DuckDB version
   rowHash: (exprs) => `hash(${exprs.join(", ")})`,
   sumHash: (hash) => `CAST(sum(${hash}) AS VARCHAR)`,
   checksumName: "duckdb-hash64",

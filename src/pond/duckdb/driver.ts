@@ -143,7 +143,7 @@ class DuckDriver implements Driver {
 
   /**
    * One list parameter per column, as text, unnested in step and cast by the INSERT to
-   * the columns' types: ~4× faster than a VALUES list of one parameter per cell.
+   * the columns' types: ~4 times faster than a VALUES list of one parameter per cell.
    */
   insertStatement(table: string, columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>, rows: readonly Row[]): { sql: string; values: unknown[] } {
     const values = columns.map((c) => new TextList(rows.map((r) => asText(this.encode(r[c.name], c.type))) as string[]));
