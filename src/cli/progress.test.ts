@@ -28,6 +28,17 @@ describe("progress", () => {
     expect(stepLine(ir, list[2]!, map, 5, 3500)).toContain("1/15");
   });
 
+  it("counts the calls of every call stage of a step in its total", () => {
+    const chained = compile('flow p() {\n  worker w { run "x" }\n  xs = range(100) | w.f | w.g | take 10 | w.h | reduce w.add\n  emit xs\n}').ir!;
+    const s: StepStats = { step: "xs", emitted: 0, callsStarted: 150, callsDone: 150, callsFailed: 0, retries: 0, inFlight: 0, state: "running", startedAt: 1000 };
+    // 100 + 100 calls, then 10 after the take, then 9 to reduce them
+    expect(stepLine(chained, s, new Map([["xs", s]]), 2, 1000)).toContain("150/219");
+    const flattened = compile('flow p() {\n  worker w { run "x" }\n  xs = range(4) | w.f | flatten | w.g\n  emit xs\n}').ir!;
+    const f: StepStats = { ...s, callsDone: 5 };
+    // how many items the flatten gives is not known before it ran
+    expect(stepLine(flattened, f, new Map([["xs", f]]), 2, 1000)).toMatch(/^▶ xs\s+5\s+in flight/);
+  });
+
   it("redraws in place on a terminal", () => {
     const out = new PassThrough();
     let text = "";

@@ -6,20 +6,28 @@
 import type { FlowIR } from "../ir/types.js";
 import type { RunEvent, StepStats } from "../runtime/events.js";
 
+/**
+ * How many calls step `step` makes in all, when that is known: its done count counts the
+ * calls of every call stage, so two calls in a row make twice the items. Each call gives
+ * one item; a reduce of n items makes n - 1 calls and gives one.
+ */
 function totalOf(ir: FlowIR, step: string, stats: Map<string, StepStats>): number | undefined {
   const s = ir.steps.find((x) => x.name === step);
   if (!s) return undefined;
   let n = itemsIn(ir, s, stats);
-  // follow the count through the stages before the first call
+  let calls = 0;
   for (const st of s.stages) {
-    if (n === undefined) return undefined;
-    if (st.kind === "reduce") return Math.max(0, n - 1);
-    if (st.kind === "call") return n;
-    if (st.kind === "gather" || st.kind === "last") n = Math.min(1, n);
+    if (st.kind === "call" || st.kind === "reduce") {
+      // unknown once a flatten ran, or while the upstream step runs
+      if (n === undefined) return undefined;
+      calls += st.kind === "call" ? n : Math.max(0, n - 1);
+      if (st.kind === "reduce") n = Math.min(1, n);
+    } else if (n === undefined) continue;
+    else if (st.kind === "gather" || st.kind === "last") n = Math.min(1, n);
     else if (st.kind === "take") n = Math.min(st.count, n);
-    else if (st.kind === "flatten") return undefined;
+    else if (st.kind === "flatten") n = undefined;
   }
-  return n;
+  return calls;
 }
 
 function itemsIn(ir: FlowIR, s: FlowIR["steps"][number], stats: Map<string, StepStats>): number | undefined {
