@@ -52,10 +52,15 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
   });
   // the standard health service: a worker may check that its quarterback is there, and the
   // quarterback warms its own gRPC client on it while its workers start
-  new HealthService({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" }).addToServer(server);
+  const health = new HealthService({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" });
+  health.addToServer(server);
   const bound = await bindServer(server, address);
   return {
     address: bound,
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        health.shutdown();
+        server.tryShutdown(() => resolve());
+      }),
   };
 }

@@ -55,6 +55,29 @@ describe("HealthService (grpc.health.v1)", () => {
     expect(await check("later")).toBe("NOT_SERVING");
   });
 
+  it("shutdown tells watchers NOT_SERVING and ends their streams, so the server can shut down gracefully", async () => {
+    const own = new HealthService({ w: "SERVING" });
+    const server2 = new grpc.Server();
+    own.addToServer(server2);
+    const address = await bindServer(server2, "127.0.0.1:0");
+    const client2 = new (loadProtos().HealthClient)(address, grpc.credentials.createInsecure()) as unknown as RawHealth;
+    const seen: HealthStatus[] = [];
+    const stream = client2.Watch({ service: "w" });
+    stream.on("data", (m: HealthCheckResponseMsg) => seen.push(m.status));
+    const ended = new Promise<string>((resolve) => {
+      stream.on("end", () => resolve("end"));
+      stream.on("error", (e) => resolve(`error ${e.message}`));
+    });
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    own.shutdown();
+    expect(await ended).toBe("end");
+    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    const t0 = Date.now();
+    await new Promise<void>((resolve) => server2.tryShutdown(() => resolve()));
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    client2.close();
+  });
+
   it("List gives every service with its status", async () => {
     const statuses = await new Promise<Record<string, HealthCheckResponseMsg>>((resolve, reject) =>
       client.List({}, (err, res) => (err ? reject(err) : resolve(res!.statuses))),

@@ -23,9 +23,20 @@ export class HealthService {
     for (const [service, status] of Object.entries(initial)) this.statuses.set(service, status);
   }
 
+  /** Open Watch streams, ended by `shutdown`: a server shuts down gracefully only once every call has ended. */
+  private readonly watching = new Set<grpc.ServerWritableStream<{ service: string }, HealthCheckResponseMsg>>();
+
   setStatus(service: string, status: HealthStatus): void {
     this.statuses.set(service, status);
     for (const watcher of this.watchers.get(service) ?? []) watcher(status);
+  }
+
+  /** Every service NOT_SERVING (watchers are told), then every Watch stream ends. */
+  shutdown(): void {
+    for (const service of this.statuses.keys()) this.setStatus(service, "NOT_SERVING");
+    for (const call of this.watching) call.end();
+    this.watching.clear();
+    this.watchers.clear();
   }
 
   addToServer(server: grpc.Server): void {
@@ -40,7 +51,11 @@ export class HealthService {
         const watcher: Watcher = (status) => void call.write({ status });
         const set = this.watchers.get(service) ?? new Set<Watcher>();
         this.watchers.set(service, set.add(watcher));
-        call.on("cancelled", () => set.delete(watcher));
+        this.watching.add(call);
+        call.on("cancelled", () => {
+          set.delete(watcher);
+          this.watching.delete(call);
+        });
         watcher(this.statuses.get(service) ?? "SERVICE_UNKNOWN");
       },
       List: (_call: grpc.ServerUnaryCall<object, unknown>, callback: grpc.sendUnaryData<{ statuses: Record<string, HealthCheckResponseMsg> }>) => {

@@ -23,8 +23,7 @@ export interface ShutdownParts {
 
 export async function shutdownWorker({ core, server, health, sessions, address, log }: ShutdownParts): Promise<void> {
   core.shuttingDown = true;
-  health.setStatus("", "NOT_SERVING");
-  health.setStatus("quarterback.v1.Worker", "NOT_SERVING");
+  health.shutdown();
   const live = [...core.live];
   for (const call of live) call.abort(new UnavailableError());
   await waitUntil(() => core.live.size === 0, UNWIND_MS);
