@@ -171,4 +171,19 @@ describe("runEngine", () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [{a: 1}, {b: 2}] | w.f | w.g(x: item.a)\n  emit s\n}`);
     await expect(runEngine(f, { dispatcher: fake({ f: (x) => x, g: (x) => x }) })).rejects.toThrow(/no field `a`.*item \{"b":2\}/);
   });
+
+  it("take 0 releases its upstream at once instead of leaving it blocked on a full channel", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  none = xs | take 0\n  emit none\n}`);
+    const d = fake({ f: (x) => x });
+    const r = await Promise.race([runEngine(f, { dispatcher: d, channelCapacity: 8 }), sleep(3000).then(() => "hung" as const)]);
+    expect(r).not.toBe("hung");
+    expect(r === "hung" ? undefined : r.result.none).toEqual([]);
+  });
+
+  it("a step that ends without reading all of its input (take 0 behind another stage) releases its upstream", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  ys = range(1000) | w.f\n  none = xs | flatten | take 0\n  also = merge(xs, ys) | reduce w.add | take 0\n  emit none, also\n}`);
+    const d = fake({ f: (x) => x, add: ({ left, right }) => left + right });
+    const r = await Promise.race([runEngine(f, { dispatcher: d, channelCapacity: 8 }), sleep(3000).then(() => "hung" as const)]);
+    expect(r).not.toBe("hung");
+  });
 });
