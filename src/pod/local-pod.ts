@@ -203,10 +203,15 @@ export class LocalPod implements Dispatcher {
     return this.pick(req.worker, req.signal).then((replica) => replica.call(req.method, req.input, options));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends every replica: SIGTERM, then SIGKILL to what is left after `graceMs` (default 2 s;
+   * a cancelled run passes less, since it must end within a second even when a worker
+   * busy on the CPU cannot handle its SIGTERM).
+   */
+  async close(graceMs?: number): Promise<void> {
     this.closing = true;
     for (const w of this.waiting.keys()) this.wake(w);
-    await Promise.all([...this.replicas.values()].flat().map((r) => r.stop()));
+    await Promise.all([...this.replicas.values()].flat().map((r) => r.stop(graceMs)));
     rmSync(this.options.socketDir, { recursive: true, force: true });
   }
 }

@@ -245,9 +245,17 @@ export class Replica {
     }
   };
 
-  /** Ends the replica: Session closed, SIGTERM to its process group, SIGKILL after `graceMs`. */
+  /**
+   * Ends the replica within `graceMs`: calls still in flight (their cancel already sent)
+   * get the first half to be answered, so the cancels travel over the Session before the
+   * stream breaks; then SIGTERM to its process group, and SIGKILL to what is left at the end.
+   */
   async stop(graceMs = 2_000): Promise<void> {
+    const until = Date.now() + graceMs;
+    const wasLive = this.state === "ready";
     this.state = "stopped";
+    const settleUntil = until - graceMs / 2;
+    while (wasLive && this.session && this.inFlight > 0 && Date.now() < settleUntil) await new Promise((r) => setTimeout(r, 5));
     this.session?.cancel();
     this.client?.close();
     const proc = this.process;
@@ -261,7 +269,6 @@ export class Replica {
     // SIGTERM lets the worker cancel its calls and unwind; the whole group gets the grace
     // period, not just the leader, then whatever is left is killed
     killGroup(pid, "SIGTERM");
-    const until = Date.now() + graceMs;
     while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await awaitGroupGone(pid);
     untrackGroup(pid);

@@ -18,6 +18,9 @@ import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
 
+/** How long a worker gets to answer its cancels and exit when the run failed or was cancelled. */
+const FAILED_RUN_GRACE_MS = 500;
+
 export interface RunOptions {
   /** Where worker commands run and relative paths resolve (default: the current folder). */
   cwd?: string;
@@ -90,6 +93,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
+    let succeeded = false;
     try {
       // startRun's caller subscribes to events once it returns: publish nothing before that
       await Promise.resolve();
@@ -164,10 +168,12 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         onStats: (s) => (liveStats = s),
       });
       writeFileSync(dir.result, JSON.stringify(r.result, null, 2) + "\n");
+      succeeded = true;
       return { runId: dir.id, runDir: dir.path, result: r.result, stats: r.stats, elapsedMs: r.elapsedMs };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
-      await pod?.close();
+      // a failed or cancelled run ends within a second: workers get less time to exit
+      await pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS);
       await callback?.close();
       await pondHandle?.close();
       // the pod removes its socket folder; this covers a run that failed before the pod

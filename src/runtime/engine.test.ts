@@ -17,6 +17,10 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
 
+/** `p`, or a rejection saying it did not settle within `ms`. */
+const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
+  Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
+
 /** An in-process dispatcher: methods are plain functions. */
 function fake(methods: Record<string, (input: any, req: CallRequest) => Promise<Json> | Json>): Dispatcher & { calls: CallRequest[] } {
   const calls: CallRequest[] = [];
@@ -165,6 +169,23 @@ describe("runEngine", () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("interrupted")), 20);
     await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
+  });
+
+  it("stops when the outer signal fires, even while calls ignore their cancellation", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("interrupted")), 20);
+    const run = runEngine(f, { signal: ac.signal, dispatcher: fake({ f: () => new Promise(() => undefined) }) });
+    await expect(within(500, run)).rejects.toThrow("interrupted");
+  });
+
+  it("a failure elsewhere stops a reduce whose combinations ignore their cancellation", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(10) | reduce w.add\n  bad = [1] | w.fail\n  emit s, bad\n}`);
+    const d = fake({ add: () => new Promise(() => undefined), fail: async () => {
+      await sleep(20);
+      throw Object.assign(new Error("boom"), { retryable: false });
+    } });
+    await expect(within(500, runEngine(f, { dispatcher: d }))).rejects.toThrow("boom");
   });
 
   it("fails a step whose argument expression fails, naming the item", async () => {
