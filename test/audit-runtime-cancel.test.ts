@@ -24,7 +24,8 @@ describe("cancellation with busy workers", () => {
     const failed = await run.waitFor((e) => e.type === "call.failed");
     const { code, at } = await run.exit;
     expect(code).toBe(1);
-    expect(run.stderr).toContain("timed out after 500 ms");
+    // the message names the replica the call was on, as for any other failure
+    expect(run.stderr).toMatch(/step `b`: p\.spin on replica 0, attempt 1\/1, input \{"ms":8000,"v":\d\}: timed out after 500 ms/);
     expect(at - (failed.time as number)).toBeLessThan(1000);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });

@@ -199,8 +199,14 @@ export class LocalPod implements Dispatcher {
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
     const options = { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
-    if (now) return now.call(req.method, req.input, options);
-    return this.pick(req.worker, req.signal).then((replica) => replica.call(req.method, req.input, options));
+    if (now) {
+      req.placed?.(now.index);
+      return now.call(req.method, req.input, options);
+    }
+    return this.pick(req.worker, req.signal).then((replica) => {
+      req.placed?.(replica.index);
+      return replica.call(req.method, req.input, options);
+    });
   }
 
   /**

@@ -156,6 +156,15 @@ describe("runEngine", () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it("names the replica a call was on when it times out", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" replicas 2 }\n  s = [1] | w.slow timeout 50ms\n  emit s\n}`);
+    const d = fake({ slow: (_x, req) => {
+      req.placed?.(1);
+      return new Promise(() => undefined);
+    } });
+    await expect(runEngine(f, { dispatcher: d })).rejects.toThrow("step `s`: w.slow on replica 1, attempt 1/1, input 1: timed out after 50 ms");
+  });
+
   it("take stops reading, and memory stays bounded by the channels", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(1000000) | w.f parallel 4 | take 5\n  emit s\n}`);
     const d = fake({ f: (x) => x });
