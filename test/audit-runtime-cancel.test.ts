@@ -41,4 +41,14 @@ describe("cancellation with busy workers", () => {
     expect(at - sentAt).toBeLessThan(1000);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
+
+  it("a fatal report from replica 0 cancels the run within 1 s and names the worker, its replica and the call", async () => {
+    const run = startQb(["run", "--json", flow("fatal_report", "  a = [{id: 1}] | p.fatal\n  b = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit a, b")]);
+    const reported = await run.waitFor((e) => e.type === "log" && e.level === "error");
+    const { code, at } = await run.exit;
+    expect(code).toBe(1);
+    expect(at - (reported.time as number)).toBeLessThan(1000);
+    expect(run.stderr).toMatch(/qb: run failed: worker `p` replica 0 \(call c\d+\) reported a fatal error: fatal from call 1/);
+    expect(await groupMembers(pidsOf(run))).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
+import { reportSender, WorkerFatalReportError } from "./fatal-report.js";
 
 /** How long a worker gets to answer its cancels and exit when the run failed or was cancelled. */
 const FAILED_RUN_GRACE_MS = 500;
@@ -128,10 +129,11 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       callback = await serveCallback(
         {
           report(r) {
-            const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
+            const who = reportSender(r);
             if (r.fatal) {
-              events.publish({ type: "log", level: "error", message: `${who} reported a fatal ${r.kind.replace("REPORT_KIND_", "").toLowerCase()}: ${r.message}`, time: Date.now() });
-              controller.abort(new RunCancelledError(`${who} reported: ${r.message}`));
+              const fatal = new WorkerFatalReportError(r);
+              events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
+              if (!controller.signal.aborted) controller.abort(fatal);
             } else if (r.kind !== "REPORT_KIND_PROGRESS") {
               events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
             }
