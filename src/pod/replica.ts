@@ -63,12 +63,19 @@ export class Replica {
   private exitInfo: string | undefined;
   /** Called when the process ends on its own. */
   onExit: ((replica: Replica, exit: string) => void) | undefined;
+  /** Called when a call ends, freeing one of its slots. */
+  onCallEnded: ((replica: Replica) => void) | undefined;
 
   constructor(
     readonly worker: WorkerIR,
     readonly index: number,
     readonly place: ReplicaPlace,
   ) {}
+
+  /** Calls it runs at once, as its Describe says; more would be refused (RESOURCE_EXHAUSTED). */
+  get capacity(): number {
+    return this.describe?.maxConcurrentCalls || Infinity;
+  }
 
   get pid(): number | undefined {
     return this.process?.pid;
@@ -228,6 +235,7 @@ export class Replica {
 
   private readonly callSucceeded = (v: Value): Json => {
     this.inFlight--;
+    this.onCallEnded?.(this);
     return toJson(v);
   };
 
@@ -242,6 +250,7 @@ export class Replica {
       throw new ReplicaCallError(this.index, retryable, { cause: err });
     } finally {
       this.inFlight--;
+      this.onCallEnded?.(this);
     }
   };
 
