@@ -87,6 +87,10 @@ export class LocalPod implements Dispatcher {
     if (this.options.callbackAddress) env.QB_CALLBACK = this.options.callbackAddress;
     const r = new Replica(w, index, { address, env, cwd: this.options.cwd, logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`), startTimeoutMs: this.options.startTimeoutMs ?? 15_000 });
     r.onExit = (replica, exit) => void this.replace(replica, exit);
+    r.onCallEnded = (replica) => {
+      // a slot is free: one call waiting for this worker may go
+      if (this.waiting.has(replica.worker.name)) this.wakeOne(replica.worker.name);
+    };
     return r;
   }
 
@@ -132,6 +136,13 @@ export class LocalPod implements Dispatcher {
     for (const f of list) f();
   }
 
+  private wakeOne(worker: string): void {
+    const list = this.waiting.get(worker);
+    const first = list?.shift();
+    if (list?.length === 0) this.waiting.delete(worker);
+    first?.();
+  }
+
   /** What each worker said about itself (from replica 0). */
   described(): Map<string, DescribeResponseMsg> {
     const out = new Map<string, DescribeResponseMsg>();
@@ -170,16 +181,21 @@ export class LocalPod implements Dispatcher {
       }
       if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");
       await new Promise<void>((resolve, reject) => {
-        const done = (): void => {
+        const list2 = this.waiting.get(worker) ?? [];
+        const leave = (): void => {
           clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
+          const at = list2.indexOf(done);
+          if (at >= 0) list2.splice(at, 1);
+        };
+        const done = (): void => {
+          leave();
           resolve();
         };
         const onAbort = (): void => {
-          clearTimeout(timer);
+          leave();
           reject(signal.reason);
         };
-        const list2 = this.waiting.get(worker) ?? [];
         list2.push(done);
         this.waiting.set(worker, list2);
         signal.addEventListener("abort", onAbort, { once: true });
@@ -189,24 +205,39 @@ export class LocalPod implements Dispatcher {
     }
   }
 
-  /** The least-loaded ready replica, if any (the common case: no waiting, no promise). */
+  /**
+   * The least-loaded ready replica with a free slot, if any (the common case: no waiting,
+   * no promise). A call beyond every replica's declared capacity waits for a slot rather
+   * than being refused by the worker.
+   */
   private ready(worker: string): Replica | undefined {
     let best: Replica | undefined;
-    for (const r of this.replicas.get(worker) ?? []) if (r.state === "ready" && (!best || r.inFlight < best.inFlight)) best = r;
+    for (const r of this.replicas.get(worker) ?? []) if (r.state === "ready" && r.inFlight < r.capacity && (!best || r.inFlight < best.inFlight)) best = r;
     return best;
   }
 
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
     const options = { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
-    if (now) return now.call(req.method, req.input, options);
-    return this.pick(req.worker, req.signal).then((replica) => replica.call(req.method, req.input, options));
+    if (now) {
+      req.placed?.(now.index);
+      return now.call(req.method, req.input, options);
+    }
+    return this.pick(req.worker, req.signal).then((replica) => {
+      req.placed?.(replica.index);
+      return replica.call(req.method, req.input, options);
+    });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends every replica: SIGTERM, then SIGKILL to what is left after `graceMs` (default 2 s;
+   * a cancelled run passes less, since it must end within a second even when a worker
+   * busy on the CPU cannot handle its SIGTERM).
+   */
+  async close(graceMs?: number): Promise<void> {
     this.closing = true;
     for (const w of this.waiting.keys()) this.wake(w);
-    await Promise.all([...this.replicas.values()].flat().map((r) => r.stop()));
+    await Promise.all([...this.replicas.values()].flat().map((r) => r.stop(graceMs)));
     rmSync(this.options.socketDir, { recursive: true, force: true });
   }
 }

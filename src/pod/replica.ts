@@ -63,12 +63,19 @@ export class Replica {
   private exitInfo: string | undefined;
   /** Called when the process ends on its own. */
   onExit: ((replica: Replica, exit: string) => void) | undefined;
+  /** Called when a call ends, freeing one of its slots. */
+  onCallEnded: ((replica: Replica) => void) | undefined;
 
   constructor(
     readonly worker: WorkerIR,
     readonly index: number,
     readonly place: ReplicaPlace,
   ) {}
+
+  /** Calls it runs at once, as its Describe says; more would be refused (RESOURCE_EXHAUSTED). */
+  get capacity(): number {
+    return this.describe?.maxConcurrentCalls || Infinity;
+  }
 
   get pid(): number | undefined {
     return this.process?.pid;
@@ -228,6 +235,7 @@ export class Replica {
 
   private readonly callSucceeded = (v: Value): Json => {
     this.inFlight--;
+    this.onCallEnded?.(this);
     return toJson(v);
   };
 
@@ -242,12 +250,21 @@ export class Replica {
       throw new ReplicaCallError(this.index, retryable, { cause: err });
     } finally {
       this.inFlight--;
+      this.onCallEnded?.(this);
     }
   };
 
-  /** Ends the replica: Session closed, SIGTERM to its process group, SIGKILL after `graceMs`. */
+  /**
+   * Ends the replica within `graceMs`: calls still in flight (their cancel already sent)
+   * get the first half to be answered, so the cancels travel over the Session before the
+   * stream breaks; then SIGTERM to its process group, and SIGKILL to what is left at the end.
+   */
   async stop(graceMs = 2_000): Promise<void> {
+    const until = Date.now() + graceMs;
+    const wasLive = this.state === "ready";
     this.state = "stopped";
+    const settleUntil = until - graceMs / 2;
+    while (wasLive && this.session && this.inFlight > 0 && Date.now() < settleUntil) await new Promise((r) => setTimeout(r, 5));
     this.session?.cancel();
     this.client?.close();
     const proc = this.process;
@@ -261,7 +278,6 @@ export class Replica {
     // SIGTERM lets the worker cancel its calls and unwind; the whole group gets the grace
     // period, not just the leader, then whatever is left is killed
     killGroup(pid, "SIGTERM");
-    const until = Date.now() + graceMs;
     while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await awaitGroupGone(pid);
     untrackGroup(pid);

@@ -17,6 +17,10 @@ import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
+import { reportSender, WorkerFatalReportError } from "./fatal-report.js";
+
+/** How long a worker gets to answer its cancels and exit when the run failed or was cancelled. */
+const FAILED_RUN_GRACE_MS = 500;
 
 export interface RunOptions {
   /** Where worker commands run and relative paths resolve (default: the current folder). */
@@ -90,6 +94,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
+    let succeeded = false;
     try {
       // startRun's caller subscribes to events once it returns: publish nothing before that
       await Promise.resolve();
@@ -124,10 +129,11 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       callback = await serveCallback(
         {
           report(r) {
-            const who = `${r.worker || "a worker"}${r.replica ? ` replica ${r.replica}` : ""}`;
+            const who = reportSender(r);
             if (r.fatal) {
-              events.publish({ type: "log", level: "error", message: `${who} reported a fatal ${r.kind.replace("REPORT_KIND_", "").toLowerCase()}: ${r.message}`, time: Date.now() });
-              controller.abort(new RunCancelledError(`${who} reported: ${r.message}`));
+              const fatal = new WorkerFatalReportError(r);
+              events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
+              if (!controller.signal.aborted) controller.abort(fatal);
             } else if (r.kind !== "REPORT_KIND_PROGRESS") {
               events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
             }
@@ -164,10 +170,12 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         onStats: (s) => (liveStats = s),
       });
       writeFileSync(dir.result, JSON.stringify(r.result, null, 2) + "\n");
+      succeeded = true;
       return { runId: dir.id, runDir: dir.path, result: r.result, stats: r.stats, elapsedMs: r.elapsedMs };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
-      await pod?.close();
+      // a failed or cancelled run ends within a second: workers get less time to exit
+      await pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS);
       await callback?.close();
       await pondHandle?.close();
       // the pod removes its socket folder; this covers a run that failed before the pod

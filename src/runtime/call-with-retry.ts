@@ -80,10 +80,11 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     let controller: AbortController | undefined;
     let unlink: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let replica: number | undefined;
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
       unlink = onAbort(signal, (reason) => c.abort(reason));
-      timer = setTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!)), options.timeoutMs);
+      timer = setTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!, replica)), options.timeoutMs);
     }
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
@@ -92,7 +93,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     let failure: unknown;
     try {
-      const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal });
+      const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, ...(controller ? { placed: (r: number) => (replica = r) } : {}) });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;

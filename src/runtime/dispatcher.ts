@@ -10,6 +10,11 @@ export interface CallRequest {
   /** Deadline the worker is told about; the runtime also enforces it. */
   timeoutMs: number | null;
   signal: AbortSignal;
+  /**
+   * Told which replica (0-based) the call went to, so that a failure the quarterback
+   * decides itself (the deadline) can name it as a worker's failure would.
+   */
+  placed?: (replica: number) => void;
 }
 
 export interface Dispatcher {

@@ -17,6 +17,10 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
 
+/** `p`, or a rejection saying it did not settle within `ms`. */
+const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
+  Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
+
 /** An in-process dispatcher: methods are plain functions. */
 function fake(methods: Record<string, (input: any, req: CallRequest) => Promise<Json> | Json>): Dispatcher & { calls: CallRequest[] } {
   const calls: CallRequest[] = [];
@@ -152,6 +156,15 @@ describe("runEngine", () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it("names the replica a call was on when it times out", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" replicas 2 }\n  s = [1] | w.slow timeout 50ms\n  emit s\n}`);
+    const d = fake({ slow: (_x, req) => {
+      req.placed?.(1);
+      return new Promise(() => undefined);
+    } });
+    await expect(runEngine(f, { dispatcher: d })).rejects.toThrow("step `s`: w.slow on replica 1, attempt 1/1, input 1: timed out after 50 ms");
+  });
+
   it("take stops reading, and memory stays bounded by the channels", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(1000000) | w.f parallel 4 | take 5\n  emit s\n}`);
     const d = fake({ f: (x) => x });
@@ -167,8 +180,40 @@ describe("runEngine", () => {
     await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
   });
 
+  it("stops when the outer signal fires, even while calls ignore their cancellation", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("interrupted")), 20);
+    const run = runEngine(f, { signal: ac.signal, dispatcher: fake({ f: () => new Promise(() => undefined) }) });
+    await expect(within(500, run)).rejects.toThrow("interrupted");
+  });
+
+  it("a failure elsewhere stops a reduce whose combinations ignore their cancellation", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(10) | reduce w.add\n  bad = [1] | w.fail\n  emit s, bad\n}`);
+    const d = fake({ add: () => new Promise(() => undefined), fail: async () => {
+      await sleep(20);
+      throw Object.assign(new Error("boom"), { retryable: false });
+    } });
+    await expect(within(500, runEngine(f, { dispatcher: d }))).rejects.toThrow("boom");
+  });
+
   it("fails a step whose argument expression fails, naming the item", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [{a: 1}, {b: 2}] | w.f | w.g(x: item.a)\n  emit s\n}`);
     await expect(runEngine(f, { dispatcher: fake({ f: (x) => x, g: (x) => x }) })).rejects.toThrow(/no field `a`.*item \{"b":2\}/);
+  });
+
+  it("take 0 releases its upstream at once instead of leaving it blocked on a full channel", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  none = xs | take 0\n  emit none\n}`);
+    const d = fake({ f: (x) => x });
+    const r = await Promise.race([runEngine(f, { dispatcher: d, channelCapacity: 8 }), sleep(3000).then(() => "hung" as const)]);
+    expect(r).not.toBe("hung");
+    expect(r === "hung" ? undefined : r.result.none).toEqual([]);
+  });
+
+  it("a step that ends without reading all of its input (take 0 behind another stage) releases its upstream", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  ys = range(1000) | w.f\n  none = xs | flatten | take 0\n  also = merge(xs, ys) | reduce w.add | take 0\n  emit none, also\n}`);
+    const d = fake({ f: (x) => x, add: ({ left, right }) => left + right });
+    const r = await Promise.race([runEngine(f, { dispatcher: d, channelCapacity: 8 }), sleep(3000).then(() => "hung" as const)]);
+    expect(r).not.toBe("hung");
   });
 });

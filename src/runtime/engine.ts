@@ -68,9 +68,19 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     return c;
   };
   const inputs = new Map<string, AsyncIterable<Json>>();
+  // the channels each step reads, released when it ends: a stage that stops before its
+  // input ends (take 0 behind a generator that never started) must not block the writer
+  const inputChannels = new Map<string, Channel<Json>[]>();
   for (const s of ir.steps) {
-    if (s.source.kind === "step") inputs.set(s.name, channelFor(s.source.step));
-    else if (s.source.kind === "merge") inputs.set(s.name, merge(s.source.steps.map(channelFor)));
+    if (s.source.kind === "step") {
+      const c = channelFor(s.source.step);
+      inputChannels.set(s.name, [c]);
+      inputs.set(s.name, c);
+    } else if (s.source.kind === "merge") {
+      const cs = s.source.steps.map(channelFor);
+      inputChannels.set(s.name, cs);
+      inputs.set(s.name, merge(cs));
+    }
   }
   const result: Record<string, Json[]> = {};
   const sinkTasks: Array<() => Promise<void>> = [];
@@ -166,6 +176,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       } else {
         await broadcast(it, outs, () => s.emitted++);
       }
+      for (const c of inputChannels.get(step.name) ?? []) c.detach();
       s.state = "done";
       s.finishedAt = Date.now();
       events.publish({ type: "step.finished", step: step.name, items: s.emitted, time: s.finishedAt });

@@ -42,7 +42,8 @@ export class CallFailedError extends Error {
 /** A call ran past its stage's `timeout`. */
 export class CallTimeoutError extends Error {
   readonly retryable = true;
-  constructor(readonly timeoutMs: number) {
+  /** @param replica the replica the call was on, when known */
+  constructor(readonly timeoutMs: number, readonly replica?: number) {
     super(`timed out after ${timeoutMs} ms`);
     this.name = "CallTimeoutError";
   }

@@ -20,7 +20,9 @@ export function mapConcurrent<I, O>(
   const controller = new AbortController();
   // every call in flight listens to this signal
   setMaxListeners(0, controller.signal);
-  const onParentAbort = (): void => controller.abort(parentSignal?.reason);
+  // the run is cancelled: end the outputs now, not when the calls in flight settle (a
+  // worker busy on the CPU answers its cancel only when it is done)
+  const onParentAbort = (): void => fail(parentSignal?.reason);
   const out = new Channel<O>(Math.max(1, limit));
   let inFlight = 0;
   let slotFree: (() => void) | undefined;

@@ -15,8 +15,6 @@ export async function* reduceTree<T>(
 ): AsyncGenerator<T> {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const onParentAbort = (): void => controller.abort(parentSignal?.reason);
-  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
   const ready: T[] = [];
   let inFlight = 0;
   let inputDone = false;
@@ -26,6 +24,13 @@ export async function* reduceTree<T>(
   const poke = (): void => {
     if (wake.size === 0) void wake.send(null).catch(() => undefined);
   };
+  // the run is cancelled: stop now, not when the combinations in flight settle
+  const onParentAbort = (): void => {
+    failure ??= { error: parentSignal?.reason };
+    controller.abort(parentSignal?.reason);
+    poke();
+  };
+  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
 
   const startPairs = (): void => {
     while (!failure && ready.length >= 2 && inFlight < limit) {

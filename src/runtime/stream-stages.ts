@@ -26,7 +26,11 @@ export async function* last(input: AsyncIterable<Json>): AsyncGenerator<Json> {
 
 /** The first `n` items; stops reading after them, which releases the upstream. */
 export async function* take(input: AsyncIterable<Json>, n: number): AsyncGenerator<Json> {
-  if (n <= 0) return;
+  if (n <= 0) {
+    // read nothing, but say so: an upstream channel nobody detaches blocks once full
+    await input[Symbol.asyncIterator]().return?.();
+    return;
+  }
   let count = 0;
   for await (const v of input) {
     yield v;

@@ -1,0 +1,31 @@
+/** Dispatch over replicas: calls beyond what a worker declares it can run wait their turn. */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./support/examples.js";
+import { groupMembers, pidsOf, startQb } from "./support/qb-process.js";
+
+const dir = mkdtempSync(join(tmpdir(), "qb-audit-dispatch-"));
+
+function flow(name: string, body: string, replicas = 1): string {
+  const path = join(dir, `${name}.flow`);
+  writeFileSync(path, `flow ${name}() {\n  worker p { run "node ${ROOT}/test/workers/probe.js" replicas ${replicas} }\n${body}\n}\n`);
+  return path;
+}
+
+describe("dispatch", () => {
+  it("`parallel` above a replica's declared capacity (64) queues the extra calls instead of failing them", async () => {
+    const run = startQb(["run", "--json", flow("over_capacity", "  xs = range(150) | p.sleep(ms: 200, v: item) parallel 100\n  n = xs | gather\n  emit n")]);
+    const { code } = await run.exit;
+    expect(run.stderr).toBe("");
+    expect(code).toBe(0);
+    const result = run.events.find((e) => e.type === "result") as { result: { n: number[][] } };
+    expect([...result.result.n[0]!].sort((a, b) => a - b)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    // no call was refused and retried: each ran once
+    const runDir = (result as unknown as { runDir: string }).runDir;
+    const starts = readFileSync(join(runDir, "land", "probe.log"), "utf8").split("\n").filter((l) => l.startsWith("start "));
+    expect(starts).toHaveLength(150);
+    expect(await groupMembers(pidsOf(run))).toEqual([]);
+  });
+});
