@@ -18,6 +18,20 @@ function flow(name: string, body: string, replicas = 1): string {
   return path;
 }
 
+describe("the run's last event", () => {
+  it("comes after the events of calls a take no longer needed, which settle while the workers stop", async () => {
+    const run = startQb(["run", "--json", flow("take_early", "  xs = range(40) | p.sleep(ms: 300, v: item) parallel 8\n  t = xs | take 1\n  emit t")]);
+    const { code } = await run.exit;
+    expect(code).toBe(0);
+    const types = run.events.map((e) => e.type as string);
+    const end = types.indexOf("run.finished");
+    expect(end).toBeGreaterThan(0);
+    // some calls were cancelled, and every one of their events came before the end
+    expect(types.filter((t) => t === "call.cancelled").length).toBeGreaterThan(0);
+    expect(types.slice(end + 1).filter((t) => t !== "result")).toEqual([]);
+  });
+});
+
 describe("cancellation with busy workers", () => {
   it("a call past its timeout on a worker busy on the CPU ends the run within 1 s", async () => {
     const run = startQb(["run", "--json", flow("busy_timeout", "  b = range(2) | p.spin(ms: 8000, v: item) parallel 2 timeout 500ms\n  emit b")]);
@@ -42,13 +56,13 @@ describe("cancellation with busy workers", () => {
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
 
-  it("a fatal report from replica 0 cancels the run within 1 s and names the worker, its replica and the call", async () => {
+  it("a fatal report from replica 0 cancels the run within 1 s and names step, worker, method, replica, attempt and input", async () => {
     const run = startQb(["run", "--json", flow("fatal_report", "  a = [{id: 1}] | p.fatal\n  b = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit a, b")]);
     const reported = await run.waitFor((e) => e.type === "log" && e.level === "error");
     const { code, at } = await run.exit;
     expect(code).toBe(1);
     expect(at - (reported.time as number)).toBeLessThan(1000);
-    expect(run.stderr).toMatch(/qb: run failed: worker `p` replica 0 \(call c\d+\) reported a fatal error: fatal from call 1/);
+    expect(run.stderr).toContain('qb: run failed: step `a`: p.fatal on replica 0, attempt 1, input {"id":1}: the worker reported a fatal error: fatal from call 1');
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowIR, Json, WorkerIR } from "../ir/types.js";
-import type { CallRequest, Dispatcher } from "../runtime/dispatcher.js";
+import type { CallAbout, CallRequest, Dispatcher } from "../runtime/dispatcher.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import { WorkerUnavailableError } from "./errors.js";
 import { Replica } from "./replica.js";
@@ -218,7 +218,7 @@ export class LocalPod implements Dispatcher {
 
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
-    const options = { attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
+    const options = { step: req.step, attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
     if (now) {
       req.placed?.(now.index);
       return now.call(req.method, req.input, options);
@@ -227,6 +227,10 @@ export class LocalPod implements Dispatcher {
       req.placed?.(replica.index);
       return replica.call(req.method, req.input, options);
     });
+  }
+
+  about(worker: string, replica: number, callId: string): CallAbout | undefined {
+    return this.replicas.get(worker)?.[replica]?.about(callId);
   }
 
   /**

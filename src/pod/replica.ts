@@ -11,6 +11,7 @@ import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
+import type { CallAbout } from "../runtime/dispatcher.js";
 
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
@@ -23,6 +24,8 @@ export interface ReplicaPlace {
 }
 
 export interface CallOptions {
+  /** The step asking, told back by `about`. */
+  step?: string;
   attempt: number;
   timeoutMs: number | null;
   signal: AbortSignal;
@@ -224,13 +227,19 @@ export class Replica {
     try {
       result = this.session
         ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal })
+          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal, ...(options.step !== undefined ? { tag: options.step } : {}) })
         : this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
     } catch (err) {
       result = Promise.reject(err);
     }
     // no async frame per call: the handlers are made once per replica
     return result.then(this.callSucceeded, this.callFailed);
+  }
+
+  /** The call `callId` if it is in flight on this replica's Session (calls over Invoke are not tracked). */
+  about(callId: string): CallAbout | undefined {
+    const a = this.session?.about(callId);
+    return a && { step: a.tag, method: a.method, attempt: a.attempt, input: toJson(a.input) };
   }
 
   private readonly callSucceeded = (v: Value): Json => {

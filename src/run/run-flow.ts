@@ -82,6 +82,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const cwd = options.cwd ?? process.cwd();
   const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}) });
   const events = new RunEvents(options.detailedEvents ?? false);
+  // run.finished / run.failed go out after the teardown, last
+  events.holdEnd();
   const log = createWriteStream(dir.events, { flags: "a" });
   events.on("event", (e) => log.write(JSON.stringify(e) + "\n"));
   let pod: LocalPod | undefined;
@@ -131,7 +133,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           report(r) {
             const who = reportSender(r);
             if (r.fatal) {
-              const fatal = new WorkerFatalReportError(r);
+              const fatal = new WorkerFatalReportError(r, r.callId && r.worker ? pod?.about(r.worker, r.replica, r.callId) : undefined);
               events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
               if (!controller.signal.aborted) controller.abort(fatal);
             } else if (r.kind !== "REPORT_KIND_PROGRESS") {
@@ -180,6 +182,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       await pondHandle?.close();
       // the pod removes its socket folder; this covers a run that failed before the pod
       rmSync(dir.sockets, { recursive: true, force: true });
+      events.releaseEnd();
       await new Promise<void>((done) => log.end(() => done()));
     }
   })();

@@ -52,7 +52,7 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   stats.inFlight++;
   let call: Promise<Json>;
   try {
-    call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal });
+    call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal });
   } catch (err) {
     // a dispatcher that throws instead of rejecting fails the attempt all the same
     call = Promise.reject(err);
@@ -93,7 +93,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     let failure: unknown;
     try {
-      const call = site.dispatcher.call({ worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, ...(controller ? { placed: (r: number) => (replica = r) } : {}) });
+      const call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, ...(controller ? { placed: (r: number) => (replica = r) } : {}) });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;

@@ -2,6 +2,8 @@
 import type { Json } from "../ir/types.js";
 
 export interface CallRequest {
+  /** The step the call belongs to: named when a worker reports about the call. */
+  step?: string;
   worker: string;
   method: string;
   input: Json;
@@ -23,6 +25,16 @@ export interface Dispatcher {
    * `retryable` (false for mistakes a retry cannot fix) and `replica` when known.
    */
   call(request: CallRequest): Promise<Json>;
+  /** The call `callId` in flight on `worker`'s replica `replica`, if the dispatcher can tell (for reports about it). */
+  about?(worker: string, replica: number, callId: string): CallAbout | undefined;
+}
+
+/** A call in flight, as a dispatcher describes it. */
+export interface CallAbout {
+  step: string | undefined;
+  method: string;
+  attempt: number;
+  input: Json;
 }
 
 /** Whether a failed call is worth another attempt. */

@@ -44,7 +44,26 @@ export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
     super();
   }
 
+  /** The run's last event, kept back while `holdEnd` is in force. */
+  private held: RunEvent[] | undefined;
+
   publish(e: RunEvent): void {
-    this.emit("event", e);
+    if (this.held && (e.type === "run.finished" || e.type === "run.failed")) this.held.push(e);
+    else this.emit("event", e);
+  }
+
+  /**
+   * Keeps run.finished and run.failed back until `releaseEnd`: calls a run no longer waits
+   * for (cancelled by a failure, or behind a `take` that has enough) settle while its
+   * workers are stopped, and their events must come before the run's last one.
+   */
+  holdEnd(): void {
+    this.held ??= [];
+  }
+
+  releaseEnd(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const e of held) this.emit("event", e);
   }
 }

@@ -26,6 +26,16 @@ export interface RequestOptions {
   attempt?: number;
   /** Aborting it cancels the call on the worker; the result still comes from the worker. */
   signal?: AbortSignal;
+  /** The caller's name for the call (the quarterback's step), given back by `about`. */
+  tag?: string;
+}
+
+/** A call in flight, as `SessionClient.about` describes it. */
+export interface RequestAbout {
+  method: string;
+  attempt: number;
+  input: Value;
+  tag: string | undefined;
 }
 
 export class SessionCall implements LiveCall {
@@ -139,13 +149,14 @@ export class SessionClient {
   request(method: string, input: Value, options: RequestOptions = {}): Promise<Value> {
     const id = `c${this.next++}`;
     const signal = options.signal;
-    const call = new SessionRequest(id, signal);
+    const attempt = options.attempt ?? 1;
+    const call = new SessionRequest(id, signal, method, attempt, input, options.tag);
     if (this.failure) {
       call.fail(this.failure);
       return call.result;
     }
     // encode before registering: a value that is not JSON fails here, and nothing is left behind
-    const start = { method, input: encodeValue(input), timeoutMs: options.timeoutMs ?? 0, attempt: options.attempt ?? 1 };
+    const start = { method, input: encodeValue(input), timeoutMs: options.timeoutMs ?? 0, attempt };
     this.calls.set(id, call);
     this.stream.write({ callId: id, start });
     if (signal) {
@@ -153,6 +164,16 @@ export class SessionClient {
       else this.watch(signal);
     }
     return call.result;
+  }
+
+  /**
+   * The call `callId` started with `request` if it is still in flight on this stream (a
+   * worker's report names the call by the id it got here).
+   */
+  about(callId: string): RequestAbout | undefined {
+    const call = this.calls.get(callId);
+    if (!(call instanceof SessionRequest)) return undefined;
+    return { method: call.method, attempt: call.attempt, input: call.input, tag: call.tag };
   }
 
   /** Sends any message as is (for tests of malformed input). */

@@ -28,6 +28,11 @@ export class SessionRequest implements LiveCall {
     readonly id: string,
     /** Aborting it cancels the call on the worker (the SessionClient listens, once per signal). */
     readonly signal: AbortSignal | undefined,
+    /** What was asked: read back by `SessionClient.about`, e.g. to name the call a worker reports about. */
+    readonly method: string,
+    readonly attempt: number,
+    readonly input: Value,
+    readonly tag: string | undefined,
   ) {
     this.result = new Promise<Value>((resolve, reject) => {
       this.resolve = resolve;
