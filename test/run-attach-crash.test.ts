@@ -53,6 +53,20 @@ describe("a replica that crashes", () => {
   });
 });
 
+describe("a replica that crashes on every attempt", () => {
+  it("shows the log lines of the last process only, not those of the replicas it replaced", async () => {
+    const flow = join(dir, "crash-retry.flow");
+    writeFileSync(flow, `flow crashretry() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" }\n  s = [{id: 1}] | chaos.crash retry 2 backoff 10ms\n  emit s\n}\n`);
+    const run = startQb(["run", "--json", flow]);
+    const { code } = await run.exit;
+    expect(code).toBe(1);
+    expect(run.stderr).toContain("attempt 3/3");
+    // three processes crashed into the same log file; the error quotes the last one
+    expect(run.stderr.split("chaos: crashing on purpose in call 1").length - 1).toBe(1);
+    expect(await groupMembers(pidsOf(run))).toEqual([]);
+  });
+});
+
 describe("a worker that dies while starting", () => {
   it("fails the run with its exit and its log, and is not restarted", async () => {
     const flow = join(dir, "no-start.flow");

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync, existsSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import { isLandRef, LandRef } from "../land/ref.js";
 import type { WorkerClient } from "../worker/client/worker-client.js";
@@ -56,6 +56,8 @@ function toValue(input: Json): Value {
  */
 export class Replica {
   state: "starting" | "ready" | "dead" | "stopped" = "starting";
+  /** Where this process's lines begin in the replica's log. */
+  private logFrom = 0;
   /** Whether it ever became ready: one that dies while starting is a failed start, not a crash to restart. */
   wasReady = false;
   inFlight = 0;
@@ -172,6 +174,8 @@ export class Replica {
 
   private spawnProcess(command: string): void {
     const log = openSync(this.place.logPath, "a");
+    // a restarted replica appends to its predecessor's log: its own lines start here
+    this.logFrom = fstatSync(log).size;
     try {
       // a plain command replaces the shell (`exec`, after any VAR=value words), so signals reach the worker itself
       const line = shellScript(command).script;
@@ -218,7 +222,7 @@ export class Replica {
   }
 
   private startError(message: string, cause?: unknown): WorkerStartError {
-    return new WorkerStartError(this.worker.name, this.index, message, logTail(this.place.logPath), { cause });
+    return new WorkerStartError(this.worker.name, this.index, message, logTail(this.place.logPath, 20, this.logFrom), { cause });
   }
 
   call(method: string, input: Json, options: CallOptions): Promise<Json> {
@@ -253,7 +257,7 @@ export class Replica {
       // a dropped stream usually means the process died: its exit arrives a moment later
       if (this.worker.run !== undefined && this.exitInfo === undefined && !(err instanceof RemoteCallError)) await this.exitWithin(250);
       if (this.exitInfo !== undefined && this.worker.run !== undefined) {
-        throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10));
+        throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10, this.logFrom));
       }
       const retryable = err instanceof RemoteCallError ? err.retryable : true;
       throw new ReplicaCallError(this.index, retryable, { cause: err });
