@@ -8,6 +8,7 @@ import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
 import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
+import { prepareRunDir } from "../run-dir-check.js";
 
 interface RunFlags {
   param: Record<string, string>;
@@ -35,6 +36,7 @@ export function registerRun(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
+      if (opts.runDir) prepareRunDir(opts.runDir);
       process.exitCode = await runCompiled(compiled.ir, input.text, file, opts);
     });
 }
