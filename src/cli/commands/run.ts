@@ -54,6 +54,8 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
     if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
   }
   if (opts.runDir) prepareRunDir(opts.runDir);
+  // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
+  process.exitCode = EXIT.failed;
   return runCompiled(compiled.ir, input.text, file, opts, generation);
 }
 
