@@ -12,7 +12,7 @@ import { prepareRunDir } from "../run-dir-check.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 
 interface RunFlags {
-  param: Record<string, string>;
+  param?: Record<string, string>;
   json?: boolean;
   runDir?: string;
   pond?: string;
@@ -22,9 +22,9 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run a flow on local worker processes; prints the emitted result as JSON")
+    .description("run a flow on local worker processes; prints the emitted result as JSON (exit 0 ok, 1 the run failed or was cancelled, 2 a bad flow or bad usage)")
     .argument("<file>", "flow file")
-    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "NDJSON events on stdout, the result as the last line")
     .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
     .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
 
 async function runFile(file: string, opts: RunFlags): Promise<number> {
   const input = readFlow(file);
-  const compiled = compile(input.text, { file, params: opts.param });
+  const compiled = compile(input.text, { file, params: opts.param ?? {} });
   process.stderr.write(renderDiagnostics(file, input.text, compiled.diagnostics));
   if (!compiled.ir) {
     if (opts.json) writeJsonLine(diagnosticsError(file, input.text, compiled.diagnostics));
