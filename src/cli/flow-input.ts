@@ -20,5 +20,8 @@ export function readFlow(path: string): FlowInput {
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq <= 0) throw new UsageError(`--param ${value}: expected name=value, e.g. --param shards=32`);
-  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+  const name = value.slice(0, eq).trim();
+  // a second value is most likely a mistake (a default and an override mixed up in a script)
+  if (Object.hasOwn(previous, name)) throw new UsageError(`--param ${name} given twice (${name}=${previous[name]}, then ${value.trim()}): give it once`);
+  return { ...previous, [name]: value.slice(eq + 1) };
 }

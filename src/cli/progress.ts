@@ -1,7 +1,7 @@
 /**
  * What a user sees while a flow runs. On a terminal: one line per step, redrawn in place
- * (Nextflow's console is the model). Elsewhere: a plain line whenever a step starts, ends
- * or fails, and a summary every few seconds.
+ * (Nextflow's console is the model). Elsewhere: a plain line whenever a step ends or
+ * fails, for each retry, skipped item and warning, and a summary of running steps every five seconds.
  */
 import type { FlowIR } from "../ir/types.js";
 import type { RunEvent, StepStats } from "../runtime/events.js";

@@ -10,14 +10,14 @@ export function registerCheck(program: Command): void {
     .command("check")
     .description("find every mistake in flows before anything runs (exit 0 ok, 2 on errors)")
     .argument("<files...>", "flow files")
-    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "print diagnostics as JSON")
-    .action((files: string[], opts: { param: Record<string, string>; json?: boolean }) => {
+    .action((files: string[], opts: { param?: Record<string, string>; json?: boolean }) => {
       let failed = false;
       const all = [];
       for (const f of files) {
         const input = readFlow(f);
-        const r = compile(input.text, { file: f, params: opts.param });
+        const r = compile(input.text, { file: f, params: opts.param ?? {} });
         failed ||= hasErrors(r.diagnostics);
         if (opts.json) all.push(...diagnosticsToJson(f, input.text, r.diagnostics));
         else {

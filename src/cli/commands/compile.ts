@@ -9,11 +9,11 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description("compile a flow and print its IR as JSON (the runtime's input)")
     .argument("<file>", "flow file")
-    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "print diagnostics as JSON on failure")
-    .action((file: string, opts: { param: Record<string, string>; json?: boolean }) => {
+    .action((file: string, opts: { param?: Record<string, string>; json?: boolean }) => {
       const input = readFlow(file);
-      const r = compile(input.text, { file, params: opts.param });
+      const r = compile(input.text, { file, params: opts.param ?? {} });
       if (!r.ir) {
         if (opts.json) process.stdout.write(JSON.stringify({ ok: false, diagnostics: diagnosticsToJson(file, input.text, r.diagnostics) }, null, 2) + "\n");
         else process.stderr.write(renderDiagnostics(file, input.text, r.diagnostics));

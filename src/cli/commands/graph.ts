@@ -12,10 +12,10 @@ export function registerGraph(program: Command): void {
     .description("draw a flow: steps as nodes, channels as edges, signals dashed")
     .argument("<file>", "flow file")
     .addOption(new Option("-f, --format <format>", "output format").choices(["dot", "mermaid"]).default("dot"))
-    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
-    .action((file: string, opts: { format: GraphFormat; param: Record<string, string> }) => {
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
+    .action((file: string, opts: { format: GraphFormat; param?: Record<string, string> }) => {
       const input = readFlow(file);
-      const r = compile(input.text, { file, params: opts.param });
+      const r = compile(input.text, { file, params: opts.param ?? {} });
       process.stderr.write(renderDiagnostics(file, input.text, r.diagnostics));
       if (!r.ir) {
         process.exitCode = EXIT.usage;

@@ -126,11 +126,11 @@ export function registerPond(program: Command): void {
     .command("query")
     .description("run one SQL statement on the pond; :name parameters are bound from --param, never spliced")
     .argument("<sql>", "the SQL, e.g. \"SELECT * FROM sales WHERE region = :region\"")
-    .option("-p, --param <name=value>", "a value for :name (JSON if it parses as JSON, else text; repeatable)", collectParam, {})
+    .option("-p, --param <name=value>", "a value for :name (JSON if it parses as JSON, else text; repeatable)", collectParam)
     .option("--pond <url>", POND_HELP)
     .option("--json", "print the rows as a JSON list")
-    .action(async (sql: string, opts: { param: Record<string, string>; pond?: string; json?: boolean }) => {
-      const params = Object.fromEntries(Object.entries(opts.param).map(([k, v]) => [k, paramValue(v)]));
+    .action(async (sql: string, opts: { param?: Record<string, string>; pond?: string; json?: boolean }) => {
+      const params = Object.fromEntries(Object.entries(opts.param ?? {}).map(([k, v]) => [k, paramValue(v)]));
       await withPond(opts.pond, "pond query", async (p) => {
         const bound = Object.keys(params).length > 0 ? params : undefined;
         if (opts.json) {

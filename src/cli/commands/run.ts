@@ -8,9 +8,11 @@ import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
 import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
+import { prepareRunDir } from "../run-dir-check.js";
+import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 
 interface RunFlags {
-  param: Record<string, string>;
+  param?: Record<string, string>;
   json?: boolean;
   runDir?: string;
   pond?: string;
@@ -20,26 +22,44 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run a flow on local worker processes; prints the emitted result as JSON")
+    .description("run a flow on local worker processes; prints the emitted result as JSON (exit 0 ok, 1 the run failed or was cancelled, 2 a bad flow or bad usage)")
     .argument("<file>", "flow file")
-    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam, {})
+    .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "NDJSON events on stdout, the result as the last line")
     .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
     .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
     .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
     .action(async (file: string, opts: RunFlags) => {
-      const input = readFlow(file);
-      const compiled = compile(input.text, { file, params: opts.param });
-      process.stderr.write(renderDiagnostics(file, input.text, compiled.diagnostics));
-      if (!compiled.ir) {
-        process.exitCode = EXIT.usage;
-        return;
+      try {
+        process.exitCode = await runFile(file, opts);
+      } catch (err) {
+        // with --json, stdout always ends with how the command ended
+        if (opts.json && err instanceof UsageError) writeJsonLine({ type: "error", error: err.message });
+        throw err;
       }
-      process.exitCode = await runCompiled(compiled.ir, input.text, file, opts);
     });
 }
 
-async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlags): Promise<number> {
+async function runFile(file: string, opts: RunFlags): Promise<number> {
+  const input = readFlow(file);
+  const compiled = compile(input.text, { file, params: opts.param ?? {} });
+  process.stderr.write(renderDiagnostics(file, input.text, compiled.diagnostics));
+  if (!compiled.ir) {
+    if (opts.json) writeJsonLine(diagnosticsError(file, input.text, compiled.diagnostics));
+    return EXIT.usage;
+  }
+  let generation: number | undefined;
+  if (opts.generation !== undefined) {
+    generation = Number(opts.generation);
+    if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
+  }
+  if (opts.runDir) prepareRunDir(opts.runDir);
+  // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
+  process.exitCode = EXIT.failed;
+  return runCompiled(compiled.ir, input.text, file, opts, generation);
+}
+
+async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlags, generation: number | undefined): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -49,11 +69,6 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  let generation: number | undefined;
-  if (opts.generation !== undefined) {
-    generation = Number(opts.generation);
-    if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
-  }
   // the pod and grpc-js load only for `qb run`: check, compile and fmt stay quick
   const { startRun, WorkerMismatchError } = await import("../../run/run-flow.js");
   const handle = startRun(ir, {
@@ -86,10 +101,11 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       const ds: Diagnostic[] = err.mismatches.map((m) => diagnostic(m.code, { start: lines.offset(m.loc.line, m.loc.col), end: lines.offset(m.loc.endLine, m.loc.endCol) }, m.message, m.help));
       process.stderr.write(renderDiagnostics(file, text, ds));
       process.stderr.write("qb: nothing ran: the workers do not serve what the flow calls\n");
+      if (opts.json) writeJsonLine(diagnosticsError(file, text, ds, handle.dir.id));
       return EXIT.usage;
     }
     process.stderr.write(`qb: run failed: ${describeFailure(err, file)}\n  run directory: ${handle.dir.path}\n`);
-    if (opts.json) process.stdout.write(JSON.stringify({ type: "error", runId: handle.dir.id, error: err instanceof Error ? err.message : String(err) }) + "\n");
+    if (opts.json) writeJsonLine(runError(err, file, handle.dir.id, handle.dir.path));
     return EXIT.failed;
   } finally {
     process.off("SIGINT", onSignal);
