@@ -11,6 +11,8 @@ export { startRun, runFlow, WorkerMismatchError, type RunOptions, type RunOutcom
 export { runEngine, type EngineOptions, type EngineResult } from "./runtime/engine.js";
 export { RunEvents, type RunEvent, type StepStats } from "./runtime/events.js";
 export { CallFailedError, CallTimeoutError, RunCancelledError, StepError } from "./runtime/errors.js";
+export { RunDirError } from "./run/run-dir-check.js";
+export { WorkerFatalReportError } from "./run/fatal-report.js";
 export type { Dispatcher, CallRequest } from "./runtime/dispatcher.js";
 
 /**

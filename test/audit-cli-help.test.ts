@@ -18,4 +18,15 @@ describe("qb help", () => {
   it("gives qb run's exit codes, as the other commands do", () => {
     expect(help("run").replace(/\s+/g, " ")).toContain("exit 0 ok, 1 the run failed or was cancelled, 2 a bad flow or bad usage");
   });
+
+  it("without a command, shows the help on stderr and exits 2 (bad usage); asked for, exits 0", () => {
+    for (const cmd of [[], ["pond"]]) {
+      const r = spawnSync(process.execPath, [join(ROOT, "bin/qb.js"), ...cmd], { cwd: ROOT, encoding: "utf8" });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("Usage: qb");
+    }
+    const asked = spawnSync(process.execPath, [join(ROOT, "bin/qb.js"), "help"], { cwd: ROOT, encoding: "utf8" });
+    expect(asked.status).toBe(0);
+    expect(asked.stdout).toContain("Usage: qb");
+  });
 });

@@ -141,18 +141,21 @@ describe.concurrent("qb worker test fails workers that break the contract", () =
 });
 
 describe("qb worker test output and usage", () => {
-  it("interrupted (SIGINT) mid-run, it kills the worker's process group and exits 130", async () => {
+  it("interrupted (SIGINT) mid-run, it kills the worker's process group and exits 1, as qb run does", async () => {
     const qb = spawn(process.execPath, [QB, "worker", "test", "--", "node", "examples/workers/montecarlo.js"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number | null>((resolve) => qb.on("exit", (code) => resolve(code)));
     let out = "";
+    let err = "";
     qb.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    qb.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const until = Date.now() + 20_000;
     while (!/^PASS {2}health/m.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     const pid = Number(/^PASS {2}start +pid (\d+)/m.exec(out)?.[1]);
     expect(pid).toBeGreaterThan(0);
     expect(processAlive(pid)).toBe(true);
     qb.kill("SIGINT");
-    expect(await exited).toBe(130);
+    expect(await exited).toBe(1);
+    expect(err).toContain("SIGINT received, worker stopped");
     // SIGKILL was sent before qb exited; on a busy machine the kernel may take a moment
     const gone = Date.now() + 2_000;
     while ((processAlive(pid) || groupMembers(pid).length > 0) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));

@@ -54,7 +54,7 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
   const total = totalOf(ir, s.step, all);
   const hasCalls = s.callsStarted > 0;
   const done = hasCalls ? s.callsDone : s.emitted;
-  const mark = s.state === "done" ? "✔" : s.state === "failed" ? "✘" : s.state === "running" ? "▶" : "·";
+  const mark = s.state === "done" ? "✔" : s.state === "failed" ? "✘" : s.state === "cancelled" ? "■" : s.state === "running" ? "▶" : "·";
   const parts = [
     `${mark} ${s.step.padEnd(width)}`,
     `${String(done).padStart(7)}${total !== undefined && hasCalls ? `/${total}` : ""}`.padEnd(16),
@@ -118,7 +118,7 @@ export function plainDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.W
     event(e) {
       const list = stats();
       const map = new Map(list.map((s) => [s.step, s]));
-      if (e.type === "step.finished" || e.type === "step.failed") {
+      if (e.type === "step.finished" || e.type === "step.failed" || e.type === "step.cancelled") {
         const s = map.get(e.step);
         if (s) out.write(`${stepLine(ir, s, map, width)}\n`);
       } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${e.error}\n`);

@@ -35,8 +35,10 @@ export async function runCli(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version are not failures; every other commander error is bad usage
-      process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? EXIT.ok : EXIT.usage;
+      // help asked for and version are not failures; help shown because no command was
+      // given (`qb`, `qb pond`: commander's exit code 1) and every other error are bad usage
+      const asked = err.code === "commander.helpDisplayed" || err.code === "commander.version" || (err.code === "commander.help" && err.exitCode === 0);
+      process.exitCode = asked ? EXIT.ok : EXIT.usage;
     } else if (err instanceof UsageError) {
       process.stderr.write(`qb: ${err.message}\n`);
       process.exitCode = EXIT.usage;

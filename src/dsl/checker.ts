@@ -13,7 +13,7 @@ import { IR_VERSION, type CallOptions, type FlowIR, type IRExpr, type Json, type
 export interface CheckOptions {
   file: string;
   /** `--param` values, as typed by the user. */
-  params: Record<string, string>;
+  params: Record<string, Json>;
   /** Report params that have neither a default nor an override. */
   requireParams: boolean;
 }

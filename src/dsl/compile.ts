@@ -2,13 +2,16 @@ import type { FlowFile } from "./ast.js";
 import { check } from "./checker.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parse } from "./parser.js";
-import type { FlowIR } from "../ir/types.js";
+import type { FlowIR, Json } from "../ir/types.js";
 
 export interface CompileOptions {
   /** The file name used in messages and recorded in the IR. */
   file?: string;
-  /** `--param` values as strings, parsed by each param's type. */
-  params?: Record<string, string>;
+  /**
+   * Param values: a string is parsed by the param's type as `--param` does; a number,
+   * boolean or JSON value is taken as it is when it fits the type (a duration in ms).
+   */
+  params?: Record<string, Json>;
   /** Report params left without a value (default true). */
   requireParams?: boolean;
 }

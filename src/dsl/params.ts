@@ -9,7 +9,8 @@ import type { Json, ParamIR, ParamType } from "../ir/types.js";
 const STATIC: Record<ParamType, Type> = { int: "int", float: "float", string: "string", bool: "bool", duration: "duration", json: "any" };
 
 /** Parses a `--param name=value` string for a param of the given type; undefined if it does not fit. */
-export function parseParamValue(type: ParamType, raw: string): Json | undefined {
+export function parseParamValue(type: ParamType, raw: Json): Json | undefined {
+  if (typeof raw !== "string") return typedParamValue(type, raw);
   const s = raw.trim();
   switch (type) {
     case "int":
@@ -33,6 +34,26 @@ export function parseParamValue(type: ParamType, raw: string): Json | undefined 
   }
 }
 
+/**
+ * A value given as itself (the library's `compile(text, {params})`, not the command line):
+ * accepted when it is already of the param's type (a duration as milliseconds).
+ */
+function typedParamValue(type: ParamType, value: Json): Json | undefined {
+  switch (type) {
+    case "int":
+      return typeof value === "number" && Number.isSafeInteger(value) ? value : undefined;
+    case "float":
+    case "duration":
+      return typeof value === "number" && Number.isFinite(value) && (type === "float" || value >= 0) ? value : undefined;
+    case "bool":
+      return typeof value === "boolean" ? value : undefined;
+    case "string":
+      return undefined;
+    case "json":
+      return value;
+  }
+}
+
 const EXAMPLES: Record<ParamType, string> = { int: "32", float: "0.5", string: "text", bool: "true", duration: "30s", json: '{"a":1}' };
 
 export interface ResolvedParams {
@@ -45,7 +66,7 @@ export interface ResolvedParams {
  * Gives every param its value: the override from `--param`, else its default. Reports
  * unknown overrides, ill-typed values and params left without a value.
  */
-export function resolveParams(flow: Flow, overrides: Record<string, string>, requireValues: boolean, report: (d: Diagnostic) => void): ResolvedParams {
+export function resolveParams(flow: Flow, overrides: Record<string, Json>, requireValues: boolean, report: (d: Diagnostic) => void): ResolvedParams {
   const scope = new Map<string, { type: Type; value: Json | undefined }>();
   const ir: ParamIR[] = [];
   const declared = new Set(flow.params.map((p) => p.name.name));
@@ -87,7 +108,8 @@ export function resolveParams(flow: Flow, overrides: Record<string, string>, req
     if (raw !== undefined) {
       const parsed = parseParamValue(type, raw);
       if (parsed === undefined) {
-        report(diagnostic("QB3003", p.name.span, `--param ${p.name.name}=${raw}: not a valid ${type}`, `for example --param ${p.name.name}=${EXAMPLES[type]}`));
+        const shown = typeof raw === "string" ? raw : JSON.stringify(raw);
+        report(diagnostic("QB3003", p.name.span, `--param ${p.name.name}=${shown}: not a valid ${type}`, `for example --param ${p.name.name}=${EXAMPLES[type]}`));
         value = undefined;
       } else {
         value = parsed;

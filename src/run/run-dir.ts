@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { prepareRunDir } from "./run-dir-check.js";
 
 export interface RunDir {
   id: string;
@@ -22,6 +23,8 @@ export function newRunId(now = new Date()): string {
 
 export function makeRunDir(options: { cwd: string; runDir?: string; id?: string }): RunDir {
   const id = options.id ?? newRunId();
+  // a directory of the caller's choosing is checked first: it may hold an earlier run, or be no place for one
+  if (options.runDir !== undefined) prepareRunDir(options.runDir, options.cwd);
   const path = resolve(options.cwd, options.runDir ?? join(".qb", "runs", id));
   const dir: RunDir = {
     id,

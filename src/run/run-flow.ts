@@ -89,7 +89,14 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   let pod: LocalPod | undefined;
   let liveStats: StepStats[] = [];
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(options.signal?.reason ?? new RunCancelledError("interrupted"));
+  // the caller's abort ends the run with a RunCancelledError whatever its reason (a plain
+  // `abort()` gives a DOMException), the reason kept as its cause
+  const onAbort = (): void => {
+    const reason: unknown = options.signal?.reason;
+    if (reason instanceof RunCancelledError) return controller.abort(reason);
+    const why = reason instanceof Error && reason.name !== "AbortError" ? reason.message : reason === undefined || reason instanceof Error ? "aborted by the caller" : String(reason);
+    controller.abort(new RunCancelledError(why, { cause: reason }));
+  };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
 

@@ -180,6 +180,34 @@ describe("runEngine", () => {
     await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
   });
 
+  it("reports a run the caller stopped as cancelled, and each step it stopped as cancelled, not failed", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  a = range(100) | w.f parallel 4\n  b = a | w.f\n  emit b\n}`);
+    const ac = new AbortController();
+    const events = new RunEvents();
+    const seen: RunEvent[] = [];
+    events.on("event", (e) => seen.push(e));
+    setTimeout(() => ac.abort(new Error("interrupted")), 20);
+    await expect(runEngine(f, { signal: ac.signal, events, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
+    const ends = seen.filter((e) => e.type.startsWith("step.") && e.type !== "step.started").map((e) => `${e.type} ${(e as { step: string }).step}`);
+    expect(ends.sort()).toEqual(["step.cancelled a", "step.cancelled b"]);
+    expect(seen.at(-1)).toMatchObject({ type: "run.cancelled", reason: "interrupted" });
+  });
+
+  it("reports the step that failed as failed, and the steps its failure stopped as cancelled", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  a = range(100) | w.slow parallel 4\n  bad = [1] | w.fail\n  emit a, bad\n}`);
+    const events = new RunEvents();
+    const seen: RunEvent[] = [];
+    events.on("event", (e) => seen.push(e));
+    const d = fake({ slow: (x, req) => sleep(1000, req.signal).then(() => x), fail: async () => {
+      await sleep(20);
+      throw Object.assign(new Error("boom"), { retryable: false });
+    } });
+    await expect(runEngine(f, { events, dispatcher: d })).rejects.toThrow("boom");
+    const ends = seen.filter((e) => e.type === "step.failed" || e.type === "step.cancelled").map((e) => `${e.type} ${(e as { step: string }).step}`);
+    expect(ends.sort()).toEqual(["step.cancelled a", "step.failed bad"]);
+    expect(seen.at(-1)!.type).toBe("run.failed");
+  });
+
   it("stops when the outer signal fires, even while calls ignore their cancellation", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
     const ac = new AbortController();

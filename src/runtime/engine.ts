@@ -181,10 +181,13 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       s.finishedAt = Date.now();
       events.publish({ type: "step.finished", step: step.name, items: s.emitted, time: s.finishedAt });
     } catch (err) {
-      s.state = "failed";
+      // a step stopped by the run's cancellation did not fail itself
+      const cancelled = signal.aborted;
+      s.state = cancelled ? "cancelled" : "failed";
       s.finishedAt = Date.now();
       for (const o of outs) o.abort(err);
-      if (!signal.aborted) events.publish({ type: "step.failed", step: step.name, error: err instanceof Error ? err.message : String(err), time: s.finishedAt });
+      if (cancelled) events.publish({ type: "step.cancelled", step: step.name, time: s.finishedAt });
+      else events.publish({ type: "step.failed", step: step.name, error: err instanceof Error ? err.message : String(err), time: s.finishedAt });
       throw err;
     }
   };
@@ -210,7 +213,9 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   options.signal?.removeEventListener("abort", onOuterAbort);
   const elapsedMs = performance.now() - t0;
   if (first !== undefined) {
-    events.publish({ type: "run.failed", runId, error: first instanceof Error ? first.message : String(first), elapsedMs, time: Date.now() });
+    const message = first instanceof Error ? first.message : String(first);
+    if (options.signal?.aborted) events.publish({ type: "run.cancelled", runId, reason: message, elapsedMs, time: Date.now() });
+    else events.publish({ type: "run.failed", runId, error: message, elapsedMs, time: Date.now() });
     throw first;
   }
   events.publish({ type: "run.finished", runId, result, elapsedMs, time: Date.now() });

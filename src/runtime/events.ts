@@ -6,9 +6,13 @@ export type RunEvent =
   | { type: "run.started"; runId: string; flow: string; steps: string[]; time: number }
   | { type: "run.finished"; runId: string; result: Record<string, Json[]>; elapsedMs: number; time: number }
   | { type: "run.failed"; runId: string; error: string; elapsedMs: number; time: number }
+  /** The caller (Ctrl-C, SIGTERM, an abort signal) stopped the run. */
+  | { type: "run.cancelled"; runId: string; reason: string; elapsedMs: number; time: number }
   | { type: "step.started"; step: string; time: number }
   | { type: "step.finished"; step: string; items: number; time: number }
   | { type: "step.failed"; step: string; error: string; time: number }
+  /** The step stopped because the run was cancelled or failed elsewhere. */
+  | { type: "step.cancelled"; step: string; time: number }
   | { type: "call.started"; step: string; worker: string; method: string; callId: number; attempt: number; time: number }
   | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; time: number }
   | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
@@ -30,7 +34,7 @@ export interface StepStats {
   callsFailed: number;
   retries: number;
   inFlight: number;
-  state: "waiting" | "running" | "done" | "failed";
+  state: "waiting" | "running" | "done" | "failed" | "cancelled";
   startedAt?: number;
   finishedAt?: number;
 }
@@ -48,12 +52,12 @@ export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
   private held: RunEvent[] | undefined;
 
   publish(e: RunEvent): void {
-    if (this.held && (e.type === "run.finished" || e.type === "run.failed")) this.held.push(e);
+    if (this.held && (e.type === "run.finished" || e.type === "run.failed" || e.type === "run.cancelled")) this.held.push(e);
     else this.emit("event", e);
   }
 
   /**
-   * Keeps run.finished and run.failed back until `releaseEnd`: calls a run no longer waits
+   * Keeps run.finished, run.failed and run.cancelled back until `releaseEnd`: calls a run no longer waits
    * for (cancelled by a failure, or behind a `take` that has enough) settle while its
    * workers are stopped, and their events must come before the run's last one.
    */

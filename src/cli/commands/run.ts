@@ -8,7 +8,7 @@ import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
 import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
-import { prepareRunDir } from "../run-dir-check.js";
+import { prepareRunDir, RunDirError } from "../../run/run-dir-check.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 
 interface RunFlags {
@@ -53,7 +53,13 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
     generation = Number(opts.generation);
     if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
   }
-  if (opts.runDir) prepareRunDir(opts.runDir);
+  if (opts.runDir) {
+    try {
+      prepareRunDir(opts.runDir);
+    } catch (err) {
+      throw err instanceof RunDirError ? new UsageError(`--run-dir ${err.dir}: ${err.why}`, { cause: err }) : err;
+    }
+  }
   // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
   process.exitCode = EXIT.failed;
   return runCompiled(compiled.ir, input.text, file, opts, generation);

@@ -37,9 +37,11 @@ export function registerWorker(program: Command): void {
       let proc: WorkerProcess | undefined;
       // whatever happens to us, the worker's process group goes too
       const killWorker = () => proc?.killNow();
+      // interrupted, the test did not pass: exit 1, as `qb run` does when cancelled
       const onSignal = (sig: NodeJS.Signals) => {
         killWorker();
-        process.exit(sig === "SIGINT" ? 130 : 143);
+        process.stderr.write(`qb worker test: ${sig} received, worker stopped\n`);
+        process.exit(EXIT.failed);
       };
       process.on("exit", killWorker);
       process.once("SIGINT", onSignal);

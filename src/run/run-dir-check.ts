@@ -1,19 +1,30 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UsageError } from "./errors.js";
+
+/** A run directory that cannot hold a run; the CLI reports it as a usage error (exit 2). */
+export class RunDirError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly why: string,
+  ) {
+    super(`run directory ${dir}: ${why}`);
+    this.name = "RunDirError";
+  }
+}
 
 /** Files a run leaves in its directory: their presence means the directory was used. */
 const RUN_FILES = ["events.ndjson", "result.json"];
 
 /**
- * Makes sure `--run-dir dir` can hold this run before anything starts: a directory we can
- * write (created if missing) that holds no earlier run, whose events would otherwise be
- * appended to and whose result overwritten. Throws UsageError naming what is wrong.
+ * Makes sure a given run directory can hold this run before anything starts: a directory
+ * we can write (created if missing) that holds no earlier run, whose events would
+ * otherwise be appended to and whose result overwritten. Throws RunDirError naming what
+ * is wrong.
  */
 export function prepareRunDir(dir: string, cwd = process.cwd()): void {
   const path = resolve(cwd, dir);
   const fail = (why: string): never => {
-    throw new UsageError(`--run-dir ${dir}: ${why}`);
+    throw new RunDirError(dir, why);
   };
   if (existsSync(path)) {
     if (!statSync(path).isDirectory()) fail("not a directory");
