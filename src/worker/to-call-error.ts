@@ -7,7 +7,30 @@ import { CallError } from "./errors.js";
 const MAX_MESSAGE = 4_000;
 const MAX_DETAILS = 32_000;
 
+/**
+ * Never throws: a method may throw anything, even a value that cannot be read or turned
+ * into text (a Proxy whose traps throw, an object without a prototype holding a BigInt),
+ * and its call must still get an answer.
+ */
 export function toCallErrorMsg(err: unknown): CallErrorMsg {
+  try {
+    return describeError(err);
+  } catch {
+    return {
+      code: toWireCode("FAILED"),
+      message: "non-error thrown: a value that cannot be read or turned into text",
+      details: "",
+      retryable: DEFAULT_RETRYABLE.FAILED,
+      type: typeofSafe(err),
+    };
+  }
+}
+
+function typeofSafe(err: unknown): string {
+  return err === null ? "null" : typeof err;
+}
+
+function describeError(err: unknown): CallErrorMsg {
   let code: ErrorCode = "FAILED";
   let retryable: boolean | undefined;
   let details: string | undefined;
@@ -37,7 +60,12 @@ export function messageOf(err: unknown): string {
   try {
     return `non-error thrown: ${JSON.stringify(err)}`;
   } catch {
-    return `non-error thrown: ${String(err)}`;
+    // String() throws too for an object without toString (Object.create(null))
+    try {
+      return `non-error thrown: ${String(err)}`;
+    } catch {
+      return `non-error thrown: ${Object.prototype.toString.call(err)}`;
+    }
   }
 }
 
