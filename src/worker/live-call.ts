@@ -15,6 +15,8 @@ import type { CallContext, HeldMethod, Report, ReportOutcome, Value } from "./ty
 import { encodeValue } from "./values.js";
 import type { WorkerCore } from "./worker-core.js";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface CallStart {
   callId: string;
   method: ResolvedMethod;
@@ -49,9 +51,15 @@ export class LiveCall implements CallContext {
     this.method = start.method.name;
     this.attempt = start.attempt;
     this.deadline = start.timeoutMs === null ? null : Date.now() + start.timeoutMs;
-    if (start.timeoutMs !== null) {
-      this.deadlineTimer = setTimeout(() => this.abort(new DeadlineExceededError(start.timeoutMs)), start.timeoutMs);
-    }
+    if (start.timeoutMs !== null) this.armDeadline(start.timeoutMs);
+  }
+
+  /** A Node timer holds at most 2^31 - 1 ms (longer fires at once): a longer deadline re-arms. */
+  private armDeadline(ms: number): void {
+    this.deadlineTimer =
+      ms > MAX_TIMER_MS
+        ? setTimeout(() => this.armDeadline((this.deadline as number) - Date.now()), MAX_TIMER_MS)
+        : setTimeout(() => this.abort(new DeadlineExceededError(this.start.timeoutMs)), ms);
   }
 
   get isEnded(): boolean {
