@@ -16,6 +16,8 @@ import { encodeValue } from "./values.js";
 import type { WorkerCore } from "./worker-core.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Characters of a progress message: at most 3 KB of UTF-8, under the smallest message limit (4096). */
+const MAX_PROGRESS_MESSAGE = 1_000;
 
 export interface CallStart {
   callId: string;
@@ -84,7 +86,9 @@ export class LiveCall implements CallContext {
   progress(fraction: number, message = ""): void {
     if (this.ended) return;
     const f = typeof fraction === "number" && Number.isFinite(fraction) ? Math.min(fraction, 1) : -1;
-    this.pendingProgress = { fraction: f, message: String(message) };
+    // bounded: a message over the size limit would end the Session stream, and every call on it
+    const text = String(message);
+    this.pendingProgress = { fraction: f, message: text.length > MAX_PROGRESS_MESSAGE ? `${text.slice(0, MAX_PROGRESS_MESSAGE - 1)}…` : text };
     const wait = this.lastProgressAt + this.progressIntervalMs - Date.now();
     if (wait <= 0) this.flushProgress();
     else this.progressTimer ??= setTimeout(() => this.flushProgress(), wait);
@@ -157,7 +161,7 @@ export class LiveCall implements CallContext {
     if (!this.ended) {
       this.ended = true;
       this.clearTimers();
-      if (notify) this.sink.error(toCallErrorMsg(reason));
+      if (notify) this.sink.error(toCallErrorMsg(reason, this.core.config.maxMessageBytes));
     }
     this.controller?.abort(reason);
     if (this.queues) for (const q of this.queues.values()) q.fail(reason);
@@ -232,7 +236,7 @@ export class LiveCall implements CallContext {
   private fail(err: unknown): void {
     this.ended = true;
     this.clearTimers();
-    this.sink.error(toCallErrorMsg(err));
+    this.sink.error(toCallErrorMsg(err, this.core.config.maxMessageBytes));
   }
 
   private flushProgress(): void {

@@ -19,14 +19,14 @@ export interface StartRequest {
 export function startCall(core: WorkerCore, req: StartRequest, via: "invoke" | "session", sink: CallSink, progressIntervalMs: number): LiveCall | null {
   const method = core.admit(req.method, via);
   if (method instanceof CallError) {
-    sink.error(toCallErrorMsg(method));
+    sink.error(toCallErrorMsg(method, core.config.maxMessageBytes));
     return null;
   }
   let input: Value;
   try {
     input = decodeValue(req.input);
   } catch (err) {
-    sink.error(toCallErrorMsg(err));
+    sink.error(toCallErrorMsg(err, core.config.maxMessageBytes));
     return null;
   }
   const call = new LiveCall(core, { callId: req.callId, method, input, attempt: req.attempt, timeoutMs: req.timeoutMs }, sink, progressIntervalMs);

@@ -6,15 +6,18 @@ import { CallError } from "./errors.js";
 
 const MAX_MESSAGE = 4_000;
 const MAX_DETAILS = 32_000;
+const MAX_TYPE = 200;
+/** Room kept for the rest of the message (call id, code, framing). */
+const OVERHEAD_BYTES = 1_024;
 
 /**
  * Never throws: a method may throw anything, even a value that cannot be read or turned
  * into text (a Proxy whose traps throw, an object without a prototype holding a BigInt),
  * and its call must still get an answer.
  */
-export function toCallErrorMsg(err: unknown): CallErrorMsg {
+export function toCallErrorMsg(err: unknown, maxMessageBytes = Infinity): CallErrorMsg {
   try {
-    return describeError(err);
+    return describeError(err, maxMessageBytes);
   } catch {
     return {
       code: toWireCode("FAILED"),
@@ -30,7 +33,12 @@ function typeofSafe(err: unknown): string {
   return err === null ? "null" : typeof err;
 }
 
-function describeError(err: unknown): CallErrorMsg {
+/** The message and details are clipped so the error fits in a message of `maxMessageBytes`. */
+function describeError(err: unknown, maxMessageBytes: number): CallErrorMsg {
+  // a UTF-16 code unit is at most 3 bytes of UTF-8: this many characters always fit
+  const room = Math.floor((maxMessageBytes - OVERHEAD_BYTES) / 3);
+  const maxMessage = Math.min(MAX_MESSAGE, Math.floor(room / 4));
+  const maxDetails = Math.min(MAX_DETAILS, room - maxMessage);
   let code: ErrorCode = "FAILED";
   let retryable: boolean | undefined;
   let details: string | undefined;
@@ -47,10 +55,10 @@ function describeError(err: unknown): CallErrorMsg {
   }
   return {
     code: toWireCode(code),
-    message: clip(messageOf(err), MAX_MESSAGE),
-    details: clip(details ?? describe(err), MAX_DETAILS),
+    message: clip(messageOf(err), maxMessage),
+    details: clip(details ?? describe(err), maxDetails),
     retryable: retryable ?? DEFAULT_RETRYABLE[code],
-    type: typeOf(err),
+    type: clip(typeOf(err), MAX_TYPE),
   };
 }
 
