@@ -134,10 +134,11 @@ export class LiveCall implements CallContext {
   get pond(): PondAccess {
     const pond = this.core.pond();
     const signal = this.abortSignal;
-    // queries of a cancelled call stop with it
+    const callId = this.callId;
+    // queries of a cancelled call stop with it; they carry its id for the quarterback's logs
     return {
-      query: (sql, params) => pond.query(sql, params),
-      stream: (sql, params, options) => pond.stream(sql, params, { signal, ...options }),
+      query: (sql, params) => pond.query(sql, params, { signal, callId }),
+      stream: (sql, params, options) => pond.stream(sql, params, { signal, callId, ...options }),
     };
   }
 

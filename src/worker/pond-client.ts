@@ -6,6 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../proto/load.js";
 import type { PondQueryRequestMsg, PondRowsMsg } from "../proto/messages.js";
+import { CALLBACK_CHANNEL_OPTIONS } from "./reporter.js";
 import type { Json } from "./types.js";
 
 export type PondRow = Record<string, Json>;
@@ -25,7 +26,14 @@ export class PondQueryError extends Error {
   }
 }
 
-type RawClient = grpc.Client & { PondQuery(req: PondQueryRequestMsg): grpc.ClientReadableStream<PondRowsMsg> };
+type RawClient = grpc.Client & { PondQuery(req: PondQueryRequestMsg, metadata: grpc.Metadata): grpc.ClientReadableStream<PondRowsMsg> };
+
+/** What a call adds to its queries: its id (for the quarterback's logs) and its abort signal. */
+export interface PondQueryOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+  callId?: string;
+}
 
 export class WorkerPond implements PondAccess {
   private client: RawClient | undefined;
@@ -35,26 +43,32 @@ export class WorkerPond implements PondAccess {
     private readonly identity: { worker: string; replica: number },
   ) {}
 
-  async query(sql: string, params: Record<string, unknown> = {}): Promise<PondRow[]> {
+  async query(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): Promise<PondRow[]> {
     const all: PondRow[] = [];
-    for await (const rows of this.stream(sql, params)) all.push(...rows);
+    for await (const rows of this.stream(sql, params, options)) all.push(...rows);
     return all;
   }
 
-  async *stream(sql: string, params: Record<string, unknown> = {}, options: { batchSize?: number; signal?: AbortSignal } = {}): AsyncIterable<PondRow[]> {
+  async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {
     if (this.address === null) throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)");
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
-      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": -1 }) as unknown as RawClient;
+      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), { ...CALLBACK_CHANNEL_OPTIONS, "grpc.max_receive_message_length": -1 }) as unknown as RawClient;
     }
-    const call = this.client.PondQuery({
-      sql,
-      paramsJson: JSON.stringify(params),
-      batchSize: options.batchSize ?? 1000,
-      callId: "",
-      worker: this.identity.worker,
-      replica: this.identity.replica,
-    });
+    options.signal?.throwIfAborted();
+    // wait-for-ready: the quarterback starts its callback service a moment after its workers;
+    // the call's abort signal (cancel, deadline, shutdown) bounds the wait
+    const call = this.client.PondQuery(
+      {
+        sql,
+        paramsJson: JSON.stringify(params),
+        batchSize: options.batchSize ?? 1000,
+        callId: options.callId ?? "",
+        worker: this.identity.worker,
+        replica: this.identity.replica,
+      },
+      new grpc.Metadata({ waitForReady: true }),
+    );
     const onAbort = (): void => call.cancel();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -11,6 +11,18 @@ const KINDS: Record<Report["kind"], WireReportKind> = {
   log: "REPORT_KIND_LOG",
 };
 
+const REPORT_TIMEOUT_MS = 5_000;
+
+/**
+ * The callback service comes up a moment after the workers: retry the connection within
+ * ~50 ms rather than grpc-js's default 1 s, so a report or pond query made at startup waits
+ * for it only as long as it takes.
+ */
+export const CALLBACK_CHANNEL_OPTIONS = {
+  "grpc.initial_reconnect_backoff_ms": 50,
+  "grpc.max_reconnect_backoff_ms": 1_000,
+} as const;
+
 export class Reporter {
   private client: grpc.Client | undefined;
 
@@ -37,13 +49,14 @@ export class Reporter {
     }
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
-      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure());
+      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), CALLBACK_CHANNEL_OPTIONS);
     }
     const client = this.client as unknown as {
-      Report(req: ReportRequestMsg, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, reply?: ReportReplyMsg) => void): void;
+      Report(req: ReportRequestMsg, metadata: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, reply?: ReportReplyMsg) => void): void;
     };
     return new Promise((resolve) => {
-      client.Report(request, { deadline: Date.now() + 5_000 }, (err, reply) => {
+      // wait-for-ready: the quarterback starts its callback service a moment after its workers
+      client.Report(request, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + REPORT_TIMEOUT_MS }, (err, reply) => {
         if (err) {
           this.log(`report to ${this.address} failed: ${err.message}; it was ${JSON.stringify(request)}`);
           resolve({ delivered: false, runCancelled: false });
