@@ -33,6 +33,10 @@ function resolveOne(name: string, entry: PlainMethod | HeldMethod | MethodSpec):
   if (spec === null || typeof spec !== "object" || typeof spec.handler !== "function") {
     throw new WorkerConfigError(`method ${JSON.stringify(name)} must be a function or { handler: function, held?, description? }`);
   }
+  if (Object.prototype.toString.call(spec.handler) === "[object GeneratorFunction]") {
+    // its result would be the generator object (JSON {}), and it cannot await signals
+    throw new WorkerConfigError(`method ${JSON.stringify(name)} is a generator function (function*): write a held method as an async generator (async function*), a plain one as a function that returns its output`);
+  }
   return {
     name,
     handler: spec.handler,
