@@ -18,13 +18,23 @@ export interface PondAccess {
   stream(sql: string, params?: Record<string, unknown>, options?: { batchSize?: number; signal?: AbortSignal }): AsyncIterable<PondRow[]>;
 }
 
-/** The pond query failed: bad SQL or parameters, no pond in this run, or no quarterback. */
+/**
+ * The pond query failed: bad SQL or parameters, no pond in this run (not retryable: the
+ * same query fails the same way), or no quarterback to ask (retryable). A method that lets
+ * it through fails its call with this flag.
+ */
 export class PondQueryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options);
     this.name = "PondQueryError";
+    this.retryable = options?.retryable ?? true;
   }
 }
+
+/** What the callback service answers for a query it refuses (docs/worker-protocol.md §10). */
+const REFUSED = new Set<number>([grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION]);
 
 type RawClient = grpc.Client & { PondQuery(req: PondQueryRequestMsg, metadata: grpc.Metadata): grpc.ClientReadableStream<PondRowsMsg> };
 
@@ -50,7 +60,7 @@ export class WorkerPond implements PondAccess {
   }
 
   async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {
-    if (this.address === null) throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)");
+    if (this.address === null) throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", { retryable: false });
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
       this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), { ...CALLBACK_CHANNEL_OPTIONS, "grpc.max_receive_message_length": -1 }) as unknown as RawClient;
@@ -75,7 +85,7 @@ export class WorkerPond implements PondAccess {
       for await (const msg of call as AsyncIterable<PondRowsMsg>) yield JSON.parse(msg.rowsJson) as PondRow[];
     } catch (err) {
       const e = err as grpc.ServiceError;
-      throw new PondQueryError(`pond query failed: ${e.details || e.message}`, { cause: err });
+      throw new PondQueryError(`pond query failed: ${e.details || e.message}`, { cause: err, retryable: !REFUSED.has(e.code) });
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
     }
