@@ -1,5 +1,5 @@
 /** Any thrown value as the error result of a call: code, message, stack and causes, retryable flag. */
-import { DEFAULT_RETRYABLE, toWireCode, type ErrorCode } from "../proto/error-codes.js";
+import { DEFAULT_RETRYABLE, ERROR_CODES, isErrorCode, toWireCode, type ErrorCode } from "../proto/error-codes.js";
 import type { CallErrorMsg } from "../proto/messages.js";
 import { LandPathError } from "../land/errors.js";
 import { CallError } from "./errors.js";
@@ -42,10 +42,16 @@ function describeError(err: unknown, maxMessageBytes: number): CallErrorMsg {
   let code: ErrorCode = "FAILED";
   let retryable: boolean | undefined;
   let details: string | undefined;
+  let message = messageOf(err);
   if (err instanceof CallError) {
     code = err.code;
     retryable = err.retryable;
     details = err.details;
+    if (!isErrorCode(code)) {
+      // from JavaScript, without the type check: say so rather than send a bare INTERNAL
+      message = `CallError with unknown error code ${JSON.stringify(code)} (the codes are ${ERROR_CODES.join(", ")}): ${message}`;
+      code = "INTERNAL";
+    }
   } else if (err instanceof LandPathError) {
     // a land path in the input that leaves the land: running it again cannot help
     code = "INVALID_ARGUMENT";
@@ -55,7 +61,7 @@ function describeError(err: unknown, maxMessageBytes: number): CallErrorMsg {
   }
   return {
     code: toWireCode(code),
-    message: clip(messageOf(err), maxMessage),
+    message: clip(message, maxMessage),
     details: clip(details ?? describe(err), maxDetails),
     retryable: retryable ?? DEFAULT_RETRYABLE[code],
     type: clip(typeOf(err), MAX_TYPE),
