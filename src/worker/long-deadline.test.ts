@@ -26,3 +26,10 @@ describe("a Session call with a timeout_ms beyond 2^31 - 1 ms", () => {
     expect(out.deadline).toBeGreaterThanOrEqual(before + timeoutMs - 1_000);
   });
 });
+
+describe("an Invoke with a timeout beyond 2^31 - 1 ms", () => {
+  it.each([2 ** 31, 30 * 24 * 3_600_000])("timeout %d: the call runs to its result instead of ending at once", async (timeoutMs) => {
+    const out = (await w.client.invoke("nap", null, { timeoutMs })) as { aborted: boolean };
+    expect(out.aborted).toBe(false);
+  });
+});

@@ -36,6 +36,9 @@ interface RawHealthClient extends grpc.Client {
   Check: Unary<{ service: string }, HealthCheckResponseMsg>;
 }
 
+/** The longest delay a Node timer (and grpc-js's deadline header) holds: 2^31 - 1 ms, ~24.8 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class WorkerClient {
   readonly raw: RawWorkerClient;
   private readonly healthClient: RawHealthClient;
@@ -66,7 +69,10 @@ export class WorkerClient {
   /** The Output message as sent, or TransportError for a non-OK gRPC status. */
   invokeRaw(input: InputMsg, options: InvokeOptions = {}): Promise<OutputMsg> {
     return new Promise((resolve, reject) => {
-      const callOptions: grpc.CallOptions = options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {};
+      // a deadline further than a 32-bit ms timer reaches is cut short by grpc-js's server (it
+      // ends the call at once): such a call goes without one, as good as the caller's own
+      const bounded = options.timeoutMs !== undefined && options.timeoutMs <= MAX_TIMER_MS;
+      const callOptions: grpc.CallOptions = bounded ? { deadline: Date.now() + options.timeoutMs! } : {};
       const call = this.raw.Invoke(input, new grpc.Metadata(), callOptions, (err, res) => {
         options.signal?.removeEventListener("abort", onAbort);
         if (err) reject(new TransportError(`${input.method}: ${err.details || err.message}`, { cause: err }));
