@@ -4,6 +4,7 @@ import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Type
 import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
 import { resolveParams } from "./params.js";
 import { sqlParameters } from "./sql.js";
+import { escapesLand, landFile } from "./land-path.js";
 import { LineMap, type Span } from "./span.js";
 import { didYouMean } from "./suggest.js";
 import { typeOfValue, type Type } from "./types.js";
@@ -476,16 +477,17 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         }
       } else {
         const path = constString(m.target.path, "a land path");
-        if (path !== undefined && !path.split(/[\\/]/).some((part) => part !== "" && part !== ".")) {
-          report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
-        } else if (path !== undefined && escapesLand(path)) {
-          report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
-        } else if (path !== undefined) {
-          const normal = path.replace(/^\.\//, "");
-          const prev = landPaths.get(normal);
-          if (prev) report(diagnostic("QB4013", m.target.path.span, `\`${normal}\` is already written at ${where(prev)}`, "write each step to its own file"));
-          landPaths.set(normal, m.target.path.span);
-          if (dep) sinks.push({ kind: "land", path: normal, step: m.step.name, loc: loc(m.span) });
+        const file = path === undefined ? undefined : landFile(path);
+        const sp = m.target.path.span;
+        if (file && !file.ok) {
+          if (file.why === "not-a-file") report(diagnostic("QB3011", sp, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
+          else if (file.why === "parent") report(diagnostic("QB3011", sp, `\`${path}\` uses \`..\``, `land paths may not contain \`..\`: write \`${file.suggestion}\``));
+          else report(diagnostic("QB3011", sp, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
+        } else if (file) {
+          const prev = landPaths.get(file.path);
+          if (prev) report(diagnostic("QB4013", sp, `\`${file.path}\` is already written at ${where(prev)}`, "write each step to its own file"));
+          landPaths.set(file.path, sp);
+          if (dep) sinks.push({ kind: "land", path: file.path, step: m.step.name, loc: loc(m.span) });
         }
       }
     }
@@ -527,18 +529,6 @@ function refsOfBinding(b: Binding): Name[] {
   if (s.kind === "ref") return [{ name: s.name, span: s.span }];
   if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
   return [];
-}
-
-/** True when a land path is absolute or climbs out with `..`. */
-export function escapesLand(path: string): boolean {
-  if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) || path.includes("\0")) return true;
-  let depth = 0;
-  for (const part of path.split(/[\\/]+/)) {
-    if (part === "..") depth--;
-    else if (part !== "." && part !== "") depth++;
-    if (depth < 0) return true;
-  }
-  return false;
 }
 
 export type { Typed };
