@@ -34,6 +34,7 @@ interface StepInfo {
 const CALL_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry", "ordered", "onError", "hold"];
 const REDUCE_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry"];
 const SOURCES = ["range", "merge", "pond", "glob", "land.glob"];
+const VALUE_WORDS = new Map([["item", "the current item in a stage's arguments"], ["true", "a value"], ["false", "a value"], ["null", "a value"]]);
 
 /** Resolves names, checks types and structure, and lowers a parsed flow to IR. */
 export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: Diagnostic) => void, hadErrors: () => boolean): FlowIR {
@@ -52,10 +53,20 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
 
   // ---- declarations: params, workers and steps share one namespace ----
   const declared = new Map<string, { what: string; span: Span }>();
-  for (const p of flow.params) if (!declared.has(p.name.name)) declared.set(p.name.name, { what: "a param", span: p.name.span });
+  // `item`, `true`, `false` and `null` always mean themselves where a value is read, so
+  // a param, worker or step of that name could never be used as one
+  const valueWord = (n: Name, what: string): void => {
+    const meaning = VALUE_WORDS.get(n.name);
+    if (meaning) report(diagnostic("QB2003", n.span, `\`${n.name}\` cannot name ${what}: it is ${meaning}`, "pick another name"));
+  };
+  for (const p of flow.params) {
+    valueWord(p.name, "a param");
+    if (!declared.has(p.name.name)) declared.set(p.name.name, { what: "a param", span: p.name.span });
+  }
   const workers = new Map<string, WorkerDecl>();
   const bindings = new Map<string, Binding>();
   const declare = (n: Name, what: string): boolean => {
+    valueWord(n, what);
     const prev = declared.get(n.name);
     if (prev) {
       report(diagnostic("QB2003", n.span, `\`${n.name}\` is already defined as ${prev.what} at ${where(prev.span)}`, "pick another name"));
