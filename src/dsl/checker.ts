@@ -303,7 +303,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         const used = sqlParameters(sql);
         let ok = true;
         for (const p of used) {
-          if (!(p in bound)) {
+          if (!Object.hasOwn(bound, p)) {
             const lit = a[0]!;
             const at = lit.kind === "string" ? text.indexOf(`:${p}`, lit.span.start) : -1;
             const where = at >= 0 && at < lit.span.end ? { start: at, end: at + p.length + 1 } : lit.span;

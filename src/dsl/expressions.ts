@@ -35,9 +35,10 @@ function lit(type: Type, value: Json): Typed {
 
 /** Interprets `60s` or `512Mi`; reports unknown units. */
 export function quantity(value: number, unit: string, raw: string, sp: Span, report: (d: Diagnostic) => void): Typed {
-  const ms = DURATION_UNITS[unit];
+  // own keys only: `5toString` must not find Object.prototype.toString
+  const ms = Object.hasOwn(DURATION_UNITS, unit) ? DURATION_UNITS[unit] : undefined;
   if (ms !== undefined) return lit("duration", value * ms);
-  const bytes = SIZE_UNITS[unit];
+  const bytes = Object.hasOwn(SIZE_UNITS, unit) ? SIZE_UNITS[unit] : undefined;
   if (bytes !== undefined) return lit("size", value * bytes);
   const durations = `durations take ${Object.keys(DURATION_UNITS).join(", ")}, e.g. \`${value}s\``;
   const sizes = `sizes take ${Object.keys(SIZE_UNITS).join(", ")}, e.g. \`${value}Mi\``;

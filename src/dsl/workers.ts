@@ -61,7 +61,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
             scope.report(diagnostic("QB3001", v.span, `env \`${k}\` must be a string, number or bool`));
             continue;
           }
-          ir.env[k] = String(val);
+          Object.defineProperty(ir.env, k, { value: String(val), enumerable: true, writable: true, configurable: true });
         }
         break;
       }
