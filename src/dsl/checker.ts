@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Typed } from "./expressions.js";
 import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
 import { resolveParams } from "./params.js";
-import { sqlParameters } from "./sql.js";
+import { sqlParameterUses } from "./sql.js";
 import { escapesLand, landFile } from "./land-path.js";
 import { LineMap, type Span } from "./span.js";
 import { didYouMean } from "./suggest.js";
@@ -300,13 +300,15 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           bound = t.ir.value as Record<string, Json>;
           if (obj.kind === "object") for (const en of obj.entries) boundSpans.set(en.key, en.keySpan);
         }
-        const used = sqlParameters(sql);
+        const uses = sqlParameterUses(sql);
+        const used = uses.map((u) => u.name);
         let ok = true;
-        for (const p of used) {
+        for (const { name: p, offset } of uses) {
           if (!Object.hasOwn(bound, p)) {
             const lit = a[0]!;
-            const at = lit.kind === "string" ? text.indexOf(`:${p}`, lit.span.start) : -1;
-            const where = at >= 0 && at < lit.span.end ? { start: at, end: at + p.length + 1 } : lit.span;
+            // point at the parameter when the literal's text is the SQL as written (no escapes)
+            const plain = lit.kind === "string" && text.slice(lit.span.start + 1, lit.span.end - 1) === sql;
+            const where = plain ? { start: lit.span.start + 1 + offset, end: lit.span.start + 2 + offset + p.length } : lit.span;
             report(diagnostic("QB4011", where, `SQL parameter \`:${p}\` has no value`, `bind it: \`pond("...", {${p}: value})\``));
             ok = false;
           }
