@@ -95,9 +95,12 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       // a constant (a `json` param, an object literal) is looked into now, whatever its static type
       const known = isConstant(o) ? o.ir.value : undefined;
       const isObj = known !== null && typeof known === "object" && !Array.isArray(known);
-      if (o.type === "any" && !isObj) return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
-      if (o.type !== "object" && !isObj) {
-        scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(o.type)} has no field \`${e.name}\``));
+      // a constant that is not an object (a `json` param holding a list) has no field now,
+      // and would have none at run time either
+      const type = isConstant(o) ? typeOfValue(known) : o.type;
+      if (type === "any") return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
+      if (type !== "object" && !isObj) {
+        scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(type)} has no field \`${e.name}\``));
         return ANY;
       }
       if (isConstant(o)) {
