@@ -3,7 +3,8 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Typed } from "./expressions.js";
 import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
 import { resolveParams } from "./params.js";
-import { sqlParameters } from "./sql.js";
+import { sqlParameterUses } from "./sql.js";
+import { escapesLand, landFile } from "./land-path.js";
 import { LineMap, type Span } from "./span.js";
 import { didYouMean } from "./suggest.js";
 import { typeOfValue, type Type } from "./types.js";
@@ -33,6 +34,7 @@ interface StepInfo {
 const CALL_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry", "ordered", "onError", "hold"];
 const REDUCE_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry"];
 const SOURCES = ["range", "merge", "pond", "glob", "land.glob"];
+const VALUE_WORDS = new Map([["item", "the current item in a stage's arguments"], ["true", "a value"], ["false", "a value"], ["null", "a value"]]);
 
 /** Resolves names, checks types and structure, and lowers a parsed flow to IR. */
 export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: Diagnostic) => void, hadErrors: () => boolean): FlowIR {
@@ -51,10 +53,20 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
 
   // ---- declarations: params, workers and steps share one namespace ----
   const declared = new Map<string, { what: string; span: Span }>();
-  for (const p of flow.params) if (!declared.has(p.name.name)) declared.set(p.name.name, { what: "a param", span: p.name.span });
+  // `item`, `true`, `false` and `null` always mean themselves where a value is read, so
+  // a param, worker or step of that name could never be used as one
+  const valueWord = (n: Name, what: string): void => {
+    const meaning = VALUE_WORDS.get(n.name);
+    if (meaning) report(diagnostic("QB2003", n.span, `\`${n.name}\` cannot name ${what}: it is ${meaning}`, "pick another name"));
+  };
+  for (const p of flow.params) {
+    valueWord(p.name, "a param");
+    if (!declared.has(p.name.name)) declared.set(p.name.name, { what: "a param", span: p.name.span });
+  }
   const workers = new Map<string, WorkerDecl>();
   const bindings = new Map<string, Binding>();
   const declare = (n: Name, what: string): boolean => {
+    valueWord(n, what);
     const prev = declared.get(n.name);
     if (prev) {
       report(diagnostic("QB2003", n.span, `\`${n.name}\` is already defined as ${prev.what} at ${where(prev.span)}`, "pick another name"));
@@ -288,13 +300,15 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           bound = t.ir.value as Record<string, Json>;
           if (obj.kind === "object") for (const en of obj.entries) boundSpans.set(en.key, en.keySpan);
         }
-        const used = sqlParameters(sql);
+        const uses = sqlParameterUses(sql);
+        const used = uses.map((u) => u.name);
         let ok = true;
-        for (const p of used) {
-          if (!(p in bound)) {
+        for (const { name: p, offset } of uses) {
+          if (!Object.hasOwn(bound, p)) {
             const lit = a[0]!;
-            const at = lit.kind === "string" ? text.indexOf(`:${p}`, lit.span.start) : -1;
-            const where = at >= 0 && at < lit.span.end ? { start: at, end: at + p.length + 1 } : lit.span;
+            // point at the parameter when the literal's text is the SQL as written (no escapes)
+            const plain = lit.kind === "string" && text.slice(lit.span.start + 1, lit.span.end - 1) === sql;
+            const where = plain ? { start: lit.span.start + 1 + offset, end: lit.span.start + 2 + offset + p.length } : lit.span;
             report(diagnostic("QB4011", where, `SQL parameter \`:${p}\` has no value`, `bind it: \`pond("...", {${p}: value})\``));
             ok = false;
           }
@@ -476,16 +490,17 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         }
       } else {
         const path = constString(m.target.path, "a land path");
-        if (path !== undefined && !path.split(/[\\/]/).some((part) => part !== "" && part !== ".")) {
-          report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
-        } else if (path !== undefined && escapesLand(path)) {
-          report(diagnostic("QB3011", m.target.path.span, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
-        } else if (path !== undefined) {
-          const normal = path.replace(/^\.\//, "");
-          const prev = landPaths.get(normal);
-          if (prev) report(diagnostic("QB4013", m.target.path.span, `\`${normal}\` is already written at ${where(prev)}`, "write each step to its own file"));
-          landPaths.set(normal, m.target.path.span);
-          if (dep) sinks.push({ kind: "land", path: normal, step: m.step.name, loc: loc(m.span) });
+        const file = path === undefined ? undefined : landFile(path);
+        const sp = m.target.path.span;
+        if (file && !file.ok) {
+          if (file.why === "not-a-file") report(diagnostic("QB3011", sp, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
+          else if (file.why === "parent") report(diagnostic("QB3011", sp, `\`${path}\` uses \`..\``, `land paths may not contain \`..\`: write \`${file.suggestion}\``));
+          else report(diagnostic("QB3011", sp, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
+        } else if (file) {
+          const prev = landPaths.get(file.path);
+          if (prev) report(diagnostic("QB4013", sp, `\`${file.path}\` is already written at ${where(prev)}`, "write each step to its own file"));
+          landPaths.set(file.path, sp);
+          if (dep) sinks.push({ kind: "land", path: file.path, step: m.step.name, loc: loc(m.span) });
         }
       }
     }
@@ -527,18 +542,6 @@ function refsOfBinding(b: Binding): Name[] {
   if (s.kind === "ref") return [{ name: s.name, span: s.span }];
   if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
   return [];
-}
-
-/** True when a land path is absolute or climbs out with `..`. */
-export function escapesLand(path: string): boolean {
-  if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) || path.includes("\0")) return true;
-  let depth = 0;
-  for (const part of path.split(/[\\/]+/)) {
-    if (part === "..") depth--;
-    else if (part !== "." && part !== "") depth++;
-    if (depth < 0) return true;
-  }
-  return false;
 }
 
 export type { Typed };

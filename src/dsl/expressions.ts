@@ -35,9 +35,10 @@ function lit(type: Type, value: Json): Typed {
 
 /** Interprets `60s` or `512Mi`; reports unknown units. */
 export function quantity(value: number, unit: string, raw: string, sp: Span, report: (d: Diagnostic) => void): Typed {
-  const ms = DURATION_UNITS[unit];
+  // own keys only: `5toString` must not find Object.prototype.toString
+  const ms = Object.hasOwn(DURATION_UNITS, unit) ? DURATION_UNITS[unit] : undefined;
   if (ms !== undefined) return lit("duration", value * ms);
-  const bytes = SIZE_UNITS[unit];
+  const bytes = Object.hasOwn(SIZE_UNITS, unit) ? SIZE_UNITS[unit] : undefined;
   if (bytes !== undefined) return lit("size", value * bytes);
   const durations = `durations take ${Object.keys(DURATION_UNITS).join(", ")}, e.g. \`${value}s\``;
   const sizes = `sizes take ${Object.keys(SIZE_UNITS).join(", ")}, e.g. \`${value}Mi\``;
@@ -94,9 +95,12 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       // a constant (a `json` param, an object literal) is looked into now, whatever its static type
       const known = isConstant(o) ? o.ir.value : undefined;
       const isObj = known !== null && typeof known === "object" && !Array.isArray(known);
-      if (o.type === "any" && !isObj) return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
-      if (o.type !== "object" && !isObj) {
-        scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(o.type)} has no field \`${e.name}\``));
+      // a constant that is not an object (a `json` param holding a list) has no field now,
+      // and would have none at run time either
+      const type = isConstant(o) ? typeOfValue(known) : o.type;
+      if (type === "any") return { type: "any", ir: { kind: "field", of: o.ir, key: e.name } };
+      if (type !== "object" && !isObj) {
+        scope.report(diagnostic("QB3009", e.nameSpan, `${describeType(type)} has no field \`${e.name}\``));
         return ANY;
       }
       if (isConstant(o)) {

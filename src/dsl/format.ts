@@ -184,7 +184,9 @@ class Printer {
   }
 
   private bindingBreaks(m: Extract<Member, { kind: "binding" }>): boolean {
-    return this.commentsInside(m.span) || this.oneLineBinding(m, 0).length > WIDTH;
+    // comments inside the source move above the binding, so only those among the stages
+    // keep it broken: the output then has the same comments in the same places
+    return this.commentsInside({ start: m.source.span.end, end: m.span.end }) || this.oneLineBinding(m, 0).length > WIDTH;
   }
 
   private commentsInside(sp: Span): boolean {
@@ -200,12 +202,15 @@ class Printer {
       case "binding": {
         if (!this.bindingBreaks(m)) {
           this.out.push(this.oneLineBinding(m, pad));
-          return;
+          break;
         }
+        // a comment inside a multi-line part goes above that part's line: left after it,
+        // it would be read back as a comment of the next part or member
+        this.leading(m.source.span.end, INDENT, false);
         this.out.push(`${INDENT}${m.name.name} = ${printSource(m.source)}`);
         this.trailing(m.source.span.end);
         for (const s of m.stages) {
-          this.leading(s.span.start, INDENT + INDENT, false);
+          this.leading(s.span.end, INDENT + INDENT, false);
           this.out.push(`${INDENT}${INDENT}| ${printStage(s)}`);
           this.trailing(s.span.end);
         }
@@ -221,7 +226,7 @@ class Printer {
         }
         this.out.push(`${INDENT}worker ${m.name.name} {`);
         for (const p of m.props) {
-          this.leading(p.span.start, INDENT + INDENT, false);
+          this.leading(p.span.end, INDENT + INDENT, false);
           this.out.push(INDENT + INDENT + printProp(p));
           this.trailing(p.span.end);
         }

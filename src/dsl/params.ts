@@ -104,7 +104,8 @@ export function resolveParams(flow: Flow, overrides: Record<string, Json>, requi
         value = t.ir.value;
       }
     }
-    const raw = overrides[p.name.name];
+    // own keys only: a param named `constructor` has no override unless one was given
+    const raw = Object.hasOwn(overrides, p.name.name) ? overrides[p.name.name] : undefined;
     if (raw !== undefined) {
       const parsed = parseParamValue(type, raw);
       if (parsed === undefined) {

@@ -401,7 +401,7 @@ export function parse(text: string): ParseResult {
       }
     }
     if (!dotted) {
-      const alias = STAGE_ALIASES[t.text];
+      const alias = Object.hasOwn(STAGE_ALIASES, t.text) ? STAGE_ALIASES[t.text] : undefined;
       const help = (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, STAGE_WORDS)) ?? "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
       return fail("QB1005", t.span, `expected a stage, found ${describe(t)}`, help);
     }
@@ -535,7 +535,8 @@ export function parse(text: string): ParseResult {
         return { kind: "worker", name, props, span: kw.span };
       }
       if (!isProp(t)) {
-        const help = t.kind === "ident" ? (WORKER_PROP_ALIASES[t.text] ? `did you mean \`${WORKER_PROP_ALIASES[t.text]}\`?` : didYouMean(t.text, WORKER_PROPS)) : undefined;
+        const alias = t.kind === "ident" && Object.hasOwn(WORKER_PROP_ALIASES, t.text) ? WORKER_PROP_ALIASES[t.text] : undefined;
+        const help = t.kind === "ident" ? (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, WORKER_PROPS)) : undefined;
         diagnostics.push(diagnostic("QB1007", t.span, `unknown worker property ${describe(t)}`, help ?? `properties are ${WORKER_PROPS.map((p) => `\`${p}\``).join(", ")}`));
         // skip its value: up to the next property, the end of the line or the block
         pos++;

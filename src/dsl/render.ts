@@ -1,5 +1,5 @@
 import type { Diagnostic } from "./diagnostics.js";
-import { LineMap } from "./span.js";
+import { LineMap, displayWidth } from "./span.js";
 
 export interface RenderedDiagnostic {
   file: string;
@@ -40,8 +40,11 @@ export function renderDiagnostics(file: string, text: string, diagnostics: reado
     const gutter = String(a.line);
     const pad = " ".repeat(gutter.length);
     out.push(`${gutter} | ${src}`);
-    const width = b.line === a.line ? Math.max(1, b.col - a.col) : Math.max(1, src.length - a.col + 1);
-    out.push(`${pad} | ${" ".repeat(a.col - 1)}${"^".repeat(width)}`);
+    // the caret is placed by what the terminal shows: an emoji or a CJK character is two columns
+    const chars = [...src];
+    const before = chars.slice(0, a.col - 1).join("");
+    const under = b.line === a.line ? chars.slice(a.col - 1, b.col - 1).join("") : chars.slice(a.col - 1).join("");
+    out.push(`${pad} | ${" ".repeat(displayWidth(before))}${"^".repeat(Math.max(1, displayWidth(under)))}`);
     if (d.help) out.push(`${pad} = help: ${d.help}`);
   }
   return out.join("\n") + (out.length ? "\n" : "");

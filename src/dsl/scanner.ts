@@ -111,6 +111,10 @@ export function scan(text: string): ScanResult {
     if (bad || !Number.isFinite(value)) {
       diagnostics.push(diagnostic("QB1003", { start, end: i }, `malformed number \`${text.slice(start, i)}\``,
         "write digits with single `_` separators between them, e.g. `20_000_000`"));
+    } else if (!isFloat && unit === undefined && !Number.isSafeInteger(value)) {
+      // past 2^53 an int literal would silently become another number
+      diagnostics.push(diagnostic("QB1003", { start, end: i }, `\`${numText}\` is too large for an int`,
+        `ints are exact up to 9_007_199_254_740_991; write a float, like \`${value.toExponential().replace("e+", "e")}\`, for more`));
     }
     if (unit !== undefined) push("quantity", start, { value, unit });
     else push(isFloat ? "float" : "int", start, { value });

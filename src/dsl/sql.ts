@@ -3,7 +3,12 @@
  * strings, quoted identifiers, comments and `::` casts.
  */
 export function sqlParameters(sql: string): string[] {
-  const out: string[] = [];
+  return sqlParameterUses(sql).map((u) => u.name);
+}
+
+/** Each named parameter with the offset of its first `:` in the SQL text. */
+export function sqlParameterUses(sql: string): Array<{ name: string; offset: number }> {
+  const out: Array<{ name: string; offset: number }> = [];
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
@@ -28,7 +33,7 @@ export function sqlParameters(sql: string): string[] {
       let j = i + 1;
       while (j < sql.length && /[A-Za-z0-9_]/.test(sql[j]!)) j++;
       const name = sql.slice(i + 1, j);
-      if (!out.includes(name)) out.push(name);
+      if (!out.some((u) => u.name === name)) out.push({ name, offset: i });
       i = j;
     } else {
       i++;

@@ -8,7 +8,7 @@ import type { Span } from "./span.js";
 type WorkerDecl = Extract<Member, { kind: "worker" }>;
 
 /** `host:port`, `[v6]:port` or `unix:/path`. */
-const ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/;
+const ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+))$/;
 
 export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR {
   const ir: WorkerIR = { name: w.name.name, replicas: 1, env: {}, loc };
@@ -61,7 +61,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
             scope.report(diagnostic("QB3001", v.span, `env \`${k}\` must be a string, number or bool`));
             continue;
           }
-          ir.env[k] = String(val);
+          Object.defineProperty(ir.env, k, { value: String(val), enumerable: true, writable: true, configurable: true });
         }
         break;
       }
@@ -95,8 +95,11 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
         for (const e of p.values) {
           const s = str(e, "an address");
           if (s === undefined) continue;
-          if (!ADDRESS.test(s)) {
-            scope.report(diagnostic("QB3010", e.span, `\`${s}\` is not a worker address`, 'write `"host:port"` or `"unix:/path/to.sock"`'));
+          const m = ADDRESS.exec(s);
+          // a port outside 1-65535 would only fail when the run connects
+          const port = m?.[3] === undefined ? undefined : Number(m[3]);
+          if (!m || (port !== undefined && !(port >= 1 && port <= 65535))) {
+            scope.report(diagnostic("QB3010", e.span, `\`${s}\` is not a worker address${m ? ": the port must be 1 to 65535" : ""}`, 'write `"host:port"` or `"unix:/path/to.sock"`'));
             continue;
           }
           addresses.push(s);

@@ -51,9 +51,8 @@ export function evaluate(e: IRExpr, item: Json): Json {
     case "list":
       return e.items.map((x) => evaluate(x, item));
     case "object": {
-      const out: { [k: string]: Json } = {};
-      for (const [k, v] of e.entries) out[k] = evaluate(v, item);
-      return out;
+      // fromEntries defines own properties: `out["__proto__"] = v` would set the prototype and drop the key
+      return Object.fromEntries(e.entries.map(([k, v]) => [k, evaluate(v, item)]));
     }
   }
 }
