@@ -3,6 +3,7 @@ import { isRetryable, replicaOf, type Dispatcher } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from "./errors.js";
 import type { RunEvents, StepStats } from "./events.js";
 import { onAbort } from "./abort-registry.js";
+import { setLongTimeout, type LongTimer } from "./long-timer.js";
 
 export interface CallSite {
   step: string;
@@ -26,12 +27,12 @@ export function backoffDelay(baseMs: number, attempt: number, random: () => numb
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
+    const t = setLongTimeout(() => {
       off();
       resolve();
     }, ms);
     const off = onAbort(signal, (reason) => {
-      clearTimeout(t);
+      t.clear();
       reject(reason);
     });
   });
@@ -79,12 +80,12 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     // a call of its own to abort only with a deadline; otherwise the stage's signal serves
     let controller: AbortController | undefined;
     let unlink: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     let replica: number | undefined;
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
       unlink = onAbort(signal, (reason) => c.abort(reason));
-      timer = setTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!, replica)), options.timeoutMs);
+      timer = setLongTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!, replica)), options.timeoutMs);
     }
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
@@ -103,7 +104,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
     } finally {
       stats.inFlight--;
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       unlink?.();
     }
     if ((await afterFailure(site, input, signal, callId, attempt, failure)) === "skip") return [];

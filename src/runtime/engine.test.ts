@@ -173,6 +173,12 @@ describe("runEngine", () => {
     expect(d.calls.length).toBeLessThan(100);
   });
 
+  it("a timeout longer than a Node timer holds (30d) does not end the call at once", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f timeout 30d\n  emit s\n}`);
+    const r = await runEngine(f, { dispatcher: fake({ f: (x) => sleep(30).then(() => x) }) });
+    expect(r.result.s).toEqual([1, 2]);
+  });
+
   it("stops when the outer signal fires", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
     const ac = new AbortController();
