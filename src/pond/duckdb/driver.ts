@@ -182,7 +182,9 @@ class DuckDriver implements Driver {
 export async function openDuckDbPond(path: string, url: string): Promise<Driver> {
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    // NULL sorts as on MySQL (first ascending, last descending), so that one query gives
+    // its rows in the same order on either pond
+    const instance = await DuckDBInstance.create(path, { default_null_order: "nulls_first_on_asc_last_on_desc" });
     return new DuckDriver(url, instance);
   } catch (err) {
     throw new PondConnectError(url, err);
