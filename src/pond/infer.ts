@@ -33,15 +33,52 @@ export function jsonValueType(value: unknown): ColumnType | undefined {
   }
 }
 
-/** The type of one text value from a CSV file (undefined for an empty field: NULL). */
+const BOOL = /^(true|false|t|f)$/i;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** A timestamp as DuckDB's CSV reader detects one: a space, no `T`, no zone. */
+const PLAIN_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+
+/** The type text of a CSV file can be converted to (undefined for an empty field: NULL); for checking values against a column's type. */
 export function textValueType(text: string): ColumnType | undefined {
   if (text === "") return undefined;
   if (INT.test(text)) return "int";
   if (FLOAT.test(text)) return "float";
-  if (text === "true" || text === "false" || text === "TRUE" || text === "FALSE") return "bool";
+  if (BOOL.test(text)) return "bool";
   if (DATE.test(text)) return "date";
   if (TIMESTAMP.test(text)) return "timestamp";
   return "string";
+}
+
+/** Whether `YYYY-MM-DD` (at the start of text) is a day of the calendar (not 2026-02-30). */
+function isCalendarDay(text: string): boolean {
+  const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/**
+ * The type a column of CSV text is inferred as, deciding as DuckDB's CSV reader does, so
+ * that a file gets the same types on either pond: a number with a leading `+` or a leading
+ * zero (`007`) stays text, an integer past 64 bits is a float, `t`/`f` are booleans, an
+ * impossible date is text, and a timestamp has a space and no zone (ISO text with `T` or a
+ * zone stays text).
+ */
+export function inferTextType(text: string): ColumnType | undefined {
+  const kind = textValueType(text);
+  switch (kind) {
+    case "int":
+      if (text.startsWith("+") || /^-?0\d/.test(text)) return "string";
+      return BigInt(text) < INT64_MIN || BigInt(text) > INT64_MAX ? "float" : "int";
+    case "float":
+      return text.startsWith("+") || /^-?0\d/.test(text) ? "string" : "float";
+    case "date":
+      return isCalendarDay(text) ? "date" : "string";
+    case "timestamp":
+      return PLAIN_TIMESTAMP.test(text) && isCalendarDay(text) ? "timestamp" : "string";
+    default:
+      return kind;
+  }
 }
 
 /** The schema of JSON rows: every key of every row, in order of first appearance. */
@@ -65,7 +102,7 @@ export class TextSchemaInference {
       if (text === undefined) continue;
       const current = this.types[i];
       if (current === "string") continue;
-      this.types[i] = widen(current, textValueType(text));
+      this.types[i] = widen(current, inferTextType(text));
     }
   }
   schema(): TableSchema {
@@ -84,7 +121,7 @@ export function fromText(text: string, type: ColumnType): unknown {
     case "float":
       return Number(text);
     case "bool":
-      return /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : text;
+      return /^(true|t)$/i.test(text) ? true : /^(false|f)$/i.test(text) ? false : text;
     case "json":
       try {
         return JSON.parse(text) as unknown;

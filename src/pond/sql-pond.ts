@@ -170,6 +170,7 @@ class SqlSession implements PondSession {
         names.push(k);
       }
     }
+    checkIntValues(rows, names, types, { pond: this.core.url, table });
     const dialect = this.core.dialect;
     const quoted = quoteTable(dialect, table);
     const columns = names.map((n) => ({ name: n, quoted: dialect.quoteId(n), type: types.get(n)! }));
@@ -312,6 +313,23 @@ class SqlPond implements Pond {
     for (const lease of this.leases) lease.discard();
     this.leases.clear();
     await this.core.close();
+  }
+}
+
+/**
+ * Throws when a row gives an int column a number with a fraction: DuckDB would round it
+ * and MySQL cut it, each silently; a value is stored as given or not at all.
+ */
+function checkIntValues(rows: readonly Row[], names: readonly string[], types: ReadonlyMap<string, string>, ctx: { pond: string; table: string }): void {
+  const ints = names.filter((n) => types.get(n) === "int");
+  if (ints.length === 0) return;
+  for (let i = 0; i < rows.length; i++) {
+    for (const name of ints) {
+      const v = rows[i]![name];
+      if (typeof v === "number" && !Number.isInteger(v)) {
+        throw new PondSchemaError(`cannot insert into table ${ctx.table} of pond ${ctx.pond}: row ${i + 1} of ${rows.length}: column ${name}: ${v} is not an int (the column is int; a fraction would be rounded or cut)`, ctx);
+      }
+    }
   }
 }
 

@@ -15,6 +15,18 @@ describe("pond URLs", () => {
     expect(redactUrl("mysql://root@h/db")).toBe("mysql://root@h/db");
   });
 
+  it("hides the whole password, whatever it holds, and a password given as a query parameter", () => {
+    // an unescaped @ in the password: the authority ends at the last @, as URL parsers take it
+    expect(redactUrl("mysql://root:s3c@ret@h:3306/db")).toBe("mysql://root:***@h:3306/db");
+    expect(redactUrl("mysql://root:a:b@h/db")).toBe("mysql://root:***@h/db");
+    expect(redactUrl("mysql://root:pw@h/db?password=other&ssl=true")).toBe("mysql://root:***@h/db?password=***&ssl=true");
+    expect(redactUrl("mysql://root@h/db?charset=utf8mb4&password=pw")).toBe("mysql://root@h/db?charset=utf8mb4&password=***");
+    expect(parsePondUrl("mysql://root:s3c@ret@h:3306/db").url).not.toContain("ret");
+    // a URL of a scheme the pond refuses is shown without its password too
+    expect(() => parsePondUrl("postgres://root:s3cret@h/db")).toThrow(/postgres:\/\/root:\*\*\*@h\/db/);
+    expect(() => parsePondUrl("postgres://root:s3cret@h/db")).not.toThrow(/s3cret/);
+  });
+
   it("refuses what names no driver", () => {
     expect(() => parsePondUrl("pond.sqlite")).toThrow(PondUrlError);
     expect(() => parsePondUrl("postgres://h/db")).toThrow(/unknown scheme postgres:/);

@@ -17,9 +17,19 @@ export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.e
   return DEFAULT_POND;
 }
 
-/** The URL with any password replaced by `***`. */
+/**
+ * The URL with any password replaced by `***`: the one after `user:` (up to the last `@`,
+ * so that an unescaped `@`, `/` or `:` in it is hidden too) and a `password=` query parameter.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^(mysql:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+  let out = url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(out);
+  const at = out.lastIndexOf("@");
+  if (scheme !== null && at > scheme[0].length) {
+    const colon = out.indexOf(":", scheme[0].length);
+    if (colon >= 0 && colon < at) out = out.slice(0, colon + 1) + "***" + out.slice(at);
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
 }
 
 /**

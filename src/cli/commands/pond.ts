@@ -57,7 +57,9 @@ export function formatTable(rows: readonly Row[]): string {
   if (rows.length === 0) return "(no rows)\n";
   const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cells = rows.map((r) => names.map((n) => cell(r[n])));
-  const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
+  // a loop, not Math.max(...cells): one argument per row overflows the stack past ~100,000 rows
+  const widths = names.map((n) => n.length);
+  for (const c of cells) for (let i = 0; i < c.length; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   const numeric = names.map((n) => rows.every((r) => r[n] === null || typeof r[n] === "number"));
   const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(names), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + `\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`;

@@ -1,7 +1,7 @@
 /** The embedded pond: DuckDB in this process (`@duckdb/node-api`), a file such as `.qb/pond.duckdb`. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DuckDBInstance, listValue, ResultReturnType, structValue, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
+import { DuckDBInstance, LIST, listValue, ResultReturnType, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import type { Driver, DriverConnection, Lease } from "../driver.js";
 import { PondConnectError } from "../errors.js";
 import { TextList, TextStruct } from "../params.js";
@@ -17,6 +17,16 @@ function asValues(values: readonly unknown[]): DuckDBValue[] {
   return values.map((v) =>
     v === undefined ? null : v instanceof TextList ? listValue([...v.items]) : v instanceof TextStruct ? structValue({ ...v.entries }) : v,
   ) as DuckDBValue[];
+}
+
+/**
+ * The types of text lists and structs, given rather than inferred: the driver infers a
+ * list's type from its first item, and a NULL there makes every item of the list NULL.
+ */
+function asTypes(values: readonly unknown[]): DuckDBType[] {
+  return values.map((v) =>
+    v instanceof TextList ? LIST(VARCHAR) : v instanceof TextStruct ? STRUCT(Object.fromEntries(Object.keys(v.entries).map((k) => [k, VARCHAR]))) : undefined,
+  ) as DuckDBType[];
 }
 
 /** A bound value as text for a VARCHAR list (NULL stays NULL; numbers print their shortest exact form). */
@@ -45,19 +55,19 @@ class DuckConnection implements DriverConnection {
   constructor(readonly raw: DuckDBConnection) {}
 
   async all(sql: string, values: readonly unknown[]): Promise<Row[]> {
-    const result = await this.raw.run(sql, asValues(values));
+    const result = await this.raw.run(sql, asValues(values), asTypes(values));
     if (result.returnType !== ResultReturnType.QUERY_RESULT) return [];
     return parseJsonColumns(result, (await result.convertRowObjects(toJsonValue)) as Row[]);
   }
 
   async run(sql: string, values: readonly unknown[]): Promise<number> {
-    const result = await this.raw.run(sql, asValues(values));
+    const result = await this.raw.run(sql, asValues(values), asTypes(values));
     return result.returnType === ResultReturnType.CHANGED_ROWS ? result.rowsChanged : 0;
   }
 
   async *batches(sql: string, values: readonly unknown[], batchSize: number, _keep: boolean): AsyncGenerator<Row[], void, undefined> {
     // DuckDB drops a pending result when the connection runs its next statement
-    const result = await this.raw.stream(sql, asValues(values));
+    const result = await this.raw.stream(sql, asValues(values), asTypes(values));
     if (result.returnType !== ResultReturnType.QUERY_RESULT) return;
     let pending: Row[] = [];
     for await (const rows of result.yieldConvertedRowObjects(toJsonValue)) {
@@ -172,7 +182,9 @@ class DuckDriver implements Driver {
 export async function openDuckDbPond(path: string, url: string): Promise<Driver> {
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    // NULL sorts as on MySQL (first ascending, last descending), so that one query gives
+    // its rows in the same order on either pond
+    const instance = await DuckDBInstance.create(path, { default_null_order: "nulls_first_on_asc_last_on_desc" });
     return new DuckDriver(url, instance);
   } catch (err) {
     throw new PondConnectError(url, err);

@@ -1,5 +1,6 @@
 /** CSV files read in Node (csv-parse), for a pond that cannot read them itself (MySQL-wire). */
 import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { parse } from "csv-parse";
 import { LakeSourceError } from "../errors.js";
@@ -13,14 +14,51 @@ interface CsvChunk {
   first: number;
 }
 
+/**
+ * Bytes checked to be UTF-8, passed on unchanged: the parser alone would put U+FFFD in
+ * place of bad bytes and load the changed text (DuckDB refuses such a file).
+ */
+function strictUtf8(): Transform {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let offset = 0;
+  const bad = (length: number) => new Error(`is not UTF-8 text: a byte sequence that is not UTF-8 within bytes ${offset + 1}–${offset + length} (convert the file to UTF-8)`);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        callback(bad(chunk.length));
+        return;
+      }
+      offset += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      try {
+        decoder.decode();
+      } catch {
+        callback(bad(0));
+        return;
+      }
+      callback();
+    },
+  });
+}
+
+/** The field delimiter of a lake file: a tab for `.tsv`, else a comma. */
+export function csvDelimiter(file: string): "," | "\t" {
+  return /\.tsv(\.gz)?$/i.test(file) ? "\t" : ",";
+}
+
 /** The file's records in chunks, as the parser has them (one await per chunk, not per record). */
 async function* chunks(file: string): AsyncGenerator<CsvChunk> {
   const input = createReadStream(file);
-  const parser = parse({ bom: true, delimiter: /\.tsv(\.gz)?$/i.test(file) ? "\t" : ",", skip_empty_lines: true });
+  const parser = parse({ bom: true, delimiter: csvDelimiter(file), skip_empty_lines: true });
   let failure: unknown;
   input.on("error", (err) => parser.destroy(err));
   parser.on("error", (err) => (failure ??= err));
-  (/\.gz$/i.test(file) ? input.pipe(createGunzip()).on("error", (err) => parser.destroy(err)) : input).pipe(parser);
+  const bytes = /\.gz$/i.test(file) ? input.pipe(createGunzip()).on("error", (err) => parser.destroy(err)) : input;
+  bytes.pipe(strictUtf8()).on("error", (err) => parser.destroy(err)).pipe(parser);
   let next = 1;
   const drain = (): CsvChunk => {
     const out: string[][] = [];
@@ -64,6 +102,25 @@ async function* chunks(file: string): AsyncGenerator<CsvChunk> {
     input.destroy();
     parser.destroy();
   }
+}
+
+/**
+ * The header line of every file (read by the same parser as the rows), the same in each:
+ * a file without one, or with another, is refused, naming it.
+ */
+export async function csvHeader(files: readonly string[]): Promise<string[]> {
+  let header: string[] | undefined;
+  for (const file of files) {
+    let h: string[] | undefined;
+    for await (const chunk of chunks(file)) {
+      h = chunk.records[0];
+      break;
+    }
+    if (h === undefined) throw new LakeSourceError(file, "is empty: expected a header line");
+    if (header === undefined) header = h;
+    else if (h.join("\u0000") !== header.join("\u0000")) throw new LakeSourceError(file, `its header (${h.join(", ")}) differs from ${files[0]}'s (${header.join(", ")})`);
+  }
+  return header ?? [];
 }
 
 /** Whether text of this inferred kind can go into a column of that type. */

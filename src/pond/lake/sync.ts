@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { LakeSourceError, LakeSyncError, PondError, PondSchemaError, PondUrlError, SyncOptionError } from "../errors.js";
 import { checkTableName, quoteTable } from "../names.js";
 import type { Dialect, Pond, PondSession, TableSchema } from "../types.js";
-import { csvSource } from "./csv-source.js";
-import { describeFiles, selectCsvDetected, selectFiles } from "./duckdb-files.js";
+import { csvHeader, csvSource } from "./csv-source.js";
+import { checkCsvColumns, describeFiles, selectCsvDetected, selectFiles } from "./duckdb-files.js";
 import { ensureGenerationsTable, recordGeneration, type Generation, type SyncMode } from "./generations.js";
 import { mergeStage, tableChecksum } from "./merge.js";
 import { mysqlTableSource, parquetSource } from "./pond-source.js";
@@ -99,6 +99,12 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
   };
   let preCreated = false;
   try {
+    // DuckDB reads CSV files itself: their header lines are read here first, to refuse an
+    // empty file or another header as the MySQL-wire path does, and to check what DuckDB read
+    const header = files?.kind === "csv" ? await csvHeader(files.files) : undefined;
+    const checkHeader = (columns: TableSchema) => {
+      if (header !== undefined) checkCsvColumns(files!.files, header, columns.map((c) => c.name));
+    };
     await ensureGenerationsTable(pond);
     const existing = await pond.tableSchema(table);
     // a new CSV table in a DuckDB pond: one CREATE TABLE AS over read_csv, as fast as DuckDB reads
@@ -106,6 +112,7 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
     let schema: TableSchema | undefined;
     if (!csvAsIs || options.schema !== undefined) {
       const detected = files !== undefined ? await describeFiles(pond, d, files.kind, files.files) : await rows!.schema();
+      checkHeader(detected);
       schema = finalSchema(detected, existing, options.schema, ctx);
       checkColumns(schema.map((c) => c.name));
     }
@@ -133,6 +140,7 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
           await tx.execute(`CREATE TABLE ${T} AS ${read.select}`, read.values);
           counts.added = Number((await tx.query(`SELECT COUNT(*) AS n FROM ${T}`))[0]?.n ?? 0);
           schema = (await tx.tableSchema(table))!;
+          checkHeader(schema);
           checkColumns(schema.map((c) => c.name));
         } else {
           if (!preCreated) await tx.createTable(table, schema!);
