@@ -269,11 +269,16 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         const steps: string[] = [];
         const outs: Type[] = [];
         let rounds = true;
+        const seen = new Map<string, Span>();
         for (const e of a) {
           if (e.kind !== "name") {
             report(diagnostic("QB1006", e.span, "`merge` takes step names"));
             return undefined;
           }
+          // each listed step gets its own channel: one listed twice sends every item twice
+          const first = seen.get(e.name);
+          if (first) report(diagnostic("QB4014", e.span, `\`${e.name}\` is already merged at ${where(first)}: every item of it would arrive twice`, "list each step once"));
+          else seen.set(e.name, e.span);
           const dep = stepRef({ name: e.name, span: e.span }, true);
           if (!dep) return undefined;
           steps.push(e.name);

@@ -58,6 +58,7 @@ export const DIAGNOSTIC_CODES = {
   QB4011: { severity: "error", title: "SQL parameter without a value" },
   QB4012: { severity: "warning", title: "unused SQL parameter" },
   QB4013: { severity: "error", title: "two sinks write one file" },
+  QB4014: { severity: "warning", title: "step merged twice" },
   // found when the workers start, before any call
   QB5001: { severity: "error", title: "worker has no such method" },
   QB5002: { severity: "error", title: "`hold` does not match the worker's method" },
