@@ -15,6 +15,8 @@ export interface DriverConnection {
   batches(sql: string, values: readonly unknown[], batchSize: number, keep: boolean): AsyncGenerator<Row[], void, undefined>;
   /** The columns a query returns, with their types, without running it for rows. */
   columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>>;
+  /** Stops the statement this connection is running, in the database; its pending call then fails. */
+  interrupt(): void;
 }
 
 /** A connection borrowed from the driver's pool. */

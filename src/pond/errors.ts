@@ -70,6 +70,13 @@ export class PondSchemaError extends PondError {
   }
 }
 
+/** A query stopped by its caller's abort signal, in the database too. */
+export class PondCancelledError extends PondError {
+  constructor(pond: string, sql: string, reason: unknown) {
+    super(`query cancelled on pond ${pond}: ${causeText(reason)}\n  SQL: ${oneLine(sql)}`, { pond, sql }, { cause: reason });
+  }
+}
+
 /** The pond was used after close(). */
 export class PondClosedError extends PondError {
   constructor(pond: string) {

@@ -9,6 +9,7 @@ export { inferSchema, parseSchemaSpec } from "./infer.js";
 export {
   LakeSourceError,
   LakeSyncError,
+  PondCancelledError,
   PondClosedError,
   PondConnectError,
   PondError,

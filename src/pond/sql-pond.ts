@@ -3,7 +3,7 @@
  * connections. SQL that differs between drivers comes from the driver's dialect.
  */
 import type { Driver, DriverConnection, Lease } from "./driver.js";
-import { PondClosedError, PondError, PondParamError, PondQueryError, PondSchemaError } from "./errors.js";
+import { PondCancelledError, PondClosedError, PondError, PondParamError, PondQueryError, PondSchemaError } from "./errors.js";
 import { inferSchema } from "./infer.js";
 import { checkColumnName, quoteTable } from "./names.js";
 import { bindParams, ParamBindError, type BoundSql } from "./params.js";
@@ -79,12 +79,18 @@ class SqlSession implements PondSession {
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
     const bound = this.bind(sql, params);
     const source = this.source;
-    const wrap = (err: unknown) => this.wrap(err, sql);
+    const signal = options.signal;
+    const url = this.core.url;
+    const wrap = (err: unknown) => (signal?.aborted ? new PondCancelledError(url, sql, signal.reason) : this.wrap(err, sql));
     return {
       [Symbol.asyncIterator]: async function* () {
+        if (signal?.aborted) throw wrap(signal.reason);
         const { connection, done } = await source.borrow();
         let ok = false;
         const it = connection.batches(bound.sql, bound.values, batchSize, source.keepsConnection === true);
+        // the statement stops in the database, and the pending batch fails
+        const interrupt = (): void => connection.interrupt();
+        signal?.addEventListener("abort", interrupt, { once: true });
         try {
           while (true) {
             let next: IteratorResult<Row[], void>;
@@ -93,6 +99,7 @@ class SqlSession implements PondSession {
             } catch (err) {
               throw wrap(err);
             }
+            if (signal?.aborted) throw wrap(signal.reason);
             if (next.done) break;
             yield next.value;
           }
@@ -107,6 +114,7 @@ class SqlSession implements PondSession {
               // the connection is discarded below
             }
           }
+          signal?.removeEventListener("abort", interrupt);
           done(ok);
         }
       },

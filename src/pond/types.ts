@@ -31,6 +31,12 @@ export type TableSchema = Column[];
 export interface StreamOptions {
   /** Rows per yielded batch (default 1000). */
   batchSize?: number;
+  /**
+   * Stops the query when it fires, in the database too (DuckDB's interrupt, MySQL's KILL
+   * QUERY): a worker's cancelled call must not leave its query running and its connection
+   * taken. The stream then ends with PondCancelledError.
+   */
+  signal?: AbortSignal;
 }
 
 export interface InsertOptions {

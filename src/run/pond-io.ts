@@ -64,7 +64,8 @@ export function usesPond(ir: FlowIR): boolean {
 }
 
 /** A worker's `ctx.pond` query, answered in batches from the run's pond. */
-export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }): AsyncGenerator<Row[]> {
+/** A worker's pond query; `signal` fires when the worker cancels it, which stops it in the pond too. */
+export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }, signal?: AbortSignal): AsyncGenerator<Row[]> {
   let params: Record<string, unknown> = {};
   if (q.paramsJson.trim() !== "") {
     try {
@@ -73,5 +74,5 @@ export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: 
       throw new PondRequestError(`params are not JSON: ${q.paramsJson.slice(0, 80)}`, "invalid", { cause });
     }
   }
-  yield* pond.stream(q.sql, params, { batchSize: q.batchSize || 1000 });
+  yield* pond.stream(q.sql, params, { batchSize: q.batchSize || 1000, ...(signal ? { signal } : {}) });
 }

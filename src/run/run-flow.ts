@@ -148,7 +148,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
             }
             return { runCancelled: controller.signal.aborted };
           },
-          ...(pond ? { pondQuery: (q: PondQueryRequestMsg) => servePondQuery(pond, q) } : {}),
+          ...(pond ? { pondQuery: (q: PondQueryRequestMsg, signal: AbortSignal) => servePondQuery(pond, q, signal) } : {}),
         },
         callbackAddress,
       );

@@ -54,6 +54,10 @@ function parseJsonColumns(result: DuckDBResult, rows: Row[]): Row[] {
 class DuckConnection implements DriverConnection {
   constructor(readonly raw: DuckDBConnection) {}
 
+  interrupt(): void {
+    this.raw.interrupt();
+  }
+
   async all(sql: string, values: readonly unknown[]): Promise<Row[]> {
     const result = await this.raw.run(sql, asValues(values), asTypes(values));
     if (result.returnType !== ResultReturnType.QUERY_RESULT) return [];

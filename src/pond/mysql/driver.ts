@@ -56,7 +56,16 @@ function typeCast(field: TypeCastField, next: () => unknown): unknown {
 }
 
 class MysqlConnection implements DriverConnection {
-  constructor(readonly raw: PoolConnection) {}
+  constructor(
+    readonly raw: PoolConnection,
+    /** Where the KILL QUERY that interrupts this connection's statement runs. */
+    private readonly pool: Pool,
+  ) {}
+
+  interrupt(): void {
+    // MySQL stops a statement only when told from another session
+    void this.pool.query(`KILL QUERY ${Number(this.raw.threadId)}`).catch(() => undefined);
+  }
 
   private async exec(sql: string, values: readonly unknown[]): Promise<unknown> {
     // with values: a server-side prepared statement (values bound, never spliced);
@@ -134,7 +143,7 @@ class MysqlDriver implements Driver {
     }
     let done = false;
     return {
-      connection: new MysqlConnection(raw),
+      connection: new MysqlConnection(raw, this.pool),
       release: () => {
         if (done) return;
         done = true;

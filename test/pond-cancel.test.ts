@@ -1,0 +1,59 @@
+/**
+ * A pond query stopped by its abort signal stops in the database too (DuckDB's interrupt,
+ * MySQL's KILL QUERY): a worker that cancels its call must not leave a query running and a
+ * pond connection taken. Against both ponds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPond, PondCancelledError, type Pond } from "../src/pond/index.js";
+import { pondCases } from "./pond-drivers.js";
+
+const cases = await pondCases("test/pond-cancel.test.ts");
+afterAll(() => {
+  for (const c of cases) c.cleanup();
+});
+
+/** Runs for many seconds unless stopped. */
+const SLOW = { duckdb: "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE a.range + b.range = -1", mariadb: "SELECT SLEEP(30) AS n" };
+
+for (const c of cases) {
+  describe.skipIf(!c.available)(`pond query cancellation: ${c.name}`, () => {
+    let pond: Pond;
+    beforeAll(async () => {
+      pond = await openPond(c.url);
+    });
+    afterAll(async () => {
+      await pond?.close();
+    });
+
+    it("stops a running query when its signal fires, with PondCancelledError, and the pond goes on", async () => {
+      const ac = new AbortController();
+      const t0 = Date.now();
+      setTimeout(() => ac.abort(new Error("the worker cancelled the query")), 200);
+      const err = await (async () => {
+        for await (const _ of pond.stream(SLOW[c.name], undefined, { signal: ac.signal })) {
+          // no batch comes before the query ends
+        }
+      })().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(PondCancelledError);
+      expect((err as Error).message).toContain("the worker cancelled the query");
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      // the pond still answers, and the query is gone from the server
+      expect(await pond.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      if (c.name === "mariadb") {
+        const running = await pond.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30)%'");
+        expect(Number(running[0]!.n)).toBe(0);
+      }
+    });
+
+    it("refuses to start a query whose signal already fired", async () => {
+      const ac = new AbortController();
+      ac.abort(new Error("too late"));
+      const err = await (async () => {
+        for await (const _ of pond.stream("SELECT 1 AS one", undefined, { signal: ac.signal })) {
+          // nothing
+        }
+      })().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(PondCancelledError);
+    });
+  });
+}
