@@ -81,6 +81,17 @@ for (const c of cases) {
       expect(await pond.query(`SELECT ':notaparam' AS a, :p AS b -- :nor_this\n`, { p: "v" })).toEqual([{ a: ":notaparam", b: "v" }]);
     });
 
+    it("refuses SQL with a second statement before running any of it, the same on every pond", async () => {
+      const t = table("two_statements");
+      await pond.createTable(t, [{ name: "id", type: "int" }]);
+      await pond.insert(t, [{ id: 1 }]);
+      for (const run of [() => pond.query(`SELECT 1 AS one; DELETE FROM ${t}`), () => pond.execute(`DELETE FROM ${t}; SELECT 1`)]) {
+        await expect(run()).rejects.toThrow(/more than one statement \(the `;` at offset \d+ starts a second one\)/);
+      }
+      // nothing ran; a trailing `;` and a `;` inside a string are one statement
+      expect(await pond.query(`SELECT id FROM ${t} WHERE ';' <> 'x';`)).toEqual([{ id: 1 }]);
+    });
+
     it("stores and compares an injection-like value as data", async () => {
       const t = table("qb_inject");
       await pond.ensureTable(t, [{ id: 1, name: "n" }]);

@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Typed } from "./expressions.js";
 import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
 import { resolveParams } from "./params.js";
-import { sqlParameterUses } from "./sql.js";
+import { sqlParameterUses, sqlSecondStatement } from "./sql.js";
 import { escapesLand, landFile } from "./land-path.js";
 import { LineMap, type Span } from "./span.js";
 import { didYouMean } from "./suggest.js";
@@ -305,14 +305,20 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
           bound = t.ir.value as Record<string, Json>;
           if (obj.kind === "object") for (const en of obj.entries) boundSpans.set(en.key, en.keySpan);
         }
+        const lit = a[0]!;
+        // point into the literal when its text is the SQL as written (no escapes)
+        const plain = lit.kind === "string" && text.slice(lit.span.start + 1, lit.span.end - 1) === sql;
+        const second = sqlSecondStatement(sql);
+        if (second !== undefined) {
+          const where = plain ? { start: lit.span.start + 1 + second, end: lit.span.start + 2 + second } : lit.span;
+          report(diagnostic("QB4015", where, "`pond` takes one SQL statement, and this `;` starts a second one", "make it one query, or a step per query"));
+          return undefined;
+        }
         const uses = sqlParameterUses(sql);
         const used = uses.map((u) => u.name);
         let ok = true;
         for (const { name: p, offset } of uses) {
           if (!Object.hasOwn(bound, p)) {
-            const lit = a[0]!;
-            // point at the parameter when the literal's text is the SQL as written (no escapes)
-            const plain = lit.kind === "string" && text.slice(lit.span.start + 1, lit.span.end - 1) === sql;
             const where = plain ? { start: lit.span.start + 1 + offset, end: lit.span.start + 2 + offset + p.length } : lit.span;
             report(diagnostic("QB4011", where, `SQL parameter \`:${p}\` has no value`, `bind it: \`pond("...", {${p}: value})\``));
             ok = false;

@@ -8,6 +8,7 @@ import { inferSchema } from "./infer.js";
 import { checkColumnName, quoteTable } from "./names.js";
 import { bindParams, ParamBindError, type BoundSql } from "./params.js";
 import type { CreateTableOptions, Dialect, DriverName, InsertOptions, Params, Pond, PondSession, Row, StreamOptions, TableSchema } from "./types.js";
+import { sqlSecondStatement } from "../dsl/sql.js";
 
 const DEFAULT_BATCH = 1000;
 
@@ -40,6 +41,12 @@ class SqlSession implements PondSession {
   }
 
   protected bind(sql: string, params: Params | undefined): BoundSql {
+    // DuckDB would run every statement and give the last one's rows, MySQL refuses the
+    // text: one statement per call on both, refused before anything runs
+    const second = sqlSecondStatement(sql);
+    if (second !== undefined) {
+      throw new PondQueryError(this.core.url, sql, new Error(`more than one statement (the \`;\` at offset ${second} starts a second one): run them one at a time`));
+    }
     try {
       return bindParams(sql, params);
     } catch (err) {
