@@ -175,7 +175,8 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
     preCreated = false;
     return gen;
   } catch (err) {
-    if (preCreated) await pond.execute(`DROP TABLE IF EXISTS ${T}`).catch(() => {});
+    // the table this sync made goes, unless another sync has committed rows into it meanwhile
+    if (preCreated) await dropIfEmpty(pond, T);
     if (err instanceof SyncOptionError || err instanceof PondUrlError || (err instanceof LakeSourceError && err.missing)) throw err;
     throw new LakeSyncError(ctx, err);
   } finally {
@@ -205,5 +206,14 @@ async function withStage<T>(tx: PondSession, pond: Pond, schema: TableSchema, ke
     await tx.execute(`DROP ${pond.driver === "mysql" ? "TEMPORARY " : ""}TABLE IF EXISTS ${quoteTable(pond.dialect, stage)}`).catch((err: unknown) => {
       if (!(err instanceof PondError)) throw err;
     });
+  }
+}
+
+/** Drops a table that holds no rows (a failed first sync's own); one with rows is someone's data. */
+export async function dropIfEmpty(pond: Pond, quoted: string): Promise<void> {
+  try {
+    if ((await pond.query(`SELECT 1 AS one FROM ${quoted} LIMIT 1`)).length === 0) await pond.execute(`DROP TABLE IF EXISTS ${quoted}`);
+  } catch {
+    // gone already, or unreachable: nothing of ours to remove
   }
 }
