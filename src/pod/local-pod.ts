@@ -4,6 +4,7 @@ import type { FlowIR, Json, WorkerIR } from "../ir/types.js";
 import type { CallAbout, CallRequest, Dispatcher } from "../runtime/dispatcher.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import { WorkerUnavailableError } from "./errors.js";
+import { SlotQueue } from "./slot-queue.js";
 import { Replica } from "./replica.js";
 
 export interface PodOptions {
@@ -32,7 +33,8 @@ export interface PodOptions {
 export class LocalPod implements Dispatcher {
   private readonly replicas = new Map<string, Replica[]>();
   private readonly restarts = new Map<Replica, number>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  /** Calls waiting for a free slot, per worker. */
+  private readonly queues = new Map<string, SlotQueue>();
   private closing = false;
 
   private constructor(private readonly ir: FlowIR, private readonly options: PodOptions) {}
@@ -89,7 +91,7 @@ export class LocalPod implements Dispatcher {
     r.onExit = (replica, exit) => void this.replace(replica, exit);
     r.onCallEnded = (replica) => {
       // a slot is free: one call waiting for this worker may go
-      if (this.waiting.has(replica.worker.name)) this.wakeOne(replica.worker.name);
+      this.queues.get(replica.worker.name)?.wakeOne();
     };
     return r;
   }
@@ -130,17 +132,14 @@ export class LocalPod implements Dispatcher {
   }
 
 
-  private wake(worker: string): void {
-    const list = this.waiting.get(worker) ?? [];
-    this.waiting.delete(worker);
-    for (const f of list) f();
+  private queue(worker: string): SlotQueue {
+    let q = this.queues.get(worker);
+    if (!q) this.queues.set(worker, (q = new SlotQueue()));
+    return q;
   }
 
-  private wakeOne(worker: string): void {
-    const list = this.waiting.get(worker);
-    const first = list?.shift();
-    if (list?.length === 0) this.waiting.delete(worker);
-    first?.();
+  private wake(worker: string): void {
+    this.queues.get(worker)?.wakeAll();
   }
 
   /** What each worker said about itself (from replica 0). */
@@ -180,28 +179,7 @@ export class LocalPod implements Dispatcher {
         throw new WorkerUnavailableError(worker, "every replica died and used up its restarts");
       }
       if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");
-      await new Promise<void>((resolve, reject) => {
-        const list2 = this.waiting.get(worker) ?? [];
-        const leave = (): void => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
-          const at = list2.indexOf(done);
-          if (at >= 0) list2.splice(at, 1);
-        };
-        const done = (): void => {
-          leave();
-          resolve();
-        };
-        const onAbort = (): void => {
-          leave();
-          reject(signal.reason);
-        };
-        list2.push(done);
-        this.waiting.set(worker, list2);
-        signal.addEventListener("abort", onAbort, { once: true });
-        // a replica may become ready without anyone to wake us: look again soon
-        const timer = setTimeout(done, 100);
-      });
+      await this.queue(worker).wait(signal);
     }
   }
 
@@ -215,6 +193,8 @@ export class LocalPod implements Dispatcher {
     for (const r of this.replicas.get(worker) ?? []) if (r.state === "ready" && r.inFlight < r.capacity && (!best || r.inFlight < best.inFlight)) best = r;
     return best;
   }
+
+  readonly reportsPlacement = true;
 
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
@@ -240,7 +220,7 @@ export class LocalPod implements Dispatcher {
    */
   async close(graceMs?: number): Promise<void> {
     this.closing = true;
-    for (const w of this.waiting.keys()) this.wake(w);
+    for (const q of this.queues.values()) q.wakeAll();
     await Promise.all([...this.replicas.values()].flat().map((r) => r.stop(graceMs)));
     rmSync(this.options.socketDir, { recursive: true, force: true });
   }

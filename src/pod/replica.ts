@@ -231,7 +231,7 @@ export class Replica {
     try {
       result = this.session
         ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal, ...(options.step !== undefined ? { tag: options.step } : {}) })
+          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal, tag: options.step })
         : this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
     } catch (err) {
       result = Promise.reject(err);

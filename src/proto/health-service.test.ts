@@ -72,6 +72,12 @@ describe("HealthService (grpc.health.v1)", () => {
     own.shutdown();
     expect(await ended).toBe("end");
     expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    // a Watch that comes after the shutdown gets the status and its end at once
+    const late: HealthStatus[] = [];
+    const lateStream = client2.Watch({ service: "w" });
+    lateStream.on("data", (m: HealthCheckResponseMsg) => late.push(m.status));
+    await new Promise<void>((resolve) => lateStream.on("end", () => resolve()));
+    expect(late).toEqual(["NOT_SERVING"]);
     const t0 = Date.now();
     await new Promise<void>((resolve) => server2.tryShutdown(() => resolve()));
     expect(Date.now() - t0).toBeLessThan(1_000);

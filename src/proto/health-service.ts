@@ -24,6 +24,8 @@ export class HealthService {
   }
 
   /** Open Watch streams, ended by `shutdown`: a server shuts down gracefully only once every call has ended. */
+  /** After shutdown a Watch gets the status and its end at once. */
+  private closed = false;
   private readonly watching = new Set<grpc.ServerWritableStream<{ service: string }, HealthCheckResponseMsg>>();
 
   setStatus(service: string, status: HealthStatus): void {
@@ -33,6 +35,7 @@ export class HealthService {
 
   /** Every service NOT_SERVING (watchers are told), then every Watch stream ends. */
   shutdown(): void {
+    this.closed = true;
     for (const service of this.statuses.keys()) this.setStatus(service, "NOT_SERVING");
     for (const call of this.watching) call.end();
     this.watching.clear();
@@ -57,6 +60,7 @@ export class HealthService {
           this.watching.delete(call);
         });
         watcher(this.statuses.get(service) ?? "SERVICE_UNKNOWN");
+        if (this.closed) call.end();
       },
       List: (_call: grpc.ServerUnaryCall<object, unknown>, callback: grpc.sendUnaryData<{ statuses: Record<string, HealthCheckResponseMsg> }>) => {
         if (this.statuses.size > LIST_LIMIT) return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: "too many services to list" });

@@ -183,10 +183,19 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       return { runId: dir.id, runDir: dir.path, result: r.result, stats: r.stats, elapsedMs: r.elapsedMs };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+      // every part is closed whatever another's close does, and the run's last event and its
+      // log always go out: a close that fails is reported, it does not undo the run
+      const closing = async (what: string, close: () => Promise<void> | undefined): Promise<void> => {
+        try {
+          await close();
+        } catch (err) {
+          events.publish({ type: "log", level: "warn", message: `closing ${what} failed: ${err instanceof Error ? err.message : String(err)}`, time: Date.now() });
+        }
+      };
       // a failed or cancelled run ends within a second: workers get less time to exit
-      await pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS);
-      await callback?.close();
-      await pondHandle?.close();
+      await closing("the workers", () => pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS));
+      await closing("the callback service", () => callback?.close());
+      await closing("the pond", () => pondHandle?.close());
       // the pod removes its socket folder; this covers a run that failed before the pod
       rmSync(dir.sockets, { recursive: true, force: true });
       events.releaseEnd();

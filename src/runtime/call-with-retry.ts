@@ -3,7 +3,7 @@ import { isRetryable, replicaOf, type Dispatcher } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from "./errors.js";
 import type { RunEvents, StepStats } from "./events.js";
 import { onAbort } from "./abort-registry.js";
-import { setLongTimeout, type LongTimer } from "./long-timer.js";
+import { clearLongTimeout, setLongTimeout, type LongTimer } from "./long-timer.js";
 
 export interface CallSite {
   step: string;
@@ -32,7 +32,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }, ms);
     const off = onAbort(signal, (reason) => {
-      t.clear();
+      clearLongTimeout(t);
       reject(reason);
     });
   });
@@ -80,12 +80,21 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     // a call of its own to abort only with a deadline; otherwise the stage's signal serves
     let controller: AbortController | undefined;
     let unlink: (() => void) | undefined;
-    let timer: LongTimer | undefined;
+    let timer: LongTimer | NodeJS.Timeout | undefined;
     let replica: number | undefined;
+    let placed: ((r: number) => void) | undefined;
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
+      const ms = options.timeoutMs;
       unlink = onAbort(signal, (reason) => c.abort(reason));
-      timer = setLongTimeout(() => c.abort(new CallTimeoutError(options.timeoutMs!, replica)), options.timeoutMs);
+      // the deadline runs from when the call reaches a replica, as the worker's does: not
+      // while it waits for a free slot
+      const arm = (): void => void (timer ??= setLongTimeout(() => c.abort(new CallTimeoutError(ms, replica)), ms));
+      placed = (r) => {
+        replica = r;
+        arm();
+      };
+      if (!site.dispatcher.reportsPlacement) arm();
     }
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
@@ -94,7 +103,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     let failure: unknown;
     try {
-      const call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, ...(controller ? { placed: (r: number) => (replica = r) } : {}) });
+      const call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, placed });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;
@@ -104,7 +113,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
     } finally {
       stats.inFlight--;
-      timer?.clear();
+      clearLongTimeout(timer);
       unlink?.();
     }
     if ((await afterFailure(site, input, signal, callId, attempt, failure)) === "skip") return [];

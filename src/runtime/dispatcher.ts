@@ -25,6 +25,11 @@ export interface Dispatcher {
    * `retryable` (false for mistakes a retry cannot fix) and `replica` when known.
    */
   call(request: CallRequest): Promise<Json>;
+  /**
+   * Calls `placed` when a call reaches a replica, possibly after waiting for a free slot:
+   * a call's deadline then starts there. Otherwise it starts when the call is made.
+   */
+  readonly reportsPlacement?: boolean;
   /** The call `callId` in flight on `worker`'s replica `replica`, if the dispatcher can tell (for reports about it). */
   about?(worker: string, replica: number, callId: string): CallAbout | undefined;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../dsl/compile.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import type { CallRequest, Dispatcher } from "./dispatcher.js";
-import { CallFailedError } from "./errors.js";
+import { CallFailedError, RunCancelledError } from "./errors.js";
 import { RunEvents, type RunEvent } from "./events.js";
 import { runEngine } from "./engine.js";
 
@@ -173,6 +173,25 @@ describe("runEngine", () => {
     expect(d.calls.length).toBeLessThan(100);
   });
 
+  it("a call's deadline starts when the dispatcher places it, not while it waits for a slot", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f timeout 200ms\n  emit s\n}`);
+    // queued 300 ms for a slot, then 100 ms of work: within its 200 ms once placed
+    const queued: Dispatcher = {
+      reportsPlacement: true,
+      call: async (req) => {
+        await sleep(300);
+        req.placed?.(0);
+        await sleep(100, req.signal);
+        return req.input;
+      },
+    };
+    const r = await runEngine(f, { dispatcher: queued });
+    expect(r.result.s!.sort()).toEqual([1, 2]);
+    // a dispatcher that does not say where it placed a call: the deadline runs from the start
+    const unplaced: Dispatcher = { call: async (req) => (await sleep(300, req.signal), req.input) };
+    await expect(runEngine(f, { dispatcher: unplaced })).rejects.toThrow(/timed out after 200 ms/);
+  });
+
   it("a timeout longer than a Node timer holds (30d) does not end the call at once", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f timeout 30d\n  emit s\n}`);
     const r = await runEngine(f, { dispatcher: fake({ f: (x) => sleep(30).then(() => x) }) });
@@ -192,11 +211,19 @@ describe("runEngine", () => {
     const events = new RunEvents();
     const seen: RunEvent[] = [];
     events.on("event", (e) => seen.push(e));
-    setTimeout(() => ac.abort(new Error("interrupted")), 20);
-    await expect(runEngine(f, { signal: ac.signal, events, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
+    setTimeout(() => ac.abort(new RunCancelledError("interrupted")), 20);
+    await expect(runEngine(f, { signal: ac.signal, events, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("run cancelled: interrupted");
     const ends = seen.filter((e) => e.type.startsWith("step.") && e.type !== "step.started").map((e) => `${e.type} ${(e as { step: string }).step}`);
     expect(ends.sort()).toEqual(["step.cancelled a", "step.cancelled b"]);
-    expect(seen.at(-1)).toMatchObject({ type: "run.cancelled", reason: "interrupted" });
+    expect(seen.at(-1)).toMatchObject({ type: "run.cancelled", reason: "run cancelled: interrupted" });
+    // stopped from outside with another error (a worker's fatal report): the run failed
+    const other = new AbortController();
+    const seen2: RunEvent[] = [];
+    const events2 = new RunEvents();
+    events2.on("event", (e) => seen2.push(e));
+    setTimeout(() => other.abort(new Error("fatal report")), 20);
+    await expect(runEngine(f, { signal: other.signal, events: events2, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("fatal report");
+    expect(seen2.at(-1)!.type).toBe("run.failed");
   });
 
   it("reports the step that failed as failed, and the steps its failure stopped as cancelled", async () => {

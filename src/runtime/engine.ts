@@ -214,7 +214,9 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const elapsedMs = performance.now() - t0;
   if (first !== undefined) {
     const message = first instanceof Error ? first.message : String(first);
-    if (options.signal?.aborted) events.publish({ type: "run.cancelled", runId, reason: message, elapsedMs, time: Date.now() });
+    // cancelled by the caller (Ctrl-C, an abort signal); a worker's fatal report aborts the
+    // outer signal too, but with its own error: that run failed
+    if (options.signal?.aborted && options.signal.reason instanceof RunCancelledError) events.publish({ type: "run.cancelled", runId, reason: message, elapsedMs, time: Date.now() });
     else events.publish({ type: "run.failed", runId, error: message, elapsedMs, time: Date.now() });
     throw first;
   }

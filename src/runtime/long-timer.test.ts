@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { setLongTimeout } from "./long-timer.js";
+import { clearLongTimeout, setLongTimeout } from "./long-timer.js";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -24,7 +24,7 @@ describe("setLongTimeout", () => {
     let fired = 0;
     setLongTimeout(() => fired++, 50);
     const cleared = setLongTimeout(() => fired++, 50);
-    cleared.clear();
+    clearLongTimeout(cleared);
     vi.advanceTimersByTime(100);
     expect(fired).toBe(1);
   });
