@@ -45,6 +45,27 @@ for (const c of cases) {
       }
     });
 
+    it("stops more queries at once than the pond has connections, the ones still waiting for a connection too", async () => {
+      const ac = new AbortController();
+      const t0 = Date.now();
+      setTimeout(() => ac.abort(new Error("cancelled")), 300);
+      const ends = await Promise.all(
+        Array.from({ length: 9 }, async () => {
+          try {
+            for await (const _ of pond.stream(SLOW[c.name], undefined, { signal: ac.signal })) {
+              // nothing comes
+            }
+            return "finished";
+          } catch (e) {
+            return e instanceof PondCancelledError ? "cancelled" : String(e);
+          }
+        }),
+      );
+      expect(ends).toEqual(Array(9).fill("cancelled"));
+      expect(Date.now() - t0).toBeLessThan(4_000);
+      expect(await pond.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    });
+
     it("refuses to start a query whose signal already fired", async () => {
       const ac = new AbortController();
       ac.abort(new Error("too late"));

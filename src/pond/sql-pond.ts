@@ -95,10 +95,17 @@ class SqlSession implements PondSession {
         const { connection, done } = await source.borrow();
         let ok = false;
         const it = connection.batches(bound.sql, bound.values, batchSize, source.keepsConnection === true);
-        // the statement stops in the database, and the pending batch fails
-        const interrupt = (): void => connection.interrupt();
+        // the statement stops in the database, and the pending batch fails; again until it
+        // has: a statement still queued to start when told (DuckDB) clears the interrupt
+        let again: NodeJS.Timeout | undefined;
+        const interrupt = (): void => {
+          connection.interrupt();
+          again ??= setInterval(() => connection.interrupt(), 100);
+        };
         signal?.addEventListener("abort", interrupt, { once: true });
         try {
+          // aborted while waiting for a connection: the listener came too late to hear it
+          if (signal?.aborted) throw wrap(signal.reason);
           while (true) {
             let next: IteratorResult<Row[], void>;
             try {
@@ -122,6 +129,7 @@ class SqlSession implements PondSession {
             }
           }
           signal?.removeEventListener("abort", interrupt);
+          if (again) clearInterval(again);
           done(ok);
         }
       },

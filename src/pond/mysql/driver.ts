@@ -58,13 +58,13 @@ function typeCast(field: TypeCastField, next: () => unknown): unknown {
 class MysqlConnection implements DriverConnection {
   constructor(
     readonly raw: PoolConnection,
-    /** Where the KILL QUERY that interrupts this connection's statement runs. */
-    private readonly pool: Pool,
+    /** Runs a KILL QUERY for this connection's statement. */
+    private readonly kill: (threadId: number) => Promise<void>,
   ) {}
 
   interrupt(): void {
     // MySQL stops a statement only when told from another session
-    void this.pool.query(`KILL QUERY ${Number(this.raw.threadId)}`).catch(() => undefined);
+    void this.kill(Number(this.raw.threadId));
   }
 
   private async exec(sql: string, values: readonly unknown[]): Promise<unknown> {
@@ -132,7 +132,25 @@ class MysqlDriver implements Driver {
   constructor(
     readonly url: string,
     private readonly pool: Pool,
+    private readonly uri: string,
   ) {}
+
+  /**
+   * KILL QUERY on a connection of its own, outside the pool: with every pooled connection
+   * running a query, a KILL through the pool would wait for one of them to finish.
+   */
+  private readonly kill = async (threadId: number): Promise<void> => {
+    try {
+      const c = await mysql.createConnection({ uri: this.uri });
+      try {
+        await c.query(`KILL QUERY ${threadId}`);
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    } catch {
+      // the statement may have ended already: nothing to stop
+    }
+  };
 
   async acquire(): Promise<Lease> {
     let raw: PoolConnection;
@@ -143,7 +161,7 @@ class MysqlDriver implements Driver {
     }
     let done = false;
     return {
-      connection: new MysqlConnection(raw, this.pool),
+      connection: new MysqlConnection(raw, this.kill),
       release: () => {
         if (done) return;
         done = true;
@@ -194,5 +212,5 @@ export async function openMysqlPond(uri: string, url: string): Promise<Driver> {
     await pool.end().catch(() => {});
     throw new PondConnectError(url, err);
   }
-  return new MysqlDriver(url, pool);
+  return new MysqlDriver(url, pool, uri);
 }
