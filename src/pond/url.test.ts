@@ -21,6 +21,19 @@ describe("pond URLs", () => {
     expect(redactUrl("mysql://root:a:b@h/db")).toBe("mysql://root:***@h/db");
     expect(redactUrl("mysql://root:pw@h/db?password=other&ssl=true")).toBe("mysql://root:***@h/db?password=***&ssl=true");
     expect(redactUrl("mysql://root@h/db?charset=utf8mb4&password=pw")).toBe("mysql://root@h/db?charset=utf8mb4&password=***");
+    expect(redactUrl("mysql://root:pa/ss#x@h/db")).toBe("mysql://root:***@h/db");
+  });
+
+  it("hides the password of a mistyped URL too, and keeps the host when a query or fragment holds @", () => {
+    expect(redactUrl("mysql:/root:s3cret@h/db")).toBe("mysql:/root:***@h/db");
+    expect(redactUrl("mysql:root:s3cret@h/db")).toBe("mysql:root:***@h/db");
+    expect(redactUrl("root:s3cret@h/db")).toBe("root:***@h/db");
+    expect(redactUrl("mysql://root@h:3306/db?note=a@b")).toBe("mysql://root@h:3306/db?note=a@b");
+    expect(redactUrl("mysql://root:s3cret@h/db#x@y")).toBe("mysql://root:***@h/db#x@y");
+    for (const bad of ["mysql:/root:s3cret@h/db", "root:s3cret@h/db", "postgres://root:s3cret@h/test"]) {
+      expect(() => parsePondUrl(bad)).toThrow(/bad pond URL/);
+      expect(() => parsePondUrl(bad)).not.toThrow(/s3cret/);
+    }
     expect(parsePondUrl("mysql://root:s3c@ret@h:3306/db").url).not.toContain("ret");
     // a URL of a scheme the pond refuses is shown without its password too
     expect(() => parsePondUrl("postgres://root:s3cret@h/db")).toThrow(/postgres:\/\/root:\*\*\*@h\/db/);
