@@ -53,9 +53,12 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
 
   // ---- declarations: params, workers and steps share one namespace ----
   const declared = new Map<string, { what: string; span: Span }>();
-  // `item`, `true`, `false` and `null` always mean themselves where a value is read, so
-  // a param, worker or step of that name could never be used as one
+  // `true`, `false` and `null` always mean themselves where a value is read, so a param,
+  // worker or step of that name could never be used as one; `item` too, but only a param
+  // is read where `item` means the current item (a step or worker is named elsewhere: as a
+  // source, or before a method)
   const valueWord = (n: Name, what: string): void => {
+    if (n.name === "item" && what !== "a param") return;
     const meaning = VALUE_WORDS.get(n.name);
     if (meaning) report(diagnostic("QB2003", n.span, `\`${n.name}\` cannot name ${what}: it is ${meaning}`, "pick another name"));
   };
