@@ -44,6 +44,12 @@ describe("checker and lowering", () => {
     expect(g.params.find((p) => p.name === "shards")).toEqual({ name: "shards", type: "int", value: 8, from: "override" });
   });
 
+  it("lets a step or a worker be called item, read as a source and before a method, but not a param", () => {
+    expect(codes('flow f() {\n  worker w { run "y" }\n  item = range(3) | w.f\n  y = item | w.g\n  emit y\n}')).toEqual([]);
+    expect(codes('flow f() {\n  worker item { run "x" }\n  y = range(3) | item.g(v: item)\n  emit y\n}')).toEqual([]);
+    expect(codes('flow f(item: int = 1) {\n  worker w { run "y" }\n  y = range(3) | w.g\n  emit y\n}')).toEqual(["QB2003"]);
+  });
+
   it("checks --param values against the declared types", () => {
     const text = flow("  s = range(n) | w.f(t: t)\n  emit s", "f(n: int = 1, t: duration = 1s, ok: bool = true, j: json = null)");
     expect(ir(text, { t: "90s", ok: "false", j: '{"a":[1]}' }).params.map((p) => p.value)).toEqual([1, 90_000, false, { a: [1] }]);
