@@ -58,5 +58,17 @@ for (const c of cases) {
       expect((err as Error).message).toMatch(/row 101\b/);
       expect(await pond.tableSchema(t)).toBeUndefined();
     });
+
+    it("refuses text that is not a whole number for an int column, and takes one that is", async () => {
+      const t = table("audit_pond_inttext");
+      await pond.createTable(t, [{ name: "n", type: "int" }]);
+      for (const bad of ["2.5", "2.7", "x"]) {
+        const err = await pond.insert(t, [{ n: 1 }, { n: bad }]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PondSchemaError);
+        expect((err as Error).message).toContain(`column n: ${JSON.stringify(bad)} is not an int`);
+      }
+      await pond.insert(t, [{ n: "42" }, { n: " -7 " }]);
+      expect(await pond.query(`SELECT n FROM ${t} ORDER BY n`)).toEqual([{ n: -7 }, { n: 42 }]);
+    });
   });
 }

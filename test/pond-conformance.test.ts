@@ -226,8 +226,9 @@ for (const c of cases) {
 
     it("leaves no rows when a batched insert fails at row 500 of 1000", async () => {
       const t = table("qb_atomic");
-      await pond.createTable(t, [{ name: "id", type: "int" }, { name: "qty", type: "int" }]);
-      const rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: i + 1, qty: i === 499 ? "not a number" : i }));
+      await pond.createTable(t, [{ name: "id", type: "int" }, { name: "qty", type: "int" }], { primaryKey: ["id"] });
+      // row 500 repeats row 1's key: only the database can refuse it
+      const rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: i === 499 ? 1 : i + 1, qty: i }));
       const err = await pond.insert(t, rows, { batchSize: 100 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PondQueryError);
       expect((err as Error).message).toContain(t);

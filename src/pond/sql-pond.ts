@@ -340,8 +340,9 @@ class SqlPond implements Pond {
 }
 
 /**
- * Throws when a row gives an int column a number with a fraction: DuckDB would round it
- * and MySQL cut it, each silently; a value is stored as given or not at all.
+ * Throws when a row gives an int column a number with a fraction, or text that is not a
+ * whole number: DuckDB would round it and MySQL cut it, each silently; a value is stored
+ * as given or not at all.
  */
 function checkIntValues(rows: readonly Row[], names: readonly string[], types: ReadonlyMap<string, string>, ctx: { pond: string; table: string }): void {
   const ints = names.filter((n) => types.get(n) === "int");
@@ -349,8 +350,9 @@ function checkIntValues(rows: readonly Row[], names: readonly string[], types: R
   for (let i = 0; i < rows.length; i++) {
     for (const name of ints) {
       const v = rows[i]![name];
-      if (typeof v === "number" && !Number.isInteger(v)) {
-        throw new PondSchemaError(`cannot insert into table ${ctx.table} of pond ${ctx.pond}: row ${i + 1} of ${rows.length}: column ${name}: ${v} is not an int (the column is int; a fraction would be rounded or cut)`, ctx);
+      // a number with a fraction, or text that is not a whole number ("2.5" is rounded too)
+      if ((typeof v === "number" && !Number.isInteger(v)) || (typeof v === "string" && !/^\s*[+-]?\d+\s*$/.test(v))) {
+        throw new PondSchemaError(`cannot insert into table ${ctx.table} of pond ${ctx.pond}: row ${i + 1} of ${rows.length}: column ${name}: ${JSON.stringify(v)} is not an int (the column is int; a fraction would be rounded or cut)`, ctx);
       }
     }
   }
