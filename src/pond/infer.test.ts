@@ -28,6 +28,13 @@ describe("schema inference", () => {
     expect(inf.schema().map((c) => c.type)).toEqual(["int", "float", "date", "bool", "string", "timestamp", "string"]);
   });
 
+  it("types a T timestamp without a zone as a timestamp, and a day in the years 0-99 as a day, as DuckDB's reader does", () => {
+    const inf = new TextSchemaInference(["t", "old", "zoned"]);
+    inf.add(["2026-01-02T03:04:05", "0099-03-04", "2026-01-02T03:04:05+01:00"]);
+    inf.add(["2026-01-03T00:00", "0001-01-01", "2026-01-02T03:04:05Z"]);
+    expect(inf.schema().map((c) => c.type)).toEqual(["timestamp", "date", "string"]);
+  });
+
   it("parses --schema", () => {
     expect(parseSchemaSpec("id:int, amount:double,name:text,at:timestamp")).toEqual([
       { name: "id", type: "int" },

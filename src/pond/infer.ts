@@ -36,8 +36,8 @@ export function jsonValueType(value: unknown): ColumnType | undefined {
 const BOOL = /^(true|false|t|f)$/i;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-/** A timestamp as DuckDB's CSV reader detects one: a space, no `T`, no zone. */
-const PLAIN_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+/** A timestamp as DuckDB's CSV reader detects one: a space or `T`, no zone. */
+const PLAIN_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
 
 /** The type text of a CSV file can be converted to (undefined for an empty field: NULL); for checking values against a column's type. */
 export function textValueType(text: string): ColumnType | undefined {
@@ -53,7 +53,9 @@ export function textValueType(text: string): ColumnType | undefined {
 /** Whether `YYYY-MM-DD` (at the start of text) is a day of the calendar (not 2026-02-30). */
 function isCalendarDay(text: string): boolean {
   const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
-  const day = new Date(Date.UTC(y, m - 1, d));
+  // setUTCFullYear, not Date.UTC: that reads years 0-99 as 1900-1999
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d);
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
@@ -61,8 +63,10 @@ function isCalendarDay(text: string): boolean {
  * The type a column of CSV text is inferred as, deciding as DuckDB's CSV reader does, so
  * that a file gets the same types on either pond: a number with a leading `+` or a leading
  * zero (`007`) stays text, an integer past 64 bits is a float, `t`/`f` are booleans, an
- * impossible date is text, and a timestamp has a space and no zone (ISO text with `T` or a
- * zone stays text).
+ * impossible date is text, and a timestamp has a space or `T` and no zone (text with a
+ * zone stays text). DuckDB's reader settles one date and one timestamp format per file,
+ * so other forms (`2026/01/02`, `2026-1-2`) may be typed differently: give the column's
+ * type with `--schema` for them.
  */
 export function inferTextType(text: string): ColumnType | undefined {
   const kind = textValueType(text);
