@@ -10,9 +10,12 @@ export class WorkerStartError extends Error {
 
 /** A call failed on a replica; says which, and whether another attempt may help. */
 export class ReplicaCallError extends Error {
-  constructor(readonly replica: number, readonly retryable: boolean, options: { cause: unknown }) {
+  /** The worker refused the call for want of a free slot: it never ran (see isRefused). */
+  readonly refused: boolean;
+  constructor(readonly replica: number, readonly retryable: boolean, options: { cause: unknown; refused?: boolean }) {
     super(options.cause instanceof Error ? options.cause.message : String(options.cause), options);
     this.name = "ReplicaCallError";
+    this.refused = options.refused === true;
   }
 }
 

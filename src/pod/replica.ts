@@ -260,7 +260,10 @@ export class Replica {
         throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10, this.logFrom));
       }
       const retryable = err instanceof RemoteCallError ? err.retryable : true;
-      throw new ReplicaCallError(this.index, retryable, { cause: err });
+      // every slot busy: the worker still runs a call the quarterback gave up on (cancelled or
+      // past its deadline, but not yet returned)
+      const refused = err instanceof RemoteCallError && err.code === "RESOURCE_EXHAUSTED" && err.retryable;
+      throw new ReplicaCallError(this.index, retryable, { cause: err, refused });
     } finally {
       this.inFlight--;
       this.onCallEnded?.(this);

@@ -1,5 +1,5 @@
 import type { CallOptions, Json, Loc } from "../ir/types.js";
-import { isRetryable, replicaOf, type Dispatcher } from "./dispatcher.js";
+import { isRefused, isRetryable, replicaOf, type Dispatcher } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from "./errors.js";
 import type { RunEvents, StepStats } from "./events.js";
 import { onAbort } from "./abort-registry.js";
@@ -17,6 +17,9 @@ export interface CallSite {
 }
 
 let nextCallId = 1;
+
+/** Refusals for want of a slot a call waits out before one counts as a failed attempt (~1 min). */
+const MAX_REFUSALS = 65;
 
 /** Exponential backoff with full jitter around the base, capped at 100× the base. */
 export function backoffDelay(baseMs: number, attempt: number, random: () => number = Math.random): number {
@@ -66,13 +69,15 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
     },
     async (err: unknown) => {
       stats.inFlight--;
-      return (await afterFailure(site, input, signal, callId, 1, err)) === "skip" ? [] : attempts(site, input, signal, callId, 2);
+      const next = await afterFailure(site, input, signal, callId, 1, err, 0);
+      return next === "skip" ? [] : attempts(site, input, signal, callId, next === "again" ? 1 : 2, next === "again" ? 1 : 0);
     },
   );
 }
 
 /** Attempts `first`, `first + 1`, ... of a call until one succeeds or no retry is left. */
-async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId: number, first: number): Promise<Json[]> {
+async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId: number, first: number, refusedBefore = 0): Promise<Json[]> {
+  let refused = refusedBefore;
   const { options, stats, events } = site;
   const detailed = events.detailed;
   for (let attempt = first; ; attempt++) {
@@ -116,7 +121,13 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       clearLongTimeout(timer);
       unlink?.();
     }
-    if ((await afterFailure(site, input, signal, callId, attempt, failure)) === "skip") return [];
+    const next = await afterFailure(site, input, signal, callId, attempt, failure, refused);
+    if (next === "skip") return [];
+    if (next === "again") {
+      // the worker had no free slot: the same attempt goes again, not counted as one
+      refused++;
+      attempt--;
+    }
   }
 }
 
@@ -125,11 +136,18 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
  * when a retry is left (then returns "retry"), or reports the call as failed and returns
  * "skip" (on error skip) or throws CallFailedError.
  */
-async function afterFailure(site: CallSite, input: Json, signal: AbortSignal, callId: number, attempt: number, err: unknown): Promise<"retry" | "skip"> {
+async function afterFailure(site: CallSite, input: Json, signal: AbortSignal, callId: number, attempt: number, err: unknown, refused: number): Promise<"retry" | "again" | "skip"> {
   const { options, stats, events } = site;
   if (signal.aborted) {
     if (events.detailed) events.publish({ type: "call.cancelled", step: site.step, callId, time: Date.now() });
     throw signal.reason ?? err;
+  }
+  // refused for want of a free slot (a call the quarterback gave up on still runs in the
+  // worker): wait for one, doubling 25 ms up to 1 s, for about a minute at most
+  if (isRefused(err) && refused < MAX_REFUSALS) {
+    stats.callsStarted--;
+    await sleep(Math.min(1_000, 25 * 2 ** refused), signal);
+    return "again";
   }
   const message = err instanceof Error ? err.message : String(err);
   const attempts = options.retries + 1;

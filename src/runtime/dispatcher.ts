@@ -48,6 +48,14 @@ export function isRetryable(err: unknown): boolean {
   return r === undefined ? true : r === true;
 }
 
+/**
+ * Whether a call was refused because its replica had no free slot (`refused: true`): it
+ * never ran, so it waits and goes again without using up an attempt.
+ */
+export function isRefused(err: unknown): boolean {
+  return (err as { refused?: unknown } | null)?.refused === true;
+}
+
 export function replicaOf(err: unknown): number | undefined {
   const r = (err as { replica?: unknown } | null)?.replica;
   return typeof r === "number" ? r : undefined;

@@ -192,6 +192,25 @@ describe("runEngine", () => {
     await expect(runEngine(f, { dispatcher: unplaced })).rejects.toThrow(/timed out after 200 ms/);
   });
 
+  it("a call refused for want of a free slot waits and goes again without using up an attempt", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f\n  emit s\n}`);
+    const tries = new Map<number, number[]>();
+    const d = fake({
+      f: (x: number, req) => {
+        const seen = [...(tries.get(x) ?? []), req.attempt];
+        tries.set(x, seen);
+        // busy three times, then free
+        if (seen.length <= 3) throw Object.assign(new Error("all 1 call slots are busy"), { retryable: true, refused: true });
+        return x;
+      },
+    });
+    const r = await runEngine(f, { dispatcher: d });
+    expect(r.result.s!.sort()).toEqual([1, 2]);
+    // no retry was allowed, and none was used: every try was attempt 1
+    expect(tries.get(1)).toEqual([1, 1, 1, 1]);
+    expect(r.stats.find((x) => x.step === "s")).toMatchObject({ callsStarted: 2, callsDone: 2, retries: 0 });
+  });
+
   it("a timeout longer than a Node timer holds (30d) does not end the call at once", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f timeout 30d\n  emit s\n}`);
     const r = await runEngine(f, { dispatcher: fake({ f: (x) => sleep(30).then(() => x) }) });
