@@ -28,4 +28,18 @@ describe("dispatch", () => {
     expect(starts).toHaveLength(150);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
+
+  it("a retry refused while the worker still holds its only slot for the attempt it gave up on waits for the slot, and the run succeeds", async () => {
+    const path = join(dir, "refused.flow");
+    writeFileSync(path, `flow refused() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.lingers(ms: 600, v: item) timeout 150ms retry 1 backoff 10ms\n  emit xs\n}\n`);
+    const run = startQb(["run", "--json", path]);
+    const { code } = await run.exit;
+    expect(run.stderr).toBe("");
+    expect(code).toBe(0);
+    const result = run.events.find((e) => e.type === "result") as { result: { xs: Array<{ v: number; attempt: number }> } };
+    // attempt 1 timed out; attempt 2 was refused until the slot freed, then ran: no third
+    expect(result.result.xs).toEqual([{ v: 1, attempt: 2 }]);
+    expect(run.events.filter((e) => e.type === "call.retried")).toHaveLength(1);
+    expect(await groupMembers(pidsOf(run))).toEqual([]);
+  });
 });
