@@ -3,25 +3,44 @@
  * strings, quoted identifiers, comments and `::` casts.
  */
 
+/** Whose quoting rules a scan follows; without one, a mix of both (for `:name` parameters). */
+export type SqlDialect = "duckdb" | "mysql";
+
+/** The end of a quoted part that starts at `i` (quote `q`), one past its closing quote. */
+function skipQuoted(sql: string, i: number, q: string, backslash: boolean): number {
+  i++;
+  while (i < sql.length) {
+    if (sql[i] === q) {
+      if (sql[i + 1] === q) i += 2;
+      else break;
+    } else if (backslash && sql[i] === "\\") i += 2;
+    else i++;
+  }
+  return i + 1;
+}
+
 /**
  * Calls `visit(i)` for each offset of `sql` outside quoted strings, quoted identifiers and
- * comments; `visit` returns the offset to go on from (at least i + 1).
+ * comments; `visit` returns the offset to go on from (at least i + 1). DuckDB: `'...'`
+ * without backslash escapes (but `E'...'` with), `"..."` identifiers, `$tag$...$tag$`.
+ * MySQL: `'...'` and `"..."` with backslash escapes, `` `...` `` identifiers, `#` comments.
  */
-function scanCode(sql: string, visit: (i: number) => number): void {
+function scanCode(sql: string, visit: (i: number) => number, dialect?: SqlDialect): void {
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
-    if (c === "'" || c === '"' || c === "`") {
-      i++;
-      while (i < sql.length) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) i += 2;
-          else break;
-        } else if (sql[i] === "\\" && c === "'") i += 2;
-        else i++;
-      }
-      i++;
-    } else if (c === "-" && sql[i + 1] === "-") {
+    if (c === "'") {
+      const escaped = dialect !== "duckdb" || (/[eE]/.test(sql[i - 1] ?? "") && !/[\w$]/.test(sql[i - 2] ?? ""));
+      i = skipQuoted(sql, i, c, escaped);
+    } else if (c === '"') {
+      i = skipQuoted(sql, i, c, dialect === "mysql");
+    } else if (c === "`" && dialect !== "duckdb") {
+      i = skipQuoted(sql, i, c, false);
+    } else if (c === "$" && dialect === "duckdb" && /^\$[A-Za-z_]*\$/.test(sql.slice(i, i + 64)) && !/[\w$]/.test(sql[i - 1] ?? "")) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))![0];
+      const end = sql.indexOf(tag, i + tag.length);
+      i = end < 0 ? sql.length : end + tag.length;
+    } else if ((c === "-" && sql[i + 1] === "-") || (c === "#" && dialect === "mysql")) {
       while (i < sql.length && sql[i] !== "\n") i++;
     } else if (c === "/" && sql[i + 1] === "*") {
       const end = sql.indexOf("*/", i + 2);
@@ -56,15 +75,25 @@ export function sqlParameterUses(sql: string): Array<{ name: string; offset: num
 /**
  * The offset of the `;` that ends a first statement when more SQL follows it, else
  * undefined: a trailing `;` (with only blanks or comments after it) is one statement.
+ * Without a dialect (a flow's SQL, before its pond is known), only a `;` both dialects
+ * read as a statement break counts.
  */
-export function sqlSecondStatement(sql: string): number | undefined {
+export function sqlSecondStatement(sql: string, dialect?: SqlDialect): number | undefined {
+  if (dialect === undefined) {
+    const duck = sqlSecondStatement(sql, "duckdb");
+    return duck !== undefined && sqlSecondStatement(sql, "mysql") !== undefined ? duck : undefined;
+  }
   let semicolon: number | undefined;
   let found: number | undefined;
-  scanCode(sql, (i) => {
-    if (found !== undefined) return sql.length;
-    if (sql[i] === ";") semicolon ??= i;
-    else if (semicolon !== undefined && !/\s/.test(sql[i]!)) found = semicolon;
-    return i + 1;
-  });
+  scanCode(
+    sql,
+    (i) => {
+      if (found !== undefined) return sql.length;
+      if (sql[i] === ";") semicolon ??= i;
+      else if (semicolon !== undefined && !/\s/.test(sql[i]!)) found = semicolon;
+      return i + 1;
+    },
+    dialect,
+  );
   return found;
 }

@@ -262,7 +262,8 @@ export class Replica {
       const retryable = err instanceof RemoteCallError ? err.retryable : true;
       // every slot busy: the worker still runs a call the quarterback gave up on (cancelled or
       // past its deadline, but not yet returned)
-      const refused = err instanceof RemoteCallError && err.code === "RESOURCE_EXHAUSTED" && err.retryable;
+      // (said by the error's type: a method's own RESOURCE_EXHAUSTED ran, and counts as an attempt)
+      const refused = err instanceof RemoteCallError && err.code === "RESOURCE_EXHAUSTED" && err.remoteType === "CapacityError";
       throw new ReplicaCallError(this.index, retryable, { cause: err, refused });
     } finally {
       this.inFlight--;

@@ -43,7 +43,7 @@ class SqlSession implements PondSession {
   protected bind(sql: string, params: Params | undefined): BoundSql {
     // DuckDB would run every statement and give the last one's rows, MySQL refuses the
     // text: one statement per call on both, refused before anything runs
-    const second = sqlSecondStatement(sql);
+    const second = sqlSecondStatement(sql, this.core.name === "duckdb" ? "duckdb" : "mysql");
     if (second !== undefined) {
       throw new PondQueryError(this.core.url, sql, new Error(`more than one statement (the \`;\` at offset ${second} starts a second one): run them one at a time`));
     }
@@ -95,12 +95,24 @@ class SqlSession implements PondSession {
         const { connection, done } = await source.borrow();
         let ok = false;
         const it = connection.batches(bound.sql, bound.values, batchSize, source.keepsConnection === true);
-        // the statement stops in the database, and the pending batch fails; again until it
-        // has: a statement still queued to start when told (DuckDB) clears the interrupt
+        // the statement stops in the database, and the pending batch fails; told again while
+        // a batch is awaited (a statement still queued to start when told, on DuckDB, clears
+        // the interrupt), for 5 s at most; never while the reader holds a batch
+        let awaiting = false;
         let again: NodeJS.Timeout | undefined;
+        let repeats = 0;
+        const stopAgain = (): void => {
+          if (again) clearInterval(again);
+          again = undefined;
+        };
         const interrupt = (): void => {
           connection.interrupt();
-          again ??= setInterval(() => connection.interrupt(), 100);
+          if (!awaiting || again) return;
+          again = setInterval(() => {
+            if (!awaiting || ++repeats > 50) return stopAgain();
+            connection.interrupt();
+          }, 100);
+          again.unref();
         };
         signal?.addEventListener("abort", interrupt, { once: true });
         try {
@@ -108,10 +120,15 @@ class SqlSession implements PondSession {
           if (signal?.aborted) throw wrap(signal.reason);
           while (true) {
             let next: IteratorResult<Row[], void>;
+            // stopped while the reader held a batch: fetch no more
+            if (signal?.aborted) throw wrap(signal.reason);
+            awaiting = true;
             try {
               next = await it.next();
             } catch (err) {
               throw wrap(err);
+            } finally {
+              awaiting = false;
             }
             if (signal?.aborted) throw wrap(signal.reason);
             if (next.done) break;
@@ -129,7 +146,7 @@ class SqlSession implements PondSession {
             }
           }
           signal?.removeEventListener("abort", interrupt);
-          if (again) clearInterval(again);
+          stopAgain();
           done(ok);
         }
       },

@@ -30,7 +30,12 @@ describe("pond URLs", () => {
     expect(redactUrl("root:s3cret@h/db")).toBe("root:***@h/db");
     expect(redactUrl("mysql://root@h:3306/db?note=a@b")).toBe("mysql://root@h:3306/db?note=a@b");
     expect(redactUrl("mysql://root:s3cret@h/db#x@y")).toBe("mysql://root:***@h/db#x@y");
-    for (const bad of ["mysql:/root:s3cret@h/db", "root:s3cret@h/db", "postgres://root:s3cret@h/test"]) {
+    expect(redactUrl("mysql://root:s3cret@dbé.example/db")).toBe("mysql://root:***@dbé.example/db");
+    expect(redactUrl("mysql://root:s3cret@h /db")).toBe("mysql://root:***@h /db");
+    // a DuckDB path is shown as it is
+    expect(redactUrl("/mnt/me:team@nas/p.duckdb")).toBe("/mnt/me:team@nas/p.duckdb");
+    expect(redactUrl("duckdb:/data/a:b@c/p.duckdb")).toBe("duckdb:/data/a:b@c/p.duckdb");
+    for (const bad of ["mysql:/root:s3cret@h/db", "root:s3cret@h/db", "postgres://root:s3cret@h/test", "mysql://root:s3cret@h /db"]) {
       expect(() => parsePondUrl(bad)).toThrow(/bad pond URL/);
       expect(() => parsePondUrl(bad)).not.toThrow(/s3cret/);
     }

@@ -22,23 +22,31 @@ export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.e
  * so that an unescaped `@`, `/` or `:` in it is hidden too) and a `password=` query parameter.
  */
 export function redactUrl(url: string): string {
+  // a DuckDB file's path holds no password (and may hold `:` and `@`)
+  if (url === ":memory:" || /^duckdb:/i.test(url) || /\.duckdb$/i.test(url)) return url;
   // an optional scheme, with or without its slashes (a mistyped `mysql:/` must not show
   // the password either)
   const prefix = /^(?:([a-z][a-z0-9+.-]*):)?(\/*)/i.exec(url)!;
   const rest = url.slice(prefix[0].length);
+  // the userinfo ends at the first `@` after which the host part (up to `/`, `?` or `#`)
+  // holds no other `@` (a password may hold `@`, `/` or `#`; a query after the host may
+  // hold `@` too); failing that, at the last `@`
+  let at = -1;
+  for (let k = rest.indexOf("@"); k >= 0; k = rest.indexOf("@", k + 1)) {
+    if (!/^[^/?#]*/.exec(rest.slice(k + 1))![0].includes("@")) {
+      at = k;
+      break;
+    }
+  }
+  if (at < 0) at = rest.lastIndexOf("@");
   let out = url;
-  // the userinfo ends at the `@` followed by a plain host[:port] (a password may hold `@`,
-  // `/` or `#`; a query or fragment after the host may hold `@` too)
-  for (let at = rest.indexOf("@"); at >= 0; at = rest.indexOf("@", at + 1)) {
-    const host = /^[^/?#]*/.exec(rest.slice(at + 1))![0];
-    if (!/^[\w.\-[\]:%]*$/.test(host)) continue;
+  if (at >= 0) {
     const user = rest.slice(0, at);
     const colon = user.indexOf(":");
     // `user:password@`; without a colon, after a scheme without slashes (`root:pw@h` reads as
     // scheme `root`), the part cannot be told from a password: it is hidden whole
     if (colon >= 0) out = prefix[0] + user.slice(0, colon + 1) + "***" + rest.slice(at);
     else if (prefix[1] !== undefined && prefix[2] === "") out = prefix[0] + "***" + rest.slice(at);
-    break;
   }
   return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
 }

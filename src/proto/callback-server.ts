@@ -41,10 +41,12 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
         if (!handlers.pondQuery) throw new PondRequestError("this run has no pond: start it with --pond (or QB_POND)", "unavailable");
         for await (const rows of handlers.pondQuery(call.request, controller.signal)) {
           if (controller.signal.aborted) return;
-          if (!call.write({ rowsJson: JSON.stringify(rows) })) await new Promise<void>((r) => call.once("drain", () => r()));
+          if (!call.write({ rowsJson: JSON.stringify(rows) })) await drained(call, controller.signal);
         }
         call.end();
       })().catch((err: unknown) => {
+        // the worker cancelled: it waits for nothing more
+        if (controller.signal.aborted) return;
         const code = err instanceof PondRequestError && err.kind === "unavailable" ? grpc.status.FAILED_PRECONDITION : grpc.status.INVALID_ARGUMENT;
         call.emit("error", { code, details: err instanceof Error ? err.message : String(err) });
       });
@@ -63,4 +65,17 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
         server.tryShutdown(() => resolve());
       }),
   };
+}
+
+/** A full buffer waits for the worker to read it, or for the worker to cancel (then no drain comes). */
+function drained(call: grpc.ServerWritableStream<PondQueryRequestMsg, PondRowsMsg>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -88,18 +88,28 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     let timer: LongTimer | NodeJS.Timeout | undefined;
     let replica: number | undefined;
     let placed: ((r: number) => void) | undefined;
+    let queued: LongTimer | NodeJS.Timeout | undefined;
+    let settled = false;
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
       const ms = options.timeoutMs;
       unlink = onAbort(signal, (reason) => c.abort(reason));
-      // the deadline runs from when the call reaches a replica, as the worker's does: not
-      // while it waits for a free slot
+      // the deadline runs from when the call reaches a replica, as the worker's does; the
+      // wait for a free slot before that has a budget of its own, as long, so that a
+      // worker whose slots never free cannot hold the call forever
       const arm = (): void => void (timer ??= setLongTimeout(() => c.abort(new CallTimeoutError(ms, replica)), ms));
+      const timesPlacement = site.dispatcher.reportsPlacement === true;
       placed = (r) => {
+        // placed after the attempt ended (aborted meanwhile): nothing to time
+        if (c.signal.aborted || settled) return;
         replica = r;
-        arm();
+        if (timesPlacement) {
+          clearLongTimeout(queued);
+          arm();
+        }
       };
-      if (!site.dispatcher.reportsPlacement) arm();
+      if (timesPlacement) queued = setLongTimeout(() => c.abort(new CallTimeoutError(ms, undefined, "waiting for a free slot")), ms);
+      else arm();
     }
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
@@ -118,7 +128,9 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
     } finally {
       stats.inFlight--;
+      settled = true;
       clearLongTimeout(timer);
+      clearLongTimeout(queued);
       unlink?.();
     }
     const next = await afterFailure(site, input, signal, callId, attempt, failure, refused);

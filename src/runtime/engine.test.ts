@@ -175,18 +175,22 @@ describe("runEngine", () => {
 
   it("a call's deadline starts when the dispatcher places it, not while it waits for a slot", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2] | w.f timeout 200ms\n  emit s\n}`);
-    // queued 300 ms for a slot, then 100 ms of work: within its 200 ms once placed
+    // queued 150 ms for a slot, then 150 ms of work: 300 ms in all, but within its 200 ms
+    // once placed (and the wait within its own budget)
     const queued: Dispatcher = {
       reportsPlacement: true,
       call: async (req) => {
-        await sleep(300);
+        await sleep(150);
         req.placed?.(0);
-        await sleep(100, req.signal);
+        await sleep(150, req.signal);
         return req.input;
       },
     };
     const r = await runEngine(f, { dispatcher: queued });
     expect(r.result.s!.sort()).toEqual([1, 2]);
+    // a call that never gets a slot times out all the same, after as long again
+    const stuck: Dispatcher = { reportsPlacement: true, call: (req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))) };
+    await expect(runEngine(f, { dispatcher: stuck })).rejects.toThrow(/timed out after 200 ms waiting for a free slot/);
     // a dispatcher that does not say where it placed a call: the deadline runs from the start
     const unplaced: Dispatcher = { call: async (req) => (await sleep(300, req.signal), req.input) };
     await expect(runEngine(f, { dispatcher: unplaced })).rejects.toThrow(/timed out after 200 ms/);

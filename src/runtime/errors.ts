@@ -42,9 +42,12 @@ export class CallFailedError extends Error {
 /** A call ran past its stage's `timeout`. */
 export class CallTimeoutError extends Error {
   readonly retryable = true;
-  /** @param replica the replica the call was on, when known */
-  constructor(readonly timeoutMs: number, readonly replica?: number) {
-    super(`timed out after ${timeoutMs} ms`);
+  /**
+   * @param replica the replica the call was on, when known
+   * @param waiting what it was doing instead of running, e.g. "waiting for a free slot"
+   */
+  constructor(readonly timeoutMs: number, readonly replica?: number, waiting?: string) {
+    super(`timed out after ${timeoutMs} ms${waiting ? ` ${waiting}` : ""}`);
     this.name = "CallTimeoutError";
   }
 }
