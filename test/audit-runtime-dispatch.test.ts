@@ -42,4 +42,19 @@ describe("dispatch", () => {
     expect(run.events.filter((e) => e.type === "call.retried")).toHaveLength(1);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
+
+  it("a method's own RESOURCE_EXHAUSTED is a failed attempt like any other, not a refusal to wait out", async () => {
+    const path = join(dir, "exhausted.flow");
+    writeFileSync(path, `flow exhausted() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.exhausted retry 1 backoff 10ms\n  emit xs\n}\n`);
+    const t0 = Date.now();
+    const run = startQb(["run", "--json", path]);
+    const { code } = await run.exit;
+    expect(code).toBe(1);
+    expect(run.stderr).toContain("attempt 2/2");
+    expect(run.stderr).toContain("out of device memory");
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const error = run.events.find((e) => e.type === "error") as { runDir: string };
+    expect(readFileSync(join(error.runDir, "land", "exhausted.log"), "utf8")).toBe("ran\nran\n");
+    expect(await groupMembers(pidsOf(run))).toEqual([]);
+  });
 });
