@@ -28,6 +28,15 @@ describe("progress", () => {
     expect(stepLine(ir, list[2]!, map, 5, 3500)).toContain("1/15");
   });
 
+  it("shows the calls a finished step still has out as stopping, not in flight", () => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    list[1]!.state = "done";
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("stopping     3");
+    list[1]!.inFlight = 0;
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("in flight    0");
+  });
+
   it("counts the calls of every call stage of a step in its total", () => {
     const chained = compile('flow p() {\n  worker w { run "x" }\n  xs = range(100) | w.f | w.g | take 10 | w.h | reduce w.add\n  emit xs\n}').ir!;
     const s: StepStats = { step: "xs", emitted: 0, callsStarted: 150, callsDone: 150, callsFailed: 0, retries: 0, inFlight: 0, state: "running", startedAt: 1000 };

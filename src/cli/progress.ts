@@ -58,7 +58,9 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
   const parts = [
     `${mark} ${s.step.padEnd(width)}`,
     `${String(done).padStart(7)}${total !== undefined && hasCalls ? `/${total}` : ""}`.padEnd(16),
-    hasCalls ? `in flight ${String(s.inFlight).padStart(4)}` : "".padEnd(14),
+    // a step that ended (a `take` had enough, or a cancel) while calls were out: they are
+    // being cancelled, not running
+    hasCalls ? (s.state !== "running" && s.inFlight > 0 ? `stopping  ${String(s.inFlight).padStart(4)}` : `in flight ${String(s.inFlight).padStart(4)}`) : "".padEnd(14),
     s.retries ? `retried ${s.retries}` : "",
     s.callsFailed ? `failed ${s.callsFailed}` : "",
     seconds(s, now),
