@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPond, syncTable, type Pond } from "../src/pond/index.js";
-import { pondCases, tableNamer } from "./pond-drivers.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { syncTable, type Pond } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/audit-pond-csv-types.test.ts");
 const tmp = mkdtempSync(join(tmpdir(), "qb-audit-types-"));
@@ -25,16 +25,7 @@ const CSV = [
 for (const c of cases) {
   describe.skipIf(!c.available)(`CSV types on ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-      c.cleanup();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     it("types every column as DuckDB's reader does, and loads the same values", async () => {
       const from = join(tmp, `types-${c.name}.csv`);

@@ -6,9 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LakeSyncError, listGenerations, openPond, syncTable, type Pond } from "../src/pond/index.js";
-import { pondCases, tableNamer } from "./pond-drivers.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { LakeSyncError, listGenerations, syncTable, type Pond } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/audit-pond-csv.test.ts");
 const tmp = mkdtempSync(join(tmpdir(), "qb-audit-csv-"));
@@ -25,16 +25,7 @@ function file(content: string | Buffer, name = `f${++fileNo}.csv`): string {
 for (const c of cases) {
   describe.skipIf(!c.available)(`awkward CSV into ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-      c.cleanup();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     /** The sync fails naming the file (and `why`), and leaves no table and no generation. */
     async function expectRefused(from: string, why: RegExp, named = from): Promise<void> {

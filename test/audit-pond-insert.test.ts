@@ -3,25 +3,16 @@
  * the column for the rest of the batch, and a value that does not fit its column fails
  * (naming table, column and row) instead of being rounded on one pond and cut on the other.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPond, writeRowsInto, PondSchemaError, type Pond, type Row } from "../src/pond/index.js";
-import { pondCases, tableNamer } from "./pond-drivers.js";
+import { describe, expect, it } from "vitest";
+import { writeRowsInto, PondSchemaError, type Pond, type Row } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/audit-pond-insert.test.ts");
 
 for (const c of cases) {
   describe.skipIf(!c.available)(`inserts keep every value: ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-      c.cleanup();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     it("keeps the values of a column whose first row in the batch is NULL or missing", async () => {
       const t = table("audit_pond_nullfirst");

@@ -3,25 +3,16 @@
  * NULL before every value (first ascending, last descending), and so must DuckDB, whose
  * own default puts NULL last both ways. A flow's `pond("... ORDER BY x")` source depends on it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPond, type Pond } from "../src/pond/index.js";
-import { pondCases, tableNamer } from "./pond-drivers.js";
+import { describe, expect, it } from "vitest";
+import { type Pond } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/audit-pond-order.test.ts");
 
 for (const c of cases) {
   describe.skipIf(!c.available)(`NULLs sort as on MySQL: ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-      c.cleanup();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     it("puts NULL first in ORDER BY ... ASC and last in DESC, on every connection", async () => {
       const t = table("audit_pond_nullorder");

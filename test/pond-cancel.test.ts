@@ -3,14 +3,11 @@
  * MySQL's KILL QUERY): a worker that cancels its call must not leave a query running and a
  * pond connection taken. Against both ponds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPond, PondCancelledError, type Pond } from "../src/pond/index.js";
-import { pondCases } from "./pond-drivers.js";
+import { describe, expect, it } from "vitest";
+import { PondCancelledError, type Pond } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-cancel.test.ts");
-afterAll(() => {
-  for (const c of cases) c.cleanup();
-});
 
 /** Runs for many seconds unless stopped. */
 const SLOW = { duckdb: "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE a.range + b.range = -1", mariadb: "SELECT SLEEP(30) AS n" };
@@ -18,12 +15,7 @@ const SLOW = { duckdb: "SELECT count(*) AS n FROM range(200000) a, range(200000)
 for (const c of cases) {
   describe.skipIf(!c.available)(`pond query cancellation: ${c.name}`, () => {
     let pond: Pond;
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      await pond?.close();
-    });
+    usePond(c, (p) => (pond = p));
 
     it("stops a running query when its signal fires, with PondCancelledError, and the pond goes on", async () => {
       const ac = new AbortController();

@@ -2,9 +2,9 @@
  * One conformance suite, run against every pond driver (embedded DuckDB and MariaDB over
  * the MySQL wire): the same calls must give the same rows and the same failures.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openPond, writeRowsInto, PondClosedError, PondParamError, PondQueryError, PondSchemaError, type Pond, type Row, type TableSchema } from "../src/pond/index.js";
-import { pondCases, tableNamer, uniqueTable } from "./pond-drivers.js";
+import { pondCases, usePond, uniqueTable } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-conformance.test.ts");
 const INJECTION = "x'; DROP TABLE sales; --";
@@ -22,16 +22,7 @@ const ALL_TYPES: TableSchema = [
 for (const c of cases) {
   describe.skipIf(!c.available)(`pond conformance: ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-      c.cleanup();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     it("names its driver and hides passwords in its URL", () => {
       expect(pond.driver).toBe(c.name === "duckdb" ? "duckdb" : "mysql");

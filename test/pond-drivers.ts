@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { openPond, type Pond } from "../src/pond/index.js";
 
 export const MYSQL_URL = process.env.QB_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 
@@ -60,4 +62,30 @@ export function tableNamer(): { table: (prefix: string) => string; tables: strin
       return t;
     },
   };
+}
+
+/**
+ * A pond for the enclosing `describe`: opened before its tests (`opened` gets it; the suite
+ * keeps it in a variable of its own), and after them the tables named with `table`
+ * dropped (with their generations, when `generations`), the pond closed and the case's
+ * files removed.
+ */
+export function usePond(c: PondCase, opened: (pond: Pond) => void, options: { generations?: boolean } = {}): { table: (prefix: string) => string } {
+  const { table, tables } = tableNamer();
+  let pond: Pond | undefined;
+  beforeAll(async () => {
+    pond = await openPond(c.url);
+    opened(pond);
+  });
+  afterAll(async () => {
+    if (pond) {
+      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
+      if (options.generations && tables.length > 0) {
+        await pond.execute(`DELETE FROM qb_generations WHERE table_name IN (${tables.map((_, i) => `:t${i}`).join(", ")})`, Object.fromEntries(tables.map((t, i) => [`t${i}`, t])));
+      }
+      await pond.close();
+    }
+    c.cleanup();
+  });
+  return { table };
 }

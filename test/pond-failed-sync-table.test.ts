@@ -3,27 +3,17 @@
  * commits there); when it fails it drops that table, but never one that holds rows: a
  * second sync may have committed into it meanwhile.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dropIfEmpty } from "../src/pond/lake/sync.js";
-import { openPond, type Pond } from "../src/pond/index.js";
-import { pondCases, tableNamer } from "./pond-drivers.js";
+import { type Pond } from "../src/pond/index.js";
+import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-failed-sync-table.test.ts");
-afterAll(() => {
-  for (const c of cases) c.cleanup();
-});
 
 for (const c of cases) {
   describe.skipIf(!c.available)(`a failed first sync's table: ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      await pond.close();
-    });
+    const { table } = usePond(c, (p) => (pond = p));
 
     it("goes when it is empty, and stays when another sync has put rows in it", async () => {
       const empty = table("failed_empty");

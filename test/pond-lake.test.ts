@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { LakeSourceError, LakeSyncError, listGenerations, openPond, SyncOptionError, syncTable, type Pond } from "../src/pond/index.js";
 import { ROOT } from "./support/examples.js";
-import { MYSQL_URL, pondCases, tableNamer, uniqueTable } from "./pond-drivers.js";
+import { MYSQL_URL, pondCases, usePond, uniqueTable } from "./pond-drivers.js";
 
 const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
 const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "sales.json"), "utf8")) as {
@@ -49,18 +49,8 @@ const FIGURES = "COUNT(*) AS n, SUM(amount) AS s, AVG(amount) AS m, MIN(amount) 
 for (const c of cases) {
   describe.skipIf(!c.available)(`lake sync into ${c.name}`, () => {
     let pond: Pond;
-    const { table, tables } = tableNamer();
+    const { table } = usePond(c, (p) => (pond = p), { generations: true });
     const count = async (t: string) => Number((await pond.query(`SELECT COUNT(*) AS n FROM ${t}`))[0]!.n);
-
-    beforeAll(async () => {
-      pond = await openPond(c.url);
-    });
-    afterAll(async () => {
-      for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
-      if (tables.length > 0) await pond.execute(`DELETE FROM qb_generations WHERE table_name IN (${tables.map((_, i) => `:t${i}`).join(", ")})`, Object.fromEntries(tables.map((t, i) => [`t${i}`, t])));
-      await pond.close();
-      c.cleanup();
-    });
 
     it("loads sales.csv exactly: per-region figures equal expected/sales.json, and a second sync changes nothing", { timeout: 120_000 }, async () => {
       const t = table("sales");
