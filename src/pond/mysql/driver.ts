@@ -62,9 +62,12 @@ class MysqlConnection implements DriverConnection {
     private readonly kill: (threadId: number) => Promise<void>,
   ) {}
 
+  /** The KILL in flight, if any: a repeated interrupt waits its turn rather than opening another connection. */
+  private killing: Promise<void> | undefined;
+
   interrupt(): void {
     // MySQL stops a statement only when told from another session
-    void this.kill(Number(this.raw.threadId));
+    this.killing ??= this.kill(Number(this.raw.threadId)).finally(() => (this.killing = undefined));
   }
 
   private async exec(sql: string, values: readonly unknown[]): Promise<unknown> {
