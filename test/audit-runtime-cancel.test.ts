@@ -3,20 +3,16 @@
  * its abort nor SIGTERM until it returns. The run must still end within 1 s of the
  * failure (or Ctrl-C), and leave no process behind.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./support/examples.js";
+import { probeFlow } from "./support/probe-flow.js";
 import { groupMembers, pidsOf, startQb } from "./support/qb-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-audit-cancel-"));
 
-function flow(name: string, body: string, replicas = 1): string {
-  const path = join(dir, `${name}.flow`);
-  writeFileSync(path, `flow ${name}() {\n  worker p { run "node ${ROOT}/test/workers/probe.js" replicas ${replicas} }\n${body}\n}\n`);
-  return path;
-}
+const flow = (name: string, body: string, replicas = 1): string => probeFlow(dir, name, body, replicas);
 
 describe("the run's last event", () => {
   it("comes after the events of calls a take no longer needed, which settle while the workers stop", async () => {

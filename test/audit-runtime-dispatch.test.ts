@@ -4,15 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./support/examples.js";
+import { probeFlow } from "./support/probe-flow.js";
 import { groupMembers, pidsOf, startQb } from "./support/qb-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-audit-dispatch-"));
 
-function flow(name: string, body: string, replicas = 1): string {
-  const path = join(dir, `${name}.flow`);
-  writeFileSync(path, `flow ${name}() {\n  worker p { run "node ${ROOT}/test/workers/probe.js" replicas ${replicas} }\n${body}\n}\n`);
-  return path;
-}
+const flow = (name: string, body: string, replicas = 1): string => probeFlow(dir, name, body, replicas);
 
 describe("dispatch", () => {
   it("`parallel` above a replica's declared capacity (64) queues the extra calls instead of failing them", async () => {
