@@ -63,8 +63,10 @@ export function usesPond(ir: FlowIR): boolean {
   return ir.steps.some((s) => s.source.kind === "pond") || ir.sinks.some((k) => k.kind === "pond");
 }
 
-/** A worker's `ctx.pond` query, answered in batches from the run's pond. */
-/** A worker's pond query; `signal` fires when the worker cancels it, which stops it in the pond too. */
+/**
+ * A worker's `ctx.pond` query, answered in batches from the run's pond; `signal` fires
+ * when the worker cancels it, which stops it in the pond too.
+ */
 export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }, signal?: AbortSignal): AsyncGenerator<Row[]> {
   let params: Record<string, unknown> = {};
   if (q.paramsJson.trim() !== "") {

@@ -86,7 +86,7 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   });
   let display: Display | undefined;
   if (opts.json) {
-    handle.events.on("event", (e) => process.stdout.write(JSON.stringify(e) + "\n"));
+    handle.events.on("event", (e) => writeJsonLine(e));
   } else {
     display = process.stderr.isTTY ? liveDisplay(ir, handle.stats, process.stderr) : plainDisplay(ir, handle.stats, process.stderr);
     handle.events.on("event", (e) => display!.event(e));
@@ -94,7 +94,7 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   try {
     const outcome = await handle.outcome;
     display?.stop();
-    if (opts.json) process.stdout.write(JSON.stringify({ type: "result", runId: outcome.runId, runDir: outcome.runDir, result: outcome.result }) + "\n");
+    if (opts.json) writeJsonLine({ type: "result", runId: outcome.runId, runDir: outcome.runDir, result: outcome.result });
     else {
       process.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");
       process.stderr.write(`run ${outcome.runId} finished in ${(outcome.elapsedMs / 1000).toFixed(2)}s; saved in ${outcome.runDir}\n`);
