@@ -97,6 +97,10 @@ export interface YieldedMsg {
 
 export interface AwaitingMsg {
   signal: string;
+  /** Signal values (all names) taken so far, as Yielded.round. */
+  round: number;
+  /** Values of this signal taken so far. */
+  taken: number;
 }
 
 export interface SessionOutMsg {

@@ -4,7 +4,8 @@ import type { CallErrorMsg, ValueMsg } from "../proto/messages.js";
 export interface CallSink {
   progress(fraction: number, message: string): void;
   yielded(value: ValueMsg, round: number): void;
-  awaiting(signal: string): void;
+  /** `round`: signal values taken so far (all names); `taken`: values of this signal taken. */
+  awaiting(signal: string, round: number, taken: number): void;
   /** Terminal. */
   result(value: ValueMsg): void;
   /** Terminal. */

@@ -112,7 +112,7 @@ export class LiveCall implements CallContext {
       this.rounds += 1;
       return v as T;
     });
-    this.sink.awaiting(q.name);
+    this.sink.awaiting(q.name, this.rounds, q.taken);
     return waiting;
   }
 

@@ -141,8 +141,8 @@ class SessionSink implements CallSink {
     this.session.send({ callId: this.callId, yielded: { value, round } });
   }
 
-  awaiting(signal: string): void {
-    this.session.send({ callId: this.callId, awaiting: { signal } });
+  awaiting(signal: string, round: number, taken: number): void {
+    this.session.send({ callId: this.callId, awaiting: { signal, round, taken } });
   }
 
   result(value: ValueMsg): void {

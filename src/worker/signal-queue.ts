@@ -11,12 +11,17 @@ export class SignalQueue {
   private readonly values: Value[] = [];
   private readonly waiters: Waiter[] = [];
   private ended = false;
+  /** Values the method has taken so far (told to the quarterback with "awaiting"). */
+  taken = 0;
 
   constructor(readonly name: string) {}
 
   /** A value now if one is queued; SignalEndedError if ended; otherwise undefined (the caller waits). */
   take(): { value: Value } | undefined {
-    if (this.values.length > 0) return { value: this.values.shift() as Value };
+    if (this.values.length > 0) {
+      this.taken++;
+      return { value: this.values.shift() as Value };
+    }
     if (this.ended) throw new SignalEndedError(this.name);
     return undefined;
   }
@@ -29,6 +34,7 @@ export class SignalQueue {
   push(v: Value): boolean {
     const w = this.waiters.shift();
     if (w) {
+      this.taken++;
       w.resolve(v);
       return true;
     }

@@ -18,7 +18,8 @@ export interface SessionCallOptions {
   callId?: string;
   onProgress?(fraction: number, message: string): void;
   onYield?(value: Value, round: number): void;
-  onAwaiting?(signal: string): void;
+  /** `round`: signal values the call had taken (all names); `taken`: values of this signal. */
+  onAwaiting?(signal: string, round: number, taken: number): void;
 }
 
 export interface RequestOptions {
@@ -78,7 +79,7 @@ export class SessionCall implements LiveCall {
         this.options.onYield?.(decodeValue(msg.yielded?.value), msg.yielded?.round ?? 0);
         break;
       case "awaiting":
-        this.options.onAwaiting?.(msg.awaiting?.signal ?? "");
+        this.options.onAwaiting?.(msg.awaiting?.signal ?? "", msg.awaiting?.round ?? 0, msg.awaiting?.taken ?? 0);
         break;
       case "result":
         this.ended = true;

@@ -128,13 +128,15 @@ export const sessionHeldCheck = sessionCheck(
     const signals = [5, 7];
     const yields: Array<{ value: Value; round: number }> = [];
     const awaiting: string[] = [];
+    const counts: Array<[number, number]> = [];
     const call = s.start(
       "qb.held",
       { rounds: 2 },
       {
         onYield: (value, round) => yields.push({ value, round }),
-        onAwaiting: (name) => {
+        onAwaiting: (name, round, taken) => {
           awaiting.push(name);
+          counts.push([round, taken]);
           const v = signals[awaiting.length - 1];
           if (v !== undefined) call.signal(name, v);
         },
@@ -145,6 +147,8 @@ export const sessionHeldCheck = sessionCheck(
     const order = call.messages.map((m: SessionOutMsg) => m.msg).join(",");
     expect(order.replace(/progress,?/g, "") === "yielded,awaiting,yielded,awaiting,result", `messages came as ${order}; expected yielded, awaiting, yielded, awaiting, result`);
     expect(awaiting.every((a) => a === "next"), `awaited ${awaiting.join(", ")}, expected "next"`);
+    // the quarterback ends loops by these counts: a call awaiting with all it was sent taken is blocked
+    expect(counts.every(([round, taken], i) => round === i && taken === i), `awaiting said (round, taken) ${JSON.stringify(counts)}; expected [0,0] then [1,1]: the signal values taken so far`);
     const y = yields.map((x) => x.value as { nonce?: string; count?: number; total?: number });
     expect(y[0]?.count === 1 && y[0]?.total === 0 && yields[0]?.round === 0, `first yield ${JSON.stringify(yields[0])}: expected count 1, total 0, round 0`);
     expect(y[1]?.count === 2 && y[1]?.total === 5 && yields[1]?.round === 1, `second yield ${JSON.stringify(yields[1])}: expected count 2, total 5, round 1`);
