@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowIR, Json, WorkerIR } from "../ir/types.js";
-import type { CallAbout, CallRequest, Dispatcher } from "../runtime/dispatcher.js";
+import type { CallAbout, CallRequest, Dispatcher, HeldHandle, HeldRequest } from "../runtime/dispatcher.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import { WorkerUnavailableError } from "./errors.js";
 import { SlotQueue } from "./slot-queue.js";
@@ -207,6 +207,11 @@ export class LocalPod implements Dispatcher {
       req.placed?.(replica.index);
       return replica.call(req.method, req.input, options);
     });
+  }
+
+  async hold(req: HeldRequest): Promise<HeldHandle> {
+    const replica = this.ready(req.worker) ?? (await this.pick(req.worker, req.signal));
+    return replica.hold(req.method, req.input, { step: req.step, attempt: req.attempt, timeoutMs: null, signal: req.signal, onYield: req.onYield, onAwaiting: req.onAwaiting });
   }
 
   about(worker: string, replica: number, callId: string): CallAbout | undefined {

@@ -11,7 +11,7 @@ import type { Value } from "../worker/types.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
-import type { CallAbout } from "../runtime/dispatcher.js";
+import type { CallAbout, HeldHandle } from "../runtime/dispatcher.js";
 
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
@@ -238,6 +238,33 @@ export class Replica {
     }
     // no async frame per call: the handlers are made once per replica
     return result.then(this.callSucceeded, this.callFailed);
+  }
+
+  /**
+   * Starts a held call on this replica's Session; it holds one of its slots until it ends.
+   * Its yields and waits come back through the callbacks; aborting `signal` cancels it.
+   */
+  hold(method: string, input: Json, options: CallOptions & { onYield(value: Json, round: number): void; onAwaiting(name: string, round: number, taken: number): void }): HeldHandle {
+    if (!this.session) throw new ReplicaCallError(this.index, false, { cause: new Error(`worker \`${this.worker.name}\` does not speak Session, which held calls need`) });
+    this.inFlight++;
+    const call = this.session.start(method, toValue(input), {
+      attempt: options.attempt,
+      // the quarterback times a held call between its events, not over its life
+      timeoutMs: 0,
+      onYield: (v, round) => options.onYield(toJson(v), round),
+      onAwaiting: options.onAwaiting,
+    });
+    const cancel = (): void => call.cancel(options.signal.reason instanceof Error ? options.signal.reason.message : "cancelled");
+    if (options.signal.aborted) cancel();
+    else options.signal.addEventListener("abort", cancel, { once: true });
+    const result = call.result.then(this.callSucceeded, this.callFailed);
+    result.catch(() => undefined).finally(() => options.signal.removeEventListener("abort", cancel));
+    return {
+      replica: this.index,
+      signal: (name, value) => call.signal(name, toValue(value)),
+      end: (name) => call.endSignal(name),
+      result,
+    };
   }
 
   /** The call `callId` if it is in flight on this replica's Session (calls over Invoke are not tracked). */

@@ -39,7 +39,7 @@ const samples: Record<string, object> = {
   SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null } satisfies Required<Omit<M.SessionOutMsg, "msg">>,
   Progress: { fraction: 0.5, message: "m" } satisfies Required<M.ProgressMsg>,
   Yielded: { value: null, round: 0 } satisfies Required<M.YieldedMsg>,
-  Awaiting: { signal: "s" } satisfies Required<M.AwaitingMsg>,
+  Awaiting: { signal: "s", round: 2, taken: 1 } satisfies Required<M.AwaitingMsg>,
   ReportRequest: { kind: "REPORT_KIND_ERROR", message: "m", fatal: true, callId: "c", worker: "w", replica: 0, fraction: 0, details: "" } satisfies Required<M.ReportRequestMsg>,
   ReportReply: { runCancelled: false } satisfies Required<M.ReportReplyMsg>,
   PondQueryRequest: { sql: "SELECT 1", paramsJson: "{}", batchSize: 0, callId: "c", worker: "w", replica: 0 } satisfies Required<M.PondQueryRequestMsg>,

@@ -67,7 +67,7 @@ describe("decodeResult", () => {
     const others = [
       outBytes({ callId: "c", progress: { fraction: 0.5, message: "m" } }),
       outBytes({ callId: "c", yielded: { value: { json: "1" }, round: 1 } }),
-      outBytes({ callId: "c", awaiting: { signal: "s" } }),
+      outBytes({ callId: "c", awaiting: { signal: "s", round: 2, taken: 1 } }),
       outBytes({ callId: "c", error: { code: "ERROR_CODE_FAILED", message: "x", details: "", retryable: false, type: "" } }),
       outBytes({ callId: "c", result: { land } }),
       outBytes({ callId: "c", result: {} }),

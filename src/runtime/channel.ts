@@ -5,6 +5,8 @@
  * which sends are dropped, so one slow or finished reader never blocks a tee.
  */
 export class Channel<T> implements AsyncIterable<T> {
+  /** Items taken from any channel so far: a loop is quiescent only while this stands still. */
+  static moves = 0;
   private readonly buffer: T[] = [];
   private closed = false;
   private detached = false;
@@ -103,6 +105,7 @@ export class Channel<T> implements AsyncIterable<T> {
       throw this.failure.error;
     }
     if (this.buffer.length > 0) {
+      Channel.moves++;
       const value = this.buffer.shift()!;
       // one slot freed: one waiting sender may go (waking all would make n waiters cost n²)
       this.senders.shift()?.();
@@ -138,19 +141,19 @@ export class Channel<T> implements AsyncIterable<T> {
  * Copies every item of `source` to every output (a tee); closes them all at the end.
  * `onItem` sees each item as it is read (the step's count, without a stage of its own).
  */
-export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[], onItem?: () => void): Promise<void> {
+export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[], onItem?: (v: T) => void): Promise<void> {
   try {
     if (outputs.length === 1) {
       // the common case: no tee, no array per item
       const only = outputs[0]!;
       for await (const v of source) {
-        onItem?.();
+        onItem?.(v);
         if (only.isDetached) break;
         if (!only.offer(v)) await only.send(v);
       }
     } else {
       for await (const v of source) {
-        onItem?.();
+        onItem?.(v);
         const live = outputs.filter((o) => !o.isDetached);
         if (live.length === 0) break;
         await Promise.all(live.map((o) => o.send(v)));

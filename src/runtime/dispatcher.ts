@@ -30,8 +30,39 @@ export interface Dispatcher {
    * a call's deadline then starts there. Otherwise it starts when the call is made.
    */
   readonly reportsPlacement?: boolean;
+  /**
+   * Starts a held call on the least-loaded replica with a free slot (waiting for one if
+   * need be) and pins it there. Dispatchers without held calls leave it out.
+   */
+  hold?(request: HeldRequest): Promise<HeldHandle>;
   /** The call `callId` in flight on `worker`'s replica `replica`, if the dispatcher can tell (for reports about it). */
   about?(worker: string, replica: number, callId: string): CallAbout | undefined;
+}
+
+/** A held call to start: its outputs and waits come back through the callbacks. */
+export interface HeldRequest {
+  step: string;
+  worker: string;
+  method: string;
+  input: Json;
+  /** 1-based attempt. */
+  attempt: number;
+  /** Aborting it cancels the call on the worker. */
+  signal: AbortSignal;
+  onYield(value: Json, round: number): void;
+  /** The call waits for signal `name`, having taken `round` values in all and `taken` of this one. */
+  onAwaiting(name: string, round: number, taken: number): void;
+}
+
+/** A held call running on one replica. */
+export interface HeldHandle {
+  readonly replica: number;
+  /** Sends one value of signal `name`. */
+  signal(name: string, value: Json): void;
+  /** Tells the call no more values of `name` come. */
+  end(name: string): void;
+  /** The call's result; a failure carries `retryable` and `replica` as `call()`'s do. */
+  readonly result: Promise<Json>;
 }
 
 /** A call in flight, as a dispatcher describes it. */

@@ -10,6 +10,9 @@ import { mapConcurrent } from "./map-concurrent.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
 import { flatten, gather, last, merge, take } from "./stream-stages.js";
+import { HeldStage } from "./held-stage.js";
+import { LoopMonitor } from "./quiescence.js";
+import { RoundItem, RoundMark, flattenRounds, gatherByRound, mergeRounds, plainValues, sourceHasRounds, stepsWithRounds, type Flowing } from "./rounds.js";
 
 export interface EngineOptions {
   dispatcher: Dispatcher;
@@ -61,16 +64,20 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   options.onStats?.([...stats.values()]);
 
   // one channel per reader of each step's output (a tee when there are several)
-  const readers = new Map<string, Channel<Json>[]>(ir.steps.map((s) => [s.name, []]));
-  const channelFor = (step: string): Channel<Json> => {
-    const c = new Channel<Json>(capacity);
+  const readers = new Map<string, Channel<Flowing>[]>(ir.steps.map((s) => [s.name, []]));
+  const channelFor = (step: string): Channel<Flowing> => {
+    const c = new Channel<Flowing>(capacity);
     readers.get(step)!.push(c);
     return c;
   };
-  const inputs = new Map<string, AsyncIterable<Json>>();
+  // steps whose items carry the rounds of held calls (round items and marks)
+  const withRounds = stepsWithRounds(ir);
+  // what a reader of a step sees when it wants plain values
+  const plainOf = (step: string, items: AsyncIterable<Flowing>): AsyncIterable<Json> => (withRounds.has(step) ? plainValues(items) : (items as AsyncIterable<Json>));
+  const inputs = new Map<string, AsyncIterable<Flowing>>();
   // the channels each step reads, released when it ends: a stage that stops before its
   // input ends (take 0 behind a generator that never started) must not block the writer
-  const inputChannels = new Map<string, Channel<Json>[]>();
+  const inputChannels = new Map<string, Channel<Flowing>[]>();
   for (const s of ir.steps) {
     if (s.source.kind === "step") {
       const c = channelFor(s.source.step);
@@ -79,13 +86,13 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     } else if (s.source.kind === "merge") {
       const cs = s.source.steps.map(channelFor);
       inputChannels.set(s.name, cs);
-      inputs.set(s.name, merge(cs));
+      inputs.set(s.name, sourceHasRounds(s, withRounds) ? mergeRounds(cs) : merge(cs));
     }
   }
   const result: Record<string, Json[]> = {};
   const sinkTasks: Array<() => Promise<void>> = [];
   for (const sink of ir.sinks) {
-    const ch = channelFor(sink.step);
+    const ch = plainOf(sink.step, channelFor(sink.step));
     if (sink.kind === "emit") {
       const items: Json[] = (result[sink.step] = []);
       sinkTasks.push(async () => {
@@ -110,7 +117,28 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     }
   }
 
-  const site = (step: StepIR, st: Extract<StageIR, { kind: "call" | "reduce" }>): CallSite => ({
+  // held stages exist before any step runs: signals may come before their step starts
+  const held = new Map<string, HeldStage>();
+  const monitor = ir.steps.some((s) => s.held) ? new LoopMonitor({ ir, held, channels: () => [...readers.values()].flat() }) : undefined;
+  for (const step of ir.steps) {
+    for (const st of step.stages) {
+      if (st.kind !== "call" || !st.hold) continue;
+      held.set(
+        step.name,
+        new HeldStage({ site: site(step, st), limit: st.options.parallel ?? defaultParallel(st.worker), args: argsOf(step, st), signal, onIdle: () => monitor?.poke() }),
+      );
+    }
+  }
+  for (const sig of ir.signals) {
+    const ch = plainOf(sig.from, channelFor(sig.from));
+    const target = held.get(sig.step);
+    sinkTasks.push(async () => {
+      for await (const v of ch) target?.sendSignal(sig.name, v);
+    });
+  }
+
+  function site(step: StepIR, st: Extract<StageIR, { kind: "call" | "reduce" }>): CallSite {
+    return {
     step: step.name,
     worker: st.worker,
     method: st.method,
@@ -119,44 +147,62 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     stats: stats.get(step.name)!,
     events,
     dispatcher: options.dispatcher,
-  });
+    };
+  }
 
-  const applyStage = (step: StepIR, input: AsyncIterable<Json>, st: StageIR): AsyncIterable<Json> => {
+  function argsOf(step: StepIR, st: Extract<StageIR, { kind: "call" }>): (item: Json) => Json {
+    return (item: Json): Json => {
+      if (st.input === null) return item;
+      try {
+        return evaluate(st.input, item);
+      } catch (err) {
+        if (err instanceof ExpressionError) throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, { cause: err });
+        throw err;
+      }
+    };
+  }
+
+  /** Applies one stage; `rounded` says whether its input carries rounds. */
+  const applyStage = (step: StepIR, input: AsyncIterable<Flowing>, st: StageIR, rounded: boolean): AsyncIterable<Flowing> => {
+    const plain = (): AsyncIterable<Json> => (rounded ? plainValues(input) : (input as AsyncIterable<Json>));
     switch (st.kind) {
       case "call": {
-        if (st.hold) throw new StepError(step.name, `held calls (\`hold\`) are not supported by this runtime yet; ${st.worker}.${st.method} cannot run`);
+        if (st.hold) return held.get(step.name)!.run(input);
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
-        const args = (item: Json): Json => {
-          if (st.input === null) return item;
-          try {
-            return evaluate(st.input, item);
-          } catch (err) {
-            if (err instanceof ExpressionError) throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, { cause: err });
-            throw err;
-          }
-        };
+        const args = argsOf(step, st);
+        const call = monitor
+          ? (item: Json, callSignal: AbortSignal): Promise<Json[]> => monitor.track(callWithRetry(s, args(item), callSignal))
+          : (item: Json, callSignal: AbortSignal): Promise<Json[]> => callWithRetry(s, args(item), callSignal);
+        if (rounded) {
+          // in order, so that a mark goes on only after the outputs of the items before it
+          return mapConcurrent<Flowing, Flowing>(input, limit, true, (v, _i, callSignal) => {
+            if (v instanceof RoundMark) return Promise.resolve([v]);
+            if (!(v instanceof RoundItem)) return call(v, callSignal);
+            return call(v.value, callSignal).then((outs) => outs.map((o) => new RoundItem(o, v.round, v.origin)));
+          }, signal);
+        }
         // no async frame of its own per call: the call's outputs are the stage's
-        return mapConcurrent(input, limit, st.options.ordered, (item, _i, callSignal) => callWithRetry(s, args(item), callSignal), signal);
+        return mapConcurrent(input as AsyncIterable<Json>, limit, st.options.ordered, (item, _i, callSignal) => call(item, callSignal), signal);
       }
       case "reduce": {
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
-        return reduceTree(input, limit, async (left, right, callSignal) => {
-          const outputs = await callWithRetry(s, { left, right }, callSignal);
+        return reduceTree(plain(), limit, async (left, right, callSignal) => {
+          const outputs = await (monitor ? monitor.track(callWithRetry(s, { left, right }, callSignal)) : callWithRetry(s, { left, right }, callSignal));
           if (outputs.length === 0) throw new StepError(step.name, "reduce cannot skip a failed combination");
           return outputs[0]!;
         }, signal);
       }
       case "gather":
-        if (st.byRound) throw new StepError(step.name, "`gather by round` needs held calls, which this runtime does not run yet");
-        return gather(input);
+        if (st.byRound) return gatherByRound(input);
+        return gather(plain());
       case "flatten":
-        return flatten(input);
+        return rounded ? flattenRounds(input) : flatten(input as AsyncIterable<Json>);
       case "last":
-        return last(input);
+        return last(plain());
       case "take":
-        return take(input, st.count);
+        return take(plain(), st.count);
     }
   };
 
@@ -168,13 +214,18 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     const outs = readers.get(step.name)!;
     try {
       const src = step.source;
-      let it: AsyncIterable<Json> = src.kind === "step" || src.kind === "merge" ? inputs.get(step.name)! : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
-      for (const st of step.stages) it = applyStage(step, it, st);
+      let it: AsyncIterable<Flowing> = src.kind === "step" || src.kind === "merge" ? inputs.get(step.name)! : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
+      if (monitor && src.kind !== "step" && src.kind !== "merge") it = monitor.reading(it);
+      let rounded = sourceHasRounds(step, withRounds);
+      for (const st of step.stages) {
+        it = applyStage(step, it, st, rounded);
+        rounded = st.kind === "call" ? st.hold || rounded : st.kind === "flatten" && rounded;
+      }
       if (outs.length === 0) {
         // nobody reads this step: run it for its effects
-        for await (const _ of it) s.emitted++;
+        for await (const v of it) if (!(v instanceof RoundMark)) s.emitted++;
       } else {
-        await broadcast(it, outs, () => s.emitted++);
+        await broadcast(it, outs, (v) => void (v instanceof RoundMark || s.emitted++));
       }
       for (const c of inputChannels.get(step.name) ?? []) c.detach();
       s.state = "done";
@@ -210,6 +261,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   };
   signal.addEventListener("abort", onAbort, { once: true });
   await Promise.all([...ir.steps.map((s) => guard(runStep(s))), ...sinkTasks.map((t) => guard(t()))]);
+  monitor?.stop();
   options.signal?.removeEventListener("abort", onOuterAbort);
   const elapsedMs = performance.now() - t0;
   if (first !== undefined) {

@@ -67,3 +67,11 @@ export class StepError extends Error {
     this.name = "StepError";
   }
 }
+
+/** A held call broke the rules of rounds, or held calls are in a deadlock. */
+export class HeldCallError extends StepError {
+  constructor(step: string, message: string, options?: { cause?: unknown }) {
+    super(step, message, options);
+    this.name = "HeldCallError";
+  }
+}

@@ -18,6 +18,14 @@ export type RunEvent =
   | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
   | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
   | { type: "call.cancelled"; step: string; callId: number; time: number }
+  /** A held call started (or started again after a failure) on a replica. */
+  | { type: "held.started"; step: string; call: number; attempt: number; replica: number; input: string; time: number }
+  /** A held call returned: its signals ended. */
+  | { type: "held.finished"; step: string; call: number; attempt: number; rounds: number; time: number }
+  /** Every held call of the step has yielded for `round` (or ended): `gather by round` may emit it. */
+  | { type: "round.closed"; step: string; round: number; yields: number; live: number; awaiting: Record<string, number>; time: number }
+  /** A signal of a held step was closed: nothing could send it any more (the loop is quiescent). */
+  | { type: "signal.closed"; step: string; signal: string; calls: number; time: number }
   /** The worker processes were spawned (they are still starting up). */
   | { type: "pod.launched"; replicas: Array<{ worker: string; replica: number; pid: number | null; address: string }>; time: number }
   /** Every replica answered its health check and Describe: calls can go out. */
@@ -35,8 +43,20 @@ export interface StepStats {
   retries: number;
   inFlight: number;
   state: "waiting" | "running" | "done" | "failed" | "cancelled";
+  /** Steps with a held call: its live calls, how many wait for a signal (and which), the last complete round. */
+  held?: HeldStats;
   startedAt?: number;
   finishedAt?: number;
+}
+
+export interface HeldStats {
+  live: number;
+  /** Live calls blocked on a signal, by signal name. */
+  awaiting: Record<string, number>;
+  /** The last round every held call has yielded for; -1 before the first. */
+  round: number;
+  /** Signal values sent to the step so far. */
+  signals: number;
 }
 
 export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
