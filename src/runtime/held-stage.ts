@@ -107,8 +107,9 @@ export class HeldStage {
   run(input: AsyncIterable<Flowing>): AsyncIterable<Flowing> {
     const onAbort = (): void => this.fail(this.o.signal.reason ?? new RunCancelledError("aborted"));
     if (this.o.signal.aborted) onAbort();
+    // for the whole life of the run: held calls outlive the stage's input
     else this.o.signal.addEventListener("abort", onAbort, { once: true });
-    void this.pump(input).finally(() => this.o.signal.removeEventListener("abort", onAbort));
+    void this.pump(input);
     return this.out;
   }
 
