@@ -446,6 +446,24 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
 
   for (const b of topological()) analyze(b);
 
+  /** Whether step `from` reads step `to`, directly or not; undefined when a step on the way had mistakes. */
+  const readsFrom = (from: string, to: string): boolean | undefined => {
+    const seen = new Set<string>();
+    const stack = [from];
+    let unknown = false;
+    while (stack.length) {
+      const s = stack.pop()!;
+      if (s === to) return true;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      const src = info.get(s)?.ir?.source;
+      if (!src) unknown = true;
+      else if (src.kind === "step") stack.push(src.step);
+      else if (src.kind === "merge") stack.push(...src.steps);
+    }
+    return unknown ? undefined : false;
+  };
+
   // ---- signals ----
   const signals: SignalIR[] = [];
   const signalKeys = new Map<string, Span>();
@@ -475,7 +493,15 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
       if (prev) report(diagnostic("QB4010", m.span, `\`${m.from.name}\` already sends signal "${name}" to \`${m.target.name}\` at ${where(prev)}`, "remove one of the two lines"));
       signalKeys.set(key, m.span);
     }
-    if (target?.held && from && name !== undefined) signals.push({ step: m.target.name, from: m.from.name, name, loc: loc(m.span) });
+    if (target?.held && from && name !== undefined) {
+      // a signal closes a loop: it must come from the held step's own outputs, or the
+      // rounds it answers could never be told apart from the values it sends
+      if (readsFrom(m.from.name, m.target.name) === false) {
+        report(diagnostic("QB4016", m.from.span, `\`${m.from.name}\` does not read \`${m.target.name}\`, so its signal "${name}" cannot answer the rounds of \`${m.target.name}\``,
+          `send a step made from \`${m.target.name}\`'s outputs (a merge may add starting values: \`merge(init, next)\`); give other data to the held call as its input`));
+      }
+      signals.push({ step: m.target.name, from: m.from.name, name, loc: loc(m.span) });
+    }
   }
 
   // ---- sinks ----
