@@ -15,6 +15,15 @@ function stats(): StepStats[] {
 }
 
 describe("progress", () => {
+  it("shows a held step's live calls, its last complete round and the signal they await", () => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    list[1]!.held = { live: 8, awaiting: { centroids: 6 }, round: 4, signals: 5 };
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe('▶ hits         9/16        in flight    3  held 8  round 4  6 await "centroids"  retried 2  failed 1  2.5s');
+    list[1]!.held = { live: 3, awaiting: {}, round: -1, signals: 0 };
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("held 3  round -  retried");
+  });
+
   it("shows done/total, in flight, retries, failures and time per step", () => {
     const list = stats();
     const map = new Map(list.map((s) => [s.step, s]));

@@ -61,11 +61,21 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
     // a step that ended (a `take` had enough, or a cancel) while calls were out: they are
     // being cancelled, not running
     hasCalls ? (s.state !== "running" && s.inFlight > 0 ? `stopping  ${String(s.inFlight).padStart(4)}` : `in flight ${String(s.inFlight).padStart(4)}`) : "".padEnd(14),
+    s.held ? heldText(s) : "",
     s.retries ? `retried ${s.retries}` : "",
     s.callsFailed ? `failed ${s.callsFailed}` : "",
     seconds(s, now),
   ];
   return parts.filter((p) => p !== "").join("  ");
+}
+
+/** A held step: its live held calls, the last complete round, and what they wait for. */
+function heldText(s: StepStats): string {
+  const h = s.held!;
+  const waits = Object.entries(h.awaiting)
+    .map(([name, n]) => `${n} await "${name}"`)
+    .join(", ");
+  return `held ${h.live}  round ${h.round < 0 ? "-" : h.round}${waits ? `  ${waits}` : ""}`;
 }
 
 export interface Display {
@@ -126,6 +136,7 @@ export function plainDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.W
       } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${e.error}\n`);
       else if (e.type === "call.retried") out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${e.error}); next in ${e.delayMs} ms\n`);
       else if (e.type === "log") out.write(`${e.level}: ${e.message}\n`);
+      else if (e.type === "signal.closed") out.write(`loop: step ${e.step} is quiescent, signal "${e.signal}" closed for its ${e.calls} held call(s)\n`);
     },
     stop() {
       clearInterval(timer);
