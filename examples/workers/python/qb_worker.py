@@ -1,30 +1,54 @@
-"""A small Quarterback worker library for Python: Invoke + grpc.health.v1, no build step.
+"""A small Quarterback worker library for Python: Invoke, Describe, Session (held calls and
+signals), grpc.health.v1 and pond queries, with no build step.
 
 It needs only Debian's python3-grpcio and python3-protobuf (pulled in by python3-grpcio):
-the messages of proto/quarterback/v1/worker.proto that Invoke uses are built here at run
-time from descriptors, so there is no protoc/grpcio-tools step. (With grpcio-tools you could
-generate worker_pb2.py from the .proto instead; the bytes on the wire are the same.)
+the messages of proto/quarterback/v1/worker.proto are built here at run time from
+descriptors, so there is no protoc/grpcio-tools step. (With grpcio-tools you could generate
+worker_pb2.py from the .proto instead; the bytes on the wire are the same.)
 
     from qb_worker import serve, InvalidArgument
 
-    def double(value, call):
+    def double(value, call):                 # a plain method: input in, output out
         return 2 * value
 
-    serve({"double": double}, name="doubler")
+    def assign(value, call):                 # a generator function is a held method
+        rows = call.pond_query("SELECT x FROM points WHERE shard = :s", {"s": value["shard"]})
+        for centroids in call.signals("centroids"):   # until the quarterback ends the signal
+            yield {"n": len(rows)}                     # Yielded, round = signal values taken so far
+        return {"done": True}                          # the call's result
+
+    serve({"double": double, "assign": assign}, name="doubler")
 
 A method gets the input (decoded JSON, or a LandRef) and a Call; it returns the output
-(anything json.dumps accepts, or a LandRef) or raises. `call.aborted` is a threading.Event
-set when the caller cancels, the deadline passes, or the worker shuts down; long methods
-should check it. The conformance methods qb.echo, qb.fail, qb.sleep and qb.aborted are
-served too (docs/worker-protocol.md), so `qb worker test` can check the worker.
+(anything json.dumps accepts, numpy values included, or a LandRef) or raises. The Call:
+
+    call.aborted              threading.Event: set on cancel, deadline, shutdown (call.reason says which)
+    call.check()              raises Aborted when the call should stop
+    call.signal(name)         held methods: the next value of that signal (blocks; FIFO per name);
+                              raises SignalEndedError once the quarterback ended the signal
+    call.signals(name)        iterates the values until the signal ends
+    call.progress(f, msg="")  over Session: a Progress message (at most one per 50 ms, latest wins)
+    call.pond_query(sql, params)   all rows of a pond query, as a list of dicts (QB_CALLBACK)
+    call.pond_batches(sql, params) the same, one list per batch, for big results
+    call.land, call.land_path(p)   the land directory (QB_LAND) and a checked path under it
+    call.id, call.method, call.attempt, call.time_remaining()
+
+The conformance methods qb.echo, qb.fail, qb.sleep, qb.aborted and qb.held are served too
+(docs/worker-protocol.md, section 12), so `qb worker test` can check the worker.
 """
 
+import collections
+import inspect
 import json
+import math
 import os
+import queue
 import signal
 import sys
 import threading
+import time
 import traceback
+import uuid
 from collections import OrderedDict
 from concurrent import futures
 from dataclasses import dataclass
@@ -32,9 +56,13 @@ from dataclasses import dataclass
 import grpc
 from google.protobuf import descriptor_pb2, message_factory
 
+SDK = "quarterback-py/0.2.0"
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-# a cancel that lands this close to the deadline is the deadline (the caller's clock fires first)
+MAX_CONCURRENT_CALLS = 64
+PROGRESS_INTERVAL_S = 0.05  # at most one Progress message per call per 50 ms
+# a cancel that lands this close to an Invoke's deadline is the deadline (the caller's clock fires first)
 DEADLINE_SLACK_S = 0.05
+_MAX_ERROR_MESSAGE, _MAX_ERROR_DETAILS, _MAX_PROGRESS_MESSAGE = 4_000, 32_000, 1_000
 
 # ---- messages, built from descriptors (the same numbers and types as worker.proto) ---------
 
@@ -43,11 +71,14 @@ _TYPES = {"string": _F.TYPE_STRING, "bool": _F.TYPE_BOOL, "uint32": _F.TYPE_UINT
 
 
 def _message(file, name, fields, oneofs=()):
+    """fields: (name, number, type[, oneof]); type is a scalar name, "enum pkg.E", or "pkg.M", maybe "repeated ..." ."""
     m = file.message_type.add(name=name)
     for o in oneofs:
         m.oneof_decl.add(name=o)
     for fname, number, ftype, *oneof in fields:
-        f = m.field.add(name=fname, number=number, label=_F.LABEL_OPTIONAL)
+        repeated = ftype.startswith("repeated ")
+        ftype = ftype[len("repeated "):] if repeated else ftype
+        f = m.field.add(name=fname, number=number, label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
         if ftype in _TYPES:
             f.type = _TYPES[ftype]
         elif ftype.startswith("enum "):
@@ -64,13 +95,36 @@ def _build():
     for number, code in enumerate(["UNSPECIFIED", "FAILED", "UNKNOWN_METHOD", "INVALID_ARGUMENT", "CANCELLED", "DEADLINE_EXCEEDED",
                                    "RESOURCE_EXHAUSTED", "UNAVAILABLE", "PROTOCOL", "INTERNAL"]):
         codes.value.add(name="ERROR_CODE_" + code, number=number)
+    v1 = "quarterback.v1."
     _message(worker, "LandRef", [("path", 1, "string"), ("size", 2, "uint64"), ("sha256", 3, "string"), ("media_type", 4, "string")])
-    _message(worker, "Value", [("json", 1, "string", "kind"), ("land", 2, "quarterback.v1.LandRef", "kind")], oneofs=["kind"])
+    _message(worker, "Value", [("json", 1, "string", "kind"), ("land", 2, v1 + "LandRef", "kind")], oneofs=["kind"])
     _message(worker, "CallError", [("code", 1, "enum quarterback.v1.ErrorCode"), ("message", 2, "string"), ("details", 3, "string"),
                                    ("retryable", 4, "bool"), ("type", 5, "string")])
-    _message(worker, "Input", [("method", 1, "string"), ("input", 2, "quarterback.v1.Value"), ("call_id", 3, "string"), ("attempt", 4, "uint32")])
-    _message(worker, "Output", [("result", 1, "quarterback.v1.Value", "outcome"), ("error", 2, "quarterback.v1.CallError", "outcome")],
-             oneofs=["outcome"])
+    # Invoke
+    _message(worker, "Input", [("method", 1, "string"), ("input", 2, v1 + "Value"), ("call_id", 3, "string"), ("attempt", 4, "uint32")])
+    _message(worker, "Output", [("result", 1, v1 + "Value", "outcome"), ("error", 2, v1 + "CallError", "outcome")], oneofs=["outcome"])
+    # Describe
+    _message(worker, "DescribeRequest", [])
+    _message(worker, "DescribeResponse", [("name", 1, "string"), ("version", 2, "string"), ("methods", 3, "repeated " + v1 + "MethodInfo"),
+                                          ("max_concurrent_calls", 4, "uint32"), ("session", 5, "bool"), ("max_message_bytes", 6, "uint64"),
+                                          ("sdk", 7, "string")])
+    _message(worker, "MethodInfo", [("name", 1, "string"), ("held", 2, "bool"), ("description", 3, "string")])
+    # Session
+    _message(worker, "SessionIn", [("call_id", 1, "string"), ("start", 2, v1 + "Start", "msg"), ("signal", 3, v1 + "Signal", "msg"),
+                                   ("cancel", 4, v1 + "Cancel", "msg")], oneofs=["msg"])
+    _message(worker, "Start", [("method", 1, "string"), ("input", 2, v1 + "Value"), ("timeout_ms", 3, "uint64"), ("attempt", 4, "uint32")])
+    _message(worker, "Signal", [("name", 1, "string"), ("value", 2, v1 + "Value"), ("end", 3, "bool")])
+    _message(worker, "Cancel", [("reason", 1, "string")])
+    _message(worker, "SessionOut", [("call_id", 1, "string"), ("progress", 2, v1 + "Progress", "msg"), ("yielded", 3, v1 + "Yielded", "msg"),
+                                    ("awaiting", 4, v1 + "Awaiting", "msg"), ("result", 5, v1 + "Value", "msg"),
+                                    ("error", 6, v1 + "CallError", "msg")], oneofs=["msg"])
+    _message(worker, "Progress", [("fraction", 1, "double"), ("message", 2, "string")])
+    _message(worker, "Yielded", [("value", 1, v1 + "Value"), ("round", 2, "uint32")])
+    _message(worker, "Awaiting", [("signal", 1, "string"), ("round", 2, "uint32"), ("taken", 3, "uint32")])
+    # the quarterback's callback service: pond queries
+    _message(worker, "PondQueryRequest", [("sql", 1, "string"), ("params_json", 2, "string"), ("batch_size", 3, "uint32"),
+                                          ("call_id", 4, "string"), ("worker", 5, "string"), ("replica", 6, "uint32")])
+    _message(worker, "PondRows", [("rows_json", 1, "string")])
 
     health = descriptor_pb2.FileDescriptorProto(name="grpc/health/v1/health.proto", package="grpc.health.v1", syntax="proto3")
     _message(health, "HealthCheckRequest", [("service", 1, "string")])
@@ -85,11 +139,10 @@ def _build():
 
 WORKER_FILE, HEALTH_FILE = _build()
 _classes = message_factory.GetMessages([WORKER_FILE, HEALTH_FILE])
-Value = _classes["quarterback.v1.Value"]
-LandRefMsg = _classes["quarterback.v1.LandRef"]
-CallError = _classes["quarterback.v1.CallError"]
-Input = _classes["quarterback.v1.Input"]
-Output = _classes["quarterback.v1.Output"]
+(Value, LandRefMsg, CallError, Input, Output, DescribeRequest, DescribeResponse, MethodInfo, SessionIn, SessionOut, Progress, Yielded,
+ Awaiting, PondQueryRequest, PondRows) = (_classes["quarterback.v1." + n] for n in (
+    "Value", "LandRef", "CallError", "Input", "Output", "DescribeRequest", "DescribeResponse", "MethodInfo", "SessionIn", "SessionOut",
+    "Progress", "Yielded", "Awaiting", "PondQueryRequest", "PondRows"))
 HealthCheckRequest = _classes["grpc.health.v1.HealthCheckRequest"]
 HealthCheckResponse = _classes["grpc.health.v1.HealthCheckResponse"]
 
@@ -117,10 +170,11 @@ class LandRef:
 class CallFailure(Exception):
     """Raise to end a call with a chosen error code (e.g. "INVALID_ARGUMENT") and retryable flag."""
 
-    def __init__(self, code, message, retryable=None):
+    def __init__(self, code, message, retryable=None, type_name=None):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        self.type_name = type_name or type(self).__name__
 
 
 class InvalidArgument(CallFailure):
@@ -129,13 +183,35 @@ class InvalidArgument(CallFailure):
 
 
 class Aborted(CallFailure):
-    """Raised by Call.check(): the call was cancelled, passed its deadline, or the worker is stopping."""
+    """Raised by call.check() and call.signal(): the call was cancelled, passed its deadline, or the worker is stopping."""
+
+
+class SignalEndedError(CallFailure):
+    """call.signal(name) after the quarterback said no more values come under that name."""
+
+    def __init__(self, name):
+        super().__init__("FAILED", f"signal {json.dumps(name)} has ended: no more values will come", retryable=False)
+        self.signal = name
+
+
+class NotHeldError(CallFailure):
+    def __init__(self, method):
+        super().__init__("FAILED", f"method {json.dumps(method)} is not held, so it receives no signals; make it a generator function",
+                         retryable=False)
+
+
+class PondQueryError(CallFailure):
+    """A pond query failed: refused (bad SQL or parameters, no pond: not retryable) or no quarterback to ask (retryable)."""
+
+    def __init__(self, message, retryable):
+        super().__init__("FAILED", message, retryable=retryable)
 
 
 _ABORTS = {  # reason -> (code, retryable, message)
     "cancelled": ("CANCELLED", False, "cancelled by the caller"),
     "deadline": ("DEADLINE_EXCEEDED", True, "deadline exceeded"),
     "shutdown": ("UNAVAILABLE", True, "the worker is shutting down"),
+    "protocol": ("PROTOCOL", False, "malformed Session message"),
 }
 _DEFAULT_RETRYABLE = {"FAILED": True, "DEADLINE_EXCEEDED": True, "RESOURCE_EXHAUSTED": True, "UNAVAILABLE": True}
 
@@ -155,90 +231,507 @@ def decode(value):
     return None
 
 
-def encode(result):
+def _plain(o):
+    if hasattr(o, "tolist"):  # numpy arrays and scalars
+        return o.tolist()
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def encode(result, max_bytes=MAX_MESSAGE_BYTES):
     if isinstance(result, LandRef):
         return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type))
-    return Value(json=json.dumps(result, allow_nan=False, separators=(",", ":")))
+    try:
+        text = json.dumps(result, allow_nan=False, separators=(",", ":"), default=_plain)
+    except (TypeError, ValueError) as e:
+        raise CallFailure("FAILED", f"output is not JSON: {e}", retryable=False, type_name="OutputError") from e
+    limit = max_bytes - 1024
+    if len(text) * 3 > limit and len(text.encode()) > limit:
+        raise CallFailure("RESOURCE_EXHAUSTED", f"output is {len(text.encode())} bytes, over the {max_bytes}-byte message limit: "
+                          "write it to the land and return a LandRef", retryable=False, type_name="OutputError")
+    return Value(json=text)
+
+
+def _clip(s, n):
+    return s if len(s) <= n else s[:n - 20] + f"... ({len(s) - n + 20} more)"
+
+
+def error_message(code, message, retryable=None, details="", type_name=""):
+    if retryable is None:
+        retryable = _DEFAULT_RETRYABLE.get(code, False)
+    return CallError(code="ERROR_CODE_" + code, message=_clip(message, _MAX_ERROR_MESSAGE), details=_clip(details, _MAX_ERROR_DETAILS),
+                     retryable=retryable, type=type_name)
+
+
+def error_of(exc):
+    """Any exception as a CallError: a CallFailure keeps its code and flag; anything else is FAILED."""
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if isinstance(exc, CallFailure):
+        return error_message(exc.code, str(exc), exc.retryable, details, exc.type_name)
+    return error_message("FAILED", str(exc) or type(exc).__name__, getattr(exc, "retryable", None), details, type(exc).__name__)
 
 
 def error_output(code, message, retryable=None, details="", type_name=""):
-    if retryable is None:
-        retryable = _DEFAULT_RETRYABLE.get(code, False)
-    return Output(error=CallError(code="ERROR_CODE_" + code, message=message, details=details, retryable=retryable, type=type_name))
+    return Output(error=error_message(code, message, retryable, details, type_name))
 
 
 # ---- calls ----------------------------------------------------------------------------------
 
+class _SignalQueue:
+    __slots__ = ("values", "ended", "taken")
+
+    def __init__(self):
+        self.values = collections.deque()
+        self.ended = False
+        self.taken = 0  # values the method has taken (told to the quarterback in Awaiting.taken)
+
+
 class Call:
-    """The second argument of a method: the call's id, attempt and abort state."""
+    """The second argument of a method: the call's id, attempt, abort state, signals, pond and land."""
 
-    def __init__(self, context, request):
-        self.id = request.call_id
-        self.attempt = request.attempt
-        self.method = request.method
+    def __init__(self, worker, call_id, method, attempt, held, deadline=None, session=None):
+        self.id = call_id
+        self.method = method
+        self.attempt = attempt
+        self.held = held
         self.aborted = threading.Event()
-        self.reason = None
-        self.finished = False
-        self._context = context
-        context.add_callback(self._on_rpc_done)
+        self.reason = None          # "cancelled", "deadline", "shutdown" (or "protocol") once aborted
+        self.land = worker.land     # the land directory (QB_LAND), or None
+        self.deadline = deadline    # time.monotonic() value, or None
+        self._worker = worker
+        self._session = session     # None over Invoke
+        self._cond = threading.Condition()
+        self._ended = False         # the call was answered; what the method does afterwards is dropped
+        self._abort = None          # (code, retryable, message) once aborted
+        self._queues = {}
+        self._rounds = 0            # signal values taken, all names (Yielded.round, Awaiting.round)
+        self._on_abort = []
+        self._timer = None
+        self._pending_progress = None
+        self._progress_timer = None
+        self._last_progress = 0.0
 
-    def abort(self, reason):
-        if self.reason is None:
-            self.reason = reason
-        self.aborted.set()
+    # -- for methods --
 
     def check(self):
         """Raise Aborted when the call should stop."""
-        if self.aborted.is_set():
-            code, retryable, message = _ABORTS[self.reason]
-            raise Aborted(code, message, retryable)
+        if self._abort is not None:
+            raise Aborted(*self._abort)
 
     def time_remaining(self):
-        return self._context.time_remaining()
+        """Seconds until the call's deadline, or None when it has none."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def signal(self, name):
+        """The next value of signal `name` (held methods). Waits when none is queued, after telling
+        the quarterback (Awaiting); raises SignalEndedError once the signal has ended, Aborted
+        when the call is cancelled, passes its deadline or the worker stops."""
+        name = str(name)
+        if not self.held:
+            raise NotHeldError(self.method)
+        with self._cond:
+            q = self._queues.setdefault(name, _SignalQueue())
+            if not q.values and not q.ended and self._abort is None:
+                self._send_locked(awaiting=Awaiting(signal=name, round=self._rounds, taken=q.taken))
+                while not q.values and not q.ended and self._abort is None:
+                    self._cond.wait()
+            self.check()
+            if q.values:
+                q.taken += 1
+                self._rounds += 1
+                return q.values.popleft()
+            raise SignalEndedError(name)
+
+    def signals(self, name):
+        """Every value of signal `name`, until the quarterback ends it."""
+        while True:
+            try:
+                value = self.signal(name)
+            except SignalEndedError:
+                return
+            yield value
+
+    def progress(self, fraction, message=""):
+        """Over Session, a Progress message (coalesced: at most one per 50 ms, the latest wins).
+        An Invoke has no way back for it: there it is dropped."""
+        if self._session is None:
+            return
+        f = float(fraction) if isinstance(fraction, (int, float)) and math.isfinite(fraction) else -1.0
+        with self._cond:
+            if self._ended:
+                return
+            self._pending_progress = (min(f, 1.0), _clip(str(message), _MAX_PROGRESS_MESSAGE))
+            wait = self._last_progress + PROGRESS_INTERVAL_S - time.monotonic()
+            if wait <= 0:
+                self._flush_progress_locked()
+            elif self._progress_timer is None:
+                self._progress_timer = threading.Timer(wait, self._flush_progress)
+                self._progress_timer.daemon = True
+                self._progress_timer.start()
+
+    def pond_query(self, sql, params=None, batch_size=1000):
+        """Every row of a pond query as a list of dicts (`:name` parameters bound from `params`)."""
+        rows = []
+        for batch in self.pond_batches(sql, params, batch_size):
+            rows.extend(batch)
+        return rows
+
+    def pond_batches(self, sql, params=None, batch_size=1000):
+        """The rows of a pond query, one list of dicts per batch. Asks the quarterback's callback
+        service (QB_CALLBACK), waiting for it to be up; cancelled with the call."""
+        stub = self._worker.pond_stub()
+        request = PondQueryRequest(sql=sql, params_json=json.dumps(params or {}), batch_size=batch_size, call_id=self.id,
+                                   worker=self._worker.identity, replica=self._worker.replica)
+        self.check()
+        rpc = stub(request, wait_for_ready=True, timeout=self.time_remaining())
+        with self._cond:
+            self._on_abort.append(rpc.cancel)
+        if self._abort is not None:
+            rpc.cancel()
+        try:
+            for batch in rpc:
+                yield json.loads(batch.rows_json)
+        except grpc.RpcError as e:
+            self.check()  # cancelled with its call: the call's own error
+            refused = e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION)
+            raise PondQueryError(f"pond query failed: {e.details() or e.code().name}", retryable=not refused) from e
+        finally:
+            with self._cond:
+                self._on_abort.remove(rpc.cancel)
+
+    def land_path(self, *parts):
+        """The absolute path of `parts` under the land; refuses paths that leave it (also through symlinks)."""
+        if self.land is None:
+            raise CallFailure("FAILED", "no land here: the worker was started without QB_LAND", retryable=False)
+        root = os.path.realpath(self.land)
+        path = os.path.realpath(os.path.join(root, *parts))
+        if path != root and not path.startswith(root + os.sep):
+            raise InvalidArgument(f"land path {os.path.join(*parts)!r} leaves the land")
+        return path
+
+    # -- driven by the transport --
+
+    def abort(self, reason, message=None, notify=True):
+        """End the call with `reason` (cancelled, deadline, shutdown, protocol): set call.aborted, wake
+        call.signal(), cancel pond queries; over Session answer the error at once (unless `notify`
+        is false: nobody is left to tell)."""
+        with self._cond:
+            if self._abort is not None:
+                return
+            code, retryable, default = _ABORTS[reason]
+            self._abort = (code, message or default, retryable)
+            self.reason = reason
+            self.aborted.set()
+            self._cond.notify_all()
+            cancels = list(self._on_abort)
+            if self._session is not None and not self._ended:
+                self._end_locked(SessionOut(call_id=self.id, error=error_message(code, message or default, retryable, type_name="Aborted"))
+                                 if notify else None)
+        for cancel in cancels:
+            cancel()
+
+    def deliver(self, name, value, end):
+        """A signal from the quarterback; ignored when the call is not held or has ended."""
+        if not self.held:
+            return
+        with self._cond:
+            if self._ended:
+                return
+            q = self._queues.setdefault(name, _SignalQueue())
+            if end:
+                q.ended = True
+            else:
+                q.values.append(value)
+            self._cond.notify_all()
+
+    def _start_session(self, fn, value, timeout_s):
+        if timeout_s is not None:
+            self._timer = threading.Timer(min(timeout_s, threading.TIMEOUT_MAX),
+                                          self.abort, ("deadline", f"deadline exceeded ({round(timeout_s * 1000)} ms)"))
+            self._timer.daemon = True
+            self._timer.start()
+        threading.Thread(target=self._run_session, args=(fn, value), daemon=True, name=f"call {self.id}").start()
+
+    def _run_session(self, fn, value):
+        try:
+            out = self._run_held(fn(value, self)) if self.held else fn(value, self)
+            message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes))
+        except Exception as e:  # a failing call is an error answer, never a dead worker
+            message = SessionOut(call_id=self.id, error=error_of(e))
+        finally:
+            self._worker.release(self)
+        with self._cond:
+            if not self._ended:
+                self._end_locked(message)
+
+    def _run_held(self, gen):
+        while True:
+            try:
+                out = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            if self._ended:  # cancelled meanwhile: let the generator run its finally blocks, then stop
+                gen.close()
+                return None
+            try:
+                value = encode(out, self._worker.max_message_bytes)
+            except CallFailure:
+                gen.close()
+                raise
+            with self._cond:
+                self._send_locked(yielded=Yielded(value=value, round=self._rounds))
+
+    def _send_locked(self, **msg):
+        if not self._ended and self._session is not None:
+            self._session.send(SessionOut(call_id=self.id, **msg))
+
+    def _end_locked(self, terminal):
+        self._ended = True
+        for t in (self._timer, self._progress_timer):
+            if t is not None:
+                t.cancel()
+        self._session.call_ended(self, terminal)
+
+    def _flush_progress(self):
+        with self._cond:
+            self._flush_progress_locked()
+
+    def _flush_progress_locked(self):
+        self._progress_timer = None
+        if self._pending_progress is None or self._ended:
+            return
+        fraction, message = self._pending_progress
+        self._pending_progress = None
+        self._last_progress = time.monotonic()
+        self._send_locked(progress=Progress(fraction=fraction, message=message))
 
     def _on_rpc_done(self):
-        # the RPC ended: normally (finished), or because the caller cancelled / the deadline passed
-        if not self.finished:
-            left = self._context.time_remaining()
+        # an Invoke's RPC ended: normally (answered), or because the caller cancelled / the deadline passed
+        if not self._ended:
+            left = self.time_remaining()
             self.abort("deadline" if left is not None and left <= DEADLINE_SLACK_S else "cancelled")
 
 
+# ---- Session: many calls on one stream ------------------------------------------------------
+
+class _Session:
+    """One Session stream: a reader thread takes SessionIn messages; calls put SessionOut messages
+    on a queue that the gRPC thread sends. Ends with OK once the caller half-closed and every
+    call answered; when the stream breaks, every live call is aborted."""
+
+    def __init__(self, worker, requests, context):
+        self.worker = worker
+        self.out = queue.SimpleQueue()
+        self.calls = {}             # call id -> Call, until its terminal message
+        self.lock = threading.Lock()
+        self.input_ended = False
+        self.closed = False
+        self.context = context
+        worker.sessions.add(self)
+        if not context.add_callback(self.broken):  # runs when the RPC is over, however it ended
+            self.broken()
+        threading.Thread(target=self._read, args=(requests,), daemon=True, name="session reader").start()
+
+    def responses(self):
+        while True:
+            message = self.out.get()
+            if message is None:
+                return
+            yield message
+
+    def send(self, message):
+        if not self.closed:
+            self.out.put(message)
+
+    def call_ended(self, call, terminal):
+        """`call` answered (terminal is its result or error; None when nobody is left to tell)."""
+        with self.lock:
+            if self.calls.get(call.id) is call:
+                del self.calls[call.id]
+            if terminal is not None and not self.closed:
+                self.out.put(terminal)
+            self._maybe_end_locked()
+
+    def end(self):
+        """Ends the stream with status OK (shutdown: the calls were answered first)."""
+        with self.lock:
+            self._close_locked()
+
+    def broken(self, close=True):
+        """The stream broke (or is over): every live call is cancelled, with nobody left to tell."""
+        with self.lock:
+            if close:
+                self._close_locked()
+            calls, self.calls = list(self.calls.values()), {}
+        for call in calls:
+            call.abort("cancelled", "the session stream closed", notify=False)
+
+    def _maybe_end_locked(self):
+        if self.input_ended and not self.calls:
+            self._close_locked()
+
+    def _close_locked(self):
+        if not self.closed:
+            self.closed = True
+            self.out.put(None)
+            self.worker.sessions.discard(self)
+
+    def _refuse(self, call_id, code, message, type_name="ProtocolError"):
+        self.send(SessionOut(call_id=call_id, error=error_message(code, message, type_name=type_name)))
+
+    def _read(self, requests):
+        try:
+            for message in requests:
+                try:
+                    self._on_message(message)
+                except Exception as e:  # a bug of ours answers that message, and the stream goes on
+                    traceback.print_exc()
+                    self._refuse(message.call_id, "INTERNAL", f"the worker failed on this message: {e}", type(e).__name__)
+        except Exception:  # the stream broke: cancelled, connection lost, oversized message
+            self.broken()
+            return
+        if not self.context.is_active():
+            # gRPC ended the stream itself (a message that did not decode) and looks like a
+            # half-close here: cancel the calls, but end the responses only once the RPC is over
+            # (the callback), as grpcio would otherwise send a second status and never finish the RPC
+            self.broken(close=False)
+            return
+        with self.lock:
+            self.input_ended = True
+            self._maybe_end_locked()
+
+    def _live(self, call_id):
+        with self.lock:
+            return self.calls.get(call_id)
+
+    def _on_message(self, message):
+        call_id, kind = message.call_id, message.WhichOneof("msg")
+        if kind == "start":
+            self._start(call_id, message.start)
+        elif kind == "signal":
+            call, s = self._live(call_id), message.signal
+            if call is None:
+                return  # the call has ended (or never was): ignored
+            if s.end:
+                return call.deliver(s.name, None, True)
+            try:
+                value = decode(s.value)
+            except CallFailure as e:  # the method cannot be given it: the call fails
+                return call.abort("protocol", f"signal {json.dumps(s.name)}: {e}")
+            call.deliver(s.name, value, False)
+        elif kind == "cancel":
+            call = self._live(call_id)
+            if call is not None:
+                call.abort("cancelled", f"cancelled: {message.cancel.reason}" if message.cancel.reason else None)
+        elif self._live(call_id) is None:
+            self._refuse(call_id, "PROTOCOL", "empty Session message: set one of start, signal, cancel")
+
+    def _start(self, call_id, start):
+        if not call_id:
+            return self._refuse(call_id, "PROTOCOL", "start without a call id")
+        if self._live(call_id) is not None:
+            return self._refuse(call_id, "PROTOCOL", f"call id {json.dumps(call_id)} is already live on this session; the live call goes on")
+        if not start.method:
+            return self._refuse(call_id, "PROTOCOL", "start without a method")
+        timeout_s = start.timeout_ms / 1000 if start.timeout_ms > 0 else None
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        try:
+            fn, call = self.worker.admit(call_id, start.method, start.attempt, "session", deadline, self)
+        except CallFailure as e:
+            return self.send(SessionOut(call_id=call_id, error=error_message(e.code, str(e), e.retryable, type_name=e.type_name)))
+        try:
+            value = decode(start.input)
+        except CallFailure as e:
+            self.worker.release(call)
+            return self.send(SessionOut(call_id=call_id, error=error_of(e)))
+        with call._cond:
+            if call._ended:  # aborted before it was live (shutdown): already answered
+                return self.worker.release(call)
+            with self.lock:
+                self.calls[call_id] = call
+        call._start_session(fn, value, timeout_s)
+
+
+# ---- the worker -----------------------------------------------------------------------------
+
 class _Worker:
-    def __init__(self, methods, name):
-        self.methods = methods
+    def __init__(self, methods, name, version, max_concurrent_calls, max_message_bytes):
+        self.methods = methods      # name -> (fn, held, description)
         self.name = name
-        self.live = set()
+        self.version = version
+        self.max_calls = max_concurrent_calls
+        self.max_message_bytes = max_message_bytes
+        self.identity = os.environ.get("QB_WORKER_NAME") or name
+        replica = os.environ.get("QB_REPLICA", "0")
+        self.replica = int(replica) if replica.isdigit() else 0
+        self.land = os.environ.get("QB_LAND") or None
+        self.callback = os.environ.get("QB_CALLBACK") or None
+        self.live = set()           # calls whose method has not returned (each holds a call slot)
+        self.sessions = set()
         self.lock = threading.Lock()
         self.stopping = False
         self.sleep_aborts = OrderedDict()
+        self._pond_stub = None
+
+    def admit(self, call_id, name, attempt, via, deadline, session=None):
+        """(fn, Call) holding a call slot, or raises CallFailure saying why the call cannot start."""
+        with self.lock:
+            if self.stopping:
+                raise CallFailure("UNAVAILABLE", "the worker is shutting down", type_name="UnavailableError")
+            entry = self.methods.get(name)
+            if entry is None:
+                raise CallFailure("UNKNOWN_METHOD", f"unknown method {name!r}; this worker serves: {', '.join(sorted(self.methods))}",
+                                  type_name="UnknownMethod")
+            fn, held, _ = entry
+            if held and via == "invoke":
+                raise InvalidArgument(f"method {name!r} is held (it may yield and await signals): call it over Session, not Invoke")
+            if len(self.live) >= self.max_calls:
+                raise CallFailure("RESOURCE_EXHAUSTED", f"all {self.max_calls} call slots are busy", retryable=True, type_name="CapacityError")
+            call = Call(self, call_id, name, attempt, held, deadline, session)
+            self.live.add(call)
+        return fn, call
+
+    def release(self, call):
+        with self.lock:
+            self.live.discard(call)
+
+    def pond_stub(self):
+        if self.callback is None:
+            raise PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", retryable=False)
+        with self.lock:
+            if self._pond_stub is None:
+                channel = grpc.insecure_channel(self.callback, options=[("grpc.max_receive_message_length", -1)])
+                self._pond_stub = channel.unary_stream("/quarterback.v1.Quarterback/PondQuery", request_serializer=PondQueryRequest.SerializeToString,
+                                                       response_deserializer=PondRows.FromString)
+            return self._pond_stub
+
+    # -- the RPCs --
 
     def invoke(self, request, context):
-        if self.stopping:
-            return error_output("UNAVAILABLE", "the worker is shutting down")
-        method = self.methods.get(request.method)
-        if method is None:
-            return error_output("UNKNOWN_METHOD", f"unknown method {request.method!r}; this worker serves: {', '.join(sorted(self.methods))}",
-                                type_name="UnknownMethod")
-        call = Call(context, request)
-        with self.lock:
-            self.live.add(call)
+        left = context.time_remaining()
+        deadline = None if left is None else time.monotonic() + left
         try:
-            value = decode(request.input)
-            result = method(value, call)
-            call.check()
+            fn, call = self.admit(request.call_id, request.method, request.attempt, "invoke", deadline)
         except CallFailure as e:
-            return error_output(e.code, str(e), e.retryable, traceback.format_exc(), type(e).__name__)
+            return Output(error=error_message(e.code, str(e), e.retryable, type_name=e.type_name))
+        if not context.add_callback(call._on_rpc_done):
+            call._on_rpc_done()  # the RPC has already ended
+        try:
+            result = fn(decode(request.input), call)
+            call.check()
+            return Output(result=encode(result, self.max_message_bytes))
         except Exception as e:  # one bad call never takes the worker down
-            return error_output("FAILED", str(e) or type(e).__name__, None, traceback.format_exc(), type(e).__name__)
-        else:
-            try:
-                return Output(result=encode(result))
-            except (TypeError, ValueError) as e:
-                return error_output("FAILED", f"result is not JSON: {e}", False, traceback.format_exc(), type(e).__name__)
+            return Output(error=error_of(e))
         finally:
-            call.finished = True
-            with self.lock:
-                self.live.discard(call)
+            call._ended = True
+            self.release(call)
+
+    def describe(self, request, context):
+        return DescribeResponse(name=self.name, version=self.version, max_concurrent_calls=self.max_calls, session=True,
+                                max_message_bytes=self.max_message_bytes, sdk=SDK,
+                                methods=[MethodInfo(name=n, held=held, description=d) for n, (_, held, d) in self.methods.items()])
+
+    def session(self, requests, context):
+        return _Session(self, requests, context).responses()
 
     def health(self, request, context):
         status = "NOT_SERVING" if self.stopping else "SERVING"
@@ -247,42 +740,70 @@ class _Worker:
         return HealthCheckResponse(status=status)
 
     def stop_calls(self):
-        self.stopping = True
+        """Shutdown: refuse new calls, answer every live call UNAVAILABLE and set call.aborted, end the streams."""
         with self.lock:
-            for call in list(self.live):
-                call.abort("shutdown")
+            self.stopping = True
+            live = list(self.live)
+        for call in live:
+            call.abort("shutdown")
+        for session in list(self.sessions):
+            session.end()
 
     # -- conformance methods (docs/worker-protocol.md, "Conformance methods") --
 
     def conformance(self):
         def echo(value, call):
+            """returns its input"""
             return value
 
         def fail(value, call):
+            """raises an error with the given message"""
             message = value.get("message") if isinstance(value, dict) else None
             raise RuntimeError(message if isinstance(message, str) else "qb.fail was called")
 
         def sleep(value, call):
+            """waits ms milliseconds unless aborted; records aborts by tag"""
             ms = value.get("ms") if isinstance(value, dict) else None
             if not isinstance(ms, (int, float)) or isinstance(ms, bool) or not 0 <= ms <= 3_600_000:
                 raise InvalidArgument("qb.sleep: ms must be a number from 0 to 3600000")
             if call.aborted.wait(ms / 1000):
                 tag = value.get("tag")
                 if isinstance(tag, str):
-                    self.sleep_aborts[tag] = call.reason
+                    self.sleep_aborts[tag] = call.reason if call.reason in ("deadline", "shutdown") else "cancelled"
                     while len(self.sleep_aborts) > 10_000:
                         self.sleep_aborts.popitem(last=False)
                 call.check()
             return {"slept": ms}
 
         def aborted(value, call):
+            """whether the qb.sleep call with this tag saw its abort signal"""
             tag = value.get("tag") if isinstance(value, dict) else None
             if not isinstance(tag, str):
                 raise InvalidArgument("qb.aborted: tag must be a string")
             reason = self.sleep_aborts.get(tag)
             return {"aborted": reason is not None, "reason": reason}
 
-        return {"qb.echo": echo, "qb.fail": fail, "qb.sleep": sleep, "qb.aborted": aborted}
+        def held(value, call):
+            """held: yields, awaits signal "next", keeps a running count and total"""
+            rounds = value.get("rounds", 2) if isinstance(value, dict) else 2
+            if not isinstance(rounds, int) or isinstance(rounds, bool) or not 0 <= rounds <= 1000:
+                raise InvalidArgument("qb.held: rounds must be an integer from 0 to 1000")
+            nonce, count, total, received = str(uuid.uuid4()), 0, 0, []  # this call's memory, carried across signals
+            for _ in range(rounds):
+                count += 1
+                yield {"nonce": nonce, "count": count, "total": total}
+                v = call.signal("next")
+                received.append(v)
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    total += v
+            return {"nonce": nonce, "yields": count, "signals": len(received), "total": total, "received": received}
+
+        return {"qb.echo": echo, "qb.fail": fail, "qb.sleep": sleep, "qb.aborted": aborted, "qb.held": held}
+
+
+def _describe_method(fn):
+    doc = (inspect.getdoc(fn) or "").strip()
+    return fn, inspect.isgeneratorfunction(fn), doc.splitlines()[0] if doc else ""
 
 
 def _unary(fn, request_class, response_class):
@@ -290,16 +811,24 @@ def _unary(fn, request_class, response_class):
                                                response_serializer=response_class.SerializeToString)
 
 
-def serve(methods, name=None, conformance=True, max_workers=64):
-    """Serve `methods` ({name: fn(value, call)}) on QB_LISTEN until SIGTERM; never returns."""
+def serve(methods, name=None, version="", conformance=True, max_concurrent_calls=MAX_CONCURRENT_CALLS, max_message_bytes=MAX_MESSAGE_BYTES):
+    """Serve `methods` ({name: fn(value, call)}; a generator function is a held method) on
+    QB_LISTEN until SIGTERM; never returns."""
+    worker = _Worker({}, name or os.environ.get("QB_WORKER_NAME") or "python-worker", version, max_concurrent_calls, max_message_bytes)
     table = dict(methods)
-    worker = _Worker(table, name or os.environ.get("QB_WORKER_NAME") or "python-worker")
     if conformance:
         table.update(worker.conformance())
-    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES), ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=options)
+    worker.methods = {n: _describe_method(fn) for n, fn in table.items()}
+    options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+    # Invoke calls run on the server's threads (at most max_concurrent_calls), and each open Session holds one
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_concurrent_calls + 64), options=options)
     server.add_generic_rpc_handlers((
-        grpc.method_handlers_generic_handler("quarterback.v1.Worker", {"Invoke": _unary(worker.invoke, Input, Output)}),
+        grpc.method_handlers_generic_handler("quarterback.v1.Worker", {
+            "Invoke": _unary(worker.invoke, Input, Output),
+            "Describe": _unary(worker.describe, DescribeRequest, DescribeResponse),
+            "Session": grpc.stream_stream_rpc_method_handler(worker.session, request_deserializer=SessionIn.FromString,
+                                                             response_serializer=SessionOut.SerializeToString),
+        }),
         grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": _unary(worker.health, HealthCheckRequest, HealthCheckResponse)}),
     ))
     listen = os.environ.get("QB_LISTEN") or "127.0.0.1:0"
@@ -312,7 +841,7 @@ def serve(methods, name=None, conformance=True, max_workers=64):
     def on_signal(signum, frame):
         if worker.stopping:
             os._exit(1)
-        worker.stop_calls()          # every in-flight call sees call.aborted and answers UNAVAILABLE
+        worker.stop_calls()           # every in-flight call sees call.aborted and answers UNAVAILABLE
         server.stop(grace=2)          # lets those answers go out, then closes
 
     signal.signal(signal.SIGTERM, on_signal)
