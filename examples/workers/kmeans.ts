@@ -2,7 +2,7 @@
  * K-means with a held call per shard, the worker behind examples/kmeans.flow:
  *
  *   initial(rows)                  -> {centroids, rounds_run: 0}   from the k rows {x, y}
- *   assign({shard})          held  -> loads its shard from the pond once, then for every
+ *   assign({shard, pause_ms?}) held -> loads its shard from the pond once, then for every
  *                                     signal "centroids" {centroids, rounds_run} yields
  *                                     {shard, sums: [[sx, sy, n]...], changed, rounds_run,
  *                                     centroids, loads}; returns {shard, points} when the
@@ -10,6 +10,8 @@
  *   recenter({sums, max_rounds})   -> [] when no point changed cluster or max_rounds
  *                                     updates were made, else [{centroids, rounds_run + 1}]
  *   summary(sums)                  -> {centroids, rounds_run, shard_loads, shards}
+ *
+ * `pause_ms` makes every round wait that long first (for demos and tests that act mid-loop).
  *
  * `loads` counts how many times a shard was ever read from the pond: each load appends a
  * line to kmeans/loads-<shard> in the land, which every replica shares (a held call started
@@ -48,7 +50,14 @@ async function countLoad(ctx: CallContext, shard: number): Promise<number> {
   return (await readFile(file, "utf8")).split("\n").filter(Boolean).length;
 }
 
-async function* assign(input: { shard?: unknown }, ctx: CallContext): AsyncGenerator<Partial, { shard: number; points: number }> {
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+}
+
+async function* assign(input: { shard?: unknown; pause_ms?: unknown }, ctx: CallContext): AsyncGenerator<Partial, { shard: number; points: number }> {
   const shard = input?.shard;
   if (typeof shard !== "number" || !Number.isInteger(shard)) throw new InvalidArgumentError(`shard must be a whole number, not ${JSON.stringify(shard)}`);
   const rows = await ctx.pond.query("SELECT x, y FROM points WHERE shard = :shard ORDER BY id", { shard });
@@ -62,6 +71,7 @@ async function* assign(input: { shard?: unknown }, ctx: CallContext): AsyncGener
   const loads = await countLoad(ctx, shard);
   const cluster = new Int32Array(n).fill(-1);
   for await (const s of ctx.signals<Centroids>("centroids")) {
+    if (typeof input.pause_ms === "number" && input.pause_ms > 0) await pause(input.pause_ms, ctx.abortSignal);
     const cs = s.centroids as Point[];
     const k = cs.length;
     const sums: Array<[number, number, number]> = cs.map(() => [0, 0, 0]);

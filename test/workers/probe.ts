@@ -11,6 +11,7 @@
  *   exitSoon({id})                   exits the process (code 5) after 50 ms
  *   spin({ms, v})                    busy for ms without yielding (ignores cancellation and SIGTERM meanwhile)
  *   rounds({n})                      held: yields n values, awaiting signal "go" before each
+ *   stall({v})                       held: yields v, then waits (cancellable) without another event
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,6 +77,11 @@ await serveWorker(
       while (Date.now() < until);
       note("end", ctx, input.v);
       return input.v;
+    },
+    stall: async function* (input: { v: unknown }, ctx: CallContext) {
+      note("start", ctx, input.v);
+      yield input.v ?? null;
+      await sleepFor(600_000, ctx, input.v);
     },
     rounds: async function* (input: { n: number }, ctx: CallContext) {
       for (let i = 0; i < input.n; i++) {
