@@ -96,7 +96,8 @@ def assign(value, call):
     """held: loads a shard once, then yields partial sums for every "centroids" signal"""
     value = value if isinstance(value, dict) else {}
     shard = whole(value.get("shard"), "shard")
-    pause_s = max(0, value.get("pause_ms") or 0) / 1000
+    pause = value.get("pause_ms")
+    pause_s = pause / 1000 if isinstance(pause, (int, float)) and not isinstance(pause, bool) and pause > 0 else 0
     xs, ys = points_of(call.pond_query("SELECT x, y FROM points WHERE shard = :shard ORDER BY id", {"shard": shard}), "the shard's points")
     loads = count_load(call, shard)
     assignment = np.full(len(xs), -1, dtype=np.int64)

@@ -7,7 +7,8 @@
 
 Same inputs, same results as examples/workers/montecarlo.ts: both draw their points from
 mulberry32 seeded through fmix32 (see mulberry32.ts), here vectorised with numpy.
-Invoke + health only (no Session). Run with Debian's interpreter, which has python3-grpcio
+Served over Invoke and Session (qb_worker.py), with every conformance method: it passes
+every check of `qb worker test`. Run with Debian's interpreter, which has python3-grpcio
 and python3-numpy:  /usr/bin/python3 examples/workers/python/montecarlo.py
 """
 
