@@ -114,6 +114,7 @@ describe("kmeans (examples/kmeans.flow)", () => {
     const loads = readdirSync(join(dir, "killed", "land", "kmeans")).map((f) => readFileSync(join(dir, "killed", "land", "kmeans", f), "utf8").trim().split("\n").length);
     expect(loads.filter((n) => n === 2)).toHaveLength(onVictim.length);
     expect(loads.filter((n) => n === 1)).toHaveLength(8 - onVictim.length);
+    expect(pidsOf(run).length).toBe(2);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   }, 60_000);
 

@@ -46,8 +46,9 @@ describe("qb worker test passes for every example worker", () => {
   for (const [name, command] of [
     ["montecarlo (TypeScript)", ["node", "examples/workers/montecarlo.js"]],
     ["md5 (TypeScript)", ["node", "examples/workers/md5.js"]],
+    ["montecarlo (Python, qb_worker.py)", [PYTHON, "examples/workers/python/montecarlo.py"]],
   ] as const) {
-    it(`${name}: every check passes, none skipped`, TIMING, async () => {
+    it.skipIf(command[0] === PYTHON && !pythonReady)(`${name}: every check passes, none skipped`, TIMING, async () => {
       const { code, report } = await conformance([...command]);
       const failures = report.results.filter((r) => r.status !== "pass");
       expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
@@ -60,26 +61,17 @@ describe("qb worker test passes for every example worker", () => {
   }
 
   warnPythonSkipped("qb worker test of the Python workers");
-  for (const [name, file] of [
-    ["montecarlo (Python)", "examples/workers/python/montecarlo.py"],
-    ["minimal (Python, from docs/worker-protocol.md)", "examples/workers/python/minimal.py"],
-  ] as const) {
-    it.skipIf(!pythonReady)(`${name}: passes; Invoke checks run, Session checks are skipped (Invoke + health only)`, TIMING, async () => {
-      const { code, report } = await conformance([PYTHON, file]);
-      const failures = report.results.filter((r) => r.status === "fail");
-      expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
-      expect(code).toBe(0);
-      const s = status(report);
-      for (const c of ["start", "health", "invoke.unknown-method", "invoke.malformed", "invoke.oversized", "shutdown"]) expect(s[c], c).toBe("pass");
-      expect(s.describe).toBe("skip");
-      for (const c of SESSION_CHECKS) expect(s[c], c).toBe("skip");
-      if (file.endsWith("montecarlo.py")) {
-        // it serves the conformance methods that make sense over Invoke
-        for (const c of INVOKE_CHECKS) expect(s[c], c).toBe("pass");
-      }
-      expectNothingLeft(report);
-    });
-  }
+  it.skipIf(!pythonReady)("minimal (Python, from docs/worker-protocol.md): passes; Describe and Session checks are skipped (Invoke + health only)", TIMING, async () => {
+    const { code, report } = await conformance([PYTHON, "examples/workers/python/minimal.py"]);
+    const failures = report.results.filter((r) => r.status === "fail");
+    expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
+    expect(code).toBe(0);
+    const s = status(report);
+    for (const c of ["start", "health", "invoke.unknown-method", "invoke.malformed", "invoke.oversized", "shutdown"]) expect(s[c], c).toBe("pass");
+    expect(s.describe).toBe("skip");
+    for (const c of SESSION_CHECKS) expect(s[c], c).toBe("skip");
+    expectNothingLeft(report);
+  });
 
   it("a plain Invoke worker on bare grpc-js (no SDK) passes", TIMING, async () => {
     const { code, report } = await conformance(["node", "--import", "tsx", "test/worker-fixtures/raw-worker.ts"], { RAW_MODE: "good" });

@@ -24,8 +24,11 @@ describe("examples/workers/python/qb_worker.py", () => {
     const python = JSON.parse(out) as Record<string, Record<string, [number, string]>>;
     const opts = { keepCase: true };
     const defs = { ...protoLoader.loadSync(WORKER_PROTO, opts), ...protoLoader.loadSync(HEALTH_PROTO, opts) };
+    const worker = ["LandRef", "Value", "CallError", "Input", "Output", "DescribeRequest", "DescribeResponse", "MethodInfo"];
+    const session = ["SessionIn", "Start", "Signal", "Cancel", "SessionOut", "Progress", "Yielded", "Awaiting"];
+    const callback = ["PondQueryRequest", "PondRows"];
     expect(Object.keys(python).sort()).toEqual(
-      ["quarterback.v1.LandRef", "quarterback.v1.Value", "quarterback.v1.CallError", "quarterback.v1.Input", "quarterback.v1.Output", "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse"].sort(),
+      [...[...worker, ...session, ...callback].map((m) => `quarterback.v1.${m}`), "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse"].sort(),
     );
     for (const [message, fields] of Object.entries(python)) {
       const proto = (defs[message] as { type: { field: Field[] } }).type.field;
