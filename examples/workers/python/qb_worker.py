@@ -11,7 +11,7 @@ worker_pb2.py from the .proto instead; the bytes on the wire are the same.)
     def double(value, call):                 # a plain method: input in, output out
         return 2 * value
 
-    def assign(value, call):                 # a generator function is a held method
+    def assign(value, call):                 # a generator function is a held method (or use @held)
         rows = call.pond_query("SELECT x FROM points WHERE shard = :s", {"s": value["shard"]})
         for centroids in call.signals("centroids"):   # until the quarterback ends the signal
             yield {"n": len(rows)}                     # Yielded, round = signal values taken so far
@@ -196,7 +196,7 @@ class SignalEndedError(CallFailure):
 
 class NotHeldError(CallFailure):
     def __init__(self, method):
-        super().__init__("FAILED", f"method {json.dumps(method)} is not held, so it receives no signals; make it a generator function",
+        super().__init__("FAILED", f"method {json.dumps(method)} is not held, so it receives no signals; make it a generator function or mark it @held",
                          retryable=False)
 
 
@@ -453,7 +453,9 @@ class Call:
 
     def _run_session(self, fn, value):
         try:
-            out = self._run_held(fn(value, self)) if self.held else fn(value, self)
+            out = fn(value, self)
+            if self.held and inspect.isgenerator(out):
+                out = self._run_held(out)
             message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes))
         except Exception as e:  # a failing call is an error answer, never a dead worker
             message = SessionOut(call_id=self.id, error=error_of(e))
@@ -801,9 +803,15 @@ class _Worker:
         return {"qb.echo": echo, "qb.fail": fail, "qb.sleep": sleep, "qb.aborted": aborted, "qb.held": held}
 
 
+def held(fn):
+    """Marks a method that is not a generator function as held (it takes signals but yields nothing)."""
+    fn.qb_held = True
+    return fn
+
+
 def _describe_method(fn):
     doc = (inspect.getdoc(fn) or "").strip()
-    return fn, inspect.isgeneratorfunction(fn), doc.splitlines()[0] if doc else ""
+    return fn, inspect.isgeneratorfunction(fn) or getattr(fn, "qb_held", False), doc.splitlines()[0] if doc else ""
 
 
 def _unary(fn, request_class, response_class):
