@@ -13,6 +13,9 @@ import { Channel } from "./channel.js";
 import { HeldCallError } from "./errors.js";
 import type { HeldStage } from "./held-stage.js";
 
+const RETRY_MIN_MS = 10;
+const RETRY_MAX_MS = 200;
+
 export interface LoopMonitorOptions {
   ir: FlowIR;
   /** Held stages by step. */
@@ -24,6 +27,9 @@ export interface LoopMonitorOptions {
 export class LoopMonitor {
   private busy = 0;
   private scheduled = false;
+  /** How long to wait before looking again while calls are blocked and work remains (ms). */
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Every step a step reads, directly or not (itself included). */
   private readonly upstream = new Map<string, Set<string>>();
@@ -74,10 +80,16 @@ export class LoopMonitor {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
   }
 
   /** Something may have become idle: check soon. */
   poke(): void {
+    this.retryMs = RETRY_MIN_MS;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => this.check());
@@ -89,12 +101,18 @@ export class LoopMonitor {
     if (!this.quiet()) {
       // blocked calls with work still somewhere: look again shortly (the last item may
       // drain into a sink without any call ending)
-      if (this.anyBlocked()) setTimeout(() => this.poke(), 10);
+      if (this.anyBlocked() && !this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.schedule();
+        }, this.retryMs);
+        this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+      }
       return;
     }
     const moves = Channel.moves;
     setImmediate(() => {
-      if (this.stopped || !this.quiet() || Channel.moves !== moves) return this.poke();
+      if (this.stopped || !this.quiet() || Channel.moves !== moves) return this.schedule();
       this.act();
     });
   }
