@@ -169,6 +169,21 @@ describe.skipIf(!pythonReady)("Python held calls (qb_worker.py over Session)", (
     });
   }
 
+  it("SIGTERM wakes a method blocked in call.signal(): the call answers UNAVAILABLE and the worker exits 0", async () => {
+    const doomed = await startWorker(FIXTURE);
+    try {
+      const session = doomed.client.session();
+      const call = session.start("block", { tag: "shutdown" });
+      await until(() => call.messages.some((m) => m.msg === "awaiting"));
+      doomed.proc.signal("SIGTERM");
+      const e = await failure(call.result);
+      expect(e).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+      expect(await doomed.proc.exited).toMatchObject({ code: 0 });
+    } finally {
+      await doomed.stop();
+    }
+  });
+
   it("half-closed, the stream ends with status OK once its live calls answered", async () => {
     const session = w.client.session();
     const call = session.start("qb.sleep", { ms: 200 });
