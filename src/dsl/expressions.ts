@@ -1,7 +1,7 @@
 import type { Expr } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { Span } from "./span.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../common/suggest.js";
 import { DURATION_UNITS, SIZE_UNITS, isNumeric, join, typeOfValue, type Type } from "./types.js";
 import { ExpressionError, evaluate } from "../ir/evaluate.js";
 import type { IRExpr, Json } from "../ir/types.js";

@@ -1,7 +1,7 @@
 import type { Flow } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant } from "./expressions.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../common/suggest.js";
 import { DURATION_UNITS, PARAM_TYPES, formatDuration, isNumeric, type Type } from "./types.js";
 import type { Json, ParamIR, ParamType } from "../ir/types.js";
 

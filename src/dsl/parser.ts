@@ -3,7 +3,7 @@ import { WORKER_PROPS } from "./ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import { scan } from "./scanner.js";
 import { cover, type Span } from "./span.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../common/suggest.js";
 import type { Token, TokenKind } from "./tokens.js";
 
 export interface ParseResult {

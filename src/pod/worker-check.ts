@@ -4,7 +4,7 @@
  */
 import type { FlowIR, Loc } from "../ir/types.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
-import { closest } from "../dsl/suggest.js";
+import { closest } from "../common/suggest.js";
 
 export interface WorkerMismatch {
   code: "QB5001" | "QB5002";

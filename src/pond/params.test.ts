@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sqlParameters } from "../dsl/sql.js";
+import { sqlParameters } from "../sql/scanner.js";
 import { bindParams, namedParameterSpans, ParamBindError } from "./params.js";
 
 describe("bindParams", () => {

@@ -4,7 +4,7 @@
  * `sqlParameters` (which skips quoted strings, quoted identifiers, comments and `::`
  * casts), so what the flow checker calls a parameter is exactly what gets bound.
  */
-import { sqlParameters } from "../dsl/sql.js";
+import { sqlParameters } from "../sql/scanner.js";
 import type { Params } from "./types.js";
 
 export interface BoundSql {

@@ -8,7 +8,7 @@ import { inferSchema } from "./infer.js";
 import { checkColumnName, quoteTable } from "./names.js";
 import { bindParams, ParamBindError, type BoundSql } from "./params.js";
 import type { CreateTableOptions, Dialect, DriverName, InsertOptions, Params, Pond, PondSession, Row, StreamOptions, TableSchema } from "./types.js";
-import { sqlSecondStatement } from "../dsl/sql.js";
+import { sqlSecondStatement } from "../sql/scanner.js";
 
 const DEFAULT_BATCH = 1000;
 

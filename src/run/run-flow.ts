@@ -11,7 +11,7 @@ import type { CallbackServer } from "../proto/callback-server.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunCancelledError } from "../runtime/errors.js";
 import { RunEvents, type StepStats } from "../runtime/events.js";
-import { globFiles, writeLandJsonl } from "../runtime/files.js";
+import { globFiles, writeLandJsonl } from "./files.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
 import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";

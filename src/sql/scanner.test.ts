@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sqlParameterUses, sqlSecondStatement } from "./sql.js";
+import { sqlParameterUses, sqlSecondStatement } from "./scanner.js";
 
 describe("sqlParameterUses", () => {
   it("finds :name outside strings, identifiers, comments and casts", () => {
