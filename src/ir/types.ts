@@ -6,7 +6,8 @@
  */
 export const IR_VERSION = 1;
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from "../common/json.js";
+export type { Json };
 
 /** Where a construct is in the flow file, for runtime errors that point at the flow. */
 export interface Loc {

@@ -7,7 +7,7 @@ import type { SessionClient } from "../worker/client/session-client.js";
 import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../worker/client/errors.js";
 import { shellScript } from "../worker/conformance/spawn-worker.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
-import type { Value } from "../worker/types.js";
+import type { Value } from "../common/values.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";

@@ -1,6 +1,8 @@
 /** The pond's vocabulary: rows, parameters, column types, and the `Pond` interface every driver implements. */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { Json } from "../common/json.js";
+/** A value of a pond row: JSON. */
+export type JsonValue = Json;
 
 /** One row as a plain JSON object, column name → value. */
 export type Row = Record<string, JsonValue>;

@@ -3,7 +3,7 @@ import { isRefused, isRetryable, replicaOf, type Dispatcher } from "./dispatcher
 import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from "./errors.js";
 import type { RunEvents, StepStats } from "./events.js";
 import { onAbort } from "./abort-registry.js";
-import { clearLongTimeout, setLongTimeout, type LongTimer } from "./long-timer.js";
+import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
 
 export interface CallSite {
   step: string;

@@ -12,7 +12,7 @@ import { Channel } from "./channel.js";
 import { isRetryable, replicaOf, type HeldHandle } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, HeldCallError, RunCancelledError, preview } from "./errors.js";
 import type { HeldStats } from "./events.js";
-import { clearLongTimeout, setLongTimeout, type LongTimer } from "./long-timer.js";
+import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
 import { RoundItem, RoundMark, type Flowing } from "./rounds.js";
 
 /** One entry of a held step's signal log. */

@@ -20,7 +20,7 @@ export {
   type CallErrorOptions,
 } from "./errors.js";
 export { readWorkerEnvironment, DEFAULT_LISTEN, type WorkerEnvironment } from "./environment.js";
-export { LISTENING_PREFIX, parseListeningLine } from "./announce.js";
+export { LISTENING_PREFIX, parseListeningLine } from "../common/announce.js";
 export { RESERVED_PREFIX } from "./methods.js";
 export { PondQueryError, type PondAccess, type PondRow } from "./pond-client.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";

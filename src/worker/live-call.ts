@@ -10,12 +10,12 @@ import type { CallSink } from "./call-sink.js";
 import { CallError, DeadlineExceededError, NotHeldError, OutputError, SignalEndedError } from "./errors.js";
 import type { ResolvedMethod } from "./methods.js";
 import { SignalQueue } from "./signal-queue.js";
+import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
 import { toCallErrorMsg } from "./to-call-error.js";
 import type { CallContext, HeldMethod, Report, ReportOutcome, Value } from "./types.js";
-import { encodeValue } from "./values.js";
+import { encodeValue } from "../common/values.js";
 import type { WorkerCore } from "./worker-core.js";
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Characters of a progress message: at most 3 KB of UTF-8, under the smallest message limit (4096). */
 const MAX_PROGRESS_MESSAGE = 1_000;
 
@@ -36,7 +36,7 @@ export class LiveCall implements CallContext {
   private ended = false;
   private controller: AbortController | undefined;
   private abortReason: CallError | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: LongTimer | NodeJS.Timeout | undefined;
   private queues: Map<string, SignalQueue> | undefined;
   private rounds = 0;
   private lastProgressAt = 0;
@@ -53,15 +53,8 @@ export class LiveCall implements CallContext {
     this.method = start.method.name;
     this.attempt = start.attempt;
     this.deadline = start.timeoutMs === null ? null : Date.now() + start.timeoutMs;
-    if (start.timeoutMs !== null) this.armDeadline(start.timeoutMs);
-  }
-
-  /** A Node timer holds at most 2^31 - 1 ms (longer fires at once): a longer deadline re-arms. */
-  private armDeadline(ms: number): void {
-    this.deadlineTimer =
-      ms > MAX_TIMER_MS
-        ? setTimeout(() => this.armDeadline((this.deadline as number) - Date.now()), MAX_TIMER_MS)
-        : setTimeout(() => this.abort(new DeadlineExceededError(this.start.timeoutMs)), ms);
+    // a long timer: a plain Node timer past ~24.8 days would fire at once
+    if (start.timeoutMs !== null) this.deadlineTimer = setLongTimeout(() => this.abort(new DeadlineExceededError(this.start.timeoutMs)), start.timeoutMs);
   }
 
   get isEnded(): boolean {
@@ -257,7 +250,7 @@ export class LiveCall implements CallContext {
   }
 
   private clearTimers(): void {
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    clearLongTimeout(this.deadlineTimer);
     if (this.progressTimer) clearTimeout(this.progressTimer);
     this.deadlineTimer = this.progressTimer = undefined;
   }

@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthService } from "../proto/health-service.js";
 import { bindServer } from "../proto/bind.js";
 import { loadProtos } from "../proto/load.js";
-import { listeningLine } from "./announce.js";
+import { listeningLine } from "../common/announce.js";
 import { conformanceMethods } from "./conformance-methods.js";
 import { describeHandler } from "./describe-handler.js";
 import { readWorkerEnvironment } from "./environment.js";
@@ -22,7 +22,8 @@ import type { MethodTable, Report, WorkerOptions, WorkerServer } from "./types.j
 import { WorkerCore } from "./worker-core.js";
 
 export const DEFAULT_MAX_CONCURRENT_CALLS = 64;
-export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
+export { DEFAULT_MAX_MESSAGE_BYTES };
 
 export async function serveWorker(methods: MethodTable, options: WorkerOptions = {}): Promise<WorkerServer> {
   const env = readWorkerEnvironment(options.env ?? process.env);

@@ -12,7 +12,7 @@ import { CancelledError, ProtocolError } from "./errors.js";
 import type { LiveCall } from "./live-call.js";
 import { startCall } from "./start-call.js";
 import { toCallErrorMsg } from "./to-call-error.js";
-import { decodeValue } from "./values.js";
+import { decodeValue } from "../common/values.js";
 import type { WorkerCore } from "./worker-core.js";
 
 const PROGRESS_INTERVAL_MS = 50;

@@ -5,7 +5,7 @@ import { CallError } from "./errors.js";
 import { LiveCall } from "./live-call.js";
 import { toCallErrorMsg } from "./to-call-error.js";
 import type { Value } from "./types.js";
-import { decodeValue } from "./values.js";
+import { decodeValue } from "../common/values.js";
 import type { WorkerCore } from "./worker-core.js";
 
 export interface StartRequest {

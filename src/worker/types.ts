@@ -1,12 +1,12 @@
 /** The types a worker author meets: methods, their context, options. */
 import type { Land } from "../land/land.js";
-import type { LandRef } from "../land/ref.js";
 import type { PondAccess } from "./pond-client.js";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from "../common/json.js";
+export type { Json };
 
-/** What crosses the wire: JSON, or a land reference (as a whole value). */
-export type Value = Json | LandRef;
+import type { Value } from "../common/values.js";
+export type { Value };
 
 export type ReportKind = "error" | "timeout" | "progress" | "log";
 

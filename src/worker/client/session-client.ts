@@ -6,8 +6,8 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../types.js";
-import { decodeValue, encodeValue } from "../values.js";
+import type { Value } from "../../common/values.js";
+import { decodeValue, encodeValue } from "../../common/values.js";
 import { RemoteCallError, TransportError } from "./errors.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
 

@@ -4,8 +4,8 @@
  * hold little memory and make little garbage (the pod's dispatch path).
  */
 import type { SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../types.js";
-import { decodeValue } from "../values.js";
+import type { Value } from "../../common/values.js";
+import { decodeValue } from "../../common/values.js";
 import { RemoteCallError } from "./errors.js";
 
 /** What a Session stream routes a message to: a full SessionCall or a SessionRequest. */

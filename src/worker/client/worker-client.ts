@@ -4,9 +4,10 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../../proto/load.js";
+import { MAX_TIMER_MS } from "../../common/long-timer.js";
 import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../types.js";
-import { decodeValue, encodeValue } from "../values.js";
+import type { Value } from "../../common/values.js";
+import { decodeValue, encodeValue } from "../../common/values.js";
 import { RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
 import { SessionClient } from "./session-client.js";
 
@@ -36,8 +37,6 @@ interface RawHealthClient extends grpc.Client {
   Check: Unary<{ service: string }, HealthCheckResponseMsg>;
 }
 
-/** The longest delay a Node timer (and grpc-js's deadline header) holds: 2^31 - 1 ms, ~24.8 days. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class WorkerClient {
   readonly raw: RawWorkerClient;

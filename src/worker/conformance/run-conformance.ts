@@ -11,7 +11,7 @@ import { serveCallback, type CallbackServer } from "../../proto/callback-server.
 import type { DescribeResponseMsg, ReportRequestMsg } from "../../proto/messages.js";
 import { RemoteCallError, TransportError } from "../client/errors.js";
 import { WorkerClient } from "../client/worker-client.js";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../serve-worker.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../../common/limits.js";
 import { describeCheck, healthCheck, unknownMethodCheck } from "./basic-checks.js";
 import { type Check, type CheckResult, type ConformanceTarget, type Outcome } from "./check.js";
 import {

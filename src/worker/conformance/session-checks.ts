@@ -4,7 +4,7 @@ import { fromWireCode } from "../../proto/error-codes.js";
 import type { SessionOutMsg } from "../../proto/messages.js";
 import { RemoteCallError } from "../client/errors.js";
 import type { SessionClient } from "../client/session-client.js";
-import type { Value } from "../types.js";
+import type { Value } from "../../common/values.js";
 import { abortSeen, type Check, type ConformanceTarget, describeError, expect, needs, type Outcome, pass, skip, sleep, stillServes, uniqueTag, within } from "./check.js";
 import { ABORT_WITHIN_MS } from "./invoke-checks.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";

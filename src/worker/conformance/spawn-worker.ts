@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { parseListeningLine } from "../announce.js";
+import { parseListeningLine } from "../../common/announce.js";
 import { groupMembers, signalGroup } from "./process-group.js";
 
 export interface SpawnOptions {

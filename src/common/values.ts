@@ -2,8 +2,11 @@
 import type { ValueMsg } from "../proto/messages.js";
 import { LandRef } from "../land/ref.js";
 import { normalizeLandPath } from "../land/safe-path.js";
-import { InvalidArgumentError, OutputError } from "./errors.js";
-import type { Value } from "./types.js";
+import { InvalidArgumentError, OutputError } from "./call-errors.js";
+import type { Json } from "./json.js";
+
+/** What crosses the wire: JSON, or a land reference (as a whole value). */
+export type Value = Json | LandRef;
 
 const NULL_VALUE: ValueMsg = { json: "null" };
 

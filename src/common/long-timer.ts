@@ -4,7 +4,8 @@
  * that fits is a plain setTimeout (monotonic, one object); a longer one is waited in
  * steps, measured on the monotonic clock so that a wall-clock step cannot stretch it.
  */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest delay a Node timer (and grpc-js's deadline header) holds: 2^31 - 1 ms, ~24.8 days. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface LongTimer {
   clear(): void;
