@@ -1,7 +1,8 @@
 import type { Arg, Expr, Flow, Member, Name, Source, Stage } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, joinAll, type ExprScope, type Typed } from "./expressions.js";
-import { BUILTIN_DEFAULTS, OPTION_WORDS, checkOptions, wholeNumber, type OptionKind } from "./options.js";
+import { BUILTIN_DEFAULTS, checkOptions, wholeNumber } from "./options.js";
+import { OPTION_WORDS, optionsAt } from "./option-words.js";
 import { resolveParams } from "./params.js";
 import { sqlParameterUses, sqlSecondStatement } from "../sql/scanner.js";
 import { escapesLand, landFile } from "./land-path.js";
@@ -31,8 +32,6 @@ interface StepInfo {
   held: boolean;
 }
 
-const CALL_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry", "ordered", "onError", "hold"];
-const REDUCE_OPTIONS: readonly OptionKind[] = ["parallel", "timeout", "retry"];
 const SOURCES = ["range", "merge", "pond", "glob", "land.glob"];
 const VALUE_WORDS = new Map([["item", "the current item in a stage's arguments"], ["true", "a value"], ["false", "a value"], ["null", "a value"]]);
 
@@ -97,7 +96,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
   const defaultsSeen = new Set<string>();
   for (const m of flow.members) {
     if (m.kind !== "defaults") continue;
-    const { given } = checkOptions(m.options, ["parallel", "timeout", "retry", "ordered", "onError"], "as a flow default", constScope);
+    const { given } = checkOptions(m.options, optionsAt("flow"), "as a flow default", constScope);
     for (const o of m.options) {
       const word = OPTION_WORDS[o.kind];
       if (defaultsSeen.has(word)) report(diagnostic("QB1012", o.span, `flow default \`${word}\` is set twice`, "keep one of the two"));
@@ -404,7 +403,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
         const known = resolveWorker(s.worker);
         const callee = `${s.worker.name}.${s.method.name}`;
         const input = callInput(s.args, item, callee);
-        const { given, hold } = checkOptions(s.options, CALL_OPTIONS, `on a call`, constScope);
+        const { given, hold } = checkOptions(s.options, optionsAt("call"), `on a call`, constScope);
         if (!known || input === undefined) return undefined;
         const ir: StageIR = { kind: "call", worker: s.worker.name, method: s.method.name, input, hold: hold !== undefined, options: { ...defaults, ...given }, loc: loc(s.span) };
         return { ir, out: "any", rounds: rounds || hold !== undefined, hold: hold !== undefined };
@@ -416,7 +415,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
             `write \`reduce ${s.worker.name}.${s.method.name}\``));
           return undefined;
         }
-        const { given } = checkOptions(s.options, REDUCE_OPTIONS, "on `reduce`", constScope);
+        const { given } = checkOptions(s.options, optionsAt("reduce"), "on `reduce`", constScope);
         if (!known) return undefined;
         const { parallel, timeoutMs, retries, backoffMs } = { ...defaults, ...given };
         const options: CallOptions = { parallel, timeoutMs, retries, backoffMs, ordered: false, onError: "fail" };

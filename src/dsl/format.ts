@@ -1,5 +1,6 @@
 import type { Flow, Member, Param, Source, Stage, StageOption, WorkerProp } from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
+import { OPTION_WORDS } from "./option-words.js";
 import { parse } from "./parser.js";
 import { printArgs, printExpr, printOperand, quote } from "./print-expr.js";
 import type { Span } from "./span.js";
@@ -30,13 +31,13 @@ export function printOptions(options: StageOption[]): string {
       switch (o.kind) {
         case "parallel":
         case "timeout":
-          return `${o.kind} ${printOperand(o.value)}`;
+          return `${OPTION_WORDS[o.kind]} ${printOperand(o.value)}`;
         case "retry":
-          return `retry ${printOperand(o.count)}${o.backoff ? ` backoff ${printOperand(o.backoff)}` : ""}`;
+          return `${OPTION_WORDS.retry} ${printOperand(o.count)}${o.backoff ? ` backoff ${printOperand(o.backoff)}` : ""}`;
         case "onError":
-          return `on error ${o.mode}`;
+          return `${OPTION_WORDS.onError} ${o.mode}`;
         default:
-          return o.kind;
+          return OPTION_WORDS[o.kind];
       }
     })
     .join(" ");

@@ -1,14 +1,9 @@
 import type { StageOption } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, type ExprScope } from "./expressions.js";
+import { OPTION_WORDS, type OptionKind } from "./option-words.js";
 import type { Span } from "./span.js";
 import type { CallOptions } from "../ir/types.js";
-
-export type OptionKind = StageOption["kind"];
-
-export const OPTION_WORDS: Record<OptionKind, string> = {
-  parallel: "parallel", timeout: "timeout", retry: "retry", ordered: "ordered", onError: "on error", hold: "hold",
-};
 
 export const BUILTIN_DEFAULTS: CallOptions = { parallel: null, timeoutMs: null, retries: 0, backoffMs: 1000, ordered: false, onError: "fail" };
 

@@ -4,6 +4,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.
 import { scan } from "./scanner.js";
 import { cover, type Span } from "./span.js";
 import { didYouMean } from "../common/suggest.js";
+import { OPTIONS, optionStarts } from "./option-words.js";
 import type { Token, TokenKind } from "./tokens.js";
 
 export interface ParseResult {
@@ -17,8 +18,10 @@ class Bail {}
 /** Bound on expression depth (brackets, operators, field chains): keeps every later pass's recursion shallow. */
 const MAX_DEPTH = 128;
 const MAX_OPERATORS = 2000;
-const STAGE_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on", "hold"];
-const DEFAULT_OPTIONS = ["parallel", "timeout", "retry", "ordered", "on"];
+/** Words that start an option; the checker says where each is valid. */
+const STAGE_OPTIONS = optionStarts();
+/** Words that start a line of flow-wide defaults. */
+const DEFAULT_OPTIONS = optionStarts("flow");
 const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
 const RESERVED_MEMBERS = ["worker", "emit", "into", "flow"];
 /** Words from other tools, and what they are called here. */
@@ -307,15 +310,15 @@ export function parse(text: string): ParseResult {
   };
 
   // ---------- stages and options ----------
-  const parseOptions = (allowed: readonly string[]): StageOption[] => {
+  /** Any option is read here, after any stage or on a defaults line: the checker reports misplaced ones. */
+  const parseOptions = (): StageOption[] => {
     const options: StageOption[] = [];
     for (;;) {
       const t = peek();
       if (t.kind !== "ident") return options;
-      if (!allowed.includes(t.text)) {
-        if (STAGE_OPTIONS.includes(t.text)) return options; // checker reports misplaced options
-        const help = didYouMean(t.text, allowed);
-        return fail("QB1008", t.span, `unknown option \`${t.text}\``, help ?? `options are ${allowed.map((o) => `\`${o === "on" ? "on error" : o}\``).join(", ")}`);
+      if (!STAGE_OPTIONS.includes(t.text)) {
+        const help = didYouMean(t.text, STAGE_OPTIONS);
+        return fail("QB1008", t.span, `unknown option \`${t.text}\``, help ?? `options are ${OPTIONS.map((o) => `\`${o.name}\``).join(", ")}`);
       }
       next();
       switch (t.text) {
@@ -381,7 +384,7 @@ export function parse(text: string): ParseResult {
             byRound = true;
             sp = cover(sp, r.span);
           }
-          const options = parseOptions(STAGE_OPTIONS);
+          const options = parseOptions();
           return { kind: "gather", byRound, options, span: endOf(sp, options) };
         }
         case "reduce": {
@@ -391,11 +394,11 @@ export function parse(text: string): ParseResult {
         }
         case "take": {
           const count = parseOperand("take");
-          const options = parseOptions(STAGE_OPTIONS);
+          const options = parseOptions();
           return { kind: "take", count, options, span: endOf(cover(t.span, count.span), options) };
         }
         default: {
-          const options = parseOptions(STAGE_OPTIONS);
+          const options = parseOptions();
           return { kind: t.text as "flatten" | "last", options, span: endOf(t.span, options) };
         }
       }
@@ -433,7 +436,7 @@ export function parse(text: string): ParseResult {
       args = a.args;
       sp = cover(sp, a.close.span);
     }
-    const options = parseOptions(STAGE_OPTIONS);
+    const options = parseOptions();
     return { kind, worker, method, args, options, span: endOf(sp, options) };
   };
 
@@ -649,7 +652,7 @@ export function parse(text: string): ParseResult {
           return fail("QB1010", t.span, "a file holds one flow; a `flow` cannot be nested in another");
       }
       if (DEFAULT_OPTIONS.includes(t.text)) {
-        const options = parseOptions(STAGE_OPTIONS);
+        const options = parseOptions();
         return { kind: "defaults", options, span: cover(t.span, options[options.length - 1]?.span ?? t.span) };
       }
       if (t.text === "hold") fail("QB4007", t.span, "`hold` marks one stage; it cannot be a flow-wide default", "put `hold` after the worker call it applies to");
