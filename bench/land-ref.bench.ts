@@ -30,7 +30,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { constants } from "node:buffer";
 import { LandRef } from "../src/land/ref.js";
-import { WorkerClient } from "../src/worker/client/index.js";
+import { WorkerClient } from "../src/client/index.js";
 import type { Json, Value } from "../src/worker/types.js";
 import { load, log, makeTemp, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
 

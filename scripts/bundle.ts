@@ -123,7 +123,7 @@ function primeWorker(): void {
     const url = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
     const address = JSON.stringify(`unix:${join(dir, "w.sock")}`);
     const script = `const { serveWorker } = await import(${url("dist/worker/bundled.js")});
-const { WorkerClient } = await import(${url("dist/worker/client/worker-client.js")});
+const { WorkerClient } = await import(${url("dist/client/worker-client.js")});
 await serveWorker({ noop: (input) => input }, { name: "prime", version: "0", conformance: false, announce: false, listen: ${address} });
 const client = new WorkerClient(${address});
 await client.waitForReady(10_000);

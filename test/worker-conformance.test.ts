@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { groupMembers, processAlive } from "../src/worker/conformance/process-group.js";
+import { groupMembers, processAlive } from "../src/process/process-group.js";
 import { PYTHON, QB, ROOT, pythonReady, runQb, warnPythonSkipped } from "./worker-fixtures/helpers.js";
 
 interface Report {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import { WORKER_PROTO } from "../src/proto/paths.js";
-import { CHECKS } from "../src/worker/conformance/run-conformance.js";
+import { CHECKS } from "../src/conformance/run-conformance.js";
 import { conformanceMethods } from "../src/worker/conformance-methods.js";
 import { ROOT } from "./worker-fixtures/helpers.js";
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RemoteCallError } from "../src/worker/client/errors.js";
+import { RemoteCallError } from "../src/client/errors.js";
 import type { Json } from "../src/worker/types.js";
 import { countHits } from "../examples/workers/mulberry32.js";
 import { PYTHON, ROOT, pythonReady, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";

@@ -1,9 +1,9 @@
 /** The SDK in a process of its own: the QB_LISTENING line, SIGTERM, a method that leaks a rejection. */
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { RemoteCallError } from "../src/worker/client/errors.js";
-import { WorkerClient } from "../src/worker/client/worker-client.js";
-import { WorkerProcess } from "../src/worker/conformance/spawn-worker.js";
+import { RemoteCallError } from "../src/client/errors.js";
+import { WorkerClient } from "../src/client/worker-client.js";
+import { WorkerProcess } from "../src/process/worker-process.js";
 import { PYTHON, ROOT, pythonReady, startWorker, warnPythonSkipped } from "./worker-fixtures/helpers.js";
 
 const FIXTURE = "node --import tsx test/worker-fixtures/sdk-worker.ts";

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveCallback, type CallbackServer } from "../src/proto/callback-server.js";
 import type { PondQueryRequestMsg } from "../src/proto/messages.js";
 import { PondRequestError } from "../src/proto/pond-request-error.js";
-import { RemoteCallError } from "../src/worker/client/errors.js";
-import type { SessionClient } from "../src/worker/client/session-client.js";
+import { RemoteCallError } from "../src/client/errors.js";
+import type { SessionClient } from "../src/client/session-client.js";
 import type { Value } from "../src/worker/types.js";
 import { PYTHON, pythonReady, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";
 

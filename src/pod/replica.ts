@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import { isLandRef, LandRef } from "../land/ref.js";
-import type { WorkerClient } from "../worker/client/worker-client.js";
-import type { SessionClient } from "../worker/client/session-client.js";
-import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../worker/client/errors.js";
-import { shellScript } from "../worker/conformance/spawn-worker.js";
+import type { WorkerClient } from "../client/worker-client.js";
+import type { SessionClient } from "../client/session-client.js";
+import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../client/errors.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
-import { awaitGroupGone, groupAlive, killGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { awaitGroupGone, groupAlive, killGroup, untrackGroup } from "../process/process-group.js";
+import { spawnInGroup } from "../process/spawn-in-group.js";
 import type { CallAbout, HeldHandle } from "../runtime/dispatcher.js";
 
 export interface ReplicaPlace {
@@ -103,7 +103,7 @@ export class Replica {
     const deadline = Date.now() + this.place.startTimeoutMs;
     await this.untilListening(deadline);
     // grpc-js loads here, while the worker process is already starting up
-    const { WorkerClient } = await import("../worker/client/worker-client.js");
+    const { WorkerClient } = await import("../client/worker-client.js");
     this.throwIfEnded();
     this.client = new WorkerClient(this.place.address);
     let lastError: unknown;
@@ -178,19 +178,11 @@ export class Replica {
     this.logFrom = fstatSync(log).size;
     try {
       // a plain command replaces the shell (`exec`, after any VAR=value words), so signals reach the worker itself
-      const line = shellScript(command).script;
-      this.process = spawn(line, {
-        shell: true,
-        cwd: this.place.cwd,
-        env: { ...process.env, ...this.place.env },
-        detached: true,
-        stdio: ["ignore", log, log],
-      });
+      this.process = spawnInGroup(command, { cwd: this.place.cwd, env: { ...process.env, ...this.place.env }, stdio: ["ignore", log, log] }).child;
     } finally {
       closeSync(log);
     }
     const proc = this.process;
-    if (proc.pid !== undefined) trackGroup(proc.pid);
     proc.on("error", (err) => {
       this.exitInfo ??= `could not start: ${err.message}`;
     });

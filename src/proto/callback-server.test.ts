@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { WorkerClient } from "../worker/client/worker-client.js";
+import { WorkerClient } from "../client/worker-client.js";
 import { serveCallback } from "./callback-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-callback-"));

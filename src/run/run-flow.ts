@@ -67,7 +67,7 @@ export interface RunHandle {
 
 /** One health check against `address`; failures do not matter, it only warms up code. */
 async function warmUpClient(address: string): Promise<void> {
-  const { WorkerClient } = await import("../worker/client/worker-client.js");
+  const { WorkerClient } = await import("../client/worker-client.js");
   const client = new WorkerClient(address);
   try {
     await client.health("", 2_000);

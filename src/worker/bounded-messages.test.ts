@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, sleep, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 import type { CallContext } from "./types.js";
 
 const huge = "x".repeat(5 * 1024 * 1024);

@@ -1,7 +1,7 @@
 /** Cancel, deadline and a broken stream reach the method's abort signal (counted, with its reason). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, until, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError, TransportError } from "./client/errors.js";
+import { RemoteCallError, TransportError } from "../client/errors.js";
 import { CancelledError, DeadlineExceededError } from "./errors.js";
 import type { CallContext } from "./types.js";
 

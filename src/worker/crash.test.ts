@@ -1,7 +1,7 @@
 /** A method that throws, rejects or returns garbage gives a typed error result; the worker goes on. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 import { CallError, InvalidArgumentError } from "./errors.js";
 
 let served = 0;

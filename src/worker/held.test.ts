@@ -1,7 +1,7 @@
 /** Held calls: yields, awaiting, signals, rounds, and state kept in one call's memory. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, until, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 import type { CallContext } from "./types.js";
 
 let instances = 0;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, type TestWorker } from "../../test/worker-fixtures/in-process.js";
 import { serveCallback, type CallbackServer } from "../proto/callback-server.js";
 import { PondRequestError } from "../proto/pond-request-error.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 import { PondQueryError } from "./pond-client.js";
 import type { CallContext } from "./types.js";
 

@@ -8,8 +8,8 @@ import { serveForTest, until, type TestWorker } from "../../test/worker-fixtures
 import { serveCallback, type CallbackServer } from "../proto/callback-server.js";
 import type { ReportRequestMsg } from "../proto/messages.js";
 import { LandRef } from "../land/ref.js";
-import { RemoteCallError } from "./client/errors.js";
-import { WorkerClient } from "./client/worker-client.js";
+import { RemoteCallError } from "../client/errors.js";
+import { WorkerClient } from "../client/worker-client.js";
 import { UnavailableError, WorkerConfigError } from "./errors.js";
 import { serveWorker } from "./serve-worker.js";
 import type { CallContext } from "./types.js";

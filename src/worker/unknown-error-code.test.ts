@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 import { CallError } from "./errors.js";
 import type { ErrorCode } from "../proto/error-codes.js";
 

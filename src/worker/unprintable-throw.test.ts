@@ -1,7 +1,7 @@
 /** A method may throw anything, even a value that cannot be turned into text: the call still gets its error. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveForTest, type TestWorker } from "../../test/worker-fixtures/in-process.js";
-import { RemoteCallError } from "./client/errors.js";
+import { RemoteCallError } from "../client/errors.js";
 
 const methods = {
   // JSON.stringify throws (a BigInt) and so does String() (no prototype, no toString)

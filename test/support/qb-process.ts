@@ -1,7 +1,7 @@
 /** Runs `qb` as a real process and reads its NDJSON events. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { groupMembers as groupMembersOf, processAlive } from "../../src/worker/conformance/process-group.js";
+import { groupMembers as groupMembersOf, processAlive } from "../../src/process/process-group.js";
 import { ROOT } from "./examples.js";
 
 export interface QbRun {

@@ -5,8 +5,8 @@ import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WorkerClient } from "../../src/worker/client/index.js";
-import { WorkerProcess } from "../../src/worker/conformance/spawn-worker.js";
+import { WorkerClient } from "../../src/client/index.js";
+import { WorkerProcess } from "../../src/process/worker-process.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const QB = join(ROOT, "bin/qb.js");

@@ -2,7 +2,7 @@
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WorkerClient } from "../../src/worker/client/index.js";
+import { WorkerClient } from "../../src/client/index.js";
 import { serveWorker } from "../../src/worker/serve-worker.js";
 import type { MethodTable, WorkerOptions, WorkerServer } from "../../src/worker/types.js";
 

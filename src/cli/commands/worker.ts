@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { WorkerProcess } from "../../worker/conformance/index.js";
+import type { WorkerProcess } from "../../process/worker-process.js";
 import { EXIT, UsageError } from "../errors.js";
 
 interface TestOptions {
@@ -47,7 +47,7 @@ export function registerWorker(program: Command): void {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       // grpc-js and the checks load only when this command runs: other commands stay quick
-      const { formatResult, formatSummary, runConformance } = await import("../../worker/conformance/index.js");
+      const { formatResult, formatSummary, runConformance } = await import("../../conformance/index.js");
       if (!opts.json) process.stdout.write(`qb worker test: ${command}\n\n`);
       const report = await runConformance({
         command,

@@ -5,9 +5,9 @@
  * form for plain calls, with only a result.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../../common/values.js";
-import { decodeValue, encodeValue } from "../../common/values.js";
+import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
+import type { Value } from "../common/values.js";
+import { decodeValue, encodeValue } from "../common/values.js";
 import { RemoteCallError, TransportError } from "./errors.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
 

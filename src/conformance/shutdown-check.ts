@@ -3,7 +3,7 @@
  * error, typically UNAVAILABLE) and every process of the group must exit within the grace
  * period without SIGKILL; when the worker is our direct child, with exit code 0.
  */
-import type { Value } from "../../common/values.js";
+import type { Value } from "../common/values.js";
 import { type Check, describeError, expect, pass, sleep, within } from "./check.js";
 
 export const SHUTDOWN_GRACE_MS = 5_000;

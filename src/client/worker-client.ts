@@ -3,11 +3,11 @@
  * `qb worker test`, the benchmarks and tests, and (later) by the quarterback's dispatch.
  */
 import * as grpc from "@grpc/grpc-js";
-import { loadProtos } from "../../proto/load.js";
-import { MAX_TIMER_MS } from "../../common/long-timer.js";
-import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../../common/values.js";
-import { decodeValue, encodeValue } from "../../common/values.js";
+import { loadProtos } from "../proto/load.js";
+import { MAX_TIMER_MS } from "../common/long-timer.js";
+import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../proto/messages.js";
+import type { Value } from "../common/values.js";
+import { decodeValue, encodeValue } from "../common/values.js";
 import { RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
 import { SessionClient } from "./session-client.js";
 

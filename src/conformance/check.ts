@@ -1,8 +1,8 @@
 /** The shape of one conformance check and the helpers checks share. */
-import type { DescribeResponseMsg } from "../../proto/messages.js";
+import type { DescribeResponseMsg } from "../proto/messages.js";
 import { RemoteCallError, TransportError } from "../client/errors.js";
 import type { WorkerClient } from "../client/worker-client.js";
-import type { WorkerProcess } from "./spawn-worker.js";
+import type { WorkerProcess } from "../process/worker-process.js";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 

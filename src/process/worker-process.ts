@@ -5,10 +5,11 @@
  * (`node w.js`, `/usr/bin/python3 w.py`) is exec'd by the shell, so the worker itself is
  * our child and its exit status is visible.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { parseListeningLine } from "../../common/announce.js";
-import { groupMembers, signalGroup } from "./process-group.js";
+import { parseListeningLine } from "../common/announce.js";
+import { groupMembers, killGroup, untrackGroup } from "./process-group.js";
+import { spawnInGroup } from "./spawn-in-group.js";
 
 export interface SpawnOptions {
   command: string;
@@ -21,18 +22,6 @@ export interface SpawnOptions {
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
-}
-
-const SIMPLE_WORD = /^[A-Za-z0-9_\-./=:@%+,~]+$/;
-
-/** The shell script for a command: `exec CMD` when CMD is simple words, CMD itself otherwise. */
-export function shellScript(command: string): { script: string; direct: boolean } {
-  const words = command.trim().split(/\s+/);
-  if (words.length === 0 || words[0] === "" || !words.every((w) => SIMPLE_WORD.test(w))) return { script: command, direct: false };
-  let i = 0;
-  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] as string)) i++;
-  if (i === words.length) return { script: command, direct: false };
-  return { script: [...words.slice(0, i), "exec", ...words.slice(i)].join(" "), direct: true };
 }
 
 export class WorkerProcess {
@@ -50,14 +39,9 @@ export class WorkerProcess {
   private readonly listeners: Array<(address: string) => void> = [];
 
   constructor(options: SpawnOptions) {
-    const { script, direct } = shellScript(options.command);
+    const { child, direct } = spawnInGroup(options.command, { ...(options.cwd ? { cwd: options.cwd } : {}), env: options.env, stdio: ["ignore", "pipe", "pipe"] });
     this.direct = direct;
-    this.child = spawn("/bin/sh", ["-c", script], {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true, // its own process group: signals reach everything it starts
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    this.child = child;
     if (this.child.pid === undefined) throw new Error(`cannot start ${options.command}`);
     this.pid = this.child.pid;
     this.exited = new Promise((resolve) => {
@@ -109,7 +93,7 @@ export class WorkerProcess {
   }
 
   signal(sig: NodeJS.Signals): boolean {
-    return signalGroup(this.pid, sig);
+    return killGroup(this.pid, sig);
   }
 
   /** Waits until the whole group is gone; false at the deadline. */
@@ -118,6 +102,8 @@ export class WorkerProcess {
     for (;;) {
       if (this.exit !== null && this.members().length === 0) {
         this.gone = true;
+        // its id may be reused: the exit hook must not kill it any more
+        untrackGroup(this.pid);
         return true;
       }
       if (Date.now() >= until) return false;
@@ -144,6 +130,6 @@ export class WorkerProcess {
 
   /** Synchronous last resort (process exit handlers): SIGKILL the group, unless it is known to be gone (its id may be reused). */
   killNow(): void {
-    if (!this.gone) signalGroup(this.pid, "SIGKILL");
+    if (!this.gone) killGroup(this.pid, "SIGKILL");
   }
 }

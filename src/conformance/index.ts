@@ -2,5 +2,3 @@
 export { runConformance, CHECKS, type ConformanceOptions, type ConformanceReport } from "./run-conformance.js";
 export type { CheckResult, CheckStatus, Check } from "./check.js";
 export { formatResult, formatSummary } from "./format.js";
-export { WorkerProcess, shellScript, type Exit } from "./spawn-worker.js";
-export { groupMembers, processAlive } from "./process-group.js";

@@ -1,10 +1,10 @@
 /** Session checks: the same behaviours over one multiplexed stream, plus held calls and signals. */
 import * as grpc from "@grpc/grpc-js";
-import { fromWireCode } from "../../proto/error-codes.js";
-import type { SessionOutMsg } from "../../proto/messages.js";
+import { fromWireCode } from "../proto/error-codes.js";
+import type { SessionOutMsg } from "../proto/messages.js";
 import { RemoteCallError } from "../client/errors.js";
 import type { SessionClient } from "../client/session-client.js";
-import type { Value } from "../../common/values.js";
+import type { Value } from "../common/values.js";
 import { abortSeen, type Check, type ConformanceTarget, describeError, expect, needs, type Outcome, pass, skip, sleep, stillServes, uniqueTag, within } from "./check.js";
 import { ABORT_WITHIN_MS } from "./invoke-checks.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";

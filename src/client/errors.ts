@@ -1,7 +1,7 @@
 /** Errors seen by a caller of a worker. */
 import type * as grpc from "@grpc/grpc-js";
-import { fromWireCode, type ErrorCode } from "../../proto/error-codes.js";
-import type { CallErrorMsg } from "../../proto/messages.js";
+import { fromWireCode, type ErrorCode } from "../proto/error-codes.js";
+import type { CallErrorMsg } from "../proto/messages.js";
 
 /**
  * gRPC's status codes by number, as in the gRPC spec (grpc-js's `status` enum holds the

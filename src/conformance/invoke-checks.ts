@@ -1,6 +1,6 @@
 /** Invoke checks that need the conformance methods, plus malformed and oversized messages. */
 import * as grpc from "@grpc/grpc-js";
-import { fromWireCode } from "../../proto/error-codes.js";
+import { fromWireCode } from "../proto/error-codes.js";
 import { RemoteCallError, TransportError } from "../client/errors.js";
 import { abortSeen, type Check, CheckFailed, describeError, expect, needs, pass, stillServes, uniqueTag } from "./check.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";

@@ -7,11 +7,11 @@ import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { serveCallback, type CallbackServer } from "../../proto/callback-server.js";
-import type { DescribeResponseMsg, ReportRequestMsg } from "../../proto/messages.js";
+import { serveCallback, type CallbackServer } from "../proto/callback-server.js";
+import type { DescribeResponseMsg, ReportRequestMsg } from "../proto/messages.js";
 import { RemoteCallError, TransportError } from "../client/errors.js";
 import { WorkerClient } from "../client/worker-client.js";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../../common/limits.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
 import { describeCheck, healthCheck, unknownMethodCheck } from "./basic-checks.js";
 import { type Check, type CheckResult, type ConformanceTarget, type Outcome } from "./check.js";
 import {
@@ -35,7 +35,7 @@ import {
   sessionUnknownMethodCheck,
 } from "./session-checks.js";
 import { shutdownCheck } from "./shutdown-check.js";
-import { WorkerProcess } from "./spawn-worker.js";
+import { WorkerProcess } from "../process/worker-process.js";
 
 /** Every check after `start`, in the order they run. */
 export const CHECKS: readonly Check[] = [

@@ -1,5 +1,5 @@
 /** Values the checks send and expect back. */
-import type { Json } from "../../common/json.js";
+import type { Json } from "../common/json.js";
 
 /** A value that exercises JSON: unicode (astral, line separators, NUL), extreme numbers, nesting. */
 export const ECHO_SAMPLE: Json = {

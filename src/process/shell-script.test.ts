@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shellScript } from "./spawn-worker.js";
+import { shellScript } from "./shell-script.js";
 
 describe("shellScript", () => {
   it.each([

@@ -3,9 +3,9 @@
  * settle its promise. No options, callbacks or message log, so a thousand calls in flight
  * hold little memory and make little garbage (the pod's dispatch path).
  */
-import type { SessionOutMsg } from "../../proto/messages.js";
-import type { Value } from "../../common/values.js";
-import { decodeValue } from "../../common/values.js";
+import type { SessionOutMsg } from "../proto/messages.js";
+import type { Value } from "../common/values.js";
+import { decodeValue } from "../common/values.js";
 import { RemoteCallError } from "./errors.js";
 
 /** What a Session stream routes a message to: a full SessionCall or a SessionRequest. */

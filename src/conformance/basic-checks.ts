@@ -1,6 +1,6 @@
 /** Checks every worker must pass: health, Describe (when served), unknown method. */
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { fromWireCode } from "../../proto/error-codes.js";
+import { fromWireCode } from "../proto/error-codes.js";
 import { TransportError } from "../client/errors.js";
 import { type Check, expect, pass, skip } from "./check.js";
 
