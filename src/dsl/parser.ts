@@ -120,27 +120,31 @@ export function parse(text: string): ParseResult {
     }
   };
 
-  /** After an error: skip to the end of the member, keeping brackets balanced. */
-  const synchronize = (): void => {
-    nesting = 0;
+  /**
+   * Error recovery, after a reported error: skip tokens up to the first sync point `stop`
+   * accepts, or the end of the file. With `balanced`, brackets still open at the error are
+   * closed by what follows, possibly on later lines, and a bracket opened on the way is
+   * skipped whole: a sync point inside brackets does not count, unless a line plainly starts
+   * a new member (then the bracket was never closed). `nesting` needs no reset: `nested`
+   * restored it while the error unwound.
+   */
+  const recover = (stop: (t: Token) => boolean, balanced: boolean): void => {
     depth = 0;
     chain = 0;
-    // brackets still open at the error are closed by what follows, possibly on later lines
-    let d = failNesting;
+    let d = balanced ? failNesting : 0;
     failNesting = 0;
     for (;;) {
       const t = toks[pos]!;
       if (t.kind === "eof") return;
       if (d > 0 && t.kind === "newline" && looksLikeMemberAt(pos + 1)) return;
-      if ((t.kind === "newline" || t.kind === ";") && d <= 0) return;
-      if (t.kind === "(" || t.kind === "[" || t.kind === "{") d++;
-      if (t.kind === ")" || t.kind === "]" || t.kind === "}") {
-        if (d <= 0 && t.kind === "}") return;
-        d--;
-      }
+      if (d <= 0 && stop(t)) return;
+      if (balanced && (t.kind === "(" || t.kind === "[" || t.kind === "{")) d++;
+      if (balanced && (t.kind === ")" || t.kind === "]" || t.kind === "}")) d--;
       pos++;
     }
   };
+  /** Skip to the end of the member. */
+  const synchronize = (): void => recover((t) => t.kind === "newline" || t.kind === ";" || t.kind === "}", true);
 
   // ---------- expressions ----------
   const parseExpr = (): Expr => parseAdditive();
@@ -564,19 +568,8 @@ export function parse(text: string): ParseResult {
         props.push({ key, keySpan: t.span, values, span: cover(t.span, values[values.length - 1]!.span) });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
-        // close the brackets that were open at the error, then skip to the next property
-        let d = failNesting;
-        nesting = 0;
-        depth = 0;
-        chain = 0;
-        failNesting = 0;
-        while (raw().kind !== "eof" && (d > 0 || (raw().kind !== "}" && raw().kind !== "newline" && !isProp(raw())))) {
-          const k = raw().kind;
-          if (k === "{" || k === "(" || k === "[") d++;
-          if (k === "}" || k === ")" || k === "]") d--;
-          if (d > 0 && k === "newline" && looksLikeMemberAt(pos + 1)) break;
-          pos++;
-        }
+        // skip to the next property, the end of the line or of the block
+        recover((k) => k.kind === "}" || k.kind === "newline" || isProp(k), true);
       }
     }
   };
@@ -708,8 +701,8 @@ export function parse(text: string): ParseResult {
           if (!at(")")) expect(",", "`,` or `)`");
         } catch (e) {
           if (!(e instanceof Bail)) throw e;
-          depth = 0;
-          while (!at(")") && !at(",") && !at("{") && !at("eof")) next();
+          // to the next param, or the end of the list (`{` when its `)` is missing)
+          recover((t) => t.kind === ")" || t.kind === "," || t.kind === "{", false);
           if (at(",")) next();
           if (at("{")) return;
         }
@@ -735,7 +728,8 @@ export function parse(text: string): ParseResult {
       expect("{", "`{` to open the flow's body");
     } catch (e) {
       if (!(e instanceof Bail)) throw e;
-      while (raw().kind !== "{" && raw().kind !== "eof") pos++;
+      // a broken header: the body still counts
+      recover((t) => t.kind === "{", false);
       if (raw().kind === "{") pos++;
     }
     const members: Member[] = [];
