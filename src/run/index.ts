@@ -1,0 +1,4 @@
+/** One run: its directory, the callback service, the pond, the pod and the engine together. */
+export { startRun, runFlow, WorkerMismatchError, type RunOptions, type RunOutcome, type RunHandle } from "./run-flow.js";
+export { RunDirError } from "./run-dir-check.js";
+export { WorkerFatalReportError } from "./fatal-report.js";
