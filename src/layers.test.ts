@@ -37,14 +37,16 @@ describe("import direction", () => {
   });
 
   it("catches a lower layer importing a higher one, a compiler doing I/O, and a dynamic import", () => {
-    const planted: SourceFile[] = [
-      { path: "worker/x.ts", text: 'import { runEngine } from "../runtime/engine.js";' },
-      { path: "runtime/y.ts", text: 'export { LocalPod } from "../pod/local-pod.js";' },
-      { path: "dsl/z.ts", text: 'import { readFileSync } from "node:fs";' },
-      { path: "client/w.ts", text: 'const m = await import("../pod/replica.js");' },
-      { path: "pod/v.ts", text: 'import { cli } from "../cli/main.js";' },
-      { path: "worker/ok.ts", text: 'import { encodeValue } from "../common/values.js";\nimport { LandRef } from "../land/ref.js";' },
-    ];
+    const planted: SourceFile[] = (
+      [
+        ["worker/x.ts", 'import { runEngine } from "../runtime/engine.js";'],
+        ["runtime/y.ts", 'export { LocalPod } from "../pod/local-pod.js";'],
+        ["dsl/z.ts", 'import { readFileSync } from "node:fs";'],
+        ["client/w.ts", 'const m = await import("../pod/replica.js");'],
+        ["pod/v.ts", 'import { cli } from "../cli/main.js";'],
+        ["worker/ok.ts", 'import { encodeValue } from "../common/values.js";\nimport { LandRef } from "../land/ref.js";'],
+      ] as const
+    ).map(([path, text]) => ({ path, text }));
     expect(layerViolations(planted)).toEqual([
       "worker/x.ts → ../runtime/engine.js (`worker` may import common, land, proto)",
       "runtime/y.ts → ../pod/local-pod.js (`runtime` may import ir, common)",

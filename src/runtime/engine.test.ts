@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../dsl/compile.js";
-import type { FlowIR, Json } from "../ir/types.js";
-import type { CallRequest, Dispatcher } from "./dispatcher.js";
+import type { FlowIR } from "../ir/types.js";
+import type { Dispatcher } from "./dispatcher.js";
 import { CallFailedError, RunCancelledError } from "./errors.js";
 import { RunEvents, type RunEvent } from "./events.js";
 import { runEngine } from "./engine.js";
+import { fakeDispatcher, type FakeDispatcher } from "./fake-held.js";
 
 function ir(text: string): FlowIR {
   const r = compile(text);
@@ -22,18 +23,7 @@ const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
   Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
 
 /** An in-process dispatcher: methods are plain functions. */
-function fake(methods: Record<string, (input: any, req: CallRequest) => Promise<Json> | Json>): Dispatcher & { calls: CallRequest[] } {
-  const calls: CallRequest[] = [];
-  return {
-    calls,
-    async call(req) {
-      calls.push(req);
-      const m = methods[req.method];
-      if (!m) throw Object.assign(new Error(`unknown method ${req.method}`), { retryable: false });
-      return await m(req.input, req);
-    },
-  };
-}
+const fake = (methods: Parameters<typeof fakeDispatcher>[0]): FakeDispatcher => fakeDispatcher(methods);
 
 describe("runEngine", () => {
   it("fans out, reduces tree-shaped and emits", async () => {
