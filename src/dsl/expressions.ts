@@ -203,3 +203,14 @@ export function describeType(t: Type): string {
 export function joinAll(types: Type[]): Type {
   return types.length === 0 ? "any" : types.reduce(join);
 }
+
+/** A constant string (a name, a path, a command), or undefined after a diagnostic. */
+export function constString(e: Expr, what: string, scope: ExprScope): string | undefined {
+  const t = checkExpr(e, scope);
+  if (t.error) return undefined;
+  if (!isConstant(t) || typeof t.ir.value !== "string") {
+    scope.report(diagnostic("QB3001", e.span, `${what} must be a string, got ${describeType(t.type)}`));
+    return undefined;
+  }
+  return t.ir.value;
+}

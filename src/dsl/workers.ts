@@ -1,6 +1,6 @@
 import type { Expr, Member, WorkerPropKey } from "./ast.js";
 import { diagnostic } from "./diagnostics.js";
-import { checkExpr, describeType, isConstant, type ExprScope } from "./expressions.js";
+import { checkExpr, constString, describeType, isConstant, type ExprScope } from "./expressions.js";
 import { wholeNumber } from "./options.js";
 import type { Json, Loc, WorkerIR } from "../ir/types.js";
 import type { Span } from "./span.js";
@@ -14,15 +14,7 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
   const ir: WorkerIR = { name: w.name.name, replicas: 1, env: {}, loc };
   const seen = new Map<WorkerPropKey, Expr>();
   const keys = new Map<WorkerPropKey, Span>();
-  const str = (e: Expr, what: string): string | undefined => {
-    const t = checkExpr(e, scope);
-    if (t.error) return undefined;
-    if (!isConstant(t) || typeof t.ir.value !== "string") {
-      scope.report(diagnostic("QB3001", e.span, `${what} must be a string, got ${describeType(t.type)}`));
-      return undefined;
-    }
-    return t.ir.value;
-  };
+  const str = (e: Expr, what: string): string | undefined => constString(e, what, scope);
   let replicasGiven = false;
   for (const p of w.props) {
     if (seen.has(p.key)) {
