@@ -1,11 +1,29 @@
-import type { StageOption } from "./ast.js";
+import type { Member, StageOption } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { checkExpr, describeType, isConstant, type ExprScope } from "./expressions.js";
-import { OPTION_WORDS, type OptionKind } from "./option-words.js";
+import { OPTION_WORDS, optionsAt, type OptionKind } from "./option-words.js";
 import type { Span } from "./span.js";
 import type { CallOptions } from "../ir/types.js";
 
 export const BUILTIN_DEFAULTS: CallOptions = { parallel: null, timeoutMs: null, retries: 0, backoffMs: 1000, ordered: false, onError: "fail" };
+
+/** The flow-wide defaults (lines like `timeout 10m`) over the built-in ones. */
+export function flowDefaults(members: readonly Member[], scope: ExprScope): CallOptions {
+  let defaults: CallOptions = { ...BUILTIN_DEFAULTS };
+  const seen = new Set<string>();
+  for (const m of members) {
+    if (m.kind !== "defaults") continue;
+    const { given } = checkOptions(m.options, optionsAt("flow"), "as a flow default", scope);
+    // checkOptions sees one line; a word set again on a later line is caught here
+    for (const o of m.options) {
+      const word = OPTION_WORDS[o.kind];
+      if (seen.has(word)) scope.report(diagnostic("QB1012", o.span, `flow default \`${word}\` is set twice`, "keep one of the two"));
+      seen.add(word);
+    }
+    defaults = { ...defaults, ...given };
+  }
+  return defaults;
+}
 
 /** Checks a stage's (or the flow's) options; returns the ones given, and whether `hold` was. */
 export function checkOptions(
