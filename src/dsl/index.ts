@@ -1,3 +1,4 @@
+/** The compiler: flow text → AST → checked IR, with diagnostics, the formatter and the graph. Pure: no I/O. */
 export { compile, type CompileOptions, type CompileResult } from "./compile.js";
 export { format, type FormatResult } from "./format.js";
 export { toGraph, toDot, toMermaid, type GraphFormat } from "./graph.js";
