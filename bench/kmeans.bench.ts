@@ -45,7 +45,12 @@ async function runFlow(flow: string, pond: string, runDir: string): Promise<Timi
   let passes = 0;
   let result: { centroids: number[][]; rounds_run: number } | undefined;
   lines(child, (line) => {
-    const e = JSON.parse(line) as { type: string; step?: string; elapsedMs?: number; result?: { final?: Array<{ centroids: number[][]; rounds_run: number }> } };
+    const e = JSON.parse(line) as {
+      type: string;
+      step?: string;
+      elapsedMs?: number;
+      result?: { final?: Array<{ centroids: number[][]; rounds_run: number }> };
+    };
     if (e.type === "pod.started") cpuAtStart = cpuSeconds(child.pid!);
     if (e.type === "round.closed" && passes++ === 0) cpuAtFirstRound = cpuSeconds(child.pid!);
     if (e.type === "run.finished") {
@@ -60,7 +65,15 @@ async function runFlow(flow: string, pond: string, runDir: string): Promise<Timi
   const leftover = await reapOrphans();
   if (code !== 0 || runMs === undefined || !result) throw new Error(`qb run ${flow} exited with ${code}: ${stderr()}`);
   if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
-  return { runMs, wallMs: Date.now() - t0, qbCpuS: cpuAtEnd - cpuAtStart, qbCpuRoundsS: cpuAtEnd - cpuAtFirstRound, passes, roundsRun: result.rounds_run, centroids: result.centroids };
+  return {
+    runMs,
+    wallMs: Date.now() - t0,
+    qbCpuS: cpuAtEnd - cpuAtStart,
+    qbCpuRoundsS: cpuAtEnd - cpuAtFirstRound,
+    passes,
+    roundsRun: result.rounds_run,
+    centroids: result.centroids,
+  };
 }
 
 export default async function kmeans(): Promise<Record<string, unknown>> {
@@ -85,8 +98,13 @@ export default async function kmeans(): Promise<Record<string, unknown>> {
     }
     const held = best.held!;
     const plain = best.plain!;
-    const sameAnswer = held.roundsRun === plain.roundsRun && held.centroids.every((c, j) => Math.abs(c[0]! - plain.centroids[j]![0]!) < 1e-9 && Math.abs(c[1]! - plain.centroids[j]![1]!) < 1e-9);
-    if (!sameAnswer) throw new Error(`held and plain disagree: ${JSON.stringify(held.centroids)} (${held.roundsRun}) vs ${JSON.stringify(plain.centroids)} (${plain.roundsRun})`);
+    const sameAnswer =
+      held.roundsRun === plain.roundsRun &&
+      held.centroids.every((c, j) => Math.abs(c[0]! - plain.centroids[j]![0]!) < 1e-9 && Math.abs(c[1]! - plain.centroids[j]![1]!) < 1e-9);
+    if (!sameAnswer)
+      throw new Error(
+        `held and plain disagree: ${JSON.stringify(held.centroids)} (${held.roundsRun}) vs ${JSON.stringify(plain.centroids)} (${plain.roundsRun})`,
+      );
     const ratio = round(plain.runMs / held.runMs, 2);
     return {
       points: POINTS,

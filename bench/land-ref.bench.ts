@@ -52,7 +52,13 @@ interface Worker {
 
 async function startWorker(dir: string, name: string, land: string): Promise<Worker> {
   const child = start(process.execPath, ["bench/workers/land.js"], {
-    env: { ...process.env, QB_LISTEN: `unix:${join(dir, `${name}.sock`)}`, QB_LAND: land, QB_WORKER_NAME: name, QB_BENCH_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) },
+    env: {
+      ...process.env,
+      QB_LISTEN: `unix:${join(dir, `${name}.sock`)}`,
+      QB_LAND: land,
+      QB_WORKER_NAME: name,
+      QB_BENCH_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stderr = stderrTail(child);
@@ -85,7 +91,8 @@ interface Run {
 
 function check(size: number, expected: { n: number; sum: number }, got: Value, how: string): void {
   const g = got as { n?: number; sum?: number };
-  if (g?.n !== expected.n || g.sum !== expected.sum) throw new Error(`${how} at ${size / MiB} MiB: B summed ${JSON.stringify(got)}, A made ${JSON.stringify(expected)}`);
+  if (g?.n !== expected.n || g.sum !== expected.sum)
+    throw new Error(`${how} at ${size / MiB} MiB: B summed ${JSON.stringify(got)}, A made ${JSON.stringify(expected)}`);
 }
 
 async function viaLand(a: Worker, b: Worker, land: string, size: number, expected: { n: number; sum: number }, k: number): Promise<Run> {
@@ -93,7 +100,8 @@ async function viaLand(a: Worker, b: Worker, land: string, size: number, expecte
   const t0 = performance.now();
   const ref = await a.client.invoke("sendRef", { id: "x", path });
   const t1 = performance.now();
-  if (!(ref instanceof LandRef) || ref.size !== size || ref.mediaType !== "application/x-float64-le") throw new Error(`sendRef answered ${JSON.stringify(ref)}`);
+  if (!(ref instanceof LandRef) || ref.size !== size || ref.mediaType !== "application/x-float64-le")
+    throw new Error(`sendRef answered ${JSON.stringify(ref)}`);
   const got = await b.client.invoke("sum", throughChannel(ref));
   const t2 = performance.now();
   check(size, expected, got, "land reference");
@@ -130,7 +138,8 @@ export default async function landRef(): Promise<Record<string, unknown>> {
     workers.push(a);
     const b = await startWorker(dir, "b", land);
     workers.push(b);
-    const make = async (size: number): Promise<{ n: number; sum: number }> => (await a.client.invoke("make", { id: "x", n: size / 8, seed: size / MiB })) as { n: number; sum: number };
+    const make = async (size: number): Promise<{ n: number; sum: number }> =>
+      (await a.client.invoke("make", { id: "x", n: size / 8, seed: size / MiB })) as { n: number; sum: number };
 
     // warm up both workers and this process on a small array, both ways
     const small = 1 * MiB;
@@ -146,7 +155,8 @@ export default async function landRef(): Promise<Record<string, unknown>> {
       const key = `inline_${size / MiB}MiB`;
       const predicted = lastSize ? (lastS * size) / lastSize : 0;
       if (predicted > INLINE_BUDGET_S) {
-        out[`${key}_skipped`] = `predicted ${round(predicted, 1)} s from ${lastSize / MiB} MiB, over the ${INLINE_BUDGET_S} s budget${size === BIG ? `; besides, its JSON (~${round(((out[`inline_${lastSize / MiB}MiB_json_chars_per_double`] as number) * size) / 8 / 1e6)} M chars) is over V8's longest string (${round(constants.MAX_STRING_LENGTH / 1e6)} M chars)` : ""}`;
+        out[`${key}_skipped`] =
+          `predicted ${round(predicted, 1)} s from ${lastSize / MiB} MiB, over the ${INLINE_BUDGET_S} s budget${size === BIG ? `; besides, its JSON (~${round(((out[`inline_${lastSize / MiB}MiB_json_chars_per_double`] as number) * size) / 8 / 1e6)} M chars) is over V8's longest string (${round(constants.MAX_STRING_LENGTH / 1e6)} M chars)` : ""}`;
         log("land-ref", `${key}: skipped (${out[`${key}_skipped`] as string})`);
         break;
       }

@@ -69,7 +69,13 @@ async function peakOf(flow: string, n: number, dir: string): Promise<Peak> {
   const result = JSON.parse(stdout) as { x?: unknown[] };
   if (result.x?.length !== 1 || typeof result.x[0] !== "number") throw new Error(`qb run (n=${n}): unexpected result ${stdout}`);
   const m = JSON.parse(readFileSync(rssFile, "utf8")) as { maxRssKb: number; liveHeapAfterFullGcKb: number; fullGcs: number };
-  return { maxRssMb: round(m.maxRssKb / 1024, 1), liveHeapMb: round(m.liveHeapAfterFullGcKb / 1024, 1), fullGcs: m.fullGcs, vmHwmMb: round(hwm / 1024, 1), seconds: round(seconds, 1) };
+  return {
+    maxRssMb: round(m.maxRssKb / 1024, 1),
+    liveHeapMb: round(m.liveHeapAfterFullGcKb / 1024, 1),
+    fullGcs: m.fullGcs,
+    vmHwmMb: round(hwm / 1024, 1),
+    seconds: round(seconds, 1),
+  };
 }
 
 export default async function memory(): Promise<Record<string, unknown>> {

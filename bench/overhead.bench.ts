@@ -112,12 +112,16 @@ async function runtime(pod: LocalPod, n: number): Promise<number> {
   // unordered: the last result is whichever call finished last
   const x = r.result.x;
   const xs = r.stats.find((s) => s.step === "xs");
-  if (x?.length !== 1 || typeof x[0] !== "number" || xs?.callsDone !== n || xs.emitted !== n) throw new Error(`runtime run of ${n}: unexpected result ${JSON.stringify(r.result)}, ${JSON.stringify(xs)}`);
+  if (x?.length !== 1 || typeof x[0] !== "number" || xs?.callsDone !== n || xs.emitted !== n)
+    throw new Error(`runtime run of ${n}: unexpected result ${JSON.stringify(r.result)}, ${JSON.stringify(xs)}`);
   return ms;
 }
 
 async function startEcho(socket: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = start(process.execPath, ["--import", "tsx", "bench/call-overhead/bare-server.ts"], { env: { ...process.env, QB_LISTEN: `unix:${socket}` }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = start(process.execPath, ["--import", "tsx", "bench/call-overhead/bare-server.ts"], {
+    env: { ...process.env, QB_LISTEN: `unix:${socket}` },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const line = await waitForLine(child, (l) => l.startsWith("QB_LISTENING "));
   return { child, address: line.slice("QB_LISTENING ".length).trim() };
 }
@@ -125,7 +129,13 @@ async function startEcho(socket: string): Promise<{ child: ChildProcess; address
 function clientsFor(addresses: string[]): RawClient[] {
   const { WorkerClient } = loadProtos();
   // a channel option of its own keeps grpc-js from sharing the pod's connections
-  return addresses.map((a) => new WorkerClient(a, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024, "bench.ceiling": 1 }) as unknown as RawClient);
+  return addresses.map(
+    (a) =>
+      new WorkerClient(a, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 64 * 1024 * 1024,
+        "bench.ceiling": 1,
+      }) as unknown as RawClient,
+  );
 }
 
 const rate = (n: number, ms: number): number => round((n * 1000) / ms);
@@ -186,7 +196,10 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         // the echo baseline only reads against the machine: once is enough
         if (round_ === 1) keep(`echo_${n}`, await measure(n, echoPids, () => ceiling(echoClients, n, PARALLEL)));
       }
-      log("overhead", `round ${round_}/${ROUNDS}: ${JSON.stringify(Object.fromEntries([...best].map(([k, m]) => [k, rate(Number(k.split("_")[1]), m.ms)])))} calls/s`);
+      log(
+        "overhead",
+        `round ${round_}/${ROUNDS}: ${JSON.stringify(Object.fromEntries([...best].map(([k, m]) => [k, rate(Number(k.split("_")[1]), m.ms)])))} calls/s`,
+      );
     }
     for (const c of [...podClients, ...echoClients]) c.close();
     podClients = echoClients = [];
@@ -200,7 +213,8 @@ export default async function overhead(): Promise<Record<string, unknown>> {
       const w0 = performance.now();
       const outcome = await runFlow(irFor(n), { cwd: REPO, runDir });
       const wallMs = performance.now() - w0;
-      if (outcome.stats.find((s) => s.step === "xs")?.callsDone !== n || outcome.result.x?.length !== 1) throw new Error(`runFlow of ${n}: unexpected result ${JSON.stringify(outcome.result)}`);
+      if (outcome.stats.find((s) => s.step === "xs")?.callsDone !== n || outcome.result.x?.length !== 1)
+        throw new Error(`runFlow of ${n}: unexpected result ${JSON.stringify(outcome.result)}`);
       realPath[`runflow_${n}_calls_per_s`] = rate(n, outcome.elapsedMs);
       realPath[`runflow_${n}_engine_ms`] = round(outcome.elapsedMs, 1);
       realPath[`runflow_${n}_wall_ms`] = round(wallMs, 1);
@@ -233,7 +247,13 @@ export default async function overhead(): Promise<Record<string, unknown>> {
       });
     }
     const worst = Math.min(...SIZES.map((n) => out[`calls_${n}_runtime_over_ceiling`] as number));
-    Object.assign(out, realPath, { goal_runtime_over_ceiling: 0.5, goal_met: worst >= 0.5, load_before: loadBefore, load_after: load(), seconds: round((Date.now() - t0) / 1000, 1) });
+    Object.assign(out, realPath, {
+      goal_runtime_over_ceiling: 0.5,
+      goal_met: worst >= 0.5,
+      load_before: loadBefore,
+      load_after: load(),
+      seconds: round((Date.now() - t0) / 1000, 1),
+    });
     return out;
   } finally {
     for (const c of [...podClients, ...echoClients]) c.close();

@@ -49,7 +49,11 @@ async function duckdbAlone(dir: string, csv: string, run: number): Promise<{ sec
   return { seconds, rows };
 }
 
-async function viaSync(dir: string, csv: string, run: number): Promise<{ seconds: number; rows: number; again: number; added: number; againAdded: number; againChanged: number }> {
+async function viaSync(
+  dir: string,
+  csv: string,
+  run: number,
+): Promise<{ seconds: number; rows: number; again: number; added: number; againAdded: number; againChanged: number }> {
   const pond = await openPond(join(dir, `pond-${run}.duckdb`));
   try {
     const t0 = performance.now();
@@ -82,8 +86,10 @@ export default async function pondBench(): Promise<Record<string, unknown>> {
     for (let run = 0; run < RUNS; run++) {
       const a = await duckdbAlone(dir, csv, run);
       const s = await viaSync(dir, csv, run);
-      if (a.rows !== ROWS || s.rows !== ROWS || s.added !== ROWS) throw new Error(`row counts differ: DuckDB ${a.rows}, sync ${s.rows} (added ${s.added}), expected ${ROWS}`);
-      if (s.againAdded !== 0 || s.againChanged !== 0) throw new Error(`a second sync of the same file changed rows: ${s.againAdded} added, ${s.againChanged} changed/removed`);
+      if (a.rows !== ROWS || s.rows !== ROWS || s.added !== ROWS)
+        throw new Error(`row counts differ: DuckDB ${a.rows}, sync ${s.rows} (added ${s.added}), expected ${ROWS}`);
+      if (s.againAdded !== 0 || s.againChanged !== 0)
+        throw new Error(`a second sync of the same file changed rows: ${s.againAdded} added, ${s.againChanged} changed/removed`);
       alone.push(a.seconds);
       sync.push(s.seconds);
       again.push(s.again);

@@ -15,7 +15,24 @@
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NOOP_WORKER, QB, adopt, exited, lines, load, log, makeTemp, median, reapOrphans, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
+import {
+  NOOP_WORKER,
+  QB,
+  adopt,
+  exited,
+  lines,
+  load,
+  log,
+  makeTemp,
+  median,
+  reapOrphans,
+  removeTemp,
+  round,
+  start,
+  stderrTail,
+  stop,
+  waitForLine,
+} from "./workers/harness.js";
 
 const REPEAT = 11;
 
@@ -73,7 +90,8 @@ async function qbRun(flow: string, runDir: string): Promise<Startup> {
   clearTimeout(timer);
   const exitMs = Date.now() - t0;
   const leftover = await reapOrphans();
-  if (code !== 0 || firstCall === undefined || launched === undefined || pod === undefined || !result) throw new Error(`qb run exited with ${code}: ${stderr()}`);
+  if (code !== 0 || firstCall === undefined || launched === undefined || pod === undefined || !result)
+    throw new Error(`qb run exited with ${code}: ${stderr()}`);
   if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
   return { firstCallMs: firstCall - t0, launchedMs: launched - t0, podMs: pod - t0, listeningMs: listenedAt(join(runDir, "logs", "w-0.log"), t0), exitMs };
 }
@@ -119,7 +137,10 @@ export default async function startup(): Promise<Record<string, unknown>> {
       nodeBare.push(await untilExit(["-e", "0"]));
       compileOnly.push(await untilExit([QB, "compile", flow]));
       worker.push(await workerListening(join(dir, `w-${i}.sock`)));
-      log("startup", `${i + 1}/${REPEAT}: first call ${runs.at(-1)!.firstCallMs} ms (worker spawned ${runs.at(-1)!.launchedMs} ms, listening ${round(runs.at(-1)!.listeningMs)} ms, pod ${runs.at(-1)!.podMs} ms); node -e 0 ${nodeBare.at(-1)} ms; qb compile ${compileOnly.at(-1)} ms; worker listening ${worker.at(-1)} ms`);
+      log(
+        "startup",
+        `${i + 1}/${REPEAT}: first call ${runs.at(-1)!.firstCallMs} ms (worker spawned ${runs.at(-1)!.launchedMs} ms, listening ${round(runs.at(-1)!.listeningMs)} ms, pod ${runs.at(-1)!.podMs} ms); node -e 0 ${nodeBare.at(-1)} ms; qb compile ${compileOnly.at(-1)} ms; worker listening ${worker.at(-1)} ms`,
+      );
     }
     const first = stats(runs.map((r) => r.firstCallMs));
     return {

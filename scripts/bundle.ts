@@ -66,7 +66,10 @@ function importOutside(external: string[]): esbuild.Plugin {
       build.onLoad({ filter: /[\\/]dist[\\/].+\.js$/ }, (args) => {
         const text = readFileSync(args.path, "utf8");
         if (!text.includes("import(")) return undefined;
-        return { contents: text.replace(pattern, (all, _q: string, spec: string) => (external.includes(spec) ? `__qbImport(${JSON.stringify(spec)})` : all)), loader: "js" };
+        return {
+          contents: text.replace(pattern, (all, _q: string, spec: string) => (external.includes(spec) ? `__qbImport(${JSON.stringify(spec)})` : all)),
+          loader: "js",
+        };
       });
     },
   };
@@ -106,7 +109,9 @@ function inTemp(what: string, make: (dir: string) => string[]): void {
     delete env.QB_POND;
     execFileSync(process.execPath, make(dir), { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"], timeout: 60_000 });
   } catch (err) {
-    process.stderr.write(`bundle: WARNING: priming the code cache (${what}) failed, the first starts will be slower: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `bundle: WARNING: priming the code cache (${what}) failed, the first starts will be slower: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

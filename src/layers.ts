@@ -75,11 +75,13 @@ export function layerViolations(files: SourceFile[]): string[] {
     }
     for (const { spec, target } of importsOf(f)) {
       if (!spec.startsWith(".")) {
-        if (PURE.includes(from) && /^node:|^(fs|child_process|net|http|https|os|dgram|worker_threads)(\/|$)/.test(spec)) bad.push(`${f.path} → ${spec} (\`${from}\` does no I/O)`);
+        if (PURE.includes(from) && /^node:|^(fs|child_process|net|http|https|os|dgram|worker_threads)(\/|$)/.test(spec))
+          bad.push(`${f.path} → ${spec} (\`${from}\` does no I/O)`);
         continue;
       }
       const to = folderOf(target);
-      if (to !== from && !allowed.includes(to)) bad.push(`${f.path} → ${spec} (\`${from}\` may import ${allowed.length ? allowed.join(", ") : "nothing of ours"})`);
+      if (to !== from && !allowed.includes(to))
+        bad.push(`${f.path} → ${spec} (\`${from}\` may import ${allowed.length ? allowed.join(", ") : "nothing of ours"})`);
     }
   }
   return bad;

@@ -31,13 +31,18 @@ describe("run(ir, options)", () => {
   });
 
   it("ends with a RunCancelledError when the caller aborts, whatever the abort's reason, and leaves no process", async () => {
-    const { ir } = compile(`flow slow() {\n  worker p { run "node ${ROOT}/test/workers/probe.js" }\n  xs = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit xs\n}`);
+    const { ir } = compile(
+      `flow slow() {\n  worker p { run "node ${ROOT}/test/workers/probe.js" }\n  xs = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit xs\n}`,
+    );
     const ac = new AbortController();
     const handle = run(ir!, { cwd: ROOT, runDir: join(dir, "aborted"), signal: ac.signal });
     await new Promise<void>((resolve) => handle.events.on("event", (e: RunEvent) => e.type === "run.started" && resolve()));
     const pids = handle.pids();
     ac.abort();
-    const err = await handle.outcome.then(() => undefined, (e: unknown) => e);
+    const err = await handle.outcome.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RunCancelledError);
     expect((err as Error).message).toBe("run cancelled: aborted by the caller");
     expect(await groupMembers(pids)).toEqual([]);

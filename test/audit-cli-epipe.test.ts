@@ -11,7 +11,10 @@ describe("qb run whose stdout is closed mid-run", () => {
   it("exits 1, not 0, and leaves no worker behind", async () => {
     const dir = mkdtempSync(join(tmpdir(), "qb-audit-epipe-"));
     const flow = join(dir, "long.flow");
-    writeFileSync(flow, `flow long() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 1 }\n  xs = range(4) | chaos.wait(id: item, ms: 20000) parallel 4\n  emit xs\n}\n`);
+    writeFileSync(
+      flow,
+      `flow long() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 1 }\n  xs = range(4) | chaos.wait(id: item, ms: 20000) parallel 4\n  emit xs\n}\n`,
+    );
     const child = spawn(process.execPath, [join(ROOT, "bin/qb.js"), "run", "--json", flow], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     // the first line is pod.launched, with the worker's pid; then the reader goes away

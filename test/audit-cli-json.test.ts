@@ -19,7 +19,10 @@ function flow(name: string, text: string): string {
 
 function runJson(...args: string[]): { status: number | null; lines: Array<Record<string, any>>; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/qb.js"), "run", "--json", ...args], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
-  const lines = r.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, any>);
+  const lines = r.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, any>);
   return { status: r.status, lines, stderr: r.stderr };
 }
 
@@ -49,21 +52,38 @@ describe("qb run --json ends with an error line", () => {
   });
 
   it("for workers that do not serve what the flow calls (exit 2)", () => {
-    const f = flow("mismatch", `flow mismatch() {\n  worker mc { run "node ${ROOT}/examples/workers/montecarlo.js" }\n  s = range(2) | mc.sampel(n: 10, seed: item)\n  emit s\n}\n`);
+    const f = flow(
+      "mismatch",
+      `flow mismatch() {\n  worker mc { run "node ${ROOT}/examples/workers/montecarlo.js" }\n  s = range(2) | mc.sampel(n: 10, seed: item)\n  emit s\n}\n`,
+    );
     const r = runJson(f);
     expect(r.status).toBe(2);
     expect(r.lines.at(-1)).toMatchObject({ type: "error", diagnostics: [{ file: f, line: 3, col: 18, code: "QB5001" }] });
   });
 
   it("for a failed call: step, worker, method, replica, attempt, input and place as fields (exit 1)", () => {
-    const f = flow("fails", `flow fails() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 1 }\n  xs = [1] | chaos.wait(id: item, ms: 10, fail_after: 10)\n  emit xs\n}\n`);
+    const f = flow(
+      "fails",
+      `flow fails() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 1 }\n  xs = [1] | chaos.wait(id: item, ms: 10, fail_after: 10)\n  emit xs\n}\n`,
+    );
     const r = runJson(f);
     expect(r.status).toBe(1);
     const last = r.lines.at(-1)!;
     expect(last).toMatchObject({
       type: "error",
       error: expect.stringContaining("call 1 failed on purpose"),
-      call: { step: "xs", worker: "chaos", method: "wait", replica: 0, attempt: 1, attempts: 1, input: { id: 1, ms: 10, fail_after: 10 }, file: f, line: 3, col: 14 },
+      call: {
+        step: "xs",
+        worker: "chaos",
+        method: "wait",
+        replica: 0,
+        attempt: 1,
+        attempts: 1,
+        input: { id: 1, ms: 10, fail_after: 10 },
+        file: f,
+        line: 3,
+        col: 14,
+      },
     });
     expect(typeof last.runDir).toBe("string");
   });

@@ -16,13 +16,14 @@ for (const c of cases) {
 
     it("keeps the values of a column whose first row in the batch is NULL or missing", async () => {
       const t = table("audit_pond_nullfirst");
-      await pond.createTable(t, [{ name: "id", type: "int" }, { name: "a", type: "int" }, { name: "s", type: "string" }, { name: "f", type: "float" }, { name: "j", type: "json" }]);
-      await pond.insert(t, [
-        { id: 1, a: null, s: null, f: null, j: null },
-        { id: 2, a: 5, s: "x", f: 1.5, j: { k: [1] } },
-        { id: 3 },
-        { id: 4, s: "only s" },
+      await pond.createTable(t, [
+        { name: "id", type: "int" },
+        { name: "a", type: "int" },
+        { name: "s", type: "string" },
+        { name: "f", type: "float" },
+        { name: "j", type: "json" },
       ]);
+      await pond.insert(t, [{ id: 1, a: null, s: null, f: null, j: null }, { id: 2, a: 5, s: "x", f: 1.5, j: { k: [1] } }, { id: 3 }, { id: 4, s: "only s" }]);
       expect(await pond.query(`SELECT * FROM ${t} ORDER BY id`)).toEqual([
         { id: 1, a: null, s: null, f: null, j: null },
         { id: 2, a: 5, s: "x", f: 1.5, j: { k: [1] } },

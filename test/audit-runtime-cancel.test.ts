@@ -53,12 +53,18 @@ describe("cancellation with busy workers", () => {
   });
 
   it("a fatal report from replica 0 cancels the run within 1 s and names step, worker, method, replica, attempt and input", async () => {
-    const run = startQb(["run", "--json", flow("fatal_report", "  a = [{id: 1}] | p.fatal\n  b = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit a, b")]);
+    const run = startQb([
+      "run",
+      "--json",
+      flow("fatal_report", "  a = [{id: 1}] | p.fatal\n  b = range(4) | p.sleep(ms: 60000, v: item) parallel 4\n  emit a, b"),
+    ]);
     const reported = await run.waitFor((e) => e.type === "log" && e.level === "error");
     const { code, at } = await run.exit;
     expect(code).toBe(1);
     expect(at - (reported.time as number)).toBeLessThan(1000);
-    expect(run.stderr).toContain('qb: run failed: step `a`: p.fatal on replica 0, attempt 1, input {"id":1}: the worker reported a fatal error: fatal from call 1');
+    expect(run.stderr).toContain(
+      'qb: run failed: step `a`: p.fatal on replica 0, attempt 1, input {"id":1}: the worker reported a fatal error: fatal from call 1',
+    );
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
 });

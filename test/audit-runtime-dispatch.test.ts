@@ -21,14 +21,19 @@ describe("dispatch", () => {
     expect([...result.result.n[0]!].sort((a, b) => a - b)).toEqual(Array.from({ length: 150 }, (_, i) => i));
     // no call was refused and retried: each ran once
     const runDir = (result as unknown as { runDir: string }).runDir;
-    const starts = readFileSync(join(runDir, "land", "probe.log"), "utf8").split("\n").filter((l) => l.startsWith("start "));
+    const starts = readFileSync(join(runDir, "land", "probe.log"), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("start "));
     expect(starts).toHaveLength(150);
     expect(await groupMembers(pidsOf(run))).toEqual([]);
   });
 
   it("a retry refused while the worker still holds its only slot for the attempt it gave up on waits for the slot, and the run succeeds", async () => {
     const path = join(dir, "refused.flow");
-    writeFileSync(path, `flow refused() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.lingers(ms: 600, v: item) timeout 150ms retry 1 backoff 10ms\n  emit xs\n}\n`);
+    writeFileSync(
+      path,
+      `flow refused() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.lingers(ms: 600, v: item) timeout 150ms retry 1 backoff 10ms\n  emit xs\n}\n`,
+    );
     const run = startQb(["run", "--json", path]);
     const { code } = await run.exit;
     expect(run.stderr).toBe("");
@@ -42,7 +47,10 @@ describe("dispatch", () => {
 
   it("a method's own RESOURCE_EXHAUSTED is a failed attempt like any other, not a refusal to wait out", async () => {
     const path = join(dir, "exhausted.flow");
-    writeFileSync(path, `flow exhausted() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.exhausted retry 1 backoff 10ms\n  emit xs\n}\n`);
+    writeFileSync(
+      path,
+      `flow exhausted() {\n  worker w { run "node ${ROOT}/test/workers/one-slot.js" }\n  xs = [1] | w.exhausted retry 1 backoff 10ms\n  emit xs\n}\n`,
+    );
     const t0 = Date.now();
     const run = startQb(["run", "--json", path]);
     const { code } = await run.exit;

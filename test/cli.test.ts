@@ -27,7 +27,9 @@ describe("qb check", () => {
   it("reports every mistake with file:line:col, the line and a caret (exit 2)", () => {
     const r = qb("check", bad);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`${bad}:3:31: error QB3006: \`parallel\` needs a whole number of 1 or more, got 0\n3 |   a = range(n) | w.f parallel 0\n  |                               ^\n`);
+    expect(r.stderr).toContain(
+      `${bad}:3:31: error QB3006: \`parallel\` needs a whole number of 1 or more, got 0\n3 |   a = range(n) | w.f parallel 0\n  |                               ^\n`,
+    );
     expect(r.stderr).toContain(`${bad}:4:11: error QB2002: unknown worker \`ww\``);
     expect(r.stderr).toContain("= help: did you mean `w`?");
     expect(r.stderr).toContain(`${bad}:5:8: error QB2001: unknown step \`c\``);
@@ -39,7 +41,11 @@ describe("qb check", () => {
     expect(r.status).toBe(2);
     const out = JSON.parse(r.stdout) as { ok: boolean; diagnostics: Array<{ code: string; line: number; col: number; file: string }> };
     expect(out.ok).toBe(false);
-    expect(out.diagnostics.filter((d) => d.code !== "QB2005").map((d) => [d.code, d.line, d.col])).toEqual([["QB3006", 3, 31], ["QB2002", 4, 11], ["QB2001", 5, 8]]);
+    expect(out.diagnostics.filter((d) => d.code !== "QB2005").map((d) => [d.code, d.line, d.col])).toEqual([
+      ["QB3006", 3, 31],
+      ["QB2002", 4, 11],
+      ["QB2001", 5, 8],
+    ]);
   });
 
   it("takes --param values and rejects unknown ones", () => {

@@ -29,7 +29,12 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("swap" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("bytes" as const), at: fc.nat(), bytes: fc.string({ unit: "binary", minLength: 1, maxLength: 6 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("nest" as const), at: fc.nat(), depth: fc.integer({ min: 1, max: 1000 }), open: fc.constantFrom("(", "[", "{", "-", "x.", "1 + ", "{a: ") }),
+  fc.record({
+    kind: fc.constant("nest" as const),
+    at: fc.nat(),
+    depth: fc.integer({ min: 1, max: 1000 }),
+    open: fc.constantFrom("(", "[", "{", "-", "x.", "1 + ", "{a: "),
+  }),
 );
 
 function mutate(text: string, m: Mutation): string {
@@ -53,7 +58,7 @@ function mutate(text: string, m: Mutation): string {
       return text.slice(0, pos);
     case "nest": {
       const close = { "(": ")", "[": "]", "{": "}", "-": "", "x.": "y", "1 + ": "1", "{a: ": "}" }[m.open] ?? "";
-      const inner = m.open === "x." ? "x." .repeat(m.depth) + "y" : m.open.repeat(m.depth) + "1" + close.repeat(m.depth);
+      const inner = m.open === "x." ? "x.".repeat(m.depth) + "y" : m.open.repeat(m.depth) + "1" + close.repeat(m.depth);
       return text.slice(0, pos) + inner + text.slice(pos);
     }
   }

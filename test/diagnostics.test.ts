@@ -57,7 +57,9 @@ describe("diagnostic baselines", () => {
     for (const n of names) for (const block of parseRendered(readExpected(n))) seen.add(block.code);
     const unknown = [...seen].filter((c) => !isDiagnosticCode(c));
     expect(unknown).toEqual([]);
-    const uncovered = Object.keys(DIAGNOSTIC_CODES).filter((c) => !seen.has(c)).sort();
+    const uncovered = Object.keys(DIAGNOSTIC_CODES)
+      .filter((c) => !seen.has(c))
+      .sort();
     expect(uncovered).toEqual(Object.keys(NO_BASELINE).sort());
   });
 
@@ -88,7 +90,9 @@ describe("diagnostic baselines", () => {
       expect(result.ir === undefined, n).toBe(hasErrors(result.diagnostics));
       if (!hasErrors(result.diagnostics)) for (const d of result.diagnostics) warningOnly.add(d.code);
     }
-    const warnings = Object.entries(DIAGNOSTIC_CODES).filter(([, v]) => v.severity === "warning").map(([k]) => k);
+    const warnings = Object.entries(DIAGNOSTIC_CODES)
+      .filter(([, v]) => v.severity === "warning")
+      .map(([k]) => k);
     expect(warnings.filter((w) => !warningOnly.has(w))).toEqual([]);
   });
 });

@@ -25,7 +25,10 @@ for (const c of cases) {
         for await (const _ of pond.stream(SLOW[c.name], undefined, { signal: ac.signal })) {
           // no batch comes before the query ends
         }
-      })().then(() => undefined, (e: unknown) => e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PondCancelledError);
       expect((err as Error).message).toContain("the worker cancelled the query");
       expect(Date.now() - t0).toBeLessThan(3_000);
@@ -65,7 +68,10 @@ for (const c of cases) {
         for await (const _ of pond.stream("SELECT 1 AS one", undefined, { signal: ac.signal })) {
           // nothing
         }
-      })().then(() => undefined, (e: unknown) => e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PondCancelledError);
     });
   });

@@ -28,7 +28,11 @@ describe("qb pond", () => {
     const first = qb(["pond", "sync", "--from", "../shared/acceptance/lake/sales.csv", "--table", "sales", "--key", "id"]);
     expect(first.stderr).toBe("");
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^generation 1: table sales from ${SALES} \\(upsert\\): 120000 added, 0 changed, 0 removed; 120000 rows, checksum duckdb-hash64:120000:[0-9a-f]+\\n$`));
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^generation 1: table sales from ${SALES} \\(upsert\\): 120000 added, 0 changed, 0 removed; 120000 rows, checksum duckdb-hash64:120000:[0-9a-f]+\\n$`,
+      ),
+    );
     const second = qb(["pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--json"]);
     expect(second.status).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ generation: 2, table: "sales", rowsAdded: 0, rowsChanged: 0, rowsTotal: 120000 });
@@ -36,7 +40,10 @@ describe("qb pond", () => {
     const gens = qb(["pond", "generations", "--json"]);
     expect(gens.status).toBe(0);
     const list = JSON.parse(gens.stdout) as Array<{ generation: number; rowsAdded: number; checksum: string }>;
-    expect(list.map((g) => [g.generation, g.rowsAdded])).toEqual([[1, 120000], [2, 0]]);
+    expect(list.map((g) => [g.generation, g.rowsAdded])).toEqual([
+      [1, 120000],
+      [2, 0],
+    ]);
     expect(list[0]!.checksum).toBe(list[1]!.checksum);
     const text = qb(["pond", "generations"]);
     expect(text.stdout.split("\n")[0]).toMatch(/^generation\s+synced_at\s+table\s+mode\s+added\s+changed/);
@@ -44,7 +51,16 @@ describe("qb pond", () => {
   });
 
   it("queries with bound --param values, as a table or as JSON", { timeout: 90_000 }, () => {
-    const json = qb(["pond", "query", "SELECT region, COUNT(*) AS n FROM sales WHERE region = :region AND qty >= :q GROUP BY region", "--param", "region=east", "--param", "q=0", "--json"]);
+    const json = qb([
+      "pond",
+      "query",
+      "SELECT region, COUNT(*) AS n FROM sales WHERE region = :region AND qty >= :q GROUP BY region",
+      "--param",
+      "region=east",
+      "--param",
+      "q=0",
+      "--json",
+    ]);
     expect(json.stderr).toBe("");
     expect(JSON.parse(json.stdout)).toEqual([{ region: "east", n: 15028 }]);
     const evil = qb(["pond", "query", "SELECT COUNT(*) AS n FROM sales WHERE region = :r", "--param", "r=x'; DROP TABLE sales; --"]);

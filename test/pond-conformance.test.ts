@@ -3,7 +3,17 @@
  * the MySQL wire): the same calls must give the same rows and the same failures.
  */
 import { describe, expect, it } from "vitest";
-import { openPond, writeRowsInto, PondClosedError, PondParamError, PondQueryError, PondSchemaError, type Pond, type Row, type TableSchema } from "../src/pond/index.js";
+import {
+  openPond,
+  writeRowsInto,
+  PondClosedError,
+  PondParamError,
+  PondQueryError,
+  PondSchemaError,
+  type Pond,
+  type Row,
+  type TableSchema,
+} from "../src/pond/index.js";
 import { pondCases, usePond, uniqueTable } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-conformance.test.ts");
@@ -48,11 +58,7 @@ for (const c of cases) {
       ];
       expect(await pond.insert(t, rows)).toBe(3);
       const back = await pond.query(`SELECT * FROM ${t} ORDER BY id`);
-      expect(back).toEqual([
-        { ...rows[0], at: "2026-01-21 10:11:12.345" },
-        { ...rows[1], at: "2026-12-31 23:59:59" },
-        rows[2],
-      ]);
+      expect(back).toEqual([{ ...rows[0], at: "2026-01-21 10:11:12.345" }, { ...rows[1], at: "2026-12-31 23:59:59" }, rows[2]]);
       for (const row of back) expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
       expect(JSON.parse(JSON.stringify(back))).toEqual(back);
     });
@@ -94,7 +100,10 @@ for (const c of cases) {
     it("stores and compares an injection-like value as data", async () => {
       const t = table("qb_inject");
       await pond.ensureTable(t, [{ id: 1, name: "n" }]);
-      await pond.insert(t, [{ id: 1, name: INJECTION }, { id: 2, name: "plain" }]);
+      await pond.insert(t, [
+        { id: 1, name: INJECTION },
+        { id: 2, name: "plain" },
+      ]);
       await pond.execute(`INSERT INTO ${t} (id, name) VALUES (:id, :name)`, { id: 3, name: INJECTION });
       expect(await pond.query(`SELECT id, name FROM ${t} WHERE name = :name ORDER BY id`, { name: INJECTION })).toEqual([
         { id: 1, name: INJECTION },
@@ -121,8 +130,14 @@ for (const c of cases) {
 
     it("streams a big result in batches, and frees the connection when the reader stops early", async () => {
       const t = table("qb_stream");
-      await pond.createTable(t, [{ name: "id", type: "int" }, { name: "v", type: "string" }]);
-      await pond.insert(t, Array.from({ length: 2500 }, (_, i) => ({ id: i, v: `v${i}` })));
+      await pond.createTable(t, [
+        { name: "id", type: "int" },
+        { name: "v", type: "string" },
+      ]);
+      await pond.insert(
+        t,
+        Array.from({ length: 2500 }, (_, i) => ({ id: i, v: `v${i}` })),
+      );
       const sizes: number[] = [];
       const ids: number[] = [];
       for await (const batch of pond.stream(`SELECT id, v FROM ${t} WHERE id >= :from ORDER BY id`, { from: 0 }, { batchSize: 1000 })) {
@@ -174,7 +189,10 @@ for (const c of cases) {
       expect(await pond.ensureTable(t, [{ other: 1 }])).toEqual({ created: false, schema: first.schema });
       // rows that look like column definitions are still rows
       const lookalike = table("qb_infer_cols");
-      expect((await pond.ensureTable(lookalike, [{ name: "id", type: "int" }])).schema).toEqual([{ name: "name", type: "string" }, { name: "type", type: "string" }]);
+      expect((await pond.ensureTable(lookalike, [{ name: "id", type: "int" }])).schema).toEqual([
+        { name: "name", type: "string" },
+        { name: "type", type: "string" },
+      ]);
       const given = table("qb_infer_given");
       expect(await pond.ensureTable(given, { schema: [{ name: "id", type: "int" }] })).toEqual({ created: true, schema: [{ name: "id", type: "int" }] });
       await pond.insert(t, rows);
@@ -212,7 +230,10 @@ for (const c of cases) {
         pond.transaction(async (tx) => {
           await tx.insert(before, [{ id: 1 }]);
           expect((await tx.ensureTable(made, [{ id: 1, v: "x" }])).created).toBe(true);
-          await tx.insert(made, [{ id: 1, v: "x" }, { id: 2, v: "y" }]);
+          await tx.insert(made, [
+            { id: 1, v: "x" },
+            { id: 2, v: "y" },
+          ]);
           expect(await tx.query(`SELECT COUNT(*) AS n FROM ${made}`)).toEqual([{ n: 2 }]);
           throw boom;
         }),
@@ -225,7 +246,14 @@ for (const c of cases) {
 
     it("leaves no rows when a batched insert fails at row 500 of 1000", async () => {
       const t = table("qb_atomic");
-      await pond.createTable(t, [{ name: "id", type: "int" }, { name: "qty", type: "int" }], { primaryKey: ["id"] });
+      await pond.createTable(
+        t,
+        [
+          { name: "id", type: "int" },
+          { name: "qty", type: "int" },
+        ],
+        { primaryKey: ["id"] },
+      );
       // row 500 repeats row 1's key: only the database can refuse it
       const rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: i === 499 ? 1 : i + 1, qty: i }));
       const err = await pond.insert(t, rows, { batchSize: 100 }).catch((e: unknown) => e);
@@ -259,7 +287,11 @@ for (const c of cases) {
       await expect(writeRowsInto(pond, t, rows(1000, 501), { batchSize: 100 })).rejects.toThrow("worker failed at item 501");
       expect(await pond.tableSchema(t)).toBeUndefined();
       expect(await writeRowsInto(pond, t, rows(1000), { batchSize: 100 })).toEqual({ rows: 1000, created: true });
-      expect(await pond.tableSchema(t)).toEqual([{ name: "region", type: "string" }, { name: "total", type: "float" }, { name: "n", type: "int" }]);
+      expect(await pond.tableSchema(t)).toEqual([
+        { name: "region", type: "string" },
+        { name: "total", type: "float" },
+        { name: "n", type: "int" },
+      ]);
       // an existing table keeps exactly what it had
       await expect(writeRowsInto(pond, t, rows(1000, 777), { batchSize: 100 })).rejects.toThrow("item 777");
       expect(await pond.query(`SELECT COUNT(*) AS c, SUM(n) AS s FROM ${t}`)).toEqual([{ c: 1000, s: 500500 }]);

@@ -81,7 +81,10 @@ export function usePond(c: PondCase, opened: (pond: Pond) => void, options: { ge
     if (pond) {
       for (const t of tables) await pond.execute(`DROP TABLE IF EXISTS ${t}`);
       if (options.generations && tables.length > 0) {
-        await pond.execute(`DELETE FROM qb_generations WHERE table_name IN (${tables.map((_, i) => `:t${i}`).join(", ")})`, Object.fromEntries(tables.map((t, i) => [`t${i}`, t])));
+        await pond.execute(
+          `DELETE FROM qb_generations WHERE table_name IN (${tables.map((_, i) => `:t${i}`).join(", ")})`,
+          Object.fromEntries(tables.map((t, i) => [`t${i}`, t])),
+        );
       }
       await pond.close();
     }

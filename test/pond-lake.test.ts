@@ -39,7 +39,12 @@ function csv(text: string, name = `f${++fileNo}.csv`): string {
 function expectFigures(got: Record<string, unknown>, want: Figures, where: string): void {
   expect(Number(got.n), `${where} count`).toBe(want.count);
   expect(Math.abs(Number(got.s) - want.sum), `${where} sum to the cent`).toBeLessThan(0.005);
-  for (const [k, w] of [["m", want.mean], ["lo", want.min], ["hi", want.max], ["sd", want.stddev]] as const) {
+  for (const [k, w] of [
+    ["m", want.mean],
+    ["lo", want.min],
+    ["hi", want.max],
+    ["sd", want.stddev],
+  ] as const) {
     expect(Math.abs(Number(got[k]) - w) / Math.abs(w), `${where} ${k}: ${String(got[k])} vs ${w}`).toBeLessThan(1e-9);
   }
 }
@@ -103,7 +108,11 @@ for (const c of cases) {
       await syncTable(pond, { from: csv("k,v\na,1\nb,2\nc,3\n"), table: t });
       const next = csv("k,v\na,1\nb,20\nd,4\n");
       expect(await syncTable(pond, { from: next, table: t })).toMatchObject({ mode: "replace", rowsAdded: 2, rowsChanged: 0, rowsRemoved: 2, rowsTotal: 3 });
-      expect(await pond.query(`SELECT k, v FROM ${t} ORDER BY k`)).toEqual([{ k: "a", v: 1 }, { k: "b", v: 20 }, { k: "d", v: 4 }]);
+      expect(await pond.query(`SELECT k, v FROM ${t} ORDER BY k`)).toEqual([
+        { k: "a", v: 1 },
+        { k: "b", v: 20 },
+        { k: "d", v: 4 },
+      ]);
       expect(await syncTable(pond, { from: next, table: t })).toMatchObject({ rowsAdded: 0, rowsRemoved: 0, rowsTotal: 3 });
     });
 
@@ -126,11 +135,25 @@ for (const c of cases) {
       const t = table("schema");
       csv("code,qty\n007,1\n010,2\n", "glob-a.csv");
       csv("code,qty\n123,3\n", "glob-b.csv");
-      const g = await syncTable(pond, { from: join(tmp, "glob-*.csv"), table: t, schema: [{ name: "code", type: "string" }, { name: "qty", type: "float" }] });
+      const g = await syncTable(pond, {
+        from: join(tmp, "glob-*.csv"),
+        table: t,
+        schema: [
+          { name: "code", type: "string" },
+          { name: "qty", type: "float" },
+        ],
+      });
       expect(g).toMatchObject({ rowsAdded: 3 });
       expect(g.source).toContain("2 files");
-      expect(await pond.tableSchema(t)).toEqual([{ name: "code", type: "string" }, { name: "qty", type: "float" }]);
-      expect(await pond.query(`SELECT code, qty FROM ${t} ORDER BY code`)).toEqual([{ code: "007", qty: 1 }, { code: "010", qty: 2 }, { code: "123", qty: 3 }]);
+      expect(await pond.tableSchema(t)).toEqual([
+        { name: "code", type: "string" },
+        { name: "qty", type: "float" },
+      ]);
+      expect(await pond.query(`SELECT code, qty FROM ${t} ORDER BY code`)).toEqual([
+        { code: "007", qty: 1 },
+        { code: "010", qty: 2 },
+        { code: "123", qty: 3 },
+      ]);
     });
 
     it("stores injection-like text from the lake as data", async () => {
@@ -160,13 +183,19 @@ for (const c of cases) {
       await syncTable(pond, { from: good, table: t, key: ["id"] });
       const gens = (await listGenerations(pond, t)).length;
       await expect(syncTable(pond, { from: bad, table: t, key: ["id"] })).rejects.toBeInstanceOf(LakeSyncError);
-      expect(await pond.query(`SELECT id, qty FROM ${t} ORDER BY id`)).toEqual([{ id: 1, qty: 1 }, { id: 2, qty: 2 }]);
+      expect(await pond.query(`SELECT id, qty FROM ${t} ORDER BY id`)).toEqual([
+        { id: 1, qty: 1 },
+        { id: 2, qty: 2 },
+      ]);
       expect((await listGenerations(pond, t)).length).toBe(gens);
       // a key that repeats in the source
       const dup = await syncTable(pond, { from: csv("id,qty\n1,5\n3,3\n3,4\n"), table: t, key: ["id"] }).catch((e: unknown) => e);
       expect(dup).toBeInstanceOf(LakeSyncError);
       expect((dup as Error).message).toMatch(/3/);
-      expect(await pond.query(`SELECT id, qty FROM ${t} ORDER BY id`)).toEqual([{ id: 1, qty: 1 }, { id: 2, qty: 2 }]);
+      expect(await pond.query(`SELECT id, qty FROM ${t} ORDER BY id`)).toEqual([
+        { id: 1, qty: 1 },
+        { id: 2, qty: 2 },
+      ]);
     });
 
     it("refuses a missing file, a --key the source lacks, and columns that do not match the table", async () => {
@@ -190,7 +219,9 @@ for (const c of cases) {
     it("reads Parquet files", async () => {
       const file = join(tmp, `p${c.name}.parquet`);
       const maker = await openPond(":memory:");
-      await maker.execute(`COPY (SELECT i AS id, 'r' || (i % 3) AS region, i * 0.5 AS amount, DATE '2026-01-01' + CAST(i AS INTEGER) AS day FROM range(1, 1001) t(i)) TO '${file}' (FORMAT parquet)`);
+      await maker.execute(
+        `COPY (SELECT i AS id, 'r' || (i % 3) AS region, i * 0.5 AS amount, DATE '2026-01-01' + CAST(i AS INTEGER) AS day FROM range(1, 1001) t(i)) TO '${file}' (FORMAT parquet)`,
+      );
       await maker.close();
       const t = table("parquet");
       expect(await syncTable(pond, { from: file, table: t, key: ["id"] })).toMatchObject({ rowsAdded: 1000 });
@@ -212,7 +243,12 @@ describe.skipIf(!mariadb.available)("lake sync from a MySQL-wire table", () => {
     const src = uniqueTable("lake_src");
     const pond = await openPond(":memory:");
     try {
-      await lake.createTable(src, [{ name: "id", type: "int" }, { name: "at", type: "timestamp" }, { name: "note", type: "string" }, { name: "doc", type: "json" }]);
+      await lake.createTable(src, [
+        { name: "id", type: "int" },
+        { name: "at", type: "timestamp" },
+        { name: "note", type: "string" },
+        { name: "doc", type: "json" },
+      ]);
       await lake.insert(src, [
         { id: 1, at: "2026-01-01 00:00:01", note: "x'; DROP TABLE sales; --", doc: { a: 1 } },
         { id: 2, at: "2026-01-01 00:00:02", note: null, doc: [1, 2] },

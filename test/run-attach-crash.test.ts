@@ -17,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), "qb-attach-"));
 
 describe("attached workers", () => {
   it("runs calls on a worker started elsewhere, and leaves it running", async () => {
-    const worker = spawn(process.execPath, [join(ROOT, "examples/workers/montecarlo.js")], { env: { ...process.env, QB_LISTEN: "127.0.0.1:0" }, stdio: ["ignore", "pipe", "inherit"] });
+    const worker = spawn(process.execPath, [join(ROOT, "examples/workers/montecarlo.js")], {
+      env: { ...process.env, QB_LISTEN: "127.0.0.1:0" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const address = await new Promise<string>((resolve, reject) => {
         createInterface({ input: worker.stdout! }).on("line", (l) => l.startsWith("QB_LISTENING ") && resolve(l.slice(13).trim()));
@@ -56,7 +59,10 @@ describe("a replica that crashes", () => {
 describe("a replica that crashes on every attempt", () => {
   it("shows the log lines of the last process only, not those of the replicas it replaced", async () => {
     const flow = join(dir, "crash-retry.flow");
-    writeFileSync(flow, `flow crashretry() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" }\n  s = [{id: 1}] | chaos.crash retry 2 backoff 10ms\n  emit s\n}\n`);
+    writeFileSync(
+      flow,
+      `flow crashretry() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" }\n  s = [{id: 1}] | chaos.crash retry 2 backoff 10ms\n  emit s\n}\n`,
+    );
     const run = startQb(["run", "--json", flow]);
     const { code } = await run.exit;
     expect(code).toBe(1);
@@ -96,12 +102,19 @@ describe("library API", () => {
 describe("land references", () => {
   it("pass between workers through channels and are read back by reference", async () => {
     const flow = join(dir, "land.flow");
-    writeFileSync(flow, `flow land() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 2 }\n  refs = [1, 2, 3] | chaos.makeArray(n: 100000, seed: item)\n  sums = refs | chaos.sumArray ordered\n  emit refs, sums\n}\n`);
+    writeFileSync(
+      flow,
+      `flow land() {\n  worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas 2 }\n  refs = [1, 2, 3] | chaos.makeArray(n: 100000, seed: item)\n  sums = refs | chaos.sumArray ordered\n  emit refs, sums\n}\n`,
+    );
     const run = startQb(["run", "--json", flow]);
     const { code } = await run.exit;
     expect(run.stderr).toBe("");
     expect(code).toBe(0);
-    const result = (run.events.find((e) => e.type === "result") as { result: { refs: Array<{ $land: { path: string; size: number; mediaType: string } }>; sums: Array<{ n: number; sum: number }> } }).result;
+    const result = (
+      run.events.find((e) => e.type === "result") as {
+        result: { refs: Array<{ $land: { path: string; size: number; mediaType: string } }>; sums: Array<{ n: number; sum: number }> };
+      }
+    ).result;
     expect(result.refs.map((r) => r.$land.size)).toEqual([800000, 800000, 800000]);
     expect(result.refs[0]!.$land.mediaType).toBe("application/x-float64-le");
     const expectedSum = (seed: number): number => Array.from({ length: 100000 }, (_, i) => (i * 7 + seed) % 13).reduce((a, b) => a + b, 0);

@@ -14,12 +14,15 @@ const dir = mkdtempSync(join(tmpdir(), "qb-cancel-"));
 
 function flow(name: string, items: object[], stage: string, replicas = 2): string {
   const path = join(dir, `${name}.flow`);
-  writeFileSync(path, `flow ${name}() {
+  writeFileSync(
+    path,
+    `flow ${name}() {
   worker chaos { run "node ${ROOT}/test/workers/chaos.js" replicas ${replicas} }
   calls = ${JSON.stringify(items).replace(/"(\w+)":/g, "$1: ")} | ${stage}
   emit calls
 }
-`);
+`,
+  );
   return path;
 }
 
@@ -32,10 +35,13 @@ interface LogLine {
 function chaosLog(run: QbRun): LogLine[] {
   const started = run.events.find((e) => e.type === "run.started") as { runId: string } | undefined;
   const runDir = join(ROOT, ".qb", "runs", started!.runId);
-  return readFileSync(join(runDir, "land", "chaos.log"), "utf8").trim().split("\n").map((l) => {
-    const [event, id, at, pid] = l.split(" ");
-    return { event: event!, id: Number(id), at: Number(at), pid: Number(pid) };
-  });
+  return readFileSync(join(runDir, "land", "chaos.log"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const [event, id, at, pid] = l.split(" ");
+      return { event: event!, id: Number(id), at: Number(at), pid: Number(pid) };
+    });
 }
 
 describe("cancellation", () => {
@@ -48,7 +54,12 @@ describe("cancellation", () => {
     const thrown = log.find((l) => l.event === "throw")!;
     expect(thrown.id).toBe(7);
     expect(log.filter((l) => l.event === "start")).toHaveLength(32);
-    expect(log.filter((l) => l.event === "aborted").map((l) => l.id).sort((a, b) => a - b)).toEqual(items.map((i) => i.id).filter((id) => id !== 7));
+    expect(
+      log
+        .filter((l) => l.event === "aborted")
+        .map((l) => l.id)
+        .sort((a, b) => a - b),
+    ).toEqual(items.map((i) => i.id).filter((id) => id !== 7));
     expect(exitedAt - thrown.at).toBeLessThan(1000);
     expect(run.stderr).toContain("qb: run failed: step `calls`: chaos.wait");
     expect(run.stderr).toContain('input {"id":7,"ms":60000,"fail_after":500}: call 7 failed on purpose');
@@ -56,7 +67,18 @@ describe("cancellation", () => {
   });
 
   it("a call past its timeout ends the run within 1 s and its handler sees the abort", async () => {
-    const run = startQb(["run", "--json", flow("timeout", [{ id: 1, ms: 60_000 }, { id: 2, ms: 60_000 }], "chaos.wait timeout 400ms")]);
+    const run = startQb([
+      "run",
+      "--json",
+      flow(
+        "timeout",
+        [
+          { id: 1, ms: 60_000 },
+          { id: 2, ms: 60_000 },
+        ],
+        "chaos.wait timeout 400ms",
+      ),
+    ]);
     const started = Date.now();
     const { code, at } = await run.exit;
     expect(code).toBe(1);
@@ -100,7 +122,8 @@ describe("cancellation", () => {
     const items = Array.from({ length: 16 }, (_, id) => ({ id, ms: 60_000 }));
     const run = startQb(["run", "--json", flow("interrupt", items, "chaos.wait parallel 16")]);
     await run.waitFor((e) => e.type === "pod.started");
-    for (let i = 0; i < 16; i++) await run.waitFor((e) => e.type === "call.started" && e.callId !== undefined && run.events.filter((x) => x.type === "call.started").length >= 16);
+    for (let i = 0; i < 16; i++)
+      await run.waitFor((e) => e.type === "call.started" && e.callId !== undefined && run.events.filter((x) => x.type === "call.started").length >= 16);
     const sentAt = Date.now();
     run.child.kill("SIGINT");
     const { code, at } = await run.exit;

@@ -34,7 +34,9 @@ describe("held calls end to end", () => {
     const { code, at } = await run.exit;
     expect(code).toBe(1);
     expect(at - closedAt).toBeLessThan(1000);
-    expect(run.stderr).toMatch(/step `h`: deadlock: p\.rounds call 0 \(input \{"n":3\}\) waits for signal "go" with ctx\.signal\(\), but nothing can send it any more: `go` \(line 8\), which sends it, has nothing queued or in flight/);
+    expect(run.stderr).toMatch(
+      /step `h`: deadlock: p\.rounds call 0 \(input \{"n":3\}\) waits for signal "go" with ctx\.signal\(\), but nothing can send it any more: `go` \(line 8\), which sends it, has nothing queued or in flight/,
+    );
     expect(run.events.filter((e) => e.type === "signal.closed")).toEqual([expect.objectContaining({ step: "h", signal: "go" })]);
     expect(pidsOf(run).length).toBeGreaterThan(0);
     expect(await groupMembers(pidsOf(run))).toEqual([]);

@@ -15,7 +15,10 @@ import { alive, groupMembers, pidsOf, startQb, type QbRun } from "./support/qb-p
 import { PYTHON, pythonReady, warnPythonSkipped } from "./worker-fixtures/helpers.js";
 
 const LAKE = join(ROOT, "..", "shared", "acceptance", "lake", "points.csv");
-const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "kmeans.json"), "utf8")) as { centroids: number[][]; rounds_run: number };
+const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "kmeans.json"), "utf8")) as {
+  centroids: number[][];
+  rounds_run: number;
+};
 
 interface KmeansResult {
   centroids: number[][];
@@ -58,7 +61,10 @@ function expectCentroids(got: number[][], want: number[][]): void {
 
 /** A flow like examples/kmeans.flow whose held calls pause `pauseMs` every round, so tests can act mid-loop. */
 function pausedFlow(pauseMs: number): string {
-  const text = readFileSync(join(ROOT, "examples/kmeans.flow"), "utf8").replace("km.assign(shard: item.shard)", `km.assign(shard: item.shard, pause_ms: ${pauseMs})`);
+  const text = readFileSync(join(ROOT, "examples/kmeans.flow"), "utf8").replace(
+    "km.assign(shard: item.shard)",
+    `km.assign(shard: item.shard, pause_ms: ${pauseMs})`,
+  );
   const path = join(dir, `paused-${pauseMs}.flow`);
   writeFileSync(path, text.replaceAll('"node examples/', `"node ${ROOT}/examples/`));
   return path;
@@ -83,16 +89,24 @@ describe("kmeans (examples/kmeans.flow)", () => {
     expect(run.events.filter((e) => e.type === "held.finished")).toHaveLength(8);
   }, 60_000);
 
-  it.each([11, 29])("gives numpy's answer on other data (seed %i)", async (seed) => {
-    if (!pythonReady) return warnPythonSkipped("kmeans against numpy");
-    const csv = join(dir, `points-${seed}.csv`);
-    await writePoints(createWriteStream(csv), { points: 30_000, shards: 5, clusters: 4, seed });
-    const want = JSON.parse(execFileSync(PYTHON, [join(ROOT, "test/support/kmeans_reference.py"), csv], { encoding: "utf8" })) as { centroids: number[][]; rounds_run: number; shards: number };
-    const { result } = await runKmeans(join(ROOT, "examples/kmeans.flow"), pondOf(`seed-${seed}`, csv));
-    expectCentroids(result.centroids, want.centroids);
-    expect(result.rounds_run).toBe(want.rounds_run);
-    expect(result.shard_loads).toBe(want.shards);
-  }, 60_000);
+  it.each([11, 29])(
+    "gives numpy's answer on other data (seed %i)",
+    async (seed) => {
+      if (!pythonReady) return warnPythonSkipped("kmeans against numpy");
+      const csv = join(dir, `points-${seed}.csv`);
+      await writePoints(createWriteStream(csv), { points: 30_000, shards: 5, clusters: 4, seed });
+      const want = JSON.parse(execFileSync(PYTHON, [join(ROOT, "test/support/kmeans_reference.py"), csv], { encoding: "utf8" })) as {
+        centroids: number[][];
+        rounds_run: number;
+        shards: number;
+      };
+      const { result } = await runKmeans(join(ROOT, "examples/kmeans.flow"), pondOf(`seed-${seed}`, csv));
+      expectCentroids(result.centroids, want.centroids);
+      expect(result.rounds_run).toBe(want.rounds_run);
+      expect(result.shard_loads).toBe(want.shards);
+    },
+    60_000,
+  );
 
   it("a replica killed with SIGKILL mid-loop: its held calls start again elsewhere, only their shards load twice, same centroids", async () => {
     const run = startQb(["run", "--json", pausedFlow(40), "--pond", acceptancePond, "--run-dir", join(dir, "killed")]);
@@ -111,7 +125,12 @@ describe("kmeans (examples/kmeans.flow)", () => {
     const restarted = run.events.filter((e) => e.type === "held.started" && e.attempt === 2).map((e) => e.call as number);
     expect(restarted.sort()).toEqual(onVictim.sort());
     expect(result.shard_loads).toBe(8 + onVictim.length);
-    const loads = readdirSync(join(dir, "killed", "land", "kmeans")).map((f) => readFileSync(join(dir, "killed", "land", "kmeans", f), "utf8").trim().split("\n").length);
+    const loads = readdirSync(join(dir, "killed", "land", "kmeans")).map(
+      (f) =>
+        readFileSync(join(dir, "killed", "land", "kmeans", f), "utf8")
+          .trim()
+          .split("\n").length,
+    );
     expect(loads.filter((n) => n === 2)).toHaveLength(onVictim.length);
     expect(loads.filter((n) => n === 1)).toHaveLength(8 - onVictim.length);
     expect(pidsOf(run).length).toBe(2);
@@ -136,10 +155,14 @@ describe("kmeans (examples/kmeans.flow)", () => {
 
 describe("kmeans in Python (examples/kmeans-python.flow)", () => {
   warnPythonSkipped("the Python kmeans");
-  it.skipIf(!pythonReady)("gives the same centroids and rounds as expected/kmeans.json, loading each shard once", async () => {
-    const { result } = await runKmeans(join(ROOT, "examples/kmeans-python.flow"), acceptancePond);
-    expectCentroids(result.centroids, EXPECTED.centroids);
-    expect(result.rounds_run).toBe(EXPECTED.rounds_run);
-    expect(result.shard_loads).toBe(8);
-  }, 60_000);
+  it.skipIf(!pythonReady)(
+    "gives the same centroids and rounds as expected/kmeans.json, loading each shard once",
+    async () => {
+      const { result } = await runKmeans(join(ROOT, "examples/kmeans-python.flow"), acceptancePond);
+      expectCentroids(result.centroids, EXPECTED.centroids);
+      expect(result.rounds_run).toBe(EXPECTED.rounds_run);
+      expect(result.shard_loads).toBe(8);
+    },
+    60_000,
+  );
 });

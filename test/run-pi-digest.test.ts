@@ -12,7 +12,9 @@ import { alive, groupMembers, pidsOf, startQb } from "./support/qb-process.js";
 
 const ACCEPTANCE = join(ROOT, "..", "shared", "acceptance");
 
-async function runJson(args: string[]): Promise<{ code: number | null; result?: Record<string, unknown[]>; events: Array<Record<string, unknown>>; stderr: string; pids: number[] }> {
+async function runJson(
+  args: string[],
+): Promise<{ code: number | null; result?: Record<string, unknown[]>; events: Array<Record<string, unknown>>; stderr: string; pids: number[] }> {
   const run = startQb(["run", "--json", ...args]);
   const { code } = await run.exit;
   const last = run.events.find((e) => e.type === "result") as { result: Record<string, unknown[]> } | undefined;
@@ -90,7 +92,12 @@ describe("digest", () => {
   it("with `on error skip` reports the unreadable file and finishes", async () => {
     const { dir, bad } = unreadableTree();
     const flow = join(dir, "..", `${dir.split("/").pop()}-skip.flow`);
-    writeFileSync(flow, readFileSync(join(ROOT, "examples/digest.flow"), "utf8").replace("timeout 5m", "timeout 5m on error skip").replace('"node examples/', `"node ${ROOT}/examples/`));
+    writeFileSync(
+      flow,
+      readFileSync(join(ROOT, "examples/digest.flow"), "utf8")
+        .replace("timeout 5m", "timeout 5m on error skip")
+        .replace('"node examples/', `"node ${ROOT}/examples/`),
+    );
     try {
       const r = await runJson([flow, "--param", `root=${dir}`]);
       expect(r.stderr).toBe("");
@@ -111,7 +118,10 @@ describe("worker check before the first call", () => {
   it("reports a method the worker does not serve at the flow's line and column, and runs nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "qb-mismatch-"));
     const flow = join(dir, "bad.flow");
-    writeFileSync(flow, `flow bad() {\n  worker mc { run "node ${ROOT}/examples/workers/montecarlo.js" }\n  s = range(2) | mc.sampel(n: 10, seed: item)\n  t = s | mc.add hold\n  emit t\n}\n`);
+    writeFileSync(
+      flow,
+      `flow bad() {\n  worker mc { run "node ${ROOT}/examples/workers/montecarlo.js" }\n  s = range(2) | mc.sampel(n: 10, seed: item)\n  t = s | mc.add hold\n  emit t\n}\n`,
+    );
     const r = await runJson([flow]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${flow}:3:18: error QB5001: worker \`mc\` has no method \`sampel\``);

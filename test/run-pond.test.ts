@@ -33,13 +33,17 @@ describe("pond in a flow", () => {
   qb("pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--pond", pond);
 
   it("makes one item per row, writes a table, and records the generation it read", async () => {
-    const f = flowFile("regions", '  regions = pond("SELECT region, count(*) AS n FROM sales GROUP BY region ORDER BY region")\n  echoed = regions | chaos.echo ordered\n  into pond.table("regions_out") echoed\n  emit echoed');
+    const f = flowFile(
+      "regions",
+      '  regions = pond("SELECT region, count(*) AS n FROM sales GROUP BY region ORDER BY region")\n  echoed = regions | chaos.echo ordered\n  into pond.table("regions_out") echoed\n  emit echoed',
+    );
     const r = await run([f]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.result!.echoed!.map((x) => x.region)).toEqual(["central", "coast", "east", "islands", "mountains", "north", "south", "west"]);
     expect(r.result!.echoed!.reduce((a, x) => a + Number(x.n), 0)).toBe(120000);
-    const table = JSON.parse(qb("pond", "query", "SELECT region, n FROM regions_out ORDER BY region", "--json", "--pond", pond)) as { rows: Array<{ region: string; n: number }> } | Array<{ region: string; n: number }>;
+    const table = JSON.parse(qb("pond", "query", "SELECT region, n FROM regions_out ORDER BY region", "--json", "--pond", pond)) as
+      { rows: Array<{ region: string; n: number }> } | Array<{ region: string; n: number }>;
     const rows = Array.isArray(table) ? table : table.rows;
     expect(rows.map((x) => x.region)).toEqual(r.result!.echoed!.map((x) => x.region));
     const gens = JSON.parse(readFileSync(join(r.runDir!, "generations.json"), "utf8")) as Record<string, { generation: number }>;
@@ -48,7 +52,11 @@ describe("pond in a flow", () => {
   });
 
   it("binds a hostile param as data", async () => {
-    const f = flowFile("hostile", '  bad = pond("SELECT count(*) AS n FROM sales WHERE region = :r", {r: region})\n  emit bad', "(region: string = \"x'; DROP TABLE sales; --\")");
+    const f = flowFile(
+      "hostile",
+      '  bad = pond("SELECT count(*) AS n FROM sales WHERE region = :r", {r: region})\n  emit bad',
+      '(region: string = "x\'; DROP TABLE sales; --")',
+    );
     const r = await run([f]);
     expect(r.code).toBe(0);
     expect(Number(r.result!.bad![0].n)).toBe(0);
@@ -57,7 +65,10 @@ describe("pond in a flow", () => {
   });
 
   it("leaves nothing in the table when the run fails midway", async () => {
-    const f = flowFile("halfway", "  xs = range(5000)\n  into pond.table(\"halfway\") xs\n  ys = xs | chaos.wait(id: item, ms: 0, fail_after: 200) parallel 1\n  emit ys");
+    const f = flowFile(
+      "halfway",
+      '  xs = range(5000)\n  into pond.table("halfway") xs\n  ys = xs | chaos.wait(id: item, ms: 0, fail_after: 200) parallel 1\n  emit ys',
+    );
     const r = await run([f]);
     expect(r.code).toBe(1);
     const out = qb("pond", "query", "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'halfway'", "--json", "--pond", pond);

@@ -60,29 +60,35 @@ async function mariadbPond(): Promise<string> {
 }
 
 describe.each(cases)("sales with the $name pond", (c) => {
-  it.skipIf(!c.available)("syncs the lake, runs the flow and matches the expected figures", async () => {
-    const pond = c.name === "mariadb" ? await mariadbPond() : c.url;
-    expect(qb("pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--pond", pond)).toContain("generation 1: table sales");
-    const run = startQb(["run", "--json", "examples/sales.flow", "--pond", pond]);
-    const { code } = await run.exit;
-    expect(run.stderr).toBe("");
-    expect(code).toBe(0);
-    const result = (run.events.find((e) => e.type === "result") as { result: { by_region: Array<Record<string, unknown>>; overall: Array<Record<string, unknown>> } }).result;
-    expect(result.by_region.map((r) => r.region).sort()).toEqual(Object.keys(EXPECTED.by_region).sort());
-    for (const r of result.by_region) expectFigures(r, EXPECTED.by_region[r.region as string]!, String(r.region));
-    expect(result.overall).toHaveLength(1);
-    expectFigures(result.overall[0]!, EXPECTED.overall, "overall");
+  it.skipIf(!c.available)(
+    "syncs the lake, runs the flow and matches the expected figures",
+    async () => {
+      const pond = c.name === "mariadb" ? await mariadbPond() : c.url;
+      expect(qb("pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--pond", pond)).toContain("generation 1: table sales");
+      const run = startQb(["run", "--json", "examples/sales.flow", "--pond", pond]);
+      const { code } = await run.exit;
+      expect(run.stderr).toBe("");
+      expect(code).toBe(0);
+      const result = (
+        run.events.find((e) => e.type === "result") as { result: { by_region: Array<Record<string, unknown>>; overall: Array<Record<string, unknown>> } }
+      ).result;
+      expect(result.by_region.map((r) => r.region).sort()).toEqual(Object.keys(EXPECTED.by_region).sort());
+      for (const r of result.by_region) expectFigures(r, EXPECTED.by_region[r.region as string]!, String(r.region));
+      expect(result.overall).toHaveLength(1);
+      expectFigures(result.overall[0]!, EXPECTED.overall, "overall");
 
-    const table = rowsOf(qb("pond", "query", "SELECT region, count, sum FROM sales_by_region ORDER BY region", "--json", "--pond", pond));
-    expect(table.map((r) => r.region)).toEqual(Object.keys(EXPECTED.by_region).sort());
-    for (const r of table) expect(Math.abs(Number(r.sum) - EXPECTED.by_region[r.region as string]!.sum!)).toBeLessThan(0.005);
+      const table = rowsOf(qb("pond", "query", "SELECT region, count, sum FROM sales_by_region ORDER BY region", "--json", "--pond", pond));
+      expect(table.map((r) => r.region)).toEqual(Object.keys(EXPECTED.by_region).sort());
+      for (const r of table) expect(Math.abs(Number(r.sum) - EXPECTED.by_region[r.region as string]!.sum!)).toBeLessThan(0.005);
 
-    const started = run.events.find((e) => e.type === "result") as { runDir: string };
-    expect(JSON.parse(readFileSync(join(started.runDir, "generations.json"), "utf8")).sales.generation).toBe(1);
+      const started = run.events.find((e) => e.type === "result") as { runDir: string };
+      expect(JSON.parse(readFileSync(join(started.runDir, "generations.json"), "utf8")).sales.generation).toBe(1);
 
-    expect(qb("pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--pond", pond)).toContain("generation 2: table sales from");
-    const gens = rowsOf(qb("pond", "generations", "--json", "--pond", pond));
-    const second = gens.find((g) => Number(g.generation) === 2)!;
-    expect([Number(second.rowsAdded ?? second.rows_added), Number(second.rowsChanged ?? second.rows_changed)]).toEqual([0, 0]);
-  }, 120_000);
+      expect(qb("pond", "sync", "--from", SALES, "--table", "sales", "--key", "id", "--pond", pond)).toContain("generation 2: table sales from");
+      const gens = rowsOf(qb("pond", "generations", "--json", "--pond", pond));
+      const second = gens.find((g) => Number(g.generation) === 2)!;
+      expect([Number(second.rowsAdded ?? second.rows_added), Number(second.rowsChanged ?? second.rows_changed)]).toEqual([0, 0]);
+    },
+    120_000,
+  );
 });

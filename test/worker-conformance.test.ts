@@ -39,8 +39,27 @@ function expectNothingLeft(report: Report): void {
 /** One retry: the checks' 100 ms bounds can be missed on a machine busy with other tests. */
 const TIMING = { timeout: 90_000, retry: 1 };
 
-const SESSION_CHECKS = ["session.unknown-method", "session.echo", "session.error", "session.cancel", "session.deadline", "session.concurrency", "session.held", "session.malformed", "session.oversized"];
-const INVOKE_CHECKS = ["invoke.unknown-method", "invoke.echo", "invoke.error", "invoke.cancel", "invoke.deadline", "invoke.concurrency", "invoke.malformed", "invoke.oversized"];
+const SESSION_CHECKS = [
+  "session.unknown-method",
+  "session.echo",
+  "session.error",
+  "session.cancel",
+  "session.deadline",
+  "session.concurrency",
+  "session.held",
+  "session.malformed",
+  "session.oversized",
+];
+const INVOKE_CHECKS = [
+  "invoke.unknown-method",
+  "invoke.echo",
+  "invoke.error",
+  "invoke.cancel",
+  "invoke.deadline",
+  "invoke.concurrency",
+  "invoke.malformed",
+  "invoke.oversized",
+];
 
 describe("qb worker test passes for every example worker", () => {
   for (const [name, command] of [
@@ -61,17 +80,21 @@ describe("qb worker test passes for every example worker", () => {
   }
 
   warnPythonSkipped("qb worker test of the Python workers");
-  it.skipIf(!pythonReady)("minimal (Python, from docs/worker-protocol.md): passes; Describe and Session checks are skipped (Invoke + health only)", TIMING, async () => {
-    const { code, report } = await conformance([PYTHON, "examples/workers/python/minimal.py"]);
-    const failures = report.results.filter((r) => r.status === "fail");
-    expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
-    expect(code).toBe(0);
-    const s = status(report);
-    for (const c of ["start", "health", "invoke.unknown-method", "invoke.malformed", "invoke.oversized", "shutdown"]) expect(s[c], c).toBe("pass");
-    expect(s.describe).toBe("skip");
-    for (const c of SESSION_CHECKS) expect(s[c], c).toBe("skip");
-    expectNothingLeft(report);
-  });
+  it.skipIf(!pythonReady)(
+    "minimal (Python, from docs/worker-protocol.md): passes; Describe and Session checks are skipped (Invoke + health only)",
+    TIMING,
+    async () => {
+      const { code, report } = await conformance([PYTHON, "examples/workers/python/minimal.py"]);
+      const failures = report.results.filter((r) => r.status === "fail");
+      expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
+      expect(code).toBe(0);
+      const s = status(report);
+      for (const c of ["start", "health", "invoke.unknown-method", "invoke.malformed", "invoke.oversized", "shutdown"]) expect(s[c], c).toBe("pass");
+      expect(s.describe).toBe("skip");
+      for (const c of SESSION_CHECKS) expect(s[c], c).toBe("skip");
+      expectNothingLeft(report);
+    },
+  );
 
   it("a plain Invoke worker on bare grpc-js (no SDK) passes", TIMING, async () => {
     const { code, report } = await conformance(["node", "--import", "tsx", "test/worker-fixtures/raw-worker.ts"], { RAW_MODE: "good" });
@@ -134,7 +157,10 @@ describe.concurrent("qb worker test fails workers that break the contract", () =
 
 describe("qb worker test output and usage", () => {
   it("interrupted (SIGINT) mid-run, it kills the worker's process group and exits 1, as qb run does", async () => {
-    const qb = spawn(process.execPath, [QB, "worker", "test", "--", "node", "examples/workers/montecarlo.js"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const qb = spawn(process.execPath, [QB, "worker", "test", "--", "node", "examples/workers/montecarlo.js"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const exited = new Promise<number | null>((resolve) => qb.on("exit", (code) => resolve(code)));
     let out = "";
     let err = "";

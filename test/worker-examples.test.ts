@@ -123,7 +123,10 @@ describe("montecarlo: TypeScript and Python give the same results", () => {
       ["ratio", { hits: { hits: 1, n: 4 }, samples: 5 }],
     ] as const;
     for (const [method, input] of bad) {
-      expect([await errorCode(ts.client.invoke(method, input)), await errorCode(py.client.invoke(method, input))]).toEqual(["INVALID_ARGUMENT", "INVALID_ARGUMENT"]);
+      expect([await errorCode(ts.client.invoke(method, input)), await errorCode(py.client.invoke(method, input))]).toEqual([
+        "INVALID_ARGUMENT",
+        "INVALID_ARGUMENT",
+      ]);
     }
   });
 });
@@ -152,7 +155,14 @@ describe("md5 (TypeScript)", () => {
     const digests = (await Promise.all(files.map((f) => md5.client.invoke("file", { path: f, name: relative(root, f) })))) as Json[];
     const table = (await md5.client.invoke("index", [...digests].reverse())) as Record<string, string>;
     expect(Object.keys(table)).toEqual(files.map((f) => relative(root, f)).sort());
-    expect(await errorCode(md5.client.invoke("index", [{ name: "a", md5: "0".repeat(32) }, { name: "a", md5: "1".repeat(32) }]))).toBe("INVALID_ARGUMENT");
+    expect(
+      await errorCode(
+        md5.client.invoke("index", [
+          { name: "a", md5: "0".repeat(32) },
+          { name: "a", md5: "1".repeat(32) },
+        ]),
+      ),
+    ).toBe("INVALID_ARGUMENT");
     expect(await errorCode(md5.client.invoke("index", { not: "a list" }))).toBe("INVALID_ARGUMENT");
   });
 

@@ -25,18 +25,26 @@ describe("a worker process", () => {
   }, 30_000);
 
   warnPythonSkipped("the Python worker's port-0 announcement");
-  it.skipIf(!pythonReady)("the Python worker announces its port the same way", async () => {
-    const proc = new WorkerProcess({ command: `${PYTHON} examples/workers/python/montecarlo.py`, cwd: ROOT, env: { ...process.env, QB_LISTEN: "127.0.0.1:0" } });
-    try {
-      const address = await proc.waitForAnnouncement(20_000);
-      expect(address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
-      const c = new WorkerClient(address!);
-      await expect(c.invoke("add", { left: { hits: 1, n: 2 }, right: { hits: 1, n: 2 } })).resolves.toEqual({ hits: 2, n: 4 });
-      c.close();
-    } finally {
-      await proc.stop(3_000);
-    }
-  }, 30_000);
+  it.skipIf(!pythonReady)(
+    "the Python worker announces its port the same way",
+    async () => {
+      const proc = new WorkerProcess({
+        command: `${PYTHON} examples/workers/python/montecarlo.py`,
+        cwd: ROOT,
+        env: { ...process.env, QB_LISTEN: "127.0.0.1:0" },
+      });
+      try {
+        const address = await proc.waitForAnnouncement(20_000);
+        expect(address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+        const c = new WorkerClient(address!);
+        await expect(c.invoke("add", { left: { hits: 1, n: 2 }, right: { hits: 1, n: 2 } })).resolves.toEqual({ hits: 2, n: 4 });
+        c.close();
+      } finally {
+        await proc.stop(3_000);
+      }
+    },
+    30_000,
+  );
 
   it("survives a method that throws synchronously and one that leaves a rejected promise unawaited", async () => {
     const w = await startWorker(FIXTURE);

@@ -213,7 +213,14 @@ describe.skipIf(!pythonReady)("Python held calls (qb_worker.py over Session)", (
     const got = await s.start("rows", { sql: "SELECT x, y FROM points WHERE shard = :shard", params: { shard: 1 } }, { callId: "pq-1" }).result;
     expect(got).toEqual(POINTS[1]);
     expect(queries.slice(before)).toEqual([
-      expect.objectContaining({ sql: "SELECT x, y FROM points WHERE shard = :shard", paramsJson: '{"shard": 1}', callId: "pq-1", worker: "hw", replica: 3, batchSize: 1000 }),
+      expect.objectContaining({
+        sql: "SELECT x, y FROM points WHERE shard = :shard",
+        paramsJson: '{"shard": 1}',
+        callId: "pq-1",
+        worker: "hw",
+        replica: 3,
+        batchSize: 1000,
+      }),
     ]);
     const refused = await failure(s.start("rows", { sql: "SELECT bad" }).result);
     expect(refused).toMatchObject({ code: "FAILED", retryable: false, remoteType: "PondQueryError" });
@@ -251,9 +258,27 @@ describe.skipIf(!pythonReady)("examples/workers/python/kmeans.py: assign driven 
     try {
       const rounds: Array<{ value: Value; round: number }> = [];
       const signals = [
-        { centroids: [[0, 0], [10, 10]], rounds_run: 0 },
-        { centroids: [[0.5, 0.125], [9.5, 8.75]], rounds_run: 1 },
-        { centroids: [[9.5, 8.75], [0.5, 0.125]], rounds_run: 2 },
+        {
+          centroids: [
+            [0, 0],
+            [10, 10],
+          ],
+          rounds_run: 0,
+        },
+        {
+          centroids: [
+            [0.5, 0.125],
+            [9.5, 8.75],
+          ],
+          rounds_run: 1,
+        },
+        {
+          centroids: [
+            [9.5, 8.75],
+            [0.5, 0.125],
+          ],
+          rounds_run: 2,
+        },
       ];
       const awaiting: Array<[number, number]> = [];
       const call = s.start(
@@ -286,27 +311,88 @@ describe.skipIf(!pythonReady)("examples/workers/python/kmeans.py: assign driven 
       expect(rounds[1]!.value).toMatchObject({ sums: sums0, changed: 0, rounds_run: 1 });
       // the clusters swap places: every point changes
       expect(rounds[2]!.value).toMatchObject({ sums: [sums0[1], sums0[0]], changed: 5, rounds_run: 2 });
-      expect(readFileSync(join(km.land, "kmeans", "loads-1"), "utf8").trim().split("\n")).toHaveLength(1);
+      expect(
+        readFileSync(join(km.land, "kmeans", "loads-1"), "utf8")
+          .trim()
+          .split("\n"),
+      ).toHaveLength(1);
 
       // a second call on the same shard (a restart elsewhere) counts a second load
       const again = s.start("assign", { shard: 1 }, { onAwaiting: () => again.endSignal("centroids") });
       expect(await again.result).toEqual({ shard: 1, points: 5 });
-      expect(readFileSync(join(km.land, "kmeans", "loads-1"), "utf8").trim().split("\n")).toHaveLength(2);
+      expect(
+        readFileSync(join(km.land, "kmeans", "loads-1"), "utf8")
+          .trim()
+          .split("\n"),
+      ).toHaveLength(2);
     } finally {
       s.cancel();
     }
   });
 
   it("initial, recenter and summary", async () => {
-    expect(await km.client.invoke("initial", [{ x: 1, y: 2 }, { x: 3.5, y: -1 }])).toEqual({ centroids: [[1, 2], [3.5, -1]], rounds_run: 0 });
+    expect(
+      await km.client.invoke("initial", [
+        { x: 1, y: 2 },
+        { x: 3.5, y: -1 },
+      ]),
+    ).toEqual({
+      centroids: [
+        [1, 2],
+        [3.5, -1],
+      ],
+      rounds_run: 0,
+    });
     const parts = [
-      { shard: 0, sums: [[2, 4, 2], [0, 0, 0]], changed: 1, rounds_run: 3, centroids: [[0, 0], [9, 9]], loads: 1 },
-      { shard: 1, sums: [[1, 1, 1], [0, 0, 0]], changed: 0, rounds_run: 3, centroids: [[0, 0], [9, 9]], loads: 2 },
+      {
+        shard: 0,
+        sums: [
+          [2, 4, 2],
+          [0, 0, 0],
+        ],
+        changed: 1,
+        rounds_run: 3,
+        centroids: [
+          [0, 0],
+          [9, 9],
+        ],
+        loads: 1,
+      },
+      {
+        shard: 1,
+        sums: [
+          [1, 1, 1],
+          [0, 0, 0],
+        ],
+        changed: 0,
+        rounds_run: 3,
+        centroids: [
+          [0, 0],
+          [9, 9],
+        ],
+        loads: 2,
+      },
     ];
-    expect(await km.client.invoke("recenter", { sums: parts, max_rounds: 10 })).toEqual([{ centroids: [[1, 5 / 3], [9, 9]], rounds_run: 4 }]);
+    expect(await km.client.invoke("recenter", { sums: parts, max_rounds: 10 })).toEqual([
+      {
+        centroids: [
+          [1, 5 / 3],
+          [9, 9],
+        ],
+        rounds_run: 4,
+      },
+    ]);
     expect(await km.client.invoke("recenter", { sums: parts, max_rounds: 3 })).toEqual([]);
     expect(await km.client.invoke("recenter", { sums: parts.map((p) => ({ ...p, changed: 0 })), max_rounds: 10 })).toEqual([]);
-    expect(await km.client.invoke("summary", parts)).toEqual({ centroids: [[0, 0], [9, 9]], rounds_run: 3, shard_loads: 3, shards: 2 });
+    expect(await km.client.invoke("summary", parts)).toEqual({
+      centroids: [
+        [0, 0],
+        [9, 9],
+      ],
+      rounds_run: 3,
+      shard_loads: 3,
+      shards: 2,
+    });
     expect((await failure(km.client.invoke("initial", []))).code).toBe("INVALID_ARGUMENT");
   });
 });

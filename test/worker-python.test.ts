@@ -17,10 +17,14 @@ interface Field {
 describe("examples/workers/python/qb_worker.py", () => {
   warnPythonSkipped("the Python descriptors check");
   it.skipIf(!pythonReady)("declares every field of the messages it uses with the proto's name, number and type", () => {
-    const out = execFileSync(PYTHON, ["-B", "-c", "import json, sys; sys.path.insert(0, 'examples/workers/python'); import qb_worker; print(json.dumps(qb_worker.describe_messages()))"], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      PYTHON,
+      ["-B", "-c", "import json, sys; sys.path.insert(0, 'examples/workers/python'); import qb_worker; print(json.dumps(qb_worker.describe_messages()))"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
     const python = JSON.parse(out) as Record<string, Record<string, [number, string]>>;
     const opts = { keepCase: true };
     const defs = { ...protoLoader.loadSync(WORKER_PROTO, opts), ...protoLoader.loadSync(HEALTH_PROTO, opts) };
@@ -28,7 +32,11 @@ describe("examples/workers/python/qb_worker.py", () => {
     const session = ["SessionIn", "Start", "Signal", "Cancel", "SessionOut", "Progress", "Yielded", "Awaiting"];
     const callback = ["PondQueryRequest", "PondRows"];
     expect(Object.keys(python).sort()).toEqual(
-      [...[...worker, ...session, ...callback].map((m) => `quarterback.v1.${m}`), "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse"].sort(),
+      [
+        ...[...worker, ...session, ...callback].map((m) => `quarterback.v1.${m}`),
+        "grpc.health.v1.HealthCheckRequest",
+        "grpc.health.v1.HealthCheckResponse",
+      ].sort(),
     );
     for (const [message, fields] of Object.entries(python)) {
       const proto = (defs[message] as { type: { field: Field[] } }).type.field;

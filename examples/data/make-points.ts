@@ -44,7 +44,15 @@ export async function writePoints(out: NodeJS.WritableStream, o: PointsOptions):
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { points: { type: "string", default: "100000" }, shards: { type: "string", default: "8" }, clusters: { type: "string", default: "4" }, seed: { type: "string", default: "1" }, out: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      points: { type: "string", default: "100000" },
+      shards: { type: "string", default: "8" },
+      clusters: { type: "string", default: "4" },
+      seed: { type: "string", default: "1" },
+      out: { type: "string" },
+    },
+  });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   await writePoints(out, { points: Number(values.points), shards: Number(values.shards), clusters: Number(values.clusters), seed: Number(values.seed) });
 }

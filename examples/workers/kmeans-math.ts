@@ -34,7 +34,12 @@ export function initial(rows: Array<{ x: number; y: number }>): Centroids {
  * One assignment pass: every point to its nearest centroid (ties to the lowest index),
  * writing `cluster`; gives the per-cluster sums and how many points changed cluster.
  */
-export function assignPass(xs: Float64Array, ys: Float64Array, cluster: Int32Array, centroids: Point[]): { sums: Array<[number, number, number]>; changed: number } {
+export function assignPass(
+  xs: Float64Array,
+  ys: Float64Array,
+  cluster: Int32Array,
+  centroids: Point[],
+): { sums: Array<[number, number, number]>; changed: number } {
   const k = centroids.length;
   const sums: Array<[number, number, number]> = centroids.map(() => [0, 0, 0]);
   let changed = 0;

@@ -45,7 +45,8 @@ function index(input: unknown): Record<string, string> {
       throw new InvalidArgumentError(`item ${i} must be {name: string, md5: 32 hex digits}, not ${JSON.stringify(d)}`);
     }
     const seen = table.get(e.name);
-    if (seen !== undefined && seen !== e.md5) throw new InvalidArgumentError(`name ${JSON.stringify(e.name)} appears twice with different md5s (${seen}, ${e.md5})`);
+    if (seen !== undefined && seen !== e.md5)
+      throw new InvalidArgumentError(`name ${JSON.stringify(e.name)} appears twice with different md5s (${seen}, ${e.md5})`);
     table.set(e.name, e.md5);
   });
   return Object.fromEntries([...table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

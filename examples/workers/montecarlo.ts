@@ -23,7 +23,8 @@ interface Hits {
 }
 
 function count(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw new InvalidArgumentError(`${what} must be a whole number from 0 to ${max}, not ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
+    throw new InvalidArgumentError(`${what} must be a whole number from 0 to ${max}, not ${JSON.stringify(v)}`);
   return v;
 }
 

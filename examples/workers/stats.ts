@@ -63,7 +63,8 @@ async function region(input: { region?: unknown; table?: unknown }, ctx: CallCon
 
 function figures(v: unknown, what: string): Figures {
   const f = v as Figures;
-  if (f === null || typeof f !== "object" || typeof f.count !== "number" || typeof f.m2 !== "number") throw new InvalidArgumentError(`${what} must be figures from region or combine`);
+  if (f === null || typeof f !== "object" || typeof f.count !== "number" || typeof f.m2 !== "number")
+    throw new InvalidArgumentError(`${what} must be figures from region or combine`);
   return f;
 }
 
@@ -85,7 +86,6 @@ function combine(input: { left?: unknown; right?: unknown }): Figures {
   const cents = Math.round(a.sum * 100) + Math.round(b.sum * 100);
   return finish(count, cents, mean, m2, Math.min(a.min, b.min), Math.max(a.max, b.max));
 }
-
 
 await serveWorker(
   {

@@ -4,7 +4,7 @@ import { collectParam } from "./flow-input.js";
 
 describe("--param", () => {
   it("collects name=value pairs, keeping = in the value", () => {
-    expect(collectParam("cfg={\"a\":\"b=c\"}", collectParam("shards=32"))).toEqual({ shards: "32", cfg: '{"a":"b=c"}' });
+    expect(collectParam('cfg={"a":"b=c"}', collectParam("shards=32"))).toEqual({ shards: "32", cfg: '{"a":"b=c"}' });
   });
 
   it("refuses a param given twice rather than silently keeping the last", () => {

@@ -19,7 +19,9 @@ describe("progress", () => {
     const list = stats();
     const map = new Map(list.map((s) => [s.step, s]));
     list[1]!.held = { live: 8, awaiting: { centroids: 6 }, round: 4, signals: 5 };
-    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe('▶ hits         9/16        in flight    3  held 8  round 4  6 await "centroids"  retried 2  failed 1  2.5s');
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe(
+      '▶ hits         9/16        in flight    3  held 8  round 4  6 await "centroids"  retried 2  failed 1  2.5s',
+    );
     list[1]!.held = { live: 3, awaiting: {}, round: -1, signals: 0 };
     expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("held 3  round -  retried");
   });
@@ -48,7 +50,17 @@ describe("progress", () => {
 
   it("counts the calls of every call stage of a step in its total", () => {
     const chained = compile('flow p() {\n  worker w { run "x" }\n  xs = range(100) | w.f | w.g | take 10 | w.h | reduce w.add\n  emit xs\n}').ir!;
-    const s: StepStats = { step: "xs", emitted: 0, callsStarted: 150, callsDone: 150, callsFailed: 0, retries: 0, inFlight: 0, state: "running", startedAt: 1000 };
+    const s: StepStats = {
+      step: "xs",
+      emitted: 0,
+      callsStarted: 150,
+      callsDone: 150,
+      callsFailed: 0,
+      retries: 0,
+      inFlight: 0,
+      state: "running",
+      startedAt: 1000,
+    };
     // 100 + 100 calls, then 10 after the take, then 9 to reduce them
     expect(stepLine(chained, s, new Map([["xs", s]]), 2, 1000)).toContain("150/219");
     const flattened = compile('flow p() {\n  worker w { run "x" }\n  xs = range(4) | w.f | flatten | w.g\n  emit xs\n}').ir!;
@@ -80,7 +92,9 @@ describe("progress", () => {
     d.event({ type: "call.retried", step: "hits", callId: 4, attempt: 1, error: "boom", delayMs: 900, time: 0 });
     d.event({ type: "call.failed", step: "hits", callId: 5, attempt: 3, error: "step `hits`: w.f ...: bad", skipped: true, input: "{}", time: 0 });
     d.stop();
-    expect(text).toBe("✔ seeds       16                           0.0s\nretry: step hits call 4 attempt 1 failed (boom); next in 900 ms\nskipped: step `hits`: w.f ...: bad\n");
+    expect(text).toBe(
+      "✔ seeds       16                           0.0s\nretry: step hits call 4 attempt 1 failed (boom); next in 900 ms\nskipped: step `hits`: w.f ...: bad\n",
+    );
     expect(text).not.toContain("\x1b");
   });
 });

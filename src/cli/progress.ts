@@ -60,7 +60,11 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
     `${String(done).padStart(7)}${total !== undefined && hasCalls ? `/${total}` : ""}`.padEnd(16),
     // a step that ended (a `take` had enough, or a cancel) while calls were out: they are
     // being cancelled, not running
-    hasCalls ? (s.state !== "running" && s.inFlight > 0 ? `stopping  ${String(s.inFlight).padStart(4)}` : `in flight ${String(s.inFlight).padStart(4)}`) : "".padEnd(14),
+    hasCalls
+      ? s.state !== "running" && s.inFlight > 0
+        ? `stopping  ${String(s.inFlight).padStart(4)}`
+        : `in flight ${String(s.inFlight).padStart(4)}`
+      : "".padEnd(14),
     s.held ? heldText(s) : "",
     s.retries ? `retried ${s.retries}` : "",
     s.callsFailed ? `failed ${s.callsFailed}` : "",
@@ -134,7 +138,8 @@ export function plainDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.W
         const s = map.get(e.step);
         if (s) out.write(`${stepLine(ir, s, map, width)}\n`);
       } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${e.error}\n`);
-      else if (e.type === "call.retried") out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${e.error}); next in ${e.delayMs} ms\n`);
+      else if (e.type === "call.retried")
+        out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${e.error}); next in ${e.delayMs} ms\n`);
       else if (e.type === "log") out.write(`${e.level}: ${e.message}\n`);
       else if (e.type === "signal.closed") out.write(`loop: step ${e.step} is quiescent, signal "${e.signal}" closed for its ${e.calls} held call(s)\n`);
     },

@@ -4,7 +4,10 @@ import { GRPC_STATUS_NAMES, GRPC_UNIMPLEMENTED, GRPC_UNKNOWN, TransportError } f
 
 describe("gRPC status names written out in errors.ts", () => {
   it("match grpc-js's status enum, code for code", () => {
-    const fromGrpc = Object.entries(status).filter(([, v]) => typeof v === "number").sort((a, b) => (a[1] as number) - (b[1] as number)).map(([k]) => k);
+    const fromGrpc = Object.entries(status)
+      .filter(([, v]) => typeof v === "number")
+      .sort((a, b) => (a[1] as number) - (b[1] as number))
+      .map(([k]) => k);
     expect([...GRPC_STATUS_NAMES]).toEqual(fromGrpc);
     expect(GRPC_UNKNOWN).toBe(status.UNKNOWN);
     expect(GRPC_UNIMPLEMENTED).toBe(status.UNIMPLEMENTED);

@@ -25,7 +25,12 @@ export interface InvokeOptions {
   attempt?: number;
 }
 
-type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;
+type Unary<Req, Res> = (
+  req: Req,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => grpc.ClientUnaryCall;
 
 interface RawWorkerClient extends grpc.Client {
   Invoke: Unary<InputMsg, OutputMsg>;
@@ -36,7 +41,6 @@ interface RawWorkerClient extends grpc.Client {
 interface RawHealthClient extends grpc.Client {
   Check: Unary<{ service: string }, HealthCheckResponseMsg>;
 }
-
 
 export class WorkerClient {
   readonly raw: RawWorkerClient;
@@ -61,7 +65,9 @@ export class WorkerClient {
   /** Resolves once connected, or rejects at the deadline. */
   waitForReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.raw.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(new TransportError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })) : resolve())),
+      this.raw.waitForReady(Date.now() + timeoutMs, (err) =>
+        err ? reject(new TransportError(`cannot connect to ${this.address}: ${err.message}`, { cause: err })) : resolve(),
+      ),
     );
   }
 

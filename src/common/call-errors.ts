@@ -40,7 +40,10 @@ export class InvalidArgumentError extends CallError {
 
 /** No method of that name (code UNKNOWN_METHOD). */
 export class UnknownMethodError extends CallError {
-  constructor(readonly method: string, known: readonly string[]) {
+  constructor(
+    readonly method: string,
+    known: readonly string[],
+  ) {
     super("UNKNOWN_METHOD", `unknown method ${JSON.stringify(method)}; this worker serves: ${known.join(", ") || "(nothing)"}`);
     this.name = "UnknownMethodError";
   }

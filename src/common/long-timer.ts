@@ -16,11 +16,14 @@ export function setLongTimeout(fn: () => void, ms: number): LongTimer | NodeJS.T
   const due = performance.now() + ms;
   let t: NodeJS.Timeout;
   const arm = (left: number): void => {
-    t = setTimeout(() => {
-      const rest = due - performance.now();
-      if (rest > 0) arm(rest);
-      else fn();
-    }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    t = setTimeout(
+      () => {
+        const rest = due - performance.now();
+        if (rest > 0) arm(rest);
+        else fn();
+      },
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
   };
   arm(ms);
   return { clear: () => clearTimeout(t) };

@@ -32,7 +32,10 @@ export const describeCheck: Check = {
     if (!d) return skip("Describe is not served (UNIMPLEMENTED): a plain Invoke worker; conformance methods are found by asking");
     expect(d.name.trim() !== "", "name is empty");
     const names = d.methods.map((m) => m.name);
-    expect(names.every((n) => n.trim() !== ""), "a method has an empty name");
+    expect(
+      names.every((n) => n.trim() !== ""),
+      "a method has an empty name",
+    );
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     expect(dup === undefined, `method ${dup} is listed twice`);
     const held = d.methods.filter((m) => m.held).map((m) => m.name);

@@ -41,7 +41,9 @@ export const invokeErrorCheck: Check = {
     expect(err.message === message, `expected message ${JSON.stringify(message)}, got ${JSON.stringify(err.message)}`);
     expect(err.details.trim() !== "", "details is empty: it should carry the stack or traceback");
     await stillServes(t);
-    return pass(`FAILED (${err.remoteType || "no type"}, ${err.retryable ? "retryable" : "not retryable"}) with its message and a ${err.details.split("\n").length}-line stack; still serving`);
+    return pass(
+      `FAILED (${err.remoteType || "no type"}, ${err.retryable ? "retryable" : "not retryable"}) with its message and a ${err.details.split("\n").length}-line stack; still serving`,
+    );
   },
 };
 
@@ -62,7 +64,10 @@ export const invokeCancelCheck: Check = {
     const cancelledAt = Date.now();
     ac.abort();
     const err = await ended;
-    expect(err instanceof TransportError && err.grpcCode === grpc.status.CANCELLED, `the cancelled call ended with ${err === undefined ? "a result" : describeError(err)}`);
+    expect(
+      err instanceof TransportError && err.grpcCode === grpc.status.CANCELLED,
+      `the cancelled call ended with ${err === undefined ? "a result" : describeError(err)}`,
+    );
     const seen = await abortSeen(t, tag, cancelledAt, cancelledAt + ABORT_WITHIN_MS);
     expect(seen, `the method's abort signal had not fired ${ABORT_WITHIN_MS} ms after the cancel`);
     await stillServes(t);
@@ -111,7 +116,9 @@ export const invokeConcurrencyCheck: Check = {
       );
       const took = Date.now() - start;
       const ok = results.filter((r) => r.status === "fulfilled" && (r.value as { slept?: unknown })?.slept === CONCURRENT_SLEEP_MS).length;
-      const refused = results.filter((r) => r.status === "rejected" && r.reason instanceof RemoteCallError && r.reason.code === "RESOURCE_EXHAUSTED" && r.reason.retryable).length;
+      const refused = results.filter(
+        (r) => r.status === "rejected" && r.reason instanceof RemoteCallError && r.reason.code === "RESOURCE_EXHAUSTED" && r.reason.retryable,
+      ).length;
       const other = results.find((r) => r.status === "rejected" && !(r.reason instanceof RemoteCallError && r.reason.code === "RESOURCE_EXHAUSTED"));
       expect(other === undefined, `a call failed: ${other && other.status === "rejected" ? describeError(other.reason) : ""}`);
       if (max === 0 || max >= CONCURRENT) {
@@ -125,7 +132,9 @@ export const invokeConcurrencyCheck: Check = {
     }
     const s = await needs(t, "qb.echo");
     if (s) return s;
-    const results = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => t.client.invoke("qb.echo", { i, pad: "x".repeat(i * 100) }, { timeoutMs: 20_000 })));
+    const results = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, i) => t.client.invoke("qb.echo", { i, pad: "x".repeat(i * 100) }, { timeoutMs: 20_000 })),
+    );
     results.forEach((r, i) => expect((r as { i?: unknown })?.i === i, `call ${i} got the answer ${JSON.stringify(r).slice(0, 80)}`));
     return pass(`${CONCURRENT} concurrent qb.echo calls each got their own answer`);
   },
@@ -151,9 +160,11 @@ export const invokeMalformedCheck: Check = {
     expect(status !== null, "garbage bytes were accepted as an Input (status OK)");
     let notJson = "";
     if (await t.has("qb.echo")) {
-      const out = await t.client.invokeRaw({ method: "qb.echo", input: { json: "{not json" }, callId: "", attempt: 1 }, { timeoutMs: 5_000 }).catch((e: unknown) => {
-        throw new CheckFailed(`input that is not JSON failed the call (${describeError(e)}) instead of answering error INVALID_ARGUMENT`);
-      });
+      const out = await t.client
+        .invokeRaw({ method: "qb.echo", input: { json: "{not json" }, callId: "", attempt: 1 }, { timeoutMs: 5_000 })
+        .catch((e: unknown) => {
+          throw new CheckFailed(`input that is not JSON failed the call (${describeError(e)}) instead of answering error INVALID_ARGUMENT`);
+        });
       expect(out.error, `input that is not JSON came back as ${JSON.stringify(out.result)}`);
       expect(fromWireCode(out.error.code) === "INVALID_ARGUMENT", `input that is not JSON gave ${out.error.code}, expected INVALID_ARGUMENT`);
       notJson = "; input that is not JSON: INVALID_ARGUMENT";

@@ -132,13 +132,19 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     options.onStarted?.(proc);
     const announced = await proc.waitForAnnouncement(options.startTimeoutMs ?? 20_000);
     if (announced === null) {
-      const why = proc.exit ? `it exited (${proc.exit.signal ? `signal ${proc.exit.signal}` : `code ${proc.exit.code}`})` : `it did not print "QB_LISTENING <address>" within ${options.startTimeoutMs ?? 20_000} ms`;
+      const why = proc.exit
+        ? `it exited (${proc.exit.signal ? `signal ${proc.exit.signal}` : `code ${proc.exit.code}`})`
+        : `it did not print "QB_LISTENING <address>" within ${options.startTimeoutMs ?? 20_000} ms`;
       record("start", { status: "fail", detail: `the worker did not start serving: ${why}` }, Date.now() - started);
       for (const c of CHECKS) record(c.name, { status: "skip", detail: "the worker did not start" }, 0);
       return finish();
     }
     address = announced;
-    record("start", { status: "pass", detail: `pid ${proc.pid}${proc.direct ? "" : " (a shell)"}, announced ${announced} after ${Date.now() - started} ms` }, Date.now() - started);
+    record(
+      "start",
+      { status: "pass", detail: `pid ${proc.pid}${proc.direct ? "" : " (a shell)"}, announced ${announced} after ${Date.now() - started} ms` },
+      Date.now() - started,
+    );
 
     client = new WorkerClient(address);
     let describe: DescribeResponseMsg | null = null;

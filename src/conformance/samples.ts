@@ -3,7 +3,7 @@ import type { Json } from "../common/json.js";
 
 /** A value that exercises JSON: unicode (astral, line separators, NUL), extreme numbers, nesting. */
 export const ECHO_SAMPLE: Json = {
-  text: "h\u00e9llo \u2028\u2029 \u0000 \ud83d\ude00 \"quoted\" \\ back",
+  text: 'h\u00e9llo \u2028\u2029 \u0000 \ud83d\ude00 "quoted" \\ back',
   numbers: [0, -1.5, 1e300, 5e-324, 9007199254740991, -9007199254740991],
   flags: [true, false, null],
   nested: { empty: {}, list: [[], [[]], [{}]], "key with spaces": "v" },
@@ -20,5 +20,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }

@@ -5,7 +5,21 @@ import type { SessionOutMsg } from "../proto/messages.js";
 import { RemoteCallError } from "../client/errors.js";
 import type { SessionClient } from "../client/session-client.js";
 import type { Value } from "../common/values.js";
-import { abortSeen, type Check, type ConformanceTarget, describeError, expect, needs, type Outcome, pass, skip, sleep, stillServes, uniqueTag, within } from "./check.js";
+import {
+  abortSeen,
+  type Check,
+  type ConformanceTarget,
+  describeError,
+  expect,
+  needs,
+  type Outcome,
+  pass,
+  skip,
+  sleep,
+  stillServes,
+  uniqueTag,
+  within,
+} from "./check.js";
 import { ABORT_WITHIN_MS } from "./invoke-checks.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";
 
@@ -40,11 +54,19 @@ async function settle(p: Promise<Value>): Promise<{ value?: Value; error?: unkno
   }
 }
 
-export const sessionUnknownMethodCheck = sessionCheck("session.unknown-method", "a start of an unknown method answers error UNKNOWN_METHOD", [], async (_t, s) => {
-  const r = await settle(s.start(`qb.no-such-method-${Date.now()}`, {}).result);
-  expect(r.error instanceof RemoteCallError && r.error.code === "UNKNOWN_METHOD", `expected error UNKNOWN_METHOD, got ${r.error ? describeError(r.error) : "a result"}`);
-  return pass("UNKNOWN_METHOD");
-});
+export const sessionUnknownMethodCheck = sessionCheck(
+  "session.unknown-method",
+  "a start of an unknown method answers error UNKNOWN_METHOD",
+  [],
+  async (_t, s) => {
+    const r = await settle(s.start(`qb.no-such-method-${Date.now()}`, {}).result);
+    expect(
+      r.error instanceof RemoteCallError && r.error.code === "UNKNOWN_METHOD",
+      `expected error UNKNOWN_METHOD, got ${r.error ? describeError(r.error) : "a result"}`,
+    );
+    return pass("UNKNOWN_METHOD");
+  },
+);
 
 export const sessionEchoCheck = sessionCheck("session.echo", "calls on one stream get their own results (qb.echo)", ["qb.echo"], async (_t, s) => {
   const values: Value[] = [ECHO_SAMPLE, 1, "two", [3], { four: 4 }, null];
@@ -53,17 +75,22 @@ export const sessionEchoCheck = sessionCheck("session.echo", "calls on one strea
   return pass(`${values.length} interleaved calls each got their own value back`);
 });
 
-export const sessionErrorCheck = sessionCheck("session.error", "a method that throws answers an error (FAILED, message, stack); the stream goes on", ["qb.fail", "qb.echo"], async (t, s) => {
-  const message = `conformance failure ${uniqueTag("m")}`;
-  const r = await settle(s.start("qb.fail", { message }).result);
-  expect(r.error instanceof RemoteCallError, `expected an error, got ${r.error ? describeError(r.error) : "a result"}`);
-  expect(r.error.code === "FAILED" && r.error.message === message, `expected FAILED ${JSON.stringify(message)}, got ${describeError(r.error)}`);
-  expect(r.error.details.trim() !== "", "details is empty: it should carry the stack");
-  const after = await s.start("qb.echo", "after").result;
-  expect(after === "after", `the next call on the stream got ${JSON.stringify(after)}`);
-  await stillServes(t);
-  return pass(`FAILED with its message and stack; the same stream served the next call`);
-});
+export const sessionErrorCheck = sessionCheck(
+  "session.error",
+  "a method that throws answers an error (FAILED, message, stack); the stream goes on",
+  ["qb.fail", "qb.echo"],
+  async (t, s) => {
+    const message = `conformance failure ${uniqueTag("m")}`;
+    const r = await settle(s.start("qb.fail", { message }).result);
+    expect(r.error instanceof RemoteCallError, `expected an error, got ${r.error ? describeError(r.error) : "a result"}`);
+    expect(r.error.code === "FAILED" && r.error.message === message, `expected FAILED ${JSON.stringify(message)}, got ${describeError(r.error)}`);
+    expect(r.error.details.trim() !== "", "details is empty: it should carry the stack");
+    const after = await s.start("qb.echo", "after").result;
+    expect(after === "after", `the next call on the stream got ${JSON.stringify(after)}`);
+    await stillServes(t);
+    return pass(`FAILED with its message and stack; the same stream served the next call`);
+  },
+);
 
 export const sessionCancelCheck = sessionCheck(
   "session.cancel",
@@ -77,7 +104,10 @@ export const sessionCancelCheck = sessionCheck(
     call.cancel("conformance");
     const r = await settle(call.result);
     const ended = Date.now() - cancelledAt;
-    expect(r.error instanceof RemoteCallError && r.error.code === "CANCELLED", `expected error CANCELLED, got ${r.error ? describeError(r.error) : "a result"}`);
+    expect(
+      r.error instanceof RemoteCallError && r.error.code === "CANCELLED",
+      `expected error CANCELLED, got ${r.error ? describeError(r.error) : "a result"}`,
+    );
     expect(ended <= ABORT_WITHIN_MS, `the call ended ${ended} ms after the cancel`);
     expect(!r.error.retryable, "CANCELLED must not be retryable");
     const seen = await abortSeen(t, tag, cancelledAt, cancelledAt + ABORT_WITHIN_MS);
@@ -95,7 +125,10 @@ export const sessionDeadlineCheck = sessionCheck(
     const start = Date.now();
     const r = await settle(s.start("qb.sleep", { ms: 10_000, tag }, { timeoutMs: DEADLINE_MS }).result);
     const took = Date.now() - start;
-    expect(r.error instanceof RemoteCallError && r.error.code === "DEADLINE_EXCEEDED", `expected DEADLINE_EXCEEDED, got ${r.error ? describeError(r.error) : "a result"}`);
+    expect(
+      r.error instanceof RemoteCallError && r.error.code === "DEADLINE_EXCEEDED",
+      `expected DEADLINE_EXCEEDED, got ${r.error ? describeError(r.error) : "a result"}`,
+    );
     expect(took >= DEADLINE_MS - 5 && took <= DEADLINE_MS + ABORT_WITHIN_MS, `the call ended after ${took} ms with timeout_ms ${DEADLINE_MS}`);
     expect(r.error.retryable, "DEADLINE_EXCEEDED should be retryable");
     let fired = "";
@@ -108,17 +141,22 @@ export const sessionDeadlineCheck = sessionCheck(
   },
 );
 
-export const sessionConcurrencyCheck = sessionCheck("session.concurrency", `${CONCURRENT} calls in flight on one stream run at the same time`, ["qb.sleep"], async (t, s) => {
-  const max = t.describe?.maxConcurrentCalls || 0;
-  const n = max > 0 ? Math.min(max, CONCURRENT) : CONCURRENT;
-  const start = Date.now();
-  const results = await Promise.all(Array.from({ length: n }, () => settle(s.start("qb.sleep", { ms: CONCURRENT_SLEEP_MS }).result)));
-  const took = Date.now() - start;
-  const bad = results.find((r) => r.error !== undefined || (r.value as { slept?: unknown })?.slept !== CONCURRENT_SLEEP_MS);
-  expect(bad === undefined, `a call failed: ${bad?.error ? describeError(bad.error) : JSON.stringify(bad?.value)}`);
-  expect(took < CONCURRENT_SLEEP_MS * 3, `${n} sleeps of ${CONCURRENT_SLEEP_MS} ms took ${took} ms: they did not run at the same time`);
-  return pass(`${n} sleeps of ${CONCURRENT_SLEEP_MS} ms on one stream ran at once in ${took} ms`);
-});
+export const sessionConcurrencyCheck = sessionCheck(
+  "session.concurrency",
+  `${CONCURRENT} calls in flight on one stream run at the same time`,
+  ["qb.sleep"],
+  async (t, s) => {
+    const max = t.describe?.maxConcurrentCalls || 0;
+    const n = max > 0 ? Math.min(max, CONCURRENT) : CONCURRENT;
+    const start = Date.now();
+    const results = await Promise.all(Array.from({ length: n }, () => settle(s.start("qb.sleep", { ms: CONCURRENT_SLEEP_MS }).result)));
+    const took = Date.now() - start;
+    const bad = results.find((r) => r.error !== undefined || (r.value as { slept?: unknown })?.slept !== CONCURRENT_SLEEP_MS);
+    expect(bad === undefined, `a call failed: ${bad?.error ? describeError(bad.error) : JSON.stringify(bad?.value)}`);
+    expect(took < CONCURRENT_SLEEP_MS * 3, `${n} sleeps of ${CONCURRENT_SLEEP_MS} ms took ${took} ms: they did not run at the same time`);
+    return pass(`${n} sleeps of ${CONCURRENT_SLEEP_MS} ms on one stream ran at once in ${took} ms`);
+  },
+);
 
 export const sessionHeldCheck = sessionCheck(
   "session.held",
@@ -145,16 +183,28 @@ export const sessionHeldCheck = sessionCheck(
     const r = await settle(call.result);
     expect(r.error === undefined, `the held call failed: ${describeError(r.error)}`);
     const order = call.messages.map((m: SessionOutMsg) => m.msg).join(",");
-    expect(order.replace(/progress,?/g, "") === "yielded,awaiting,yielded,awaiting,result", `messages came as ${order}; expected yielded, awaiting, yielded, awaiting, result`);
-    expect(awaiting.every((a) => a === "next"), `awaited ${awaiting.join(", ")}, expected "next"`);
+    expect(
+      order.replace(/progress,?/g, "") === "yielded,awaiting,yielded,awaiting,result",
+      `messages came as ${order}; expected yielded, awaiting, yielded, awaiting, result`,
+    );
+    expect(
+      awaiting.every((a) => a === "next"),
+      `awaited ${awaiting.join(", ")}, expected "next"`,
+    );
     // the quarterback ends loops by these counts: a call awaiting with all it was sent taken is blocked
-    expect(counts.every(([round, taken], i) => round === i && taken === i), `awaiting said (round, taken) ${JSON.stringify(counts)}; expected [0,0] then [1,1]: the signal values taken so far`);
+    expect(
+      counts.every(([round, taken], i) => round === i && taken === i),
+      `awaiting said (round, taken) ${JSON.stringify(counts)}; expected [0,0] then [1,1]: the signal values taken so far`,
+    );
     const y = yields.map((x) => x.value as { nonce?: string; count?: number; total?: number });
     expect(y[0]?.count === 1 && y[0]?.total === 0 && yields[0]?.round === 0, `first yield ${JSON.stringify(yields[0])}: expected count 1, total 0, round 0`);
     expect(y[1]?.count === 2 && y[1]?.total === 5 && yields[1]?.round === 1, `second yield ${JSON.stringify(yields[1])}: expected count 2, total 5, round 1`);
     const res = r.value as { nonce?: string; yields?: number; signals?: number; total?: number };
     expect(res?.yields === 2 && res.signals === 2 && res.total === 12, `result ${JSON.stringify(res)}: expected 2 yields, 2 signals, total 12`);
-    expect(typeof res.nonce === "string" && y[0]?.nonce === res.nonce && y[1]?.nonce === res.nonce, "the nonce changed between yields: the state did not stay in one call's memory");
+    expect(
+      typeof res.nonce === "string" && y[0]?.nonce === res.nonce && y[1]?.nonce === res.nonce,
+      "the nonce changed between yields: the state did not stay in one call's memory",
+    );
     return pass("yielded (count 1), awaited, got 5, yielded (count 2, total 5), awaited, got 7, returned total 12; one nonce throughout");
   },
 );
@@ -177,7 +227,10 @@ export const sessionMalformedCheck = sessionCheck(
     // a start without a method
     s.send({ callId: "m-empty", start: { method: "", input: { json: "1" }, timeoutMs: 0, attempt: 1 } });
     const empty = await strayFor(s, "m-empty", 3_000);
-    expect(empty.some((m) => m.msg === "error"), "a start without a method got no error");
+    expect(
+      empty.some((m) => m.msg === "error"),
+      "a start without a method got no error",
+    );
     notes.push(`no method: ${empty.find((m) => m.msg === "error")?.error?.code.replace("ERROR_CODE_", "")}`);
     // input that is not JSON
     if (await t.has("qb.echo")) {
@@ -203,8 +256,14 @@ export const sessionMalformedCheck = sessionCheck(
         if (dup.some((m) => m.msg === "result")) break;
         await sleep(5);
       }
-      expect(dup.some((m) => m.msg === "error"), "a duplicate live call id was not refused");
-      expect(dup.some((m) => m.msg === "result"), "after a duplicate call id, the first call did not finish");
+      expect(
+        dup.some((m) => m.msg === "error"),
+        "a duplicate live call id was not refused",
+      );
+      expect(
+        dup.some((m) => m.msg === "result"),
+        "after a duplicate call id, the first call did not finish",
+      );
       notes.push(`duplicate id: ${dup.find((m) => m.msg === "error")?.error?.code.replace("ERROR_CODE_", "")}, first call finished`);
     }
     if (await t.has("qb.echo")) {
@@ -213,7 +272,12 @@ export const sessionMalformedCheck = sessionCheck(
     }
     // garbage bytes on a stream of their own
     const raw = new grpc.Client(t.address, grpc.credentials.createInsecure());
-    const stream = raw.makeBidiStreamRequest("/quarterback.v1.Worker/Session", (b: Buffer) => b, (b: Buffer) => b, { deadline: Date.now() + 5_000 });
+    const stream = raw.makeBidiStreamRequest(
+      "/quarterback.v1.Worker/Session",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      { deadline: Date.now() + 5_000 },
+    );
     const status = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
     stream.on("error", () => undefined);
     stream.on("data", () => undefined);

@@ -10,7 +10,12 @@ import type { Binding, CheckContext, StepInfo, WorkerDecl } from "./check-contex
  * so that what is never used can be reported at the end.
  */
 
-const VALUE_WORDS = new Map([["item", "the current item in a stage's arguments"], ["true", "a value"], ["false", "a value"], ["null", "a value"]]);
+const VALUE_WORDS = new Map([
+  ["item", "the current item in a stage's arguments"],
+  ["true", "a value"],
+  ["false", "a value"],
+  ["null", "a value"],
+]);
 
 export interface Declarations {
   declared: Map<string, { what: string; span: Span }>;
@@ -60,7 +65,8 @@ export function declareNames(flow: Flow, report: (d: Diagnostic) => void, where:
 export function refsOfBinding(b: Binding): Name[] {
   const s = b.source;
   if (s.kind === "ref") return [{ name: s.name, span: s.span }];
-  if (s.kind === "call" && s.callee === "merge") return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
+  if (s.kind === "call" && s.callee === "merge")
+    return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
   return [];
 }
 
@@ -68,13 +74,26 @@ export function refsOfBinding(b: Binding): Name[] {
 export function stepRef(cx: CheckContext, n: Name, asSource = false): StepInfo | undefined {
   const b = cx.bindings.get(n.name);
   if (!b && n.name === "item") {
-    cx.report(diagnostic("QB2004", n.span, "`item` is not available in a source: a source makes the items", "use `item` inside a stage's arguments, e.g. `w.m(x: item)`"));
+    cx.report(
+      diagnostic(
+        "QB2004",
+        n.span,
+        "`item` is not available in a source: a source makes the items",
+        "use `item` inside a stage's arguments, e.g. `w.m(x: item)`",
+      ),
+    );
     return undefined;
   }
   if (!b) {
     const what = cx.declared.get(n.name)?.what;
-    cx.report(diagnostic("QB2001", n.span, what ? `\`${n.name}\` is ${what}, not a step` : `unknown step \`${n.name}\``,
-      what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : didYouMean(n.name, cx.bindings.keys())));
+    cx.report(
+      diagnostic(
+        "QB2001",
+        n.span,
+        what ? `\`${n.name}\` is ${what}, not a step` : `unknown step \`${n.name}\``,
+        what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : didYouMean(n.name, cx.bindings.keys()),
+      ),
+    );
     return undefined;
   }
   cx.consumed.add(n.name);
@@ -89,7 +108,13 @@ export function resolveWorker(cx: CheckContext, n: Name): boolean {
     return true;
   }
   const what = cx.declared.get(n.name)?.what;
-  cx.report(diagnostic("QB2002", n.span, what ? `\`${n.name}\` is ${what}, not a worker` : `unknown worker \`${n.name}\``,
-    didYouMean(n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``)));
+  cx.report(
+    diagnostic(
+      "QB2002",
+      n.span,
+      what ? `\`${n.name}\` is ${what}, not a worker` : `unknown worker \`${n.name}\``,
+      didYouMean(n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``),
+    ),
+  );
   return false;
 }

@@ -29,23 +29,43 @@ export function checkSignals(cx: CheckContext, members: readonly Member[]): Sign
     }
     if (target) {
       if (!target.held) {
-        cx.report(diagnostic("QB4003", m.target.span, `\`${m.target.name}\` has no held call to receive signal ${name === undefined ? "" : `"${name}"`}`.trimEnd(),
-          "mark the worker call that awaits signals with `hold`"));
+        cx.report(
+          diagnostic(
+            "QB4003",
+            m.target.span,
+            `\`${m.target.name}\` has no held call to receive signal ${name === undefined ? "" : `"${name}"`}`.trimEnd(),
+            "mark the worker call that awaits signals with `hold`",
+          ),
+        );
       }
     }
     if (name !== undefined) {
       // several steps may send the same signal; the same pair twice would send every item twice
       const key = `${m.target.name}\u0000${m.from.name}\u0000${name}`;
       const prev = signalKeys.get(key);
-      if (prev) cx.report(diagnostic("QB4010", m.span, `\`${m.from.name}\` already sends signal "${name}" to \`${m.target.name}\` at ${cx.where(prev)}`, "remove one of the two lines"));
+      if (prev)
+        cx.report(
+          diagnostic(
+            "QB4010",
+            m.span,
+            `\`${m.from.name}\` already sends signal "${name}" to \`${m.target.name}\` at ${cx.where(prev)}`,
+            "remove one of the two lines",
+          ),
+        );
       signalKeys.set(key, m.span);
     }
     if (target?.held && from && name !== undefined) {
       // a signal closes a loop: it must come from the held step's own outputs, or the
       // rounds it answers could never be told apart from the values it sends
       if (readsFrom(cx.info, m.from.name, m.target.name) === false) {
-        cx.report(diagnostic("QB4016", m.from.span, `\`${m.from.name}\` does not read \`${m.target.name}\`, so its signal "${name}" cannot answer the rounds of \`${m.target.name}\``,
-          `send a step made from \`${m.target.name}\`'s outputs (a merge may add starting values: \`merge(init, next)\`); give other data to the held call as its input`));
+        cx.report(
+          diagnostic(
+            "QB4016",
+            m.from.span,
+            `\`${m.from.name}\` does not read \`${m.target.name}\`, so its signal "${name}" cannot answer the rounds of \`${m.target.name}\``,
+            `send a step made from \`${m.target.name}\`'s outputs (a merge may add starting values: \`merge(init, next)\`); give other data to the held call as its input`,
+          ),
+        );
       }
       signals.push({ step: m.target.name, from: m.from.name, name, loc: cx.loc(m.span) });
     }

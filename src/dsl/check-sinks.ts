@@ -56,8 +56,12 @@ function into(cx: CheckContext, m: Into, landPaths: Map<string, Span>): SinkIR |
   const sp = m.target.path.span;
   if (file && !file.ok) {
     if (file.why === "not-a-file") cx.report(diagnostic("QB3011", sp, `\`${path}\` is not a file under the land`, "name a file, like `out/result.jsonl`"));
-    else if (file.why === "parent") cx.report(diagnostic("QB3011", sp, `\`${path}\` uses \`..\``, `land paths may not contain \`..\`: write \`${file.suggestion}\``));
-    else cx.report(diagnostic("QB3011", sp, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"));
+    else if (file.why === "parent")
+      cx.report(diagnostic("QB3011", sp, `\`${path}\` uses \`..\``, `land paths may not contain \`..\`: write \`${file.suggestion}\``));
+    else
+      cx.report(
+        diagnostic("QB3011", sp, `\`${path}\` is outside the land`, "land paths are relative, like `out/result.jsonl`, and may not use `..` to leave the land"),
+      );
   } else if (file) {
     const prev = landPaths.get(file.path);
     if (prev) cx.report(diagnostic("QB4013", sp, `\`${file.path}\` is already written at ${cx.where(prev)}`, "write each step to its own file"));

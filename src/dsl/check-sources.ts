@@ -70,7 +70,14 @@ function sourceCall(cx: CheckContext, s: SourceCall): CheckedSource | undefined 
     cx.report(diagnostic("QB1006", s.span, `a worker call is a stage, not a source`, `start from a source and pipe into it: \`range(1) | ${s.callee}(...)\``));
     return undefined;
   }
-  cx.report(diagnostic("QB2009", s.calleeSpan, `unknown source function \`${s.callee}\``, didYouMean(s.callee, SOURCES) ?? `sources are ${SOURCES.map((x) => `\`${x}(...)\``).join(", ")}, a step name or a list`));
+  cx.report(
+    diagnostic(
+      "QB2009",
+      s.calleeSpan,
+      `unknown source function \`${s.callee}\``,
+      didYouMean(s.callee, SOURCES) ?? `sources are ${SOURCES.map((x) => `\`${x}(...)\``).join(", ")}, a step name or a list`,
+    ),
+  );
   return undefined;
 }
 
@@ -108,7 +115,10 @@ function merge(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
     }
     // each listed step gets its own channel: one listed twice sends every item twice
     const first = seen.get(e.name);
-    if (first) cx.report(diagnostic("QB4014", e.span, `\`${e.name}\` is already merged at ${cx.where(first)}: every item of it would arrive twice`, "list each step once"));
+    if (first)
+      cx.report(
+        diagnostic("QB4014", e.span, `\`${e.name}\` is already merged at ${cx.where(first)}: every item of it would arrive twice`, "list each step once"),
+      );
     else seen.set(e.name, e.span);
     const dep = stepRef(cx, { name: e.name, span: e.span }, true);
     if (!dep) return undefined;
@@ -180,7 +190,14 @@ function glob(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
     root = ".";
   }
   if (isLand && escapesLand(pattern)) {
-    cx.report(diagnostic("QB3011", a[0]!.span, `glob pattern \`${pattern}\` reaches outside the land`, "land paths are relative and stay under the land; use `glob(pattern, root: dir)` for other folders"));
+    cx.report(
+      diagnostic(
+        "QB3011",
+        a[0]!.span,
+        `glob pattern \`${pattern}\` reaches outside the land`,
+        "land paths are relative and stay under the land; use `glob(pattern, root: dir)` for other folders",
+      ),
+    );
     return undefined;
   }
   return { ir: { kind: "glob", pattern, root }, out: "object", rounds: false };

@@ -31,14 +31,28 @@ export function checkStage(cx: CheckContext, s: Stage, item: Type, rounds: boole
       const input = callInput(cx, s.args, item, callee);
       const { given, hold } = checkOptions(s.options, optionsAt("call"), `on a call`, cx.constScope);
       if (!known || input === undefined) return undefined;
-      const ir: StageIR = { kind: "call", worker: s.worker.name, method: s.method.name, input, hold: hold !== undefined, options: { ...cx.defaults, ...given }, loc: cx.loc(s.span) };
+      const ir: StageIR = {
+        kind: "call",
+        worker: s.worker.name,
+        method: s.method.name,
+        input,
+        hold: hold !== undefined,
+        options: { ...cx.defaults, ...given },
+        loc: cx.loc(s.span),
+      };
       return { ir, out: "any", rounds: rounds || hold !== undefined, hold: hold !== undefined };
     }
     case "reduce": {
       const known = resolveWorker(cx, s.worker);
       if (s.args !== null && s.args.length > 0) {
-        cx.report(diagnostic("QB4004", s.span, `\`reduce ${s.worker.name}.${s.method.name}\` takes no arguments: it calls the method with two items, \`{left, right}\``,
-          `write \`reduce ${s.worker.name}.${s.method.name}\``));
+        cx.report(
+          diagnostic(
+            "QB4004",
+            s.span,
+            `\`reduce ${s.worker.name}.${s.method.name}\` takes no arguments: it calls the method with two items, \`{left, right}\``,
+            `write \`reduce ${s.worker.name}.${s.method.name}\``,
+          ),
+        );
         return undefined;
       }
       const { given } = checkOptions(s.options, optionsAt("reduce"), "on `reduce`", cx.constScope);
@@ -50,8 +64,14 @@ export function checkStage(cx: CheckContext, s: Stage, item: Type, rounds: boole
     case "gather": {
       checkOptions(s.options, [], "on `gather`", cx.constScope);
       if (s.byRound && !rounds) {
-        cx.report(diagnostic("QB4002", s.span, "`gather by round` needs items from a held call, and none comes before it",
-          "mark the worker call that yields rounds with `hold`, or use plain `gather`"));
+        cx.report(
+          diagnostic(
+            "QB4002",
+            s.span,
+            "`gather by round` needs items from a held call, and none comes before it",
+            "mark the worker call that yields rounds with `hold`, or use plain `gather`",
+          ),
+        );
         return undefined;
       }
       return { ir: { kind: "gather", byRound: s.byRound, loc: cx.loc(s.span) }, out: "list", rounds: false, hold: false };

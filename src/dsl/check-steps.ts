@@ -38,8 +38,14 @@ export function dependencyOrder(cx: CheckContext): Binding[] {
       if (st === "open") {
         const from = stack.findIndex((f) => f.b.name.name === ref.name);
         const path = [...stack.slice(from).map((f) => f.b.name.name), ref.name].join(" → ");
-        cx.report(diagnostic("QB4001", ref.span, `\`${top.b.name.name}\` reads \`${ref.name}\`, which closes a cycle: ${path}`,
-          "a loop must go through a signal: `held <- other as \"name\"`"));
+        cx.report(
+          diagnostic(
+            "QB4001",
+            ref.span,
+            `\`${top.b.name.name}\` reads \`${ref.name}\`, which closes a cycle: ${path}`,
+            'a loop must go through a signal: `held <- other as "name"`',
+          ),
+        );
         cx.cycleEdges.add(ref.span.start);
       } else if (st === undefined) {
         state.set(ref.name, "open");
@@ -67,7 +73,10 @@ export function checkStep(cx: CheckContext, b: Binding): StepIR | undefined {
       continue;
     }
     if (r.hold) {
-      if (heldAt) cx.report(diagnostic("QB4009", stage.span, `step \`${name}\` already has a held call at ${cx.where(heldAt)}`, "split the step in two: one held call per step"));
+      if (heldAt)
+        cx.report(
+          diagnostic("QB4009", stage.span, `step \`${name}\` already has a held call at ${cx.where(heldAt)}`, "split the step in two: one held call per step"),
+        );
       heldAt = stage.span;
     }
     stages.push(r.ir);

@@ -16,7 +16,9 @@ function ir(text: string, params: Record<string, string> = {}): FlowIR {
 }
 /** The codes of the errors (warnings aside). */
 function codes(text: string, params: Record<string, string> = {}): string[] {
-  return compile(text, { params }).diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+  return compile(text, { params })
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => d.code);
 }
 function stage(f: FlowIR, step: string, i = 0): StageIR {
   return f.steps.find((s) => s.name === step)!.stages[i]!;
@@ -37,7 +39,13 @@ describe("checker and lowering", () => {
     const f = ir(text);
     expect(f.steps[0]!.source).toEqual({ kind: "range", count: 4 });
     const call = stage(f, "hits");
-    expect(call.kind === "call" && call.input).toEqual({ kind: "object", entries: [["n", { kind: "lit", value: 250 }], ["seed", { kind: "item" }]] });
+    expect(call.kind === "call" && call.input).toEqual({
+      kind: "object",
+      entries: [
+        ["n", { kind: "lit", value: 250 }],
+        ["seed", { kind: "item" }],
+      ],
+    });
     expect(call.kind === "call" && call.options).toEqual({ parallel: 4, timeoutMs: 600_000, retries: 3, backoffMs: 2000, ordered: false, onError: "fail" });
     const g = ir(text, { shards: "8" });
     expect(g.steps[0]!.source).toEqual({ kind: "range", count: 8 });
@@ -60,7 +68,7 @@ describe("checker and lowering", () => {
   });
 
   it("requires a value for every param", () => {
-    const text = flow("  s = glob(\"*\", root: root) | w.f\n  emit s", "f(root: string)");
+    const text = flow('  s = glob("*", root: root) | w.f\n  emit s', "f(root: string)");
     expect(codes(text)).toEqual(["QB2007"]);
     expect(ir(text, { root: "/data" }).steps[0]!.source).toEqual({ kind: "glob", pattern: "*", root: "/data" });
   });
@@ -69,7 +77,7 @@ describe("checker and lowering", () => {
     expect(codes(flow("  s = range(3) | w.f(x: item.a)\n  emit s"))).toEqual(["QB3009"]);
     expect(codes(flow('  s = pond("SELECT a FROM t") | w.f(x: item.a)\n  emit s'))).toEqual([]);
     expect(codes(flow("  s = range(3) | w.f | w.g(x: item.a.b[0])\n  emit s"))).toEqual([]);
-    expect(codes(flow("  s = [1, 2] | w.f(x: item + \"a\")\n  emit s"))).toEqual(["QB3001"]);
+    expect(codes(flow('  s = [1, 2] | w.f(x: item + "a")\n  emit s'))).toEqual(["QB3001"]);
   });
 
   it("passes the item itself when a call has no arguments, or one positional value", () => {
@@ -96,7 +104,7 @@ describe("checker and lowering", () => {
     expect(ok.steps[0]!.held).toBe(true);
     expect(codes(flow('  s = range(2) | w.f\n  c = s | w.g\n  s <- c as "next"\n  emit c'))).toEqual(["QB4003"]);
     expect(codes(flow("  a = b | w.f\n  b = a | w.g\n  emit b"))).toEqual(["QB4001"]);
-    expect(codes(flow('  s = range(2) | w.f hold | w.g hold\n  emit s'))).toEqual(["QB4009"]);
+    expect(codes(flow("  s = range(2) | w.f hold | w.g hold\n  emit s"))).toEqual(["QB4009"]);
   });
 
   it("requires a held call before `gather by round`", () => {
@@ -106,21 +114,36 @@ describe("checker and lowering", () => {
   });
 
   it("binds pond parameters and never splices them", () => {
-    const f = ir(flow('  r = pond("SELECT * FROM sales WHERE region = :region AND note = \':not_a_param\'", {region: region})\n  emit r', 'f(region: string = "x\'; DROP TABLE sales; --")'));
-    expect(f.steps[0]!.source).toEqual({ kind: "pond", sql: "SELECT * FROM sales WHERE region = :region AND note = ':not_a_param'", params: { region: "x'; DROP TABLE sales; --" } });
+    const f = ir(
+      flow(
+        "  r = pond(\"SELECT * FROM sales WHERE region = :region AND note = ':not_a_param'\", {region: region})\n  emit r",
+        'f(region: string = "x\'; DROP TABLE sales; --")',
+      ),
+    );
+    expect(f.steps[0]!.source).toEqual({
+      kind: "pond",
+      sql: "SELECT * FROM sales WHERE region = :region AND note = ':not_a_param'",
+      params: { region: "x'; DROP TABLE sales; --" },
+    });
     expect(codes(flow('  r = pond("SELECT * FROM t WHERE a = :a")\n  emit r'))).toEqual(["QB4011"]);
     expect(compile(flow('  r = pond("SELECT 1", {a: 1})\n  emit r')).diagnostics.map((d) => d.code)).toEqual(["QB2008", "QB4012"]);
   });
 
   it("keeps sinks inside the land and table names plain", () => {
-    expect(ir(flow('  s = range(1)\n  into land("./out/s.jsonl") s\n  into pond.table("main.t") s')).sinks.map((k) => k.kind === "land" ? k.path : k.kind === "pond" ? k.table : "")).toEqual(["out/s.jsonl", "main.t"]);
+    expect(
+      ir(flow('  s = range(1)\n  into land("./out/s.jsonl") s\n  into pond.table("main.t") s')).sinks.map((k) =>
+        k.kind === "land" ? k.path : k.kind === "pond" ? k.table : "",
+      ),
+    ).toEqual(["out/s.jsonl", "main.t"]);
     expect(codes(flow('  s = range(1)\n  into land("../s") s'))).toEqual(["QB3011"]);
     expect(codes(flow('  s = range(1)\n  into land("/etc/passwd") s'))).toEqual(["QB3011"]);
     expect(codes(flow('  s = range(1)\n  into pond.table("t; drop") s'))).toEqual(["QB3012"]);
   });
 
   it("checks worker properties", () => {
-    const f = ir('flow f() {\n  worker w { run "x" replicas 3 env {A: 1, B: true} cpu 500m memory 1Gi }\n  worker r { at "h:1", "unix:/s.sock" }\n  s = range(1) | w.f | r.g\n  emit s\n}\n');
+    const f = ir(
+      'flow f() {\n  worker w { run "x" replicas 3 env {A: 1, B: true} cpu 500m memory 1Gi }\n  worker r { at "h:1", "unix:/s.sock" }\n  s = range(1) | w.f | r.g\n  emit s\n}\n',
+    );
     expect(f.workers[0]).toMatchObject({ replicas: 3, env: { A: "1", B: "true" }, cpu: 0.5, memoryBytes: 1024 ** 3 });
     expect(f.workers[1]).toMatchObject({ at: ["h:1", "unix:/s.sock"], replicas: 2 });
     expect(codes('flow f() {\n  worker w { run "x" at "h:1" }\n  s = range(1) | w.f\n  emit s\n}')).toEqual(["QB4005"]);
@@ -138,7 +161,10 @@ describe("checker and lowering", () => {
 
   it("warns about unused steps and workers but still compiles", () => {
     const r = compile('flow f() {\n  worker w { run "x" }\n  worker v { run "y" }\n  a = range(1) | w.f\n  b = range(2)\n  emit a\n}');
-    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([["QB2008", "warning"], ["QB2005", "warning"]]);
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([
+      ["QB2008", "warning"],
+      ["QB2005", "warning"],
+    ]);
     expect(r.ir).toBeDefined();
   });
 });

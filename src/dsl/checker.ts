@@ -52,8 +52,20 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
   for (const w of workers.values()) workerIR.push(checkWorker(w, constScope, loc(w.span)));
 
   const cx: CheckContext = {
-    text, report, loc, where, declared, workers, bindings, scopeWith, constScope, defaults,
-    info: new Map(), cycleEdges: new Set(), consumed, usedWorkers: new Set(),
+    text,
+    report,
+    loc,
+    where,
+    declared,
+    workers,
+    bindings,
+    scopeWith,
+    constScope,
+    defaults,
+    info: new Map(),
+    cycleEdges: new Set(),
+    consumed,
+    usedWorkers: new Set(),
   };
   const steps: StepIR[] = [];
   for (const b of dependencyOrder(cx)) {
@@ -70,11 +82,20 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
 /** A flow whose results go nowhere, steps never read, workers never called. */
 function reportUnused(cx: CheckContext, flow: Flow): void {
   if (!flow.members.some((m) => m.kind === "emit" || m.kind === "into")) {
-    cx.report(diagnostic("QB4006", flow.name.span, `flow \`${flow.name.name}\` has no \`emit\` or \`into\`: its results go nowhere`, "add `emit step` for the step whose items are the result"));
+    cx.report(
+      diagnostic(
+        "QB4006",
+        flow.name.span,
+        `flow \`${flow.name.name}\` has no \`emit\` or \`into\`: its results go nowhere`,
+        "add `emit step` for the step whose items are the result",
+      ),
+    );
   }
   for (const b of cx.bindings.values()) {
     if (!cx.consumed.has(b.name.name)) {
-      cx.report(diagnostic("QB2005", b.name.span, `step \`${b.name.name}\` is never used`, `emit it (\`emit ${b.name.name}\`), read it in another step, or remove it`));
+      cx.report(
+        diagnostic("QB2005", b.name.span, `step \`${b.name.name}\` is never used`, `emit it (\`emit ${b.name.name}\`), read it in another step, or remove it`),
+      );
     }
   }
   for (const w of cx.workers.values()) {

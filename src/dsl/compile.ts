@@ -31,7 +31,9 @@ export function compile(text: string, options: CompileOptions = {}): CompileResu
   };
   let ir: FlowIR | undefined;
   if (ast.flow) {
-    ir = check(ast.flow, text, { file: options.file ?? "<input>", params: options.params ?? {}, requireParams: options.requireParams ?? true }, report, () => hasErrors(diagnostics));
+    ir = check(ast.flow, text, { file: options.file ?? "<input>", params: options.params ?? {}, requireParams: options.requireParams ?? true }, report, () =>
+      hasErrors(diagnostics),
+    );
   }
   const result: CompileResult = { diagnostics: dedupe(sortDiagnostics(diagnostics)), ast };
   if (ir && !hasErrors(diagnostics)) result.ir = ir;

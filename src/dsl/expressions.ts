@@ -72,7 +72,9 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
     case "name": {
       if (e.name === "item") {
         if ("missing" in scope.item) {
-          scope.report(diagnostic("QB2004", e.span, `\`item\` is not available ${scope.item.missing}`, "`item` is the current item inside a stage's arguments"));
+          scope.report(
+            diagnostic("QB2004", e.span, `\`item\` is not available ${scope.item.missing}`, "`item` is the current item inside a stage's arguments"),
+          );
           return ANY;
         }
         return { type: scope.item.type, ir: { kind: "item" } };
@@ -81,8 +83,14 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       if (p) return p.value === undefined ? { type: p.type, ir: { kind: "lit", value: null }, error: true } : lit(p.type, p.value);
       const other = scope.others.get(e.name);
       if (other) {
-        scope.report(diagnostic("QB2001", e.span, `\`${e.name}\` is ${other}, not a value`,
-          other.startsWith("a step") ? `read a step's items by making it the source: \`x = ${e.name} | ...\`` : undefined));
+        scope.report(
+          diagnostic(
+            "QB2001",
+            e.span,
+            `\`${e.name}\` is ${other}, not a value`,
+            other.startsWith("a step") ? `read a step's items by making it the source: \`x = ${e.name} | ...\`` : undefined,
+          ),
+        );
         return ANY;
       }
       const candidates = [...scope.params.keys(), ...("missing" in scope.item ? [] : ["item"])];
@@ -106,7 +114,19 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       if (isConstant(o)) {
         const obj = o.ir.value as { [k: string]: Json };
         if (!Object.prototype.hasOwnProperty.call(obj, e.name)) {
-          scope.report(diagnostic("QB3009", e.nameSpan, `no field \`${e.name}\``, didYouMean(e.name, Object.keys(obj)) ?? `fields are ${Object.keys(obj).map((k) => `\`${k}\``).join(", ") || "none"}`));
+          scope.report(
+            diagnostic(
+              "QB3009",
+              e.nameSpan,
+              `no field \`${e.name}\``,
+              didYouMean(e.name, Object.keys(obj)) ??
+                `fields are ${
+                  Object.keys(obj)
+                    .map((k) => `\`${k}\``)
+                    .join(", ") || "none"
+                }`,
+            ),
+          );
           return ANY;
         }
         const v = obj[e.name]!;
@@ -138,8 +158,14 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
       if (l.error || r.error) return ANY;
       const t = binaryType(e.op, l.type, r.type);
       if (t === undefined) {
-        scope.report(diagnostic("QB3001", e.span, `cannot apply \`${e.op}\` to ${describeType(l.type)} and ${describeType(r.type)}`,
-          e.op === "+" && (l.type === "string" || r.type === "string") ? "`+` joins two strings; numbers are not converted" : undefined));
+        scope.report(
+          diagnostic(
+            "QB3001",
+            e.span,
+            `cannot apply \`${e.op}\` to ${describeType(l.type)} and ${describeType(r.type)}`,
+            e.op === "+" && (l.type === "string" || r.type === "string") ? "`+` joins two strings; numbers are not converted" : undefined,
+          ),
+        );
         return ANY;
       }
       return fold({ type: t, ir: { kind: "bin", op: e.op, left: l.ir, right: r.ir } }, [l, r], e.span, scope);
@@ -193,10 +219,14 @@ function binaryType(op: string, a: Type, b: Type): Type | undefined {
 
 export function describeType(t: Type): string {
   switch (t) {
-    case "int": return "an int";
-    case "any": return "a value";
-    case "object": return "an object";
-    default: return `a ${t}`;
+    case "int":
+      return "an int";
+    case "any":
+      return "a value";
+    case "object":
+      return "an object";
+    default:
+      return `a ${t}`;
   }
 }
 

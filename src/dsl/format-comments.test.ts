@@ -18,7 +18,9 @@ function formatted(text: string): string {
 }
 
 function commentTexts(text: string): string[] {
-  return compile(text).ast.comments.map((c) => c.text.trim()).sort();
+  return compile(text)
+    .ast.comments.map((c) => c.text.trim())
+    .sort();
 }
 
 function expectStable(text: string): string {
@@ -43,7 +45,9 @@ describe("fmt keeps comments inside multi-line parts stable", () => {
   });
 
   it("never glues two comments into one line", () => {
-    expectStable(flow(`  table = glob("*", root: r) | md5.file(path:\n# a\n item.file, name: item.path) # b\n  # c\n  x = table`).replace("emit table", "emit x"));
+    expectStable(
+      flow(`  table = glob("*", root: r) | md5.file(path:\n# a\n item.file, name: item.path) # b\n  # c\n  x = table`).replace("emit table", "emit x"),
+    );
   });
 
   it("holds for comments inserted at random places in the examples", () => {

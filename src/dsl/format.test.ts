@@ -13,7 +13,9 @@ function formatted(text: string): string {
 }
 
 function commentTexts(text: string): string[] {
-  return compile(text).ast.comments.map((c) => c.text.trimEnd()).sort();
+  return compile(text)
+    .ast.comments.map((c) => c.text.trimEnd())
+    .sort();
 }
 
 describe("fmt", () => {
@@ -41,8 +43,8 @@ describe("fmt", () => {
   it("lays out a messy flow canonically", () => {
     const messy = [
       "# top",
-      "flow  f( n:int=3 ,s : string=\"a\\tb\") {   # header",
-      "  worker w {run \"node w.js\"   # cmd",
+      'flow  f( n:int=3 ,s : string="a\\tb") {   # header',
+      '  worker w {run "node w.js"   # cmd',
       "   replicas 2}",
       "  xs=range(n)|w.f(v:item*(n+1),z:-n) parallel 2 retry 1 backoff 2s # fan",
       "  ys = xs",

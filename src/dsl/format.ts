@@ -83,7 +83,10 @@ class Printer {
   private next = 0;
   private readonly out: string[] = [];
 
-  constructor(private readonly text: string, comments: Comment[]) {
+  constructor(
+    private readonly text: string,
+    comments: Comment[],
+  ) {
     this.comments = [...comments].sort((a, b) => a.span.start - b.span.start);
   }
 
@@ -110,7 +113,13 @@ class Printer {
       prevEnd = this.trailing(m.span.end);
     }
     // comments before the closing brace
-    if (prevEnd >= 0 && this.next < this.comments.length && this.comments[this.next]!.span.start < flow.span.end && this.blankBetween(prevEnd, this.comments[this.next]!.span.start)) this.out.push("");
+    if (
+      prevEnd >= 0 &&
+      this.next < this.comments.length &&
+      this.comments[this.next]!.span.start < flow.span.end &&
+      this.blankBetween(prevEnd, this.comments[this.next]!.span.start)
+    )
+      this.out.push("");
     this.leading(flow.span.end - 1, INDENT, false);
     this.out.push("}");
     this.trailing(flow.span.end);

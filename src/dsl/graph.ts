@@ -77,7 +77,12 @@ function dotString(s: string): string {
 
 export function toDot(ir: FlowIR): string {
   const { nodes, edges } = model(ir);
-  const out = [`digraph ${dotString(ir.flow)} {`, "  rankdir=TB;", '  node [shape=box, style="rounded", fontname="Helvetica"];', '  edge [fontname="Helvetica"];'];
+  const out = [
+    `digraph ${dotString(ir.flow)} {`,
+    "  rankdir=TB;",
+    '  node [shape=box, style="rounded", fontname="Helvetica"];',
+    '  edge [fontname="Helvetica"];',
+  ];
   for (const n of nodes) {
     const label = n.lines.map((l) => dotString(l).slice(1, -1)).join("\\n");
     const attrs = n.kind === "sink" ? ", shape=note" : n.kind === "held" ? ', style="rounded,bold"' : "";

@@ -3,10 +3,7 @@
  * relative, no `..` at all (not even one that stays under the land), no NUL; `./` and
  * doubled `/` are dropped. A flow that checks must not have its sink refused when it runs.
  */
-export type LandFile =
-  | { ok: true; path: string }
-  | { ok: false; why: "outside" | "not-a-file" }
-  | { ok: false; why: "parent"; suggestion: string };
+export type LandFile = { ok: true; path: string } | { ok: false; why: "outside" | "not-a-file" } | { ok: false; why: "parent"; suggestion: string };
 
 /** True when a path is absolute (or carries a NUL, which no file name can). */
 export function isAbsoluteLandPath(path: string): boolean {

@@ -43,8 +43,14 @@ export function checkOptions(
     }
     seen.add(o.kind);
     if (!allowed.includes(o.kind)) {
-      report(diagnostic("QB4007", o.span, `\`${OPTION_WORDS[o.kind]}\` is not valid ${where}`,
-        allowed.length ? `valid here: ${allowed.map((k) => `\`${OPTION_WORDS[k]}\``).join(", ")}` : "only worker calls and `reduce` take options"));
+      report(
+        diagnostic(
+          "QB4007",
+          o.span,
+          `\`${OPTION_WORDS[o.kind]}\` is not valid ${where}`,
+          allowed.length ? `valid here: ${allowed.map((k) => `\`${OPTION_WORDS[k]}\``).join(", ")}` : "only worker calls and `reduce` take options",
+        ),
+      );
       continue;
     }
     switch (o.kind) {
@@ -89,7 +95,13 @@ export function wholeNumber(e: Parameters<typeof checkExpr>[0], min: number, wha
   if (!isConstant(t)) return undefined;
   const v = t.ir.value;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    scope.report(diagnostic("QB3006", e.span, `${what} needs a whole number ${min === 0 ? "of 0 or more" : `of ${min} or more`}, got ${typeof v === "number" ? String(v) : describeType(t.type)}`));
+    scope.report(
+      diagnostic(
+        "QB3006",
+        e.span,
+        `${what} needs a whole number ${min === 0 ? "of 0 or more" : `of ${min} or more`}, got ${typeof v === "number" ? String(v) : describeType(t.type)}`,
+      ),
+    );
     return undefined;
   }
   return v;
@@ -100,8 +112,14 @@ export function positiveDuration(e: Parameters<typeof checkExpr>[0], what: strin
   if (t.error) return undefined;
   if (!isConstant(t)) return undefined;
   if (t.type !== "duration") {
-    scope.report(diagnostic("QB3004", e.span, `${what} needs a duration, got ${describeType(t.type)}`,
-      typeof t.ir.value === "number" ? `write a unit, e.g. \`${t.ir.value}s\`` : "durations look like `500ms`, `30s`, `10m`, `2h`"));
+    scope.report(
+      diagnostic(
+        "QB3004",
+        e.span,
+        `${what} needs a duration, got ${describeType(t.type)}`,
+        typeof t.ir.value === "number" ? `write a unit, e.g. \`${t.ir.value}s\`` : "durations look like `500ms`, `30s`, `10m`, `2h`",
+      ),
+    );
     return undefined;
   }
   const ms = t.ir.value as number;

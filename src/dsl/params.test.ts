@@ -14,7 +14,14 @@ const values = (params: Record<string, unknown>) => {
 
 describe("param values", () => {
   it("parses strings by the param's type, as --param does", () => {
-    expect(values({ n: "4", f: "2.5", b: "true", s: "hello", d: "2s", j: '{"a":1}' }).params).toEqual({ n: 4, f: 2.5, b: true, s: "hello", d: 2000, j: { a: 1 } });
+    expect(values({ n: "4", f: "2.5", b: "true", s: "hello", d: "2s", j: '{"a":1}' }).params).toEqual({
+      n: 4,
+      f: 2.5,
+      b: true,
+      s: "hello",
+      d: 2000,
+      j: { a: 1 },
+    });
   });
 
   it("takes typed values from the library as they are when they fit the type", () => {

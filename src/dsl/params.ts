@@ -72,8 +72,15 @@ export function resolveParams(flow: Flow, overrides: Record<string, Json>, requi
   const declared = new Set(flow.params.map((p) => p.name.name));
   for (const name of Object.keys(overrides)) {
     if (!declared.has(name)) {
-      report(diagnostic("QB2006", flow.name.span, `unknown param \`${name}\` given with --param`,
-        didYouMean(name, declared) ?? (declared.size ? `params are ${[...declared].map((d) => `\`${d}\``).join(", ")}` : `flow \`${flow.name.name}\` takes no params`)));
+      report(
+        diagnostic(
+          "QB2006",
+          flow.name.span,
+          `unknown param \`${name}\` given with --param`,
+          didYouMean(name, declared) ??
+            (declared.size ? `params are ${[...declared].map((d) => `\`${d}\``).join(", ")}` : `flow \`${flow.name.name}\` takes no params`),
+        ),
+      );
     }
   }
   for (const [index, p] of flow.params.entries()) {
@@ -92,14 +99,24 @@ export function resolveParams(flow: Flow, overrides: Record<string, Json>, requi
     let from: ParamIR["from"] = "default";
     // the default is checked even when overridden: a wrong default is a bug in the flow
     if (p.default) {
-      const later = new Map(flow.params.slice(index).map((q) => [q.name.name, q === p ? "this param itself" : "a param declared after this one (a default may use only earlier params)"] as const));
+      const later = new Map(
+        flow.params
+          .slice(index)
+          .map((q) => [q.name.name, q === p ? "this param itself" : "a param declared after this one (a default may use only earlier params)"] as const),
+      );
       const t = checkExpr(p.default, { params: scope, item: { missing: "in a param's default" }, others: later, report });
       // a default is checked without an item, so it is constant unless a mistake was reported
       if (!isConstant(t)) {
         value = undefined;
       } else if (!fits(type, t.type)) {
-        report(diagnostic("QB3002", p.default.span, `param \`${p.name.name}\` is ${type} but its default is ${describeType(t.type)}`,
-          type === "duration" && isNumeric(t.type) ? `write a unit, e.g. \`${t.ir.value}s\`` : undefined));
+        report(
+          diagnostic(
+            "QB3002",
+            p.default.span,
+            `param \`${p.name.name}\` is ${type} but its default is ${describeType(t.type)}`,
+            type === "duration" && isNumeric(t.type) ? `write a unit, e.g. \`${t.ir.value}s\`` : undefined,
+          ),
+        );
       } else {
         value = t.ir.value;
       }
@@ -110,14 +127,23 @@ export function resolveParams(flow: Flow, overrides: Record<string, Json>, requi
       const parsed = parseParamValue(type, raw);
       if (parsed === undefined) {
         const shown = typeof raw === "string" ? raw : JSON.stringify(raw);
-        report(diagnostic("QB3003", p.name.span, `--param ${p.name.name}=${shown}: not a valid ${type}`, `for example --param ${p.name.name}=${EXAMPLES[type]}`));
+        report(
+          diagnostic("QB3003", p.name.span, `--param ${p.name.name}=${shown}: not a valid ${type}`, `for example --param ${p.name.name}=${EXAMPLES[type]}`),
+        );
         value = undefined;
       } else {
         value = parsed;
         from = "override";
       }
     } else if (!p.default && requireValues) {
-      report(diagnostic("QB2007", p.name.span, `param \`${p.name.name}\` has no value`, `give it a default (\`${p.name.name}: ${type} = ...\`) or pass --param ${p.name.name}=${EXAMPLES[type]}`));
+      report(
+        diagnostic(
+          "QB2007",
+          p.name.span,
+          `param \`${p.name.name}\` has no value`,
+          `give it a default (\`${p.name.name}: ${type} = ...\`) or pass --param ${p.name.name}=${EXAMPLES[type]}`,
+        ),
+      );
     }
     scope.set(p.name.name, { type: STATIC[type], value });
     if (value !== undefined) ir.push({ name: p.name.name, type, value, from });
@@ -127,12 +153,18 @@ export function resolveParams(flow: Flow, overrides: Record<string, Json>, requi
 
 function fits(declared: ParamType, actual: Type): boolean {
   switch (declared) {
-    case "int": return actual === "int";
-    case "float": return isNumeric(actual);
-    case "string": return actual === "string";
-    case "bool": return actual === "bool";
-    case "duration": return actual === "duration";
-    case "json": return true;
+    case "int":
+      return actual === "int";
+    case "float":
+      return isNumeric(actual);
+    case "string":
+      return actual === "string";
+    case "bool":
+      return actual === "bool";
+    case "duration":
+      return actual === "duration";
+    case "json":
+      return true;
   }
 }
 

@@ -45,7 +45,10 @@ describe("parser", () => {
 
   it("suggests the option or property that was meant", () => {
     const { diagnostics } = parse('flow f() {\n  worker w { rnu "x" }\n  a = range(1) | w.f paralel 2\n}');
-    expect(diagnostics.map((d) => [d.code, d.help])).toEqual([["QB1007", "did you mean `run`?"], ["QB1008", "did you mean `parallel`?"]]);
+    expect(diagnostics.map((d) => [d.code, d.help])).toEqual([
+      ["QB1007", "did you mean `run`?"],
+      ["QB1008", "did you mean `parallel`?"],
+    ]);
   });
 
   it("bounds nesting depth", () => {

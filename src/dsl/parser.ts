@@ -25,17 +25,45 @@ const DEFAULT_OPTIONS = optionStarts("flow");
 const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
 const RESERVED_MEMBERS = ["worker", "emit", "into", "flow"];
 /** Words from other tools, and what they are called here. */
-const STAGE_ALIASES: Record<string, string> = { collect: "gather", toList: "gather", groupTuple: "gather", fold: "reduce", first: "take 1", flatMap: "flatten", concat: "flatten", mix: "merge" };
-const WORKER_PROP_ALIASES: Record<string, string> = { container: "image", command: "run", cmd: "run", exec: "run", script: "run", cpus: "cpu", mem: "memory", address: "at", environment: "env", replica: "replicas" };
+const STAGE_ALIASES: Record<string, string> = {
+  collect: "gather",
+  toList: "gather",
+  groupTuple: "gather",
+  fold: "reduce",
+  first: "take 1",
+  flatMap: "flatten",
+  concat: "flatten",
+  mix: "merge",
+};
+const WORKER_PROP_ALIASES: Record<string, string> = {
+  container: "image",
+  command: "run",
+  cmd: "run",
+  exec: "run",
+  script: "run",
+  cpus: "cpu",
+  mem: "memory",
+  address: "at",
+  environment: "env",
+  replica: "replicas",
+};
 
 function describe(t: Token): string {
   switch (t.kind) {
-    case "eof": return "end of file";
-    case "newline": return "end of line";
-    case "string": return "a string";
-    case "int": case "float": case "quantity": return `number \`${t.text}\``;
-    case "ident": return `\`${t.text}\``;
-    default: return `\`${t.text}\``;
+    case "eof":
+      return "end of file";
+    case "newline":
+      return "end of line";
+    case "string":
+      return "a string";
+    case "int":
+    case "float":
+    case "quantity":
+      return `number \`${t.text}\``;
+    case "ident":
+      return `\`${t.text}\``;
+    default:
+      return `\`${t.text}\``;
   }
 }
 
@@ -354,7 +382,8 @@ export function parse(text: string): ParseResult {
           break;
         case "on": {
           const e = peek();
-          if (!(e.kind === "ident" && e.text === "error")) fail("QB1004", e.span, `expected \`error\` after \`on\`, found ${describe(e)}`, "write `on error skip` or `on error fail`");
+          if (!(e.kind === "ident" && e.text === "error"))
+            fail("QB1004", e.span, `expected \`error\` after \`on\`, found ${describe(e)}`, "write `on error skip` or `on error fail`");
           next();
           const m = peek();
           if (!(m.kind === "ident" && (m.text === "skip" || m.text === "fail"))) fail("QB1004", m.span, `expected \`skip\` or \`fail\`, found ${describe(m)}`);
@@ -368,7 +397,13 @@ export function parse(text: string): ParseResult {
 
   const parseStage = (): Stage => {
     const t = peek();
-    if (t.kind !== "ident") return fail("QB1005", t.span, `expected a stage after \`|\`, found ${describe(t)}`, "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`");
+    if (t.kind !== "ident")
+      return fail(
+        "QB1005",
+        t.span,
+        `expected a stage after \`|\`, found ${describe(t)}`,
+        "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`",
+      );
     if (peekAt(1).kind === "-" && hyphenatedCall()) {
       const worker = declaredName("a worker name");
       next();
@@ -409,7 +444,9 @@ export function parse(text: string): ParseResult {
     }
     if (!dotted) {
       const alias = Object.hasOwn(STAGE_ALIASES, t.text) ? STAGE_ALIASES[t.text] : undefined;
-      const help = (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, STAGE_WORDS)) ?? "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
+      const help =
+        (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, STAGE_WORDS)) ??
+        "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`";
       return fail("QB1005", t.span, `expected a stage, found ${describe(t)}`, help);
     }
     next();
@@ -420,7 +457,14 @@ export function parse(text: string): ParseResult {
 
   /** Where a chain `a-b-c` of touching words and dashes starting at token `p` ends (its last word). */
   const hyphenChainEnd = (p: number): number => {
-    while (toks[p]!.kind === "ident" && toks[p + 1]!.kind === "-" && toks[p + 1]!.span.start === toks[p]!.span.end && toks[p + 2]!.kind === "ident" && toks[p + 2]!.span.start === toks[p + 1]!.span.end) p += 2;
+    while (
+      toks[p]!.kind === "ident" &&
+      toks[p + 1]!.kind === "-" &&
+      toks[p + 1]!.span.start === toks[p]!.span.end &&
+      toks[p + 2]!.kind === "ident" &&
+      toks[p + 2]!.span.start === toks[p + 1]!.span.end
+    )
+      p += 2;
     return p;
   };
 
@@ -452,7 +496,13 @@ export function parse(text: string): ParseResult {
       const expr = parseList();
       return { kind: "literal", expr, span: expr.span };
     }
-    if (t.kind !== "ident") return fail("QB1006", t.span, `expected a source, found ${describe(t)}`, "a source is a step name, `range(n)`, a list `[...]`, `merge(a, b)`, `pond(\"SQL\")`, `glob(\"pattern\")` or `land.glob(\"pattern\")`");
+    if (t.kind !== "ident")
+      return fail(
+        "QB1006",
+        t.span,
+        `expected a source, found ${describe(t)}`,
+        'a source is a step name, `range(n)`, a list `[...]`, `merge(a, b)`, `pond("SQL")`, `glob("pattern")` or `land.glob("pattern")`',
+      );
     next();
     let callee = t.text;
     let calleeSpan = t.span;
@@ -502,7 +552,12 @@ export function parse(text: string): ParseResult {
           const after = toks[pos + 1]!;
           if (t.kind === "}" || t.kind === "eof" || (t.kind === "ident" && (after.kind === "=" || after.kind === "<-" || RESERVED_MEMBERS.includes(t.text)))) {
             pos = p + 1;
-            fail("QB1005", bar.span, "expected a stage after `|`, found end of line", "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`");
+            fail(
+              "QB1005",
+              bar.span,
+              "expected a stage after `|`, found end of line",
+              "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`",
+            );
           }
         }
         stages.push(parseStage());
@@ -544,7 +599,9 @@ export function parse(text: string): ParseResult {
       if (!isProp(t)) {
         const alias = t.kind === "ident" && Object.hasOwn(WORKER_PROP_ALIASES, t.text) ? WORKER_PROP_ALIASES[t.text] : undefined;
         const help = t.kind === "ident" ? (alias ? `did you mean \`${alias}\`?` : didYouMean(t.text, WORKER_PROPS)) : undefined;
-        diagnostics.push(diagnostic("QB1007", t.span, `unknown worker property ${describe(t)}`, help ?? `properties are ${WORKER_PROPS.map((p) => `\`${p}\``).join(", ")}`));
+        diagnostics.push(
+          diagnostic("QB1007", t.span, `unknown worker property ${describe(t)}`, help ?? `properties are ${WORKER_PROPS.map((p) => `\`${p}\``).join(", ")}`),
+        );
         // skip its value: up to the next property, the end of the line or the block
         pos++;
         while (raw().kind !== "eof" && raw().kind !== "}" && raw().kind !== "newline" && !isProp(raw())) {
@@ -587,7 +644,10 @@ export function parse(text: string): ParseResult {
       end = toks[pos + 1]!.span.end;
       pos += 2;
     }
-    if (end !== first.span.end) diagnostics.push(diagnostic("QB1004", { start: first.span.start, end }, `names cannot contain \`-\`: \`${text.slice(first.span.start, end)}\``, `write \`${name}\``));
+    if (end !== first.span.end)
+      diagnostics.push(
+        diagnostic("QB1004", { start: first.span.start, end }, `names cannot contain \`-\`: \`${text.slice(first.span.start, end)}\``, `write \`${name}\``),
+      );
     return { name, span: { start: first.span.start, end } };
   };
 
@@ -622,7 +682,8 @@ export function parse(text: string): ParseResult {
         next();
         const from = expectIdent("a step name after `<-`");
         const as = peek();
-        if (!(as.kind === "ident" && as.text === "as")) fail("QB1004", as.span, `expected \`as "signal"\` after \`${t.text} <- ${from.name}\`, found ${describe(as)}`);
+        if (!(as.kind === "ident" && as.text === "as"))
+          fail("QB1004", as.span, `expected \`as "signal"\` after \`${t.text} <- ${from.name}\`, found ${describe(as)}`);
         next();
         const signal = parseExpr();
         return { kind: "signal", target: { name: t.text, span: t.span }, from, signal, span: cover(t.span, signal.span) };
@@ -648,9 +709,13 @@ export function parse(text: string): ParseResult {
         const options = parseOptions();
         return { kind: "defaults", options, span: cover(t.span, options[options.length - 1]?.span ?? t.span) };
       }
-      if (t.text === "hold") fail("QB4007", t.span, "`hold` marks one stage; it cannot be a flow-wide default", "put `hold` after the worker call it applies to");
+      if (t.text === "hold")
+        fail("QB4007", t.span, "`hold` marks one stage; it cannot be a flow-wide default", "put `hold` after the worker call it applies to");
       const help = didYouMean(t.text, [...RESERVED_MEMBERS.slice(0, 3), ...DEFAULT_OPTIONS]);
-      const shape = after.kind === "newline" || after.kind === "eof" || after.kind === "|" ? `a binding is \`${t.text} = source | stage ...\`` : "a member is a binding `name = source | ...`, `worker`, `emit`, `into`, a signal `a <- b as \"s\"` or a default like `timeout 10m`";
+      const shape =
+        after.kind === "newline" || after.kind === "eof" || after.kind === "|"
+          ? `a binding is \`${t.text} = source | stage ...\``
+          : 'a member is a binding `name = source | ...`, `worker`, `emit`, `into`, a signal `a <- b as "s"` or a default like `timeout 10m`';
       return fail("QB1013", t.span, `expected a binding, \`worker\`, \`emit\`, \`into\`, a signal or a default, found ${describe(t)}`, help ?? shape);
     }
     return fail("QB1013", t.span, `expected a flow member, found ${describe(t)}`);
@@ -660,7 +725,7 @@ export function parse(text: string): ParseResult {
     const t = peek();
     if (t.kind === "ident" && t.text === "pond") {
       next();
-      expect(".", "`.table(\"name\")` after `pond`");
+      expect(".", '`.table("name")` after `pond`');
       const table = expect("ident", "`table`");
       if (table.text !== "table") fail("QB1004", table.span, `expected \`table\`, found ${describe(table)}`, 'write `into pond.table("name") step`');
       const a = parseArgs();
@@ -671,7 +736,8 @@ export function parse(text: string): ParseResult {
       next();
       if (!at("(")) fail("QB1004", peek().span, `expected \`(\` after \`land\`, found ${describe(peek())}`, 'write `into land("out/x.jsonl") step`');
       const a = parseArgs();
-      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.close.span), "`land` takes one argument, the path under the land");
+      if (a.args.length !== 1 || a.args[0]!.name !== undefined)
+        fail("QB4004", cover(t.span, a.close.span), "`land` takes one argument, the path under the land");
       return { kind: "land", path: a.args[0]!.value, span: cover(t.span, a.close.span) };
     }
     return fail("QB1004", t.span, `expected \`pond.table(...)\` or \`land(...)\` after \`into\`, found ${describe(t)}`);

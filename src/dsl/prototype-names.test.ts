@@ -17,7 +17,9 @@ describe("names shared with Object.prototype", () => {
 
   it("`5toString` is not a duration, `2valueOf` not a size", () => {
     expect(messages(`flow f(d: duration = 5toString) {\n  s = [1]\n  emit s\n}\n`)).toEqual([expect.stringMatching(/^QB3004 unknown unit `toString`/)]);
-    expect(messages(`flow f() {\n  worker w { run "x" memory 2valueOf }\n  s = [1] | w.m\n  emit s\n}\n`)).toEqual([expect.stringMatching(/^QB3004 unknown unit `valueOf`/)]);
+    expect(messages(`flow f() {\n  worker w { run "x" memory 2valueOf }\n  s = [1] | w.m\n  emit s\n}\n`)).toEqual([
+      expect.stringMatching(/^QB3004 unknown unit `valueOf`/),
+    ]);
   });
 
   it("help never suggests a JavaScript function", () => {
@@ -26,7 +28,9 @@ describe("names shared with Object.prototype", () => {
   });
 
   it("an SQL parameter `:constructor` needs a value like any other", () => {
-    expect(messages(`flow f() {\n  s = pond("SELECT * FROM t WHERE a = :constructor")\n  emit s\n}\n`)).toEqual([expect.stringMatching(/^QB4011 SQL parameter `:constructor` has no value/)]);
+    expect(messages(`flow f() {\n  s = pond("SELECT * FROM t WHERE a = :constructor")\n  emit s\n}\n`)).toEqual([
+      expect.stringMatching(/^QB4011 SQL parameter `:constructor` has no value/),
+    ]);
   });
 
   it("an object key `__proto__` is kept like any other key", () => {

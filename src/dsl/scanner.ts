@@ -56,7 +56,9 @@ export function scan(text: string): ScanResult {
       while (isIdentPart(text[i]) || isForeignLetter(text[i])) i++;
       const name = text.slice(start, i);
       if (/[^\x00-\x7f]/.test(name)) {
-        diagnostics.push(diagnostic("QB1001", { start, end: i }, `\`${name}\`: names use ASCII letters, digits and \`_\``, "non-ASCII text belongs in strings"));
+        diagnostics.push(
+          diagnostic("QB1001", { start, end: i }, `\`${name}\`: names use ASCII letters, digits and \`_\``, "non-ASCII text belongs in strings"),
+        );
       }
       push("ident", start, { value: name });
     } else if (isDigit(c)) {
@@ -64,7 +66,7 @@ export function scan(text: string): ScanResult {
     } else if (c === '"') {
       scanString(start, '"');
     } else if (c === "'") {
-      diagnostics.push(diagnostic("QB1001", { start, end: start + 1 }, "strings use double quotes", 'write "..." instead of \'...\''));
+      diagnostics.push(diagnostic("QB1001", { start, end: start + 1 }, "strings use double quotes", "write \"...\" instead of '...'"));
       scanString(start, "'");
     } else if (c === "<" && text[i + 1] === "-") {
       i += 2;
@@ -109,12 +111,24 @@ export function scan(text: string): ScanResult {
     const bad = /__|_$|_\.|\._|_e|e_|^0\d/i.test(numText);
     const value = Number(numText.replace(/_/g, ""));
     if (bad || !Number.isFinite(value)) {
-      diagnostics.push(diagnostic("QB1003", { start, end: i }, `malformed number \`${text.slice(start, i)}\``,
-        "write digits with single `_` separators between them, e.g. `20_000_000`"));
+      diagnostics.push(
+        diagnostic(
+          "QB1003",
+          { start, end: i },
+          `malformed number \`${text.slice(start, i)}\``,
+          "write digits with single `_` separators between them, e.g. `20_000_000`",
+        ),
+      );
     } else if (!isFloat && unit === undefined && !Number.isSafeInteger(value)) {
       // past 2^53 an int literal would silently become another number
-      diagnostics.push(diagnostic("QB1003", { start, end: i }, `\`${numText}\` is too large for an int`,
-        `ints are exact up to 9_007_199_254_740_991; write a float, like \`${value.toExponential().replace("e+", "e")}\`, for more`));
+      diagnostics.push(
+        diagnostic(
+          "QB1003",
+          { start, end: i },
+          `\`${numText}\` is too large for an int`,
+          `ints are exact up to 9_007_199_254_740_991; write a float, like \`${value.toExponential().replace("e+", "e")}\`, for more`,
+        ),
+      );
     }
     if (unit !== undefined) push("quantity", start, { value, unit });
     else push(isFloat ? "float" : "int", start, { value });
@@ -146,7 +160,9 @@ export function scan(text: string): ScanResult {
           const hex = close < 0 ? "" : text.slice(i + 1, close);
           const cp = /^[0-9a-fA-F]{1,6}$/.test(hex) ? parseInt(hex, 16) : NaN;
           if (Number.isNaN(cp) || cp > 0x10ffff) {
-            diagnostics.push(diagnostic("QB1011", { start: escStart, end: Math.max(i, close + 1) }, "invalid unicode escape", "write `\\u{` hex digits `}`, e.g. `\\u{e9}`"));
+            diagnostics.push(
+              diagnostic("QB1011", { start: escStart, end: Math.max(i, close + 1) }, "invalid unicode escape", "write `\\u{` hex digits `}`, e.g. `\\u{e9}`"),
+            );
             if (close >= 0 && !text.slice(i, close).includes("\n")) i = close + 1;
           } else {
             value += String.fromCodePoint(cp);
@@ -154,8 +170,14 @@ export function scan(text: string): ScanResult {
           }
         } else {
           if (e === undefined || e === "\n") i--;
-          diagnostics.push(diagnostic("QB1011", { start: escStart, end: i }, `invalid escape \`\\${e === undefined || e === "\n" ? "" : e}\` in string`,
-            'valid escapes are `\\n`, `\\t`, `\\r`, `\\"`, `\\\\` and `\\u{...}`'));
+          diagnostics.push(
+            diagnostic(
+              "QB1011",
+              { start: escStart, end: i },
+              `invalid escape \`\\${e === undefined || e === "\n" ? "" : e}\` in string`,
+              'valid escapes are `\\n`, `\\t`, `\\r`, `\\"`, `\\\\` and `\\u{...}`',
+            ),
+          );
         }
         continue;
       }

@@ -10,9 +10,24 @@ export type TokenKind =
   | "eof"
   | "error"
   // punctuation
-  | "(" | ")" | "{" | "}" | "[" | "]"
-  | "," | ":" | ";" | "." | "|" | "="
-  | "<-" | "+" | "-" | "*" | "/" | "%";
+  | "("
+  | ")"
+  | "{"
+  | "}"
+  | "["
+  | "]"
+  | ","
+  | ":"
+  | ";"
+  | "."
+  | "|"
+  | "="
+  | "<-"
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "%";
 
 export interface Token {
   kind: TokenKind;
@@ -34,6 +49,4 @@ export interface Comment {
 }
 
 /** Words with a fixed meaning at the start of a flow member or worker property. */
-export const KEYWORDS = new Set([
-  "flow", "worker", "emit", "into", "hold", "as", "true", "false", "null",
-]);
+export const KEYWORDS = new Set(["flow", "worker", "emit", "into", "hold", "as", "true", "false", "null"]);

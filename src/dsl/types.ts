@@ -5,8 +5,14 @@ export const PARAM_TYPES = ["int", "float", "string", "bool", "duration", "json"
 
 export const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const SIZE_UNITS: Record<string, number> = {
-  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
-  Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
 };
 
 export function isNumeric(t: Type): boolean {
@@ -18,11 +24,16 @@ export function typeOfValue(v: unknown): Type {
   if (v === null) return "null";
   if (Array.isArray(v)) return "list";
   switch (typeof v) {
-    case "number": return Number.isInteger(v) ? "int" : "float";
-    case "string": return "string";
-    case "boolean": return "bool";
-    case "object": return "object";
-    default: return "any";
+    case "number":
+      return Number.isInteger(v) ? "int" : "float";
+    case "string":
+      return "string";
+    case "boolean":
+      return "bool";
+    case "object":
+      return "object";
+    default:
+      return "any";
   }
 }
 
@@ -34,7 +45,12 @@ export function join(a: Type, b: Type): Type {
 }
 
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

@@ -91,7 +91,14 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
           // a port outside 1-65535 would only fail when the run connects
           const port = m?.[3] === undefined ? undefined : Number(m[3]);
           if (!m || (port !== undefined && !(port >= 1 && port <= 65535))) {
-            scope.report(diagnostic("QB3010", e.span, `\`${s}\` is not a worker address${m ? ": the port must be 1 to 65535" : ""}`, 'write `"host:port"` or `"unix:/path/to.sock"`'));
+            scope.report(
+              diagnostic(
+                "QB3010",
+                e.span,
+                `\`${s}\` is not a worker address${m ? ": the port must be 1 to 65535" : ""}`,
+                'write `"host:port"` or `"unix:/path/to.sock"`',
+              ),
+            );
             continue;
           }
           addresses.push(s);
@@ -105,12 +112,33 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
   const run = seen.get("run");
   const at = seen.get("at");
   if (run && at) {
-    scope.report(diagnostic("QB4005", keys.get("at")!, `worker \`${w.name.name}\` has both \`run\` and \`at\``, "`run` starts a local worker; `at` attaches to running ones: keep one"));
+    scope.report(
+      diagnostic(
+        "QB4005",
+        keys.get("at")!,
+        `worker \`${w.name.name}\` has both \`run\` and \`at\``,
+        "`run` starts a local worker; `at` attaches to running ones: keep one",
+      ),
+    );
   } else if (!run && !at) {
-    scope.report(diagnostic("QB4005", w.name.span, `worker \`${w.name.name}\` has neither \`run\` nor \`at\``, `add \`run "command"\` to start it, or \`at "host:port"\` to attach`));
+    scope.report(
+      diagnostic(
+        "QB4005",
+        w.name.span,
+        `worker \`${w.name.name}\` has neither \`run\` nor \`at\``,
+        `add \`run "command"\` to start it, or \`at "host:port"\` to attach`,
+      ),
+    );
   }
   if (at && replicasGiven) {
-    scope.report(diagnostic("QB4007", keys.get("replicas")!, "`replicas` is not valid with `at`: each address is one replica", "remove `replicas`, or list one address per replica"));
+    scope.report(
+      diagnostic(
+        "QB4007",
+        keys.get("replicas")!,
+        "`replicas` is not valid with `at`: each address is one replica",
+        "remove `replicas`, or list one address per replica",
+      ),
+    );
   }
   return ir;
 }

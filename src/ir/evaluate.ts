@@ -2,7 +2,10 @@ import type { BinaryOp, IRExpr, Json } from "./types.js";
 
 /** A runtime expression failed (bad field access, division by zero, wrong operand types). */
 export class ExpressionError extends Error {
-  constructor(message: string, readonly reason: "division-by-zero" | "type" | "field") {
+  constructor(
+    message: string,
+    readonly reason: "division-by-zero" | "type" | "field",
+  ) {
     super(message);
     this.name = "ExpressionError";
   }
@@ -24,7 +27,8 @@ export function evaluate(e: IRExpr, item: Json): Json {
     case "field": {
       const o = evaluate(e.of, item);
       if (o === null || typeof o !== "object" || Array.isArray(o)) throw new ExpressionError(`cannot read field \`${e.key}\` of ${kindOf(o)}`, "field");
-      if (!Object.prototype.hasOwnProperty.call(o, e.key)) throw new ExpressionError(`no field \`${e.key}\` (fields: ${Object.keys(o).join(", ") || "none"})`, "field");
+      if (!Object.prototype.hasOwnProperty.call(o, e.key))
+        throw new ExpressionError(`no field \`${e.key}\` (fields: ${Object.keys(o).join(", ") || "none"})`, "field");
       return o[e.key]!;
     }
     case "index": {
@@ -60,9 +64,12 @@ export function evaluate(e: IRExpr, item: Json): Json {
 export function binary(op: BinaryOp, a: Json, b: Json): Json {
   if (typeof a === "number" && typeof b === "number") {
     switch (op) {
-      case "+": return a + b;
-      case "-": return a - b;
-      case "*": return a * b;
+      case "+":
+        return a + b;
+      case "-":
+        return a - b;
+      case "*":
+        return a * b;
       case "/":
         if (b === 0) throw new ExpressionError("division by zero", "division-by-zero");
         return a / b;

@@ -113,9 +113,7 @@ export interface SignalIR {
 }
 
 export type SinkIR =
-  | { kind: "emit"; step: string; loc: Loc }
-  | { kind: "pond"; table: string; step: string; loc: Loc }
-  | { kind: "land"; path: string; step: string; loc: Loc };
+  { kind: "emit"; step: string; loc: Loc } | { kind: "pond"; table: string; step: string; loc: Loc } | { kind: "land"; path: string; step: string; loc: Loc };
 
 export interface FlowIR {
   version: typeof IR_VERSION;

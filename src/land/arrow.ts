@@ -13,7 +13,14 @@ export const ARROW_FILE_MEDIA_TYPE = "application/vnd.apache.arrow.file";
 /** Named columns of numbers, one typed array each (all of the same length). */
 export type ArrowColumns = Record<
   string,
-  Float64Array<ArrayBufferLike> | Float32Array<ArrayBufferLike> | Int32Array<ArrayBufferLike> | Uint32Array<ArrayBufferLike> | Int16Array<ArrayBufferLike> | Uint16Array<ArrayBufferLike> | Int8Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>
+  | Float64Array<ArrayBufferLike>
+  | Float32Array<ArrayBufferLike>
+  | Int32Array<ArrayBufferLike>
+  | Uint32Array<ArrayBufferLike>
+  | Int16Array<ArrayBufferLike>
+  | Uint16Array<ArrayBufferLike>
+  | Int8Array<ArrayBufferLike>
+  | Uint8Array<ArrayBufferLike>
 >;
 
 type ArrowModule = typeof import("apache-arrow");
@@ -81,10 +88,19 @@ export async function readFloat64Columns(land: Land, ref: LandRef): Promise<Reco
   const out: Record<string, Float64Array> = {};
   for (const field of table.schema.fields) {
     if (!DataType.isFloat(field.type) || field.type.precision !== Precision.DOUBLE) {
-      throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)}: column ${JSON.stringify(field.name)} is ${String(field.type)}, not Float64`);
+      throw new LandPathError(
+        ref.path,
+        "mismatch",
+        `land file ${JSON.stringify(ref.path)}: column ${JSON.stringify(field.name)} is ${String(field.type)}, not Float64`,
+      );
     }
     const column = table.getChild(field.name)!;
-    if (column.nullCount > 0) throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)}: column ${JSON.stringify(field.name)} has ${column.nullCount} nulls`);
+    if (column.nullCount > 0)
+      throw new LandPathError(
+        ref.path,
+        "mismatch",
+        `land file ${JSON.stringify(ref.path)}: column ${JSON.stringify(field.name)} has ${column.nullCount} nulls`,
+      );
     out[field.name] = column.toArray() as Float64Array;
   }
   return out;

@@ -45,7 +45,8 @@ export async function readTypedArray<T extends ElementType>(land: Land, ref: Lan
   }
   const data = await land.readFile(ref);
   const ctor = TYPES[type];
-  if (data.byteLength % ctor.BYTES_PER_ELEMENT !== 0) throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)} is not a whole number of ${type} elements`);
+  if (data.byteLength % ctor.BYTES_PER_ELEMENT !== 0)
+    throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)} is not a whole number of ${type} elements`);
   // a big file comes back in memory of its own: view it in place; a small one may be a
   // slice of Node's shared pool at any offset, so it is copied into a buffer of its own
   if (data.byteOffset % ctor.BYTES_PER_ELEMENT === 0 && data.byteLength === data.buffer.byteLength) {

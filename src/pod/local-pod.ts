@@ -37,7 +37,10 @@ export class LocalPod implements Dispatcher {
   private readonly queues = new Map<string, SlotQueue>();
   private closing = false;
 
-  private constructor(private readonly ir: FlowIR, private readonly options: PodOptions) {}
+  private constructor(
+    private readonly ir: FlowIR,
+    private readonly options: PodOptions,
+  ) {}
 
   /** Starts (or attaches) every worker the flow calls and waits until all are healthy. */
   static async start(ir: FlowIR, options: PodOptions): Promise<LocalPod> {
@@ -61,7 +64,12 @@ export class LocalPod implements Dispatcher {
     mkdirSync(join(options.runDir, "logs"), { recursive: true });
     mkdirSync(options.socketDir, { recursive: true });
     const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
-    for (const w of ir.workers) if (used.has(w.name)) pod.replicas.set(w.name, Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)));
+    for (const w of ir.workers)
+      if (used.has(w.name))
+        pod.replicas.set(
+          w.name,
+          Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)),
+        );
     try {
       for (const r of [...pod.replicas.values()].flat()) r.spawn();
     } catch (err) {
@@ -87,7 +95,13 @@ export class LocalPod implements Dispatcher {
       QB_REPLICA: String(index),
     };
     if (this.options.callbackAddress) env.QB_CALLBACK = this.options.callbackAddress;
-    const r = new Replica(w, index, { address, env, cwd: this.options.cwd, logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`), startTimeoutMs: this.options.startTimeoutMs ?? 15_000 });
+    const r = new Replica(w, index, {
+      address,
+      env,
+      cwd: this.options.cwd,
+      logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`),
+      startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
+    });
     r.onExit = (replica, exit) => void this.replace(replica, exit);
     r.onCallEnded = (replica) => {
       // a slot is free: one call waiting for this worker may go
@@ -122,7 +136,12 @@ export class LocalPod implements Dispatcher {
         break;
       } catch (err) {
         if (this.closing) return;
-        this.options.onReplicaEvent?.({ worker: w.name, replica: dead.index, kind: "died", detail: `restart ${used} failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` });
+        this.options.onReplicaEvent?.({
+          worker: w.name,
+          replica: dead.index,
+          kind: "died",
+          detail: `restart ${used} failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        });
         await fresh.stop();
         // a replica that could not be brought back counts as dead, for pick()
         fresh.state = "dead";
@@ -130,7 +149,6 @@ export class LocalPod implements Dispatcher {
     }
     this.wake(w.name);
   }
-
 
   private queue(worker: string): SlotQueue {
     let q = this.queues.get(worker);
@@ -211,7 +229,14 @@ export class LocalPod implements Dispatcher {
 
   async hold(req: HeldRequest): Promise<HeldHandle> {
     const replica = this.ready(req.worker) ?? (await this.pick(req.worker, req.signal));
-    return replica.hold(req.method, req.input, { step: req.step, attempt: req.attempt, timeoutMs: null, signal: req.signal, onYield: req.onYield, onAwaiting: req.onAwaiting });
+    return replica.hold(req.method, req.input, {
+      step: req.step,
+      attempt: req.attempt,
+      timeoutMs: null,
+      signal: req.signal,
+      onYield: req.onYield,
+      onAwaiting: req.onAwaiting,
+    });
   }
 
   about(worker: string, replica: number, callId: string): CallAbout | undefined {

@@ -16,7 +16,12 @@ export function logTail(path: string, lines = 20, from = 0): string {
     } finally {
       closeSync(fd);
     }
-    return buf.toString("utf8").split("\n").filter((l) => l.trim() !== "").slice(-lines).join("\n");
+    return buf
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(-lines)
+      .join("\n");
   } catch {
     return "";
   }

@@ -122,7 +122,10 @@ export class Replica {
         lastError = err;
       }
       if (Date.now() > deadline) {
-        throw this.startError(`not healthy after ${this.place.startTimeoutMs} ms at ${this.place.address}${lastError instanceof Error ? `: ${lastError.message}` : ""}`, lastError);
+        throw this.startError(
+          `not healthy after ${this.place.startTimeoutMs} ms at ${this.place.address}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+          lastError,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -223,8 +226,17 @@ export class Replica {
     try {
       result = this.session
         ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input), { attempt: options.attempt, timeoutMs: options.timeoutMs ?? 0, signal: options.signal, tag: options.step })
-        : this.client!.invoke(method, toValue(input), { attempt: options.attempt, signal: options.signal, ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}) });
+          this.session.request(method, toValue(input), {
+            attempt: options.attempt,
+            timeoutMs: options.timeoutMs ?? 0,
+            signal: options.signal,
+            tag: options.step,
+          })
+        : this.client!.invoke(method, toValue(input), {
+            attempt: options.attempt,
+            signal: options.signal,
+            ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}),
+          });
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -236,8 +248,13 @@ export class Replica {
    * Starts a held call on this replica's Session; it holds one of its slots until it ends.
    * Its yields and waits come back through the callbacks; aborting `signal` cancels it.
    */
-  hold(method: string, input: Json, options: CallOptions & { onYield(value: Json, round: number): void; onAwaiting(name: string, round: number, taken: number): void }): HeldHandle {
-    if (!this.session) throw new ReplicaCallError(this.index, false, { cause: new Error(`worker \`${this.worker.name}\` does not speak Session, which held calls need`) });
+  hold(
+    method: string,
+    input: Json,
+    options: CallOptions & { onYield(value: Json, round: number): void; onAwaiting(name: string, round: number, taken: number): void },
+  ): HeldHandle {
+    if (!this.session)
+      throw new ReplicaCallError(this.index, false, { cause: new Error(`worker \`${this.worker.name}\` does not speak Session, which held calls need`) });
     this.inFlight++;
     const call = this.session.start(method, toValue(input), {
       attempt: options.attempt,

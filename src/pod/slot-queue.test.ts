@@ -16,7 +16,10 @@ describe("SlotQueue", () => {
     const q = new SlotQueue();
     const woken: string[] = [];
     const ac = new AbortController();
-    const a = q.wait(ac.signal).then(() => woken.push("a"), (e: unknown) => woken.push(`a aborted: ${(e as Error).message}`));
+    const a = q.wait(ac.signal).then(
+      () => woken.push("a"),
+      (e: unknown) => woken.push(`a aborted: ${(e as Error).message}`),
+    );
     const b = q.wait(new AbortController().signal).then(() => woken.push("b"));
     ac.abort(new Error("gone"));
     await a;

@@ -30,8 +30,20 @@ export function checkWorkerMethods(ir: FlowIR, described: ReadonlyMap<string, De
         continue;
       }
       const hold = st.kind === "call" && st.hold;
-      if (hold && !m.held) out.push({ code: "QB5002", message: `\`${st.worker}.${st.method}\` is not a held method, but the flow says \`hold\``, help: "remove `hold`, or make the method a generator that yields", loc: st.loc });
-      if (!hold && m.held) out.push({ code: "QB5002", message: `\`${st.worker}.${st.method}\` is a held method (it yields and awaits signals)`, help: st.kind === "call" ? "add `hold` after the call" : "`reduce` cannot call a held method", loc: st.loc });
+      if (hold && !m.held)
+        out.push({
+          code: "QB5002",
+          message: `\`${st.worker}.${st.method}\` is not a held method, but the flow says \`hold\``,
+          help: "remove `hold`, or make the method a generator that yields",
+          loc: st.loc,
+        });
+      if (!hold && m.held)
+        out.push({
+          code: "QB5002",
+          message: `\`${st.worker}.${st.method}\` is a held method (it yields and awaits signals)`,
+          help: st.kind === "call" ? "add `hold` after the call" : "`reduce` cannot call a held method",
+          loc: st.loc,
+        });
     }
   }
   return out;

@@ -45,6 +45,10 @@ export interface Driver {
    * The driver's own INSERT of many rows (values bound, never spliced), when it has a
    * faster one than `VALUES (?, ...), (?, ...)`; `columns` are quoted names with types.
    */
-  insertStatement?(table: string, columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>, rows: readonly Row[]): { sql: string; values: unknown[] };
+  insertStatement?(
+    table: string,
+    columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>,
+    rows: readonly Row[],
+  ): { sql: string; values: unknown[] };
   close(): Promise<void>;
 }

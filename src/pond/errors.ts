@@ -97,11 +97,7 @@ export class LakeSourceError extends PondError {
 /** A sync failed; nothing of it was written (the pond's transaction was rolled back). */
 export class LakeSyncError extends PondError {
   constructor(context: Required<Pick<PondErrorContext, "pond" | "table" | "source">>, cause: unknown) {
-    super(
-      `sync of ${context.source} into table ${context.table} of pond ${context.pond} failed, nothing was written: ${causeText(cause)}`,
-      context,
-      { cause },
-    );
+    super(`sync of ${context.source} into table ${context.table} of pond ${context.pond} failed, nothing was written: ${causeText(cause)}`, context, { cause });
   }
 }
 

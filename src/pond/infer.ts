@@ -144,13 +144,23 @@ export function isColumnType(word: string): word is ColumnType {
 /** `id:int,amount:float` → columns; throws with a message naming the bad part. */
 export function parseSchemaSpec(spec: string): TableSchema {
   const out: TableSchema = [];
-  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const colon = part.lastIndexOf(":");
     const name = colon < 0 ? "" : part.slice(0, colon).trim();
-    const type = colon < 0 ? "" : part.slice(colon + 1).trim().toLowerCase();
+    const type =
+      colon < 0
+        ? ""
+        : part
+            .slice(colon + 1)
+            .trim()
+            .toLowerCase();
     if (name === "" || type === "") throw new Error(`bad --schema entry ${JSON.stringify(part)}: expected column:type`);
     const canonical = type === "integer" ? "int" : type === "double" ? "float" : type === "text" ? "string" : type === "boolean" ? "bool" : type;
-    if (!isColumnType(canonical)) throw new Error(`bad --schema entry ${JSON.stringify(part)}: unknown type ${JSON.stringify(type)} (types: ${COLUMN_TYPES.join(", ")})`);
+    if (!isColumnType(canonical))
+      throw new Error(`bad --schema entry ${JSON.stringify(part)}: unknown type ${JSON.stringify(type)} (types: ${COLUMN_TYPES.join(", ")})`);
     if (out.some((c) => c.name === name)) throw new Error(`bad --schema: column ${name} given twice`);
     out.push({ name, type: canonical });
   }

@@ -8,14 +8,20 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 export function checkTableName(table: string, pond?: string): void {
   const parts = table.split(".");
   if (parts.length > 2 || !parts.every((p) => IDENT.test(p))) {
-    throw new PondSchemaError(`bad table name ${JSON.stringify(table)}${pond ? ` for pond ${pond}` : ""}: use letters, digits and _ (optionally schema.table)`, { pond, table });
+    throw new PondSchemaError(
+      `bad table name ${JSON.stringify(table)}${pond ? ` for pond ${pond}` : ""}: use letters, digits and _ (optionally schema.table)`,
+      { pond, table },
+    );
   }
 }
 
 /** The quoted (possibly schema-qualified) table name. */
 export function quoteTable(dialect: Dialect, table: string, pond?: string): string {
   checkTableName(table, pond);
-  return table.split(".").map((p) => dialect.quoteId(p)).join(".");
+  return table
+    .split(".")
+    .map((p) => dialect.quoteId(p))
+    .join(".");
 }
 
 /** Throws unless `name` is a usable column name (not empty, no NUL). */

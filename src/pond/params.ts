@@ -41,7 +41,9 @@ export function bindParams(sql: string, params: Params | undefined): BoundSql {
   if (params === undefined || Array.isArray(params)) {
     if (spans.length > 0) {
       const names = [...new Set(spans.map((s) => ":" + s.name))].join(", ");
-      throw new ParamBindError(`the SQL has named parameters (${names}) but ${params === undefined ? "no values were given" : "the values were given as a list"}; pass an object such as {${spans[0]!.name}: ...}`);
+      throw new ParamBindError(
+        `the SQL has named parameters (${names}) but ${params === undefined ? "no values were given" : "the values were given as a list"}; pass an object such as {${spans[0]!.name}: ...}`,
+      );
     }
     return { sql, values: [...((params as readonly unknown[] | undefined) ?? [])].map(encodeParam) };
   }
@@ -50,7 +52,8 @@ export function bindParams(sql: string, params: Params | undefined): BoundSql {
   const missing = [...used].filter((n) => !Object.prototype.hasOwnProperty.call(named, n));
   if (missing.length > 0) throw new ParamBindError(`no value for parameter${missing.length > 1 ? "s" : ""} ${missing.map((n) => ":" + n).join(", ")}`);
   const unused = Object.keys(named).filter((n) => !used.has(n));
-  if (unused.length > 0) throw new ParamBindError(`value${unused.length > 1 ? "s" : ""} given for ${unused.map((n) => ":" + n).join(", ")}, which the SQL does not use`);
+  if (unused.length > 0)
+    throw new ParamBindError(`value${unused.length > 1 ? "s" : ""} given for ${unused.map((n) => ":" + n).join(", ")}, which the SQL does not use`);
   let out = "";
   let at = 0;
   const values: unknown[] = [];

@@ -15,9 +15,15 @@ export interface SinkResult {
 }
 
 /** Writes every row of `rows` (single rows or batches, sync or async) into `table`. */
-export async function writeRowsInto(pond: Pond, table: string, rows: AsyncIterable<Row | readonly Row[]> | Iterable<Row | readonly Row[]>, options: InsertOptions = {}): Promise<SinkResult> {
+export async function writeRowsInto(
+  pond: Pond,
+  table: string,
+  rows: AsyncIterable<Row | readonly Row[]> | Iterable<Row | readonly Row[]>,
+  options: InsertOptions = {},
+): Promise<SinkResult> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
-  const source = (Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : (rows as Iterable<Row | readonly Row[]>)[Symbol.iterator]()) as AsyncIterator<Row | readonly Row[]> | Iterator<Row | readonly Row[]>;
+  const source = (Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : (rows as Iterable<Row | readonly Row[]>)[Symbol.iterator]()) as
+    AsyncIterator<Row | readonly Row[]> | Iterator<Row | readonly Row[]>;
   let pending: Row[] = [];
   let finished = false;
   /** The next batch of up to batchSize rows, or [] when the stream has ended. */
@@ -52,9 +58,10 @@ export async function writeRowsInto(pond: Pond, table: string, rows: AsyncIterab
     return { rows: n, created };
   } catch (err) {
     await Promise.resolve(source.return?.()).catch(() => {});
-    if (created) await pond.execute(`DROP TABLE IF EXISTS ${quoteTable(pond.dialect, table)}`).catch((e: unknown) => {
-      if (!(e instanceof PondError)) throw e;
-    });
+    if (created)
+      await pond.execute(`DROP TABLE IF EXISTS ${quoteTable(pond.dialect, table)}`).catch((e: unknown) => {
+        if (!(e instanceof PondError)) throw e;
+      });
     throw err;
   }
 }

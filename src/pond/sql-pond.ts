@@ -45,7 +45,11 @@ class SqlSession implements PondSession {
     // text: one statement per call on both, refused before anything runs
     const second = sqlSecondStatement(sql, this.core.name === "duckdb" ? "duckdb" : "mysql");
     if (second !== undefined) {
-      throw new PondQueryError(this.core.url, sql, new Error(`more than one statement (the \`;\` at offset ${second} starts a second one): run them one at a time`));
+      throw new PondQueryError(
+        this.core.url,
+        sql,
+        new Error(`more than one statement (the \`;\` at offset ${second} starts a second one): run them one at a time`),
+      );
     }
     try {
       return bindParams(sql, params);
@@ -169,7 +173,10 @@ class SqlSession implements PondSession {
     const sql = createTableSql(this.core.dialect, table, schema, options, this.core.url);
     // MySQL commits the open transaction on CREATE TABLE (not on CREATE TEMPORARY TABLE):
     // inside one, the table is made on another connection and the transaction goes on
-    const run = !options.temporary && this.core.ddlCommits && this.source.outside ? this.source.outside : <T>(f: (c: DriverConnection) => Promise<T>) => this.withConnection(f);
+    const run =
+      !options.temporary && this.core.ddlCommits && this.source.outside
+        ? this.source.outside
+        : <T>(f: (c: DriverConnection) => Promise<T>) => this.withConnection(f);
     await run(async (c) => {
       try {
         await c.run(sql, []);
@@ -184,7 +191,10 @@ class SqlSession implements PondSession {
     if (existing !== undefined) return { created: false, schema: existing };
     const schema = "schema" in from && !Array.isArray(from) ? (from as { schema: TableSchema }).schema : inferSchema(from as readonly Row[]);
     if (schema.length === 0) {
-      throw new PondSchemaError(`cannot create table ${table} in pond ${this.core.url}: no columns (no rows to infer them from)`, { pond: this.core.url, table });
+      throw new PondSchemaError(`cannot create table ${table} in pond ${this.core.url}: no columns (no rows to infer them from)`, {
+        pond: this.core.url,
+        table,
+      });
     }
     await this.createTable(table, schema, { ifNotExists: true });
     return { created: true, schema: (await this.tableSchema(table)) ?? schema };
@@ -193,7 +203,8 @@ class SqlSession implements PondSession {
   async insert(table: string, rows: readonly Row[], options: InsertOptions = {}): Promise<number> {
     if (rows.length === 0) return 0;
     const schema = await this.tableSchema(table);
-    if (schema === undefined) throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no such table`, { pond: this.core.url, table });
+    if (schema === undefined)
+      throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no such table`, { pond: this.core.url, table });
     const types = new Map(schema.map((c) => [c.name, c.type]));
     if (rows.every((r) => Object.keys(r).length === 0)) {
       throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: the rows have no columns`, { pond: this.core.url, table });
@@ -205,7 +216,10 @@ class SqlSession implements PondSession {
         if (seen.has(k)) continue;
         seen.add(k);
         if (!types.has(k)) {
-          throw new PondSchemaError(`cannot insert into table ${table} of pond ${this.core.url}: no column ${JSON.stringify(k)} (columns: ${schema.map((c) => c.name).join(", ")})`, { pond: this.core.url, table });
+          throw new PondSchemaError(
+            `cannot insert into table ${table} of pond ${this.core.url}: no column ${JSON.stringify(k)} (columns: ${schema.map((c) => c.name).join(", ")})`,
+            { pond: this.core.url, table },
+          );
         }
         names.push(k);
       }
@@ -369,7 +383,10 @@ function checkIntValues(rows: readonly Row[], names: readonly string[], types: R
       const v = rows[i]![name];
       // a number with a fraction, or text that is not a whole number ("2.5" is rounded too)
       if ((typeof v === "number" && !Number.isInteger(v)) || (typeof v === "string" && !/^\s*[+-]?\d+\s*$/.test(v))) {
-        throw new PondSchemaError(`cannot insert into table ${ctx.table} of pond ${ctx.pond}: row ${i + 1} of ${rows.length}: column ${name}: ${JSON.stringify(v)} is not an int (the column is int; a fraction would be rounded or cut)`, ctx);
+        throw new PondSchemaError(
+          `cannot insert into table ${ctx.table} of pond ${ctx.pond}: row ${i + 1} of ${rows.length}: column ${name}: ${JSON.stringify(v)} is not an int (the column is int; a fraction would be rounded or cut)`,
+          ctx,
+        );
       }
     }
   }
@@ -380,7 +397,8 @@ export function createTableSql(dialect: Dialect, table: string, schema: TableSch
   const key = new Set(options.primaryKey ?? []);
   for (const c of schema) checkColumnName(c.name, table, pond);
   for (const k of key) {
-    if (!schema.some((c) => c.name === k)) throw new PondSchemaError(`cannot create table ${table} in pond ${pond}: key column ${k} is not a column`, { pond, table });
+    if (!schema.some((c) => c.name === k))
+      throw new PondSchemaError(`cannot create table ${table} in pond ${pond}: key column ${k} is not a column`, { pond, table });
   }
   const cols = schema.map((c) => `${dialect.quoteId(c.name)} ${dialect.sqlType(c.type, key.has(c.name))}${key.has(c.name) ? " NOT NULL" : ""}`);
   if (key.size > 0) cols.push(`PRIMARY KEY (${[...key].map((k) => dialect.quoteId(k)).join(", ")})`);

@@ -47,7 +47,10 @@ describe("a stream stopped by its signal", () => {
     const ac = new AbortController();
     const it = pond.stream("SELECT n FROM t", undefined, { signal: ac.signal })[Symbol.asyncIterator]();
     expect((await it.next()).value).toEqual([{ n: 1 }]);
-    const pending = it.next().then(() => "ended", (e: unknown) => e);
+    const pending = it.next().then(
+      () => "ended",
+      (e: unknown) => e,
+    );
     setTimeout(() => ac.abort(new Error("stop")), 20);
     const err = await pending;
     expect(err).toBeInstanceOf(PondCancelledError);

@@ -11,7 +11,11 @@ describe("pond URLs", () => {
   });
 
   it("picks MySQL-wire for mysql:// URLs, hiding the password", () => {
-    expect(parsePondUrl("mysql://root:s3cret@singlestore:3306/db")).toEqual({ driver: "mysql", uri: "mysql://root:s3cret@singlestore:3306/db", url: "mysql://root:***@singlestore:3306/db" });
+    expect(parsePondUrl("mysql://root:s3cret@singlestore:3306/db")).toEqual({
+      driver: "mysql",
+      uri: "mysql://root:s3cret@singlestore:3306/db",
+      url: "mysql://root:***@singlestore:3306/db",
+    });
     expect(redactUrl("mysql://root@h/db")).toBe("mysql://root@h/db");
   });
 

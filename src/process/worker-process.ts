@@ -39,7 +39,11 @@ export class WorkerProcess {
   private readonly listeners: Array<(address: string) => void> = [];
 
   constructor(options: SpawnOptions) {
-    const { child, direct } = spawnInGroup(options.command, { ...(options.cwd ? { cwd: options.cwd } : {}), env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const { child, direct } = spawnInGroup(options.command, {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.direct = direct;
     this.child = child;
     if (this.child.pid === undefined) throw new Error(`cannot start ${options.command}`);

@@ -30,7 +30,15 @@ const samples: Record<string, object> = {
   CallError: { code: "ERROR_CODE_FAILED", message: "m", details: "d", retryable: true, type: "Error" } satisfies Required<M.CallErrorMsg>,
   Input: { method: "m", input: null, callId: "c", attempt: 1 } satisfies Required<M.InputMsg>,
   Output: { result: null, error: null } satisfies Required<Omit<M.OutputMsg, "outcome">>,
-  DescribeResponse: { name: "n", version: "v", methods: [], maxConcurrentCalls: 1, session: true, maxMessageBytes: 1, sdk: "s" } satisfies Required<M.DescribeResponseMsg>,
+  DescribeResponse: {
+    name: "n",
+    version: "v",
+    methods: [],
+    maxConcurrentCalls: 1,
+    session: true,
+    maxMessageBytes: 1,
+    sdk: "s",
+  } satisfies Required<M.DescribeResponseMsg>,
   MethodInfo: { name: "n", held: false, description: "d" } satisfies Required<M.MethodInfoMsg>,
   SessionIn: { callId: "c", start: null, signal: null, cancel: null } satisfies Required<Omit<M.SessionInMsg, "msg">>,
   Start: { method: "m", input: null, timeoutMs: 0, attempt: 1 } satisfies Required<M.StartMsg>,
@@ -40,7 +48,16 @@ const samples: Record<string, object> = {
   Progress: { fraction: 0.5, message: "m" } satisfies Required<M.ProgressMsg>,
   Yielded: { value: null, round: 0 } satisfies Required<M.YieldedMsg>,
   Awaiting: { signal: "s", round: 2, taken: 1 } satisfies Required<M.AwaitingMsg>,
-  ReportRequest: { kind: "REPORT_KIND_ERROR", message: "m", fatal: true, callId: "c", worker: "w", replica: 0, fraction: 0, details: "" } satisfies Required<M.ReportRequestMsg>,
+  ReportRequest: {
+    kind: "REPORT_KIND_ERROR",
+    message: "m",
+    fatal: true,
+    callId: "c",
+    worker: "w",
+    replica: 0,
+    fraction: 0,
+    details: "",
+  } satisfies Required<M.ReportRequestMsg>,
   ReportReply: { runCancelled: false } satisfies Required<M.ReportReplyMsg>,
   PondQueryRequest: { sql: "SELECT 1", paramsJson: "{}", batchSize: 0, callId: "c", worker: "w", replica: 0 } satisfies Required<M.PondQueryRequestMsg>,
   PondRows: { rowsJson: "[]" } satisfies Required<M.PondRowsMsg>,
@@ -60,15 +77,22 @@ describe("messages.ts matches worker.proto", () => {
   });
 
   it("every ErrorCode of the proto is in ERROR_CODES and back", () => {
-    const values = ((def["quarterback.v1.ErrorCode"] as { type: Descriptor }).type.value ?? []).map((v) => v.name).filter((n) => n !== "ERROR_CODE_UNSPECIFIED");
+    const values = ((def["quarterback.v1.ErrorCode"] as { type: Descriptor }).type.value ?? [])
+      .map((v) => v.name)
+      .filter((n) => n !== "ERROR_CODE_UNSPECIFIED");
     expect(ERROR_CODES.map(toWireCode)).toEqual(values);
     for (const c of ERROR_CODES) expect(fromWireCode(toWireCode(c))).toBe(c);
     expect(fromWireCode("ERROR_CODE_UNSPECIFIED")).toBe("INTERNAL");
   });
 
   it("round-trips SessionOut through the loaded definitions, with the oneof member named", () => {
-    const session = (loadProtos().worker as unknown as Record<string, { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): unknown }>).Session!;
+    const session = (loadProtos().worker as unknown as Record<string, { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): unknown }>)
+      .Session!;
     const msg: M.SessionOutMsg = { callId: "c1", yielded: { value: { json: "[1,2]" }, round: 3 } };
-    expect(session.responseDeserialize(session.responseSerialize(msg))).toEqual({ callId: "c1", yielded: { value: { json: "[1,2]", kind: "json" }, round: 3 }, msg: "yielded" });
+    expect(session.responseDeserialize(session.responseSerialize(msg))).toEqual({
+      callId: "c1",
+      yielded: { value: { json: "[1,2]", kind: "json" }, round: 3 },
+      msg: "yielded",
+    });
   });
 });

@@ -3,7 +3,11 @@
  * own module so the run can name it without loading grpc-js.
  */
 export class PondRequestError extends Error {
-  constructor(message: string, readonly kind: "invalid" | "unavailable", options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly kind: "invalid" | "unavailable",
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "PondRequestError";
   }

@@ -25,7 +25,17 @@ const samples: Record<string, { requests: object[]; responses: object[] }> = {
   },
   "quarterback.v1.Worker/Describe": {
     requests: [{}],
-    responses: [{ name: "w", version: "1", methods: [{ name: "a", held: true, description: "d" }, { name: "b" }], maxConcurrentCalls: 4, session: true, maxMessageBytes: 4 << 20, sdk: "ts" }],
+    responses: [
+      {
+        name: "w",
+        version: "1",
+        methods: [{ name: "a", held: true, description: "d" }, { name: "b" }],
+        maxConcurrentCalls: 4,
+        session: true,
+        maxMessageBytes: 4 << 20,
+        sdk: "ts",
+      },
+    ],
   },
   "quarterback.v1.Worker/Session": {
     requests: [
@@ -49,7 +59,10 @@ const samples: Record<string, { requests: object[]; responses: object[] }> = {
     requests: [{ sql: "SELECT 1", paramsJson: "[]", batchSize: 100, callId: "c", worker: "w", replica: 0 }],
     responses: [{ rowsJson: "[[1]]" }],
   },
-  "grpc.health.v1.Health/Check": { requests: [{ service: "" }, { service: "quarterback.v1.Worker" }], responses: [{ status: "SERVING" }, { status: "SERVICE_UNKNOWN" }] },
+  "grpc.health.v1.Health/Check": {
+    requests: [{ service: "" }, { service: "quarterback.v1.Worker" }],
+    responses: [{ status: "SERVING" }, { status: "SERVICE_UNKNOWN" }],
+  },
   "grpc.health.v1.Health/Watch": { requests: [{ service: "x" }], responses: [{ status: "NOT_SERVING" }] },
   "grpc.health.v1.Health/List": { requests: [{}], responses: [{ statuses: { "": { status: "SERVING" }, w: { status: "NOT_SERVING" } } }] },
 };
@@ -63,7 +76,12 @@ describe("serviceDefinition against proto-loader", () => {
     expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
     for (const [method, def] of Object.entries(theirs)) {
       const { path, requestStream, responseStream, originalName } = ours[method]!;
-      expect({ path, requestStream, responseStream, originalName }).toEqual({ path: def.path, requestStream: def.requestStream, responseStream: def.responseStream, originalName: def.originalName });
+      expect({ path, requestStream, responseStream, originalName }).toEqual({
+        path: def.path,
+        requestStream: def.requestStream,
+        responseStream: def.responseStream,
+        originalName: def.originalName,
+      });
     }
   });
 

@@ -9,7 +9,10 @@ const generic = loadProtos().worker.Session as MethodDefinition<SessionInMsg, Se
 const serialize = (m: SessionInMsg): Buffer => generic.requestSerialize(m);
 const outBytes = (m: Partial<SessionOutMsg> & { callId: string }): Buffer => generic.responseSerialize(m as SessionOutMsg);
 
-const start = (callId: string, json: string, timeoutMs = 0, attempt = 1, method = "noop"): SessionInMsg => ({ callId, start: { method, input: { json }, timeoutMs, attempt } });
+const start = (callId: string, json: string, timeoutMs = 0, attempt = 1, method = "noop"): SessionInMsg => ({
+  callId,
+  start: { method, input: { json }, timeoutMs, attempt },
+});
 
 describe("encodeStart", () => {
   it("writes exactly the generic encoder's bytes", () => {
@@ -29,7 +32,11 @@ describe("encodeStart", () => {
     ];
     for (const m of cases) expect(encodeStart(m)!.equals(serialize(m))).toBe(true);
     // and they decode to what was sent
-    expect(generic.requestDeserialize(encodeStart(cases[2]!)!)).toEqual({ ...cases[2], start: { ...cases[2]!.start, input: { json: cases[2]!.start!.input!.json, kind: "json" } }, msg: "start" });
+    expect(generic.requestDeserialize(encodeStart(cases[2]!)!)).toEqual({
+      ...cases[2],
+      start: { ...cases[2]!.start, input: { json: cases[2]!.start!.input!.json, kind: "json" } },
+      msg: "start",
+    });
   });
 
   it("leaves every other shape to the generic encoder", () => {

@@ -13,7 +13,9 @@ import { resolveInLand } from "../land/safe-path.js";
 export async function* globFiles(pattern: string, root: string | null, where: { cwd: string; land: string }): AsyncGenerator<Json> {
   const base = root === null ? where.land : resolve(where.cwd, root);
   const info = await stat(base).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot list ${root === null ? "the land" : `folder ${root}`} (${base}): ${err.code === "ENOENT" ? "no such folder" : err.message}`, { cause: err });
+    throw new Error(`cannot list ${root === null ? "the land" : `folder ${root}`} (${base}): ${err.code === "ENOENT" ? "no such folder" : err.message}`, {
+      cause: err,
+    });
   });
   if (!info.isDirectory()) throw new Error(`cannot list ${base}: not a folder`);
   // loaded on first use: most flows never glob, and it is ~4 ms of every `qb run`'s startup

@@ -29,13 +29,21 @@ export async function writePondTable(pond: Pond, table: string, items: AsyncIter
 /** Tables a flow reads: names in its pond queries that the pond has synced from the lake. */
 export function tablesRead(ir: FlowIR, synced: Iterable<string>): string[] {
   const sqls = ir.steps.flatMap((s) => (s.source.kind === "pond" ? [s.source.sql] : []));
-  return [...new Set(synced)].filter((t) => sqls.some((sql) => new RegExp(`(^|[^A-Za-z0-9_])${t.replace(/\./g, "\\.")}($|[^A-Za-z0-9_])`, "i").test(sql))).sort();
+  return [...new Set(synced)]
+    .filter((t) => sqls.some((sql) => new RegExp(`(^|[^A-Za-z0-9_])${t.replace(/\./g, "\\.")}($|[^A-Za-z0-9_])`, "i").test(sql)))
+    .sort();
 }
 
 /** A run pinned to a generation found newer data in a table it reads. */
 export class GenerationMismatchError extends Error {
-  constructor(readonly table: string, readonly pinned: number, readonly latest: number) {
-    super(`--generation ${pinned}: table \`${table}\` was synced again since (it is at generation ${latest}); the pond keeps only its latest data, so this run cannot read generation ${pinned}`);
+  constructor(
+    readonly table: string,
+    readonly pinned: number,
+    readonly latest: number,
+  ) {
+    super(
+      `--generation ${pinned}: table \`${table}\` was synced again since (it is at generation ${latest}); the pond keeps only its latest data, so this run cannot read generation ${pinned}`,
+    );
     this.name = "GenerationMismatchError";
   }
 }

@@ -94,7 +94,12 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const onAbort = (): void => {
     const reason: unknown = options.signal?.reason;
     if (reason instanceof RunCancelledError) return controller.abort(reason);
-    const why = reason instanceof Error && reason.name !== "AbortError" ? reason.message : reason === undefined || reason instanceof Error ? "aborted by the caller" : String(reason);
+    const why =
+      reason instanceof Error && reason.name !== "AbortError"
+        ? reason.message
+        : reason === undefined || reason instanceof Error
+          ? "aborted by the caller"
+          : String(reason);
     controller.abort(new RunCancelledError(why, { cause: reason }));
   };
   if (options.signal?.aborted) onAbort();
@@ -116,7 +121,13 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         socketDir: dir.sockets,
         callbackAddress,
         ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
-        onReplicaEvent: (e) => events.publish({ type: "log", level: e.kind === "restarted" ? "info" : "warn", message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`, time: Date.now() }),
+        onReplicaEvent: (e) =>
+          events.publish({
+            type: "log",
+            level: e.kind === "restarted" ? "info" : "warn",
+            message: `worker ${e.worker} replica ${e.replica} ${e.kind}: ${e.detail}`,
+            time: Date.now(),
+          }),
       });
       events.publish({ type: "pod.launched", replicas: pod.replicaInfo(), time: Date.now() });
       const podReady = pod.whenReady();
@@ -130,7 +141,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         pondHandle = await openPond(pondUrl, { cwd });
         const generations = await generationsRead(pondHandle, ir, options.generation);
         writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");
-        for (const [table, g] of Object.entries(generations)) events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
+        for (const [table, g] of Object.entries(generations))
+          events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
       }
       const pond = pondHandle;
       // grpc-js loads here, in parallel with the workers' own startup
@@ -189,7 +201,12 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         try {
           await close();
         } catch (err) {
-          events.publish({ type: "log", level: "warn", message: `closing ${what} failed: ${err instanceof Error ? err.message : String(err)}`, time: Date.now() });
+          events.publish({
+            type: "log",
+            level: "warn",
+            message: `closing ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+            time: Date.now(),
+          });
         }
       };
       // a failed or cancelled run ends within a second: workers get less time to exit

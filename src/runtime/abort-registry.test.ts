@@ -10,7 +10,11 @@ describe("onAbort", () => {
     offs[3]!();
     c.abort("why");
     c.abort("again");
-    expect(got).toEqual([[0, "why"], [2, "why"], [4, "why"]]);
+    expect(got).toEqual([
+      [0, "why"],
+      [2, "why"],
+      [4, "why"],
+    ]);
   });
   it("calls at once for a signal already aborted", () => {
     const got: unknown[] = [];

@@ -17,10 +17,14 @@ export function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () 
     const fresh = new Set<(reason: unknown) => void>();
     set = fresh;
     callbacks.set(signal, fresh);
-    signal.addEventListener("abort", () => {
-      callbacks.delete(signal);
-      for (const f of fresh) f(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        callbacks.delete(signal);
+        for (const f of fresh) f(signal.reason);
+      },
+      { once: true },
+    );
   }
   set.add(fn);
   const s = set;

@@ -118,7 +118,16 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     let failure: unknown;
     try {
-      const call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt, timeoutMs: options.timeoutMs, signal: callSignal, placed });
+      const call = site.dispatcher.call({
+        step: site.step,
+        worker: site.worker,
+        method: site.method,
+        input,
+        attempt,
+        timeoutMs: options.timeoutMs,
+        signal: callSignal,
+        placed,
+      });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;
@@ -148,7 +157,15 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
  * when a retry is left (then returns "retry"), or reports the call as failed and returns
  * "skip" (on error skip) or throws CallFailedError.
  */
-async function afterFailure(site: CallSite, input: Json, signal: AbortSignal, callId: number, attempt: number, err: unknown, refused: number): Promise<"retry" | "again" | "skip"> {
+async function afterFailure(
+  site: CallSite,
+  input: Json,
+  signal: AbortSignal,
+  callId: number,
+  attempt: number,
+  err: unknown,
+  refused: number,
+): Promise<"retry" | "again" | "skip"> {
   const { options, stats, events } = site;
   if (signal.aborted) {
     if (events.detailed) events.publish({ type: "call.cancelled", step: site.step, callId, time: Date.now() });

@@ -19,8 +19,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /** `p`, or a rejection saying it did not settle within `ms`. */
-const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
-  Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
+const within = <T>(ms: number, p: Promise<T>): Promise<T> => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
 
 /** An in-process dispatcher: methods are plain functions. */
 const fake = (methods: Parameters<typeof fakeDispatcher>[0]): FakeDispatcher => fakeDispatcher(methods);
@@ -66,13 +65,18 @@ describe("runEngine", () => {
     const events = new RunEvents();
     const seen: RunEvent[] = [];
     events.on("event", (e) => seen.push(e));
-    const run = runEngine(f, { events, dispatcher: fake({ f: ({ x }) => {
-      if (x === 2) {
-        tries++;
-        throw new Error("flaky");
-      }
-      return x;
-    } }) });
+    const run = runEngine(f, {
+      events,
+      dispatcher: fake({
+        f: ({ x }) => {
+          if (x === 2) {
+            tries++;
+            throw new Error("flaky");
+          }
+          return x;
+        },
+      }),
+    });
     const err = await run.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CallFailedError);
     expect((err as Error).message).toBe('step `s`: w.f, attempt 3/3, input {"x":2}: flaky');
@@ -111,10 +115,15 @@ describe("runEngine", () => {
     const events = new RunEvents();
     const failed: RunEvent[] = [];
     events.on("event", (e) => e.type === "call.failed" && failed.push(e));
-    const r = await runEngine(f, { events, dispatcher: fake({ f: (x) => {
-      if (x % 3 === 0) throw new Error(`bad ${x}`);
-      return x;
-    } }) });
+    const r = await runEngine(f, {
+      events,
+      dispatcher: fake({
+        f: (x) => {
+          if (x % 3 === 0) throw new Error(`bad ${x}`);
+          return x;
+        },
+      }),
+    });
     expect([...r.result.s!].sort()).toEqual([1, 2, 4, 5]);
     expect(failed.map((e) => e.type === "call.failed" && e.skipped)).toEqual([true, true]);
   });
@@ -123,17 +132,21 @@ describe("runEngine", () => {
     const f = ir(`flow c() {\n  worker w { run "x" }\n  s = range(32) | w.f parallel 32\n  emit s\n}`);
     let aborted = 0;
     const t0 = Date.now();
-    const run = runEngine(f, { dispatcher: fake({ f: async (x, req) => {
-      if (x === 7) {
-        await sleep(20);
-        throw new Error("boom");
-      }
-      await sleep(10_000, req.signal).catch((e: unknown) => {
-        aborted++;
-        throw e;
-      });
-      return x;
-    } }) });
+    const run = runEngine(f, {
+      dispatcher: fake({
+        f: async (x, req) => {
+          if (x === 7) {
+            await sleep(20);
+            throw new Error("boom");
+          }
+          await sleep(10_000, req.signal).catch((e: unknown) => {
+            aborted++;
+            throw e;
+          });
+          return x;
+        },
+      }),
+    });
     await expect(run).rejects.toThrow("boom");
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(aborted).toBe(31);
@@ -148,10 +161,12 @@ describe("runEngine", () => {
 
   it("names the replica a call was on when it times out", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" replicas 2 }\n  s = [1] | w.slow timeout 50ms\n  emit s\n}`);
-    const d = fake({ slow: (_x, req) => {
-      req.placed?.(1);
-      return new Promise(() => undefined);
-    } });
+    const d = fake({
+      slow: (_x, req) => {
+        req.placed?.(1);
+        return new Promise(() => undefined);
+      },
+    });
     await expect(runEngine(f, { dispatcher: d })).rejects.toThrow("step `s`: w.slow on replica 1, attempt 1/1, input 1: timed out after 50 ms");
   });
 
@@ -179,7 +194,10 @@ describe("runEngine", () => {
     const r = await runEngine(f, { dispatcher: queued });
     expect(r.result.s!.sort()).toEqual([1, 2]);
     // a call that never gets a slot times out all the same, after as long again
-    const stuck: Dispatcher = { reportsPlacement: true, call: (req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))) };
+    const stuck: Dispatcher = {
+      reportsPlacement: true,
+      call: (req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))),
+    };
     await expect(runEngine(f, { dispatcher: stuck })).rejects.toThrow(/timed out after 200 ms waiting for a free slot/);
     // a dispatcher that does not say where it placed a call: the deadline runs from the start
     const unplaced: Dispatcher = { call: async (req) => (await sleep(300, req.signal), req.input) };
@@ -215,7 +233,9 @@ describe("runEngine", () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(100) | w.f parallel 4\n  emit s\n}`);
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("interrupted")), 20);
-    await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("interrupted");
+    await expect(runEngine(f, { signal: ac.signal, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow(
+      "interrupted",
+    );
   });
 
   it("reports a run the caller stopped as cancelled, and each step it stopped as cancelled, not failed", async () => {
@@ -225,7 +245,9 @@ describe("runEngine", () => {
     const seen: RunEvent[] = [];
     events.on("event", (e) => seen.push(e));
     setTimeout(() => ac.abort(new RunCancelledError("interrupted")), 20);
-    await expect(runEngine(f, { signal: ac.signal, events, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("run cancelled: interrupted");
+    await expect(runEngine(f, { signal: ac.signal, events, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow(
+      "run cancelled: interrupted",
+    );
     const ends = seen.filter((e) => e.type.startsWith("step.") && e.type !== "step.started").map((e) => `${e.type} ${(e as { step: string }).step}`);
     expect(ends.sort()).toEqual(["step.cancelled a", "step.cancelled b"]);
     expect(seen.at(-1)).toMatchObject({ type: "run.cancelled", reason: "run cancelled: interrupted" });
@@ -235,7 +257,9 @@ describe("runEngine", () => {
     const events2 = new RunEvents();
     events2.on("event", (e) => seen2.push(e));
     setTimeout(() => other.abort(new Error("fatal report")), 20);
-    await expect(runEngine(f, { signal: other.signal, events: events2, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) })).rejects.toThrow("fatal report");
+    await expect(
+      runEngine(f, { signal: other.signal, events: events2, dispatcher: fake({ f: (x, req) => sleep(1000, req.signal).then(() => x) }) }),
+    ).rejects.toThrow("fatal report");
     expect(seen2.at(-1)!.type).toBe("run.failed");
   });
 
@@ -244,10 +268,13 @@ describe("runEngine", () => {
     const events = new RunEvents();
     const seen: RunEvent[] = [];
     events.on("event", (e) => seen.push(e));
-    const d = fake({ slow: (x, req) => sleep(1000, req.signal).then(() => x), fail: async () => {
-      await sleep(20);
-      throw Object.assign(new Error("boom"), { retryable: false });
-    } });
+    const d = fake({
+      slow: (x, req) => sleep(1000, req.signal).then(() => x),
+      fail: async () => {
+        await sleep(20);
+        throw Object.assign(new Error("boom"), { retryable: false });
+      },
+    });
     await expect(runEngine(f, { events, dispatcher: d })).rejects.toThrow("boom");
     const ends = seen.filter((e) => e.type === "step.failed" || e.type === "step.cancelled").map((e) => `${e.type} ${(e as { step: string }).step}`);
     expect(ends.sort()).toEqual(["step.cancelled a", "step.failed bad"]);
@@ -264,10 +291,13 @@ describe("runEngine", () => {
 
   it("a failure elsewhere stops a reduce whose combinations ignore their cancellation", async () => {
     const f = ir(`flow t() {\n  worker w { run "x" }\n  s = range(10) | reduce w.add\n  bad = [1] | w.fail\n  emit s, bad\n}`);
-    const d = fake({ add: () => new Promise(() => undefined), fail: async () => {
-      await sleep(20);
-      throw Object.assign(new Error("boom"), { retryable: false });
-    } });
+    const d = fake({
+      add: () => new Promise(() => undefined),
+      fail: async () => {
+        await sleep(20);
+        throw Object.assign(new Error("boom"), { retryable: false });
+      },
+    });
     await expect(within(500, runEngine(f, { dispatcher: d }))).rejects.toThrow("boom");
   });
 
@@ -285,7 +315,9 @@ describe("runEngine", () => {
   });
 
   it("a step that ends without reading all of its input (take 0 behind another stage) releases its upstream", async () => {
-    const f = ir(`flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  ys = range(1000) | w.f\n  none = xs | flatten | take 0\n  also = merge(xs, ys) | reduce w.add | take 0\n  emit none, also\n}`);
+    const f = ir(
+      `flow t() {\n  worker w { run "x" }\n  xs = range(1000) | w.f\n  ys = range(1000) | w.f\n  none = xs | flatten | take 0\n  also = merge(xs, ys) | reduce w.add | take 0\n  emit none, also\n}`,
+    );
     const d = fake({ f: (x) => x, add: ({ left, right }) => left + right });
     const r = await Promise.race([runEngine(f, { dispatcher: d, channelCapacity: 8 }), sleep(3000).then(() => "hung" as const)]);
     expect(r).not.toBe("hung");

@@ -60,7 +60,9 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const defaultParallel = options.defaultParallel ?? ((w: string) => 4 * (replicas.get(w) ?? 1));
   const runId = options.runId ?? "run";
 
-  const stats = new Map<string, StepStats>(ir.steps.map((s) => [s.name, { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" }]));
+  const stats = new Map<string, StepStats>(
+    ir.steps.map((s) => [s.name, { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" }]),
+  );
   options.onStats?.([...stats.values()]);
 
   // one channel per reader of each step's output (a tee when there are several)
@@ -73,7 +75,8 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   // steps whose items carry the rounds of held calls (round items and marks)
   const withRounds = stepsWithRounds(ir);
   // what a reader of a step sees when it wants plain values
-  const plainOf = (step: string, items: AsyncIterable<Flowing>): AsyncIterable<Json> => (withRounds.has(step) ? plainValues(items) : (items as AsyncIterable<Json>));
+  const plainOf = (step: string, items: AsyncIterable<Flowing>): AsyncIterable<Json> =>
+    withRounds.has(step) ? plainValues(items) : (items as AsyncIterable<Json>);
   const inputs = new Map<string, AsyncIterable<Flowing>>();
   // the channels each step reads, released when it ends: a stage that stops before its
   // input ends (take 0 behind a generator that never started) must not block the writer
@@ -111,7 +114,9 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
         try {
           await write(sink.table, ch);
         } catch (err) {
-          throw err instanceof StepError || signal.aborted ? err : new StepError(sink.step, `writing pond table \`${sink.table}\`: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          throw err instanceof StepError || signal.aborted
+            ? err
+            : new StepError(sink.step, `writing pond table \`${sink.table}\`: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
       });
     }
@@ -125,7 +130,13 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       if (st.kind !== "call" || !st.hold) continue;
       held.set(
         step.name,
-        new HeldStage({ site: site(step, st), limit: st.options.parallel ?? defaultParallel(st.worker), args: argsOf(step, st), signal, onIdle: () => monitor?.poke() }),
+        new HeldStage({
+          site: site(step, st),
+          limit: st.options.parallel ?? defaultParallel(st.worker),
+          args: argsOf(step, st),
+          signal,
+          onIdle: () => monitor?.poke(),
+        }),
       );
     }
   }
@@ -139,14 +150,14 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
 
   function site(step: StepIR, st: Extract<StageIR, { kind: "call" | "reduce" }>): CallSite {
     return {
-    step: step.name,
-    worker: st.worker,
-    method: st.method,
-    options: st.options,
-    loc: st.loc,
-    stats: stats.get(step.name)!,
-    events,
-    dispatcher: options.dispatcher,
+      step: step.name,
+      worker: st.worker,
+      method: st.method,
+      options: st.options,
+      loc: st.loc,
+      stats: stats.get(step.name)!,
+      events,
+      dispatcher: options.dispatcher,
     };
   }
 
@@ -156,7 +167,10 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       try {
         return evaluate(st.input, item);
       } catch (err) {
-        if (err instanceof ExpressionError) throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, { cause: err });
+        if (err instanceof ExpressionError)
+          throw new StepError(step.name, `${err.message} in the arguments of ${st.worker}.${st.method} (line ${st.loc.line}), item ${preview(item)}`, {
+            cause: err,
+          });
         throw err;
       }
     };
@@ -176,11 +190,17 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
           : (item: Json, callSignal: AbortSignal): Promise<Json[]> => callWithRetry(s, args(item), callSignal);
         if (rounded) {
           // in order, so that a mark goes on only after the outputs of the items before it
-          return mapConcurrent<Flowing, Flowing>(input, limit, true, (v, _i, callSignal) => {
-            if (v instanceof RoundMark) return Promise.resolve([v]);
-            if (!(v instanceof RoundItem)) return call(v, callSignal);
-            return call(v.value, callSignal).then((outs) => outs.map((o) => new RoundItem(o, v.round, v.origin)));
-          }, signal);
+          return mapConcurrent<Flowing, Flowing>(
+            input,
+            limit,
+            true,
+            (v, _i, callSignal) => {
+              if (v instanceof RoundMark) return Promise.resolve([v]);
+              if (!(v instanceof RoundItem)) return call(v, callSignal);
+              return call(v.value, callSignal).then((outs) => outs.map((o) => new RoundItem(o, v.round, v.origin)));
+            },
+            signal,
+          );
         }
         // no async frame of its own per call: the call's outputs are the stage's
         return mapConcurrent(input as AsyncIterable<Json>, limit, st.options.ordered, (item, _i, callSignal) => call(item, callSignal), signal);
@@ -188,11 +208,16 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       case "reduce": {
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
-        return reduceTree(plain(), limit, async (left, right, callSignal) => {
-          const outputs = await (monitor ? monitor.track(callWithRetry(s, { left, right }, callSignal)) : callWithRetry(s, { left, right }, callSignal));
-          if (outputs.length === 0) throw new StepError(step.name, "reduce cannot skip a failed combination");
-          return outputs[0]!;
-        }, signal);
+        return reduceTree(
+          plain(),
+          limit,
+          async (left, right, callSignal) => {
+            const outputs = await (monitor ? monitor.track(callWithRetry(s, { left, right }, callSignal)) : callWithRetry(s, { left, right }, callSignal));
+            if (outputs.length === 0) throw new StepError(step.name, "reduce cannot skip a failed combination");
+            return outputs[0]!;
+          },
+          signal,
+        );
       }
       case "gather":
         if (st.byRound) return gatherByRound(input);
@@ -214,7 +239,10 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     const outs = readers.get(step.name)!;
     try {
       const src = step.source;
-      let it: AsyncIterable<Flowing> = src.kind === "step" || src.kind === "merge" ? inputs.get(step.name)! : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
+      let it: AsyncIterable<Flowing> =
+        src.kind === "step" || src.kind === "merge"
+          ? inputs.get(step.name)!
+          : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
       if (monitor && src.kind !== "step" && src.kind !== "merge") it = monitor.reading(it);
       let rounded = sourceHasRounds(step, withRounds);
       for (const st of step.stages) {
@@ -268,7 +296,8 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     const message = first instanceof Error ? first.message : String(first);
     // cancelled by the caller (Ctrl-C, an abort signal); a worker's fatal report aborts the
     // outer signal too, but with its own error: that run failed
-    if (options.signal?.aborted && options.signal.reason instanceof RunCancelledError) events.publish({ type: "run.cancelled", runId, reason: message, elapsedMs, time: Date.now() });
+    if (options.signal?.aborted && options.signal.reason instanceof RunCancelledError)
+      events.publish({ type: "run.cancelled", runId, reason: message, elapsedMs, time: Date.now() });
     else events.publish({ type: "run.failed", runId, error: message, elapsedMs, time: Date.now() });
     throw first;
   }

@@ -32,7 +32,10 @@ function describeCall(c: CallCoordinates): string {
 
 /** A call failed after its retries (or with a non-retryable error). */
 export class CallFailedError extends Error {
-  constructor(readonly call: CallCoordinates, options: { cause: unknown }) {
+  constructor(
+    readonly call: CallCoordinates,
+    options: { cause: unknown },
+  ) {
     const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
     super(`${describeCall(call)}: ${why}`, options);
     this.name = "CallFailedError";
@@ -46,7 +49,11 @@ export class CallTimeoutError extends Error {
    * @param replica the replica the call was on, when known
    * @param waiting what it was doing instead of running, e.g. "waiting for a free slot"
    */
-  constructor(readonly timeoutMs: number, readonly replica?: number, waiting?: string) {
+  constructor(
+    readonly timeoutMs: number,
+    readonly replica?: number,
+    waiting?: string,
+  ) {
     super(`timed out after ${timeoutMs} ms${waiting ? ` ${waiting}` : ""}`);
     this.name = "CallTimeoutError";
   }
@@ -62,7 +69,11 @@ export class RunCancelledError extends Error {
 
 /** A failure in a step outside any call (an expression, a source, a sink). */
 export class StepError extends Error {
-  constructor(readonly step: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly step: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`step \`${step}\`: ${message}`, options);
     this.name = "StepError";
   }

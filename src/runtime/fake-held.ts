@@ -91,9 +91,13 @@ export function fakeDispatcher(plain: Record<string, Plain>, held: Record<string
           }
         },
       };
-      req.signal.addEventListener("abort", () => {
-        for (const x of queues.values()) x.waiter?.reject(req.signal.reason);
-      }, { once: true });
+      req.signal.addEventListener(
+        "abort",
+        () => {
+          for (const x of queues.values()) x.waiter?.reject(req.signal.reason);
+        },
+        { once: true },
+      );
       const it = m(req.input, ctx);
       const result = (async (): Promise<Json> => {
         // the call starts after hold() returns, as a remote one would

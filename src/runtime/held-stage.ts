@@ -53,7 +53,14 @@ export class HeldCall {
   /** Blocked: waits for a signal and has taken every value of it that was sent. */
   get blocked(): boolean {
     const a = this.awaiting;
-    return !this.ended && !this.restarting && this.handle !== undefined && a !== undefined && !this.endsSent.has(a.name) && (this.sentByName.get(a.name) ?? 0) === a.taken;
+    return (
+      !this.ended &&
+      !this.restarting &&
+      this.handle !== undefined &&
+      a !== undefined &&
+      !this.endsSent.has(a.name) &&
+      (this.sentByName.get(a.name) ?? 0) === a.taken
+    );
   }
 
   describe(): string {
@@ -328,11 +335,29 @@ export class HeldStage {
     }
     site.stats.callsFailed++;
     const failure = new CallFailedError(
-      { step: site.step, worker: site.worker, method: site.method, replica: replicaOf(err) ?? c.handle?.replica, attempt, attempts: options.retries + 1, input: c.input, ...(site.loc ? { loc: site.loc } : {}) },
+      {
+        step: site.step,
+        worker: site.worker,
+        method: site.method,
+        replica: replicaOf(err) ?? c.handle?.replica,
+        attempt,
+        attempts: options.retries + 1,
+        input: c.input,
+        ...(site.loc ? { loc: site.loc } : {}),
+      },
       { cause: err },
     );
     const skipped = options.onError === "skip";
-    site.events.publish({ type: "call.failed", step: site.step, callId: c.index, attempt, error: failure.message, skipped, input: preview(c.input), time: Date.now() });
+    site.events.publish({
+      type: "call.failed",
+      step: site.step,
+      callId: c.index,
+      attempt,
+      error: failure.message,
+      skipped,
+      input: preview(c.input),
+      time: Date.now(),
+    });
     if (!skipped) return this.fail(failure);
     c.ended = true;
     this.release();
@@ -340,7 +365,11 @@ export class HeldStage {
 
   private deadlock(name: string, calls: HeldCall[], producers: string): HeldCallError {
     const site = this.o.site;
-    const who = calls.slice(0, 5).map((x) => x.describe()).join(", ") + (calls.length > 5 ? ` and ${calls.length - 5} more` : "");
+    const who =
+      calls
+        .slice(0, 5)
+        .map((x) => x.describe())
+        .join(", ") + (calls.length > 5 ? ` and ${calls.length - 5} more` : "");
     return new HeldCallError(
       site.step,
       `deadlock: ${site.worker}.${site.method} ${who} wait${calls.length === 1 ? "s" : ""} for signal "${name}" with ctx.signal(), but nothing can send it any more: ${producers}. ` +

@@ -126,7 +126,9 @@ describe("held calls", () => {
       return f;
     };
     const d = fakeDispatcher({ ident: (x) => x, next }, { scale: twice });
-    await expect(within(5_000, runEngine(ir(LOOP()), { dispatcher: d }))).rejects.toThrow(/step `h`: w\.scale call 1 \(input \{"f":2\}\) yielded twice in round 1/);
+    await expect(within(5_000, runEngine(ir(LOOP()), { dispatcher: d }))).rejects.toThrow(
+      /step `h`: w\.scale call 1 \(input \{"f":2\}\) yielded twice in round 1/,
+    );
   });
 
   it("reports a deadlock when a call waits with signal() for a signal nothing can send", async () => {
@@ -138,7 +140,9 @@ describe("held calls", () => {
     const t0 = Date.now();
     const err = await within(5_000, runEngine(ir(LOOP()), { dispatcher: d })).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/step `h`: deadlock: w\.scale call 0 \(input \{"f":1\}\), call 1 \(input \{"f":2\}\), call 2 \(input \{"f":3\}\) wait for signal "s" with ctx\.signal\(\)/);
+    expect((err as Error).message).toMatch(
+      /step `h`: deadlock: w\.scale call 0 \(input \{"f":1\}\), call 1 \(input \{"f":2\}\), call 2 \(input \{"f":3\}\) wait for signal "s" with ctx\.signal\(\)/,
+    );
     expect((err as Error).message).toContain("`sig` (line 9), which sends it, has nothing queued or in flight");
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
@@ -146,7 +150,9 @@ describe("held calls", () => {
   it("reports a deadlock when `parallel` is smaller than the items of a loop", async () => {
     next.rounds = 0;
     const d = fakeDispatcher({ ident: (x) => x, next }, { scale });
-    await expect(within(5_000, runEngine(ir(LOOP("", "hold parallel 2")), { dispatcher: d }))).rejects.toThrow(/1 item\(s\) wait to start a held call, but every slot \(2 held calls at once/);
+    await expect(within(5_000, runEngine(ir(LOOP("", "hold parallel 2")), { dispatcher: d }))).rejects.toThrow(
+      /1 item\(s\) wait to start a held call, but every slot \(2 held calls at once/,
+    );
   });
 
   it("starts a failed held call again with its signal log, and delivers no round twice", async () => {
@@ -184,13 +190,16 @@ describe("held calls", () => {
     const d = fakeDispatcher({ ident: (x) => x, next: slowNext }, { scale: idle });
     const t0 = Date.now();
     // recenter takes 300 ms while the calls wait blocked: under the 200 ms timeout only a busy call fails
-    await expect(within(5_000, runEngine(ir(LOOP("", "hold timeout 200ms")), { dispatcher: d }))).rejects.toThrow(/w\.scale.*input \{"f":3\}.*timed out after 200 ms without an event/);
+    await expect(within(5_000, runEngine(ir(LOOP("", "hold timeout 200ms")), { dispatcher: d }))).rejects.toThrow(
+      /w\.scale.*input \{"f":3\}.*timed out after 200 ms without an event/,
+    );
     expect(Date.now() - t0).toBeLessThan(1_500);
   });
 
   it("cancels every held call when the run is cancelled", async () => {
     // the round's next signal takes forever: the held calls wait, blocked, until the cancel
-    const hang = (_: unknown, req: { signal: AbortSignal }): Promise<Json> => new Promise((_r, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true }));
+    const hang = (_: unknown, req: { signal: AbortSignal }): Promise<Json> =>
+      new Promise((_r, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true }));
     const d = fakeDispatcher({ ident: (x) => x, next: hang }, { scale });
     const controller = new AbortController();
     const running = runEngine(ir(LOOP()), { dispatcher: d, signal: controller.signal });

@@ -17,7 +17,8 @@ describe("mapConcurrent", () => {
       await sleep(Math.random() * 5);
       live--;
       return [x * 2];
-    })) out.push(v);
+    }))
+      out.push(v);
     expect(peak).toBe(5);
     expect(out.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
   });
@@ -27,7 +28,8 @@ describe("mapConcurrent", () => {
     for await (const v of mapConcurrent(range(30), 8, true, async (x) => {
       await sleep((30 - x) % 7);
       return [x];
-    })) out.push(v);
+    }))
+      out.push(v);
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
@@ -63,10 +65,12 @@ describe("mapConcurrent", () => {
           await sleep(5);
           throw new Error("call 3 failed");
         }
-        await new Promise<void>((resolve) => signal.addEventListener("abort", () => {
-          aborted.push(x);
-          resolve();
-        }));
+        await new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => {
+            aborted.push(x);
+            resolve();
+          }),
+        );
         return [x];
       })) {
         // nothing arrives before the failure

@@ -44,14 +44,16 @@ describe("reduceTree", () => {
     async function* nums(): AsyncGenerator<number> {
       for (let i = 1; i <= 100; i++) yield i;
     }
-    const out = await all(reduceTree(nums(), 4, async (a, b) => {
-      calls++;
-      live++;
-      peak = Math.max(peak, live);
-      await sleep(1);
-      live--;
-      return a + b;
-    }));
+    const out = await all(
+      reduceTree(nums(), 4, async (a, b) => {
+        calls++;
+        live++;
+        peak = Math.max(peak, live);
+        await sleep(1);
+        live--;
+        return a + b;
+      }),
+    );
     expect(out).toEqual([5050]);
     expect(calls).toBe(99);
     expect(peak).toBeGreaterThan(1);
@@ -69,14 +71,16 @@ describe("reduceTree", () => {
     async function* nums(): AsyncGenerator<number> {
       for (let i = 0; i < 20; i++) yield i;
     }
-    const run = all(reduceTree(nums(), 4, async (a, b, signal) => {
-      if (a === 0 || b === 0) {
-        await sleep(5);
-        throw new Error("bad pair");
-      }
-      await new Promise<void>((resolve) => signal.addEventListener("abort", () => (aborted++, resolve())));
-      return a + b;
-    }));
+    const run = all(
+      reduceTree(nums(), 4, async (a, b, signal) => {
+        if (a === 0 || b === 0) {
+          await sleep(5);
+          throw new Error("bad pair");
+        }
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => (aborted++, resolve())));
+        return a + b;
+      }),
+    );
     await expect(run).rejects.toThrow("bad pair");
     expect(aborted).toBeGreaterThan(0);
   });

@@ -46,12 +46,15 @@ describe("the callback service seen from a method", () => {
     const w = await serveForTest(methods, { callback: address });
     const rows = w.client.invoke("rows", null);
     await sleep(300);
-    const cb = await serveCallback({
-      report: () => ({ runCancelled: false }),
-      pondQuery: async function* () {
-        yield [{ n: 1 }];
+    const cb = await serveCallback(
+      {
+        report: () => ({ runCancelled: false }),
+        pondQuery: async function* () {
+          yield [{ n: 1 }];
+        },
       },
-    }, address);
+      address,
+    );
     await expect(rows).resolves.toEqual([{ n: 1 }]);
     await w.close();
     await cb.close();

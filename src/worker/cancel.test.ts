@@ -142,7 +142,10 @@ describe("cancel reaches the method's abort signal", () => {
   it("over Session, request(): aborting the signal cancels only the calls started with it", async () => {
     const session = w.client.session();
     const ac = new AbortController();
-    const doomed = [session.request("waitForAbort", { key: "req-1" }, { signal: ac.signal }), session.request("waitForAbort", { key: "req-2" }, { signal: ac.signal })];
+    const doomed = [
+      session.request("waitForAbort", { key: "req-1" }, { signal: ac.signal }),
+      session.request("waitForAbort", { key: "req-2" }, { signal: ac.signal }),
+    ];
     const other = new AbortController();
     const fine = session.request("qb.sleep", { ms: 50 }, { signal: other.signal });
     await until(() => seen.has("req-1") && seen.has("req-2"));

@@ -92,6 +92,8 @@ describe("the bundles", () => {
     const text = readFileSync(file, "latin1");
     const at = text.search(/[^\x00-\x7f]/);
     // esbuild escapes strings but keeps a regex literal's and a kept comment's characters as written
-    expect(at === -1 ? "" : `non-ASCII at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))} (write \\u escapes in the source)`).toBe("");
+    expect(at === -1 ? "" : `non-ASCII at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))} (write \\u escapes in the source)`).toBe(
+      "",
+    );
   });
 });

@@ -40,13 +40,24 @@ export function loadWithCodeCache(file: string): unknown {
   // the cache), so the bundle imports the packages it leaves outside through this
   // module's import(), getting the same modules (ESM or CommonJS build) as the rest of
   // the process
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __qbImport) {${bytes.toString(isAscii(bytes) ? "latin1" : "utf8")}\n})`, {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-  });
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname, __qbImport) {${bytes.toString(isAscii(bytes) ? "latin1" : "utf8")}\n})`,
+    {
+      filename: file,
+      ...(cachedData ? { cachedData } : {}),
+    },
+  );
   const module = { exports: {} as unknown };
   const importOutside = (specifier: string): Promise<unknown> => import(specifier);
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file), importOutside);
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    module.exports,
+    module.exports,
+    createRequire(file),
+    module,
+    file,
+    dirname(file),
+    importOutside,
+  );
   if ((cachedData === undefined || script.cachedDataRejected) && writable(dirname(file))) saveLater(script, hash, cacheFile);
   return module.exports;
 }

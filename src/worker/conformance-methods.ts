@@ -33,7 +33,8 @@ export function conformanceMethods(): MethodTable {
       description: "waits ms milliseconds unless aborted; records aborts by tag",
       handler: (input: { ms?: unknown; tag?: unknown } | null, ctx: CallContext) => {
         const ms = input?.ms;
-        if (typeof ms !== "number" || !(ms >= 0 && ms <= MAX_SLEEP_MS)) throw new InvalidArgumentError(`qb.sleep: ms must be a number from 0 to ${MAX_SLEEP_MS}`);
+        if (typeof ms !== "number" || !(ms >= 0 && ms <= MAX_SLEEP_MS))
+          throw new InvalidArgumentError(`qb.sleep: ms must be a number from 0 to ${MAX_SLEEP_MS}`);
         const tag = typeof input?.tag === "string" ? input.tag : null;
         return new Promise<Json>((resolve, reject) => {
           const onAbort = () => {
@@ -62,7 +63,7 @@ export function conformanceMethods(): MethodTable {
       },
     },
     "qb.held": {
-      description: "held: yields, awaits signal \"next\", keeps a running count and total",
+      description: 'held: yields, awaits signal "next", keeps a running count and total',
       held: true,
       handler: async function* (input: { rounds?: unknown } | null, ctx: CallContext) {
         const rounds = input?.rounds ?? 2;

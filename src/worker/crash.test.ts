@@ -97,7 +97,12 @@ describe("a crashing method does not take the worker down", () => {
   it("the same over Session, interleaved with good calls on one stream", async () => {
     const s = w.client.session();
     const before = served;
-    const calls = ["syncThrow", "ok", "asyncReject", "ok", "returnCircular", "ok"].map((m) => s.start(m, null).result.then((v) => ["ok", v], (e: RemoteCallError) => [e.code, e.message]));
+    const calls = ["syncThrow", "ok", "asyncReject", "ok", "returnCircular", "ok"].map((m) =>
+      s.start(m, null).result.then(
+        (v) => ["ok", v],
+        (e: RemoteCallError) => [e.code, e.message],
+      ),
+    );
     const out = await Promise.all(calls);
     expect(out.map((o) => o[0])).toEqual(["FAILED", "ok", "FAILED", "ok", "FAILED", "ok"]);
     expect(out.filter((o) => o[0] === "ok").map((o) => o[1])).toEqual([before + 1, before + 2, before + 3]);

@@ -4,7 +4,10 @@ import type { DescribeRequestMsg, DescribeResponseMsg } from "../proto/messages.
 import { SDK_NAME } from "./version.js";
 import type { WorkerCore } from "./worker-core.js";
 
-export function describeHandler(core: WorkerCore, info: { name: string; version: string; session: boolean }): grpc.handleUnaryCall<DescribeRequestMsg, DescribeResponseMsg> {
+export function describeHandler(
+  core: WorkerCore,
+  info: { name: string; version: string; session: boolean },
+): grpc.handleUnaryCall<DescribeRequestMsg, DescribeResponseMsg> {
   const reply: DescribeResponseMsg = {
     name: info.name,
     version: info.version,

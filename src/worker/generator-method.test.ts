@@ -30,6 +30,10 @@ describe("a generator function (function*) as a method", () => {
 
   it("async generators stay held; plain functions stay plain", () => {
     const m = resolveMethods({ a: async function* () {}, b: async () => 1, c: { handler: () => 1, held: false } });
-    expect([...m.values()].map((x) => [x.name, x.held])).toEqual([["a", true], ["b", false], ["c", false]]);
+    expect([...m.values()].map((x) => [x.name, x.held])).toEqual([
+      ["a", true],
+      ["b", false],
+      ["c", false],
+    ]);
   });
 });

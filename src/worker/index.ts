@@ -3,7 +3,20 @@
  * See docs/worker-protocol.md for the protocol underneath.
  */
 export { serveWorker, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_MESSAGE_BYTES } from "./serve-worker.js";
-export type { CallContext, Json, Value, MethodTable, MethodSpec, PlainMethod, HeldMethod, WorkerOptions, WorkerServer, Report, ReportKind, ReportOutcome } from "./types.js";
+export type {
+  CallContext,
+  Json,
+  Value,
+  MethodTable,
+  MethodSpec,
+  PlainMethod,
+  HeldMethod,
+  WorkerOptions,
+  WorkerServer,
+  Report,
+  ReportKind,
+  ReportOutcome,
+} from "./types.js";
 export {
   CallError,
   InvalidArgumentError,
@@ -24,5 +37,20 @@ export { LISTENING_PREFIX, parseListeningLine } from "../common/announce.js";
 export { RESERVED_PREFIX } from "./methods.js";
 export { PondQueryError, type PondAccess, type PondRow } from "./pond-client.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";
-export { Land, LandRef, LandPathError, LandUnavailableError, writeTypedArray, readTypedArray, type ElementType, type TypedArray, writeArrowTable, readArrowTable, writeFloat64Columns, readFloat64Columns, ARROW_FILE_MEDIA_TYPE, type ArrowColumns } from "../land/index.js";
+export {
+  Land,
+  LandRef,
+  LandPathError,
+  LandUnavailableError,
+  writeTypedArray,
+  readTypedArray,
+  type ElementType,
+  type TypedArray,
+  writeArrowTable,
+  readArrowTable,
+  writeFloat64Columns,
+  readFloat64Columns,
+  ARROW_FILE_MEDIA_TYPE,
+  type ArrowColumns,
+} from "../land/index.js";
 export type { ErrorCode } from "../proto/error-codes.js";

@@ -20,7 +20,8 @@ export function resolveMethods(table: MethodTable, extra: MethodTable = {}): Map
   if (table === null || typeof table !== "object") throw new WorkerConfigError("serveWorker expects an object of methods");
   const out = new Map<string, ResolvedMethod>();
   for (const [name, entry] of Object.entries(table)) {
-    if (name.startsWith(RESERVED_PREFIX)) throw new WorkerConfigError(`method ${JSON.stringify(name)}: names starting with "${RESERVED_PREFIX}" are reserved for the conformance methods`);
+    if (name.startsWith(RESERVED_PREFIX))
+      throw new WorkerConfigError(`method ${JSON.stringify(name)}: names starting with "${RESERVED_PREFIX}" are reserved for the conformance methods`);
     out.set(name, resolveOne(name, entry));
   }
   for (const [name, entry] of Object.entries(extra)) out.set(name, resolveOne(name, entry));
@@ -35,7 +36,9 @@ function resolveOne(name: string, entry: PlainMethod | HeldMethod | MethodSpec):
   }
   if (Object.prototype.toString.call(spec.handler) === "[object GeneratorFunction]") {
     // its result would be the generator object (JSON {}), and it cannot await signals
-    throw new WorkerConfigError(`method ${JSON.stringify(name)} is a generator function (function*): write a held method as an async generator (async function*), a plain one as a function that returns its output`);
+    throw new WorkerConfigError(
+      `method ${JSON.stringify(name)} is a generator function (function*): write a held method as an async generator (async function*), a plain one as a function that returns its output`,
+    );
   }
   return {
     name,

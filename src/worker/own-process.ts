@@ -24,6 +24,8 @@ export function ownProcess(worker: WorkerServer, log: (line: string) => void): v
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   process.on("unhandledRejection", (reason) => {
-    log(`unhandled promise rejection (a method did not await a promise; the worker goes on): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    log(
+      `unhandled promise rejection (a method did not await a promise; the worker goes on): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   });
 }

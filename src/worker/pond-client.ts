@@ -60,10 +60,14 @@ export class WorkerPond implements PondAccess {
   }
 
   async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {
-    if (this.address === null) throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", { retryable: false });
+    if (this.address === null)
+      throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", { retryable: false });
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
-      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), { ...CALLBACK_CHANNEL_OPTIONS, "grpc.max_receive_message_length": -1 }) as unknown as RawClient;
+      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), {
+        ...CALLBACK_CHANNEL_OPTIONS,
+        "grpc.max_receive_message_length": -1,
+      }) as unknown as RawClient;
     }
     options.signal?.throwIfAborted();
     // wait-for-ready: the quarterback starts its callback service a moment after its workers;

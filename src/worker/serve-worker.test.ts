@@ -35,7 +35,13 @@ let cb: CallbackServer;
 const reports: ReportRequestMsg[] = [];
 beforeAll(async () => {
   cb = await serveCallback({ report: (r) => (reports.push(r), { runCancelled: r.fatal }) });
-  w = await serveForTest(methods, { name: "unit", version: "9.9.9", maxConcurrentCalls: 3, callback: cb.address, env: { QB_WORKER_NAME: "unit-w", QB_REPLICA: "2" } });
+  w = await serveForTest(methods, {
+    name: "unit",
+    version: "9.9.9",
+    maxConcurrentCalls: 3,
+    callback: cb.address,
+    env: { QB_WORKER_NAME: "unit-w", QB_REPLICA: "2" },
+  });
 });
 afterAll(async () => {
   await w.close();
@@ -45,8 +51,27 @@ afterAll(async () => {
 describe("serveWorker", () => {
   it("Describe: name, version, methods, capacity, Session, message limit", async () => {
     const d = await w.client.describe();
-    expect(d).toMatchObject({ name: "unit", version: "9.9.9", maxConcurrentCalls: 3, session: true, maxMessageBytes: 4 * 1024 * 1024, sdk: "quarterback-ts/0.1.0" });
-    expect(d.methods.map((m) => m.name)).toEqual(["hold", "chatty", "report", "writeLand", "readLand", "info", "qb.echo", "qb.fail", "qb.sleep", "qb.aborted", "qb.held"]);
+    expect(d).toMatchObject({
+      name: "unit",
+      version: "9.9.9",
+      maxConcurrentCalls: 3,
+      session: true,
+      maxMessageBytes: 4 * 1024 * 1024,
+      sdk: "quarterback-ts/0.1.0",
+    });
+    expect(d.methods.map((m) => m.name)).toEqual([
+      "hold",
+      "chatty",
+      "report",
+      "writeLand",
+      "readLand",
+      "info",
+      "qb.echo",
+      "qb.fail",
+      "qb.sleep",
+      "qb.aborted",
+      "qb.held",
+    ]);
   });
 
   it("refuses calls beyond max concurrent calls with retryable RESOURCE_EXHAUSTED", async () => {
@@ -89,7 +114,14 @@ describe("serveWorker", () => {
   it("ctx.report reaches the callback service with the call id, worker and replica; the reply comes back", async () => {
     const r = await w.client.invoke("report", { fatal: true }, { callId: "rep-1" });
     expect(r).toEqual({ delivered: true, runCancelled: true });
-    expect(reports.at(-1)).toMatchObject({ kind: "REPORT_KIND_ERROR", message: "disk almost full", fatal: true, callId: "rep-1", worker: "unit-w", replica: 2 });
+    expect(reports.at(-1)).toMatchObject({
+      kind: "REPORT_KIND_ERROR",
+      message: "disk almost full",
+      fatal: true,
+      callId: "rep-1",
+      worker: "unit-w",
+      replica: 2,
+    });
   });
 
   it("ctx.land writes a file and returns a land reference that reads back", async () => {
@@ -116,7 +148,10 @@ describe("serveWorker", () => {
 
   it("without a land, ctx.land fails the call with LandUnavailableError", async () => {
     const dir = await mkdtemp(join(tmpdir(), "qbw-noland-"));
-    const bare = await serveWorker({ readLand: methods.readLand }, { ownsProcess: false, announce: false, listen: `unix:${join(dir, "w.sock")}`, env: {}, log: () => undefined });
+    const bare = await serveWorker(
+      { readLand: methods.readLand },
+      { ownsProcess: false, announce: false, listen: `unix:${join(dir, "w.sock")}`, env: {}, log: () => undefined },
+    );
     const c = new WorkerClient(bare.address);
     try {
       const e = (await c.invoke("readLand", { path: "x" }).catch((x: unknown) => x)) as RemoteCallError;

@@ -30,8 +30,10 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
   const log = options.log ?? ((line: string) => process.stderr.write(`[worker] ${line}\n`));
   const maxConcurrentCalls = options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  if (!Number.isInteger(maxConcurrentCalls) || maxConcurrentCalls < 1) throw new WorkerConfigError(`maxConcurrentCalls must be a positive integer, not ${maxConcurrentCalls}`);
-  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 4096) throw new WorkerConfigError(`maxMessageBytes must be an integer of at least 4096, not ${maxMessageBytes}`);
+  if (!Number.isInteger(maxConcurrentCalls) || maxConcurrentCalls < 1)
+    throw new WorkerConfigError(`maxConcurrentCalls must be a positive integer, not ${maxConcurrentCalls}`);
+  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 4096)
+    throw new WorkerConfigError(`maxMessageBytes must be an integer of at least 4096, not ${maxMessageBytes}`);
   const name = options.name ?? env.workerName ?? "worker";
   const session = options.session ?? true;
 

@@ -87,11 +87,21 @@ class Session {
   private onStart(id: string, msg: SessionInMsg): void {
     const start = msg.start;
     if (!id) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError("start without a call id")) });
-    if (this.calls.has(id)) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError(`call id ${JSON.stringify(id)} is already live on this session; the live call goes on`)) });
+    if (this.calls.has(id))
+      return this.send({
+        callId: id,
+        error: toCallErrorMsg(new ProtocolError(`call id ${JSON.stringify(id)} is already live on this session; the live call goes on`)),
+      });
     if (!start?.method) return this.send({ callId: id, error: toCallErrorMsg(new ProtocolError("start without a method")) });
     const sink = this.sink(id);
     const timeoutMs = start.timeoutMs > 0 ? start.timeoutMs : null;
-    const call = startCall(this.core, { callId: id, method: start.method, input: start.input, attempt: start.attempt, timeoutMs }, "session", sink, PROGRESS_INTERVAL_MS);
+    const call = startCall(
+      this.core,
+      { callId: id, method: start.method, input: start.input, attempt: start.attempt, timeoutMs },
+      "session",
+      sink,
+      PROGRESS_INTERVAL_MS,
+    );
     if (call && !call.isEnded) this.calls.set(id, call);
   }
 

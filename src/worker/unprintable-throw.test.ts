@@ -26,16 +26,23 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
 
 describe("a thrown value that cannot be described", () => {
   it.each(["throwBare", "throwTrap"])("%s: answered FAILED over Invoke and Session; the worker goes on", async (method) => {
-    const e = await within(w.client.invoke(method, null).catch((x: unknown) => x), 2_000);
+    const e = await within(
+      w.client.invoke(method, null).catch((x: unknown) => x),
+      2_000,
+    );
     expect(e).toBeInstanceOf(RemoteCallError);
     expect((e as RemoteCallError).code).toBe("FAILED");
     expect((e as RemoteCallError).message).toMatch(/non-error thrown/);
     const s = w.client.session();
-    const e2 = await within(s.start(method, null).result.catch((x: unknown) => x), 2_000);
+    const e2 = await within(
+      s.start(method, null).result.catch((x: unknown) => x),
+      2_000,
+    );
     expect((e2 as RemoteCallError).code).toBe("FAILED");
     s.cancel();
     await expect(w.client.invoke("ok", null)).resolves.toBe("ok");

@@ -12,32 +12,48 @@ interface Ctx {
 
 function literalFor(type: string): fc.Arbitrary<string> {
   switch (type) {
-    case "int": return fc.oneof(fc.nat(100_000).map(String), fc.constantFrom("1_000", "20_000_000", "0"));
-    case "float": return fc.oneof(fc.double({ min: 0, max: 1000, noNaN: true }).map((x) => x.toFixed(3)), fc.constant("1e3"), fc.constant("2.5e-3"));
+    case "int":
+      return fc.oneof(fc.nat(100_000).map(String), fc.constantFrom("1_000", "20_000_000", "0"));
+    case "float":
+      return fc.oneof(
+        fc.double({ min: 0, max: 1000, noNaN: true }).map((x) => x.toFixed(3)),
+        fc.constant("1e3"),
+        fc.constant("2.5e-3"),
+      );
     case "string":
-      return fc.string({ unit: fc.constantFrom("a", "b", " ", '"', "\\", "é", "€", "\n", "\t", "😀"), maxLength: 8 })
+      return fc
+        .string({ unit: fc.constantFrom("a", "b", " ", '"', "\\", "é", "€", "\n", "\t", "😀"), maxLength: 8 })
         .map((s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t")}"`);
-    case "bool": return fc.constantFrom("true", "false");
-    default: return fc.constantFrom("30s", "500ms", "2m", "1h", "1.5s");
+    case "bool":
+      return fc.constantFrom("true", "false");
+    default:
+      return fc.constantFrom("30s", "500ms", "2m", "1h", "1.5s");
   }
 }
 
 /** An expression over the current item and the flow's numeric params. */
 function valueExpr(ctx: Ctx, withItem: boolean): fc.Arbitrary<string> {
   const numeric = ctx.params.filter((p) => p.type === "int" || p.type === "float").map((p) => p.name);
-  const atoms: fc.Arbitrary<string>[] = [fc.nat(1000).map(String), fc.constantFrom("1.5", "\"text\"", "null", "true", "[1, 2]", "{a: 1, \"b c\": [true]}")];
+  const atoms: fc.Arbitrary<string>[] = [fc.nat(1000).map(String), fc.constantFrom("1.5", '"text"', "null", "true", "[1, 2]", '{a: 1, "b c": [true]}')];
   if (numeric.length) atoms.push(fc.constantFrom(...numeric));
   if (withItem) atoms.push(fc.constant("item"));
   const atom = fc.oneof(...atoms);
   const numAtom = fc.oneof(fc.nat(1000).map(String), ...(numeric.length ? [fc.constantFrom(...numeric)] : []));
   return fc.oneof(
     { weight: 3, arbitrary: atom },
-    { weight: 2, arbitrary: fc.tuple(numAtom, fc.constantFrom("+", "-", "*", "/", "%"), numAtom).map(([a, op, b]) => `${a} ${op} ${op === "/" || op === "%" ? String(b.length + 1) : b}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(numAtom, fc.constantFrom("+", "-", "*", "/", "%"), numAtom)
+        .map(([a, op, b]) => `${a} ${op} ${op === "/" || op === "%" ? String(b.length + 1) : b}`),
+    },
     { weight: 1, arbitrary: fc.tuple(numAtom, numAtom, numAtom).map(([a, b, c]) => `(${a} + ${b}) * -${c}`) },
   );
 }
 
-const options = fc.subarray(["parallel 4", "timeout 30s", "retry 2 backoff 1s", "ordered", "on error skip"]).chain((xs) => fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length }));
+const options = fc
+  .subarray(["parallel 4", "timeout 30s", "retry 2 backoff 1s", "ordered", "on error skip"])
+  .chain((xs) => fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length }));
 const comment = fc.constantFrom("# a comment", "# fan out here", "#", "# über: ünïcode", "# TODO: tune");
 
 export interface GeneratedFlow {
@@ -47,8 +63,17 @@ export interface GeneratedFlow {
 export const flowArb: fc.Arbitrary<string> = fc
   .record({
     name: ident,
-    params: fc.uniqueArray(fc.record({ name: ident.map((n) => `p_${n}`), type: fc.constantFrom("int", "float", "string", "bool", "duration") as fc.Arbitrary<Ctx["params"][number]["type"]> }), { selector: (p) => p.name, maxLength: 3 }),
-    workers: fc.uniqueArray(ident.map((n) => `w_${n}`), { minLength: 1, maxLength: 2 }),
+    params: fc.uniqueArray(
+      fc.record({
+        name: ident.map((n) => `p_${n}`),
+        type: fc.constantFrom("int", "float", "string", "bool", "duration") as fc.Arbitrary<Ctx["params"][number]["type"]>,
+      }),
+      { selector: (p) => p.name, maxLength: 3 },
+    ),
+    workers: fc.uniqueArray(
+      ident.map((n) => `w_${n}`),
+      { minLength: 1, maxLength: 2 },
+    ),
     nsteps: fc.integer({ min: 1, max: 6 }),
     seed: fc.nat(),
   })
@@ -63,7 +88,14 @@ export const flowArb: fc.Arbitrary<string> = fc
     );
     const stepNames = Array.from({ length: nsteps }, (_, i) => `s${i}`);
     const call = (withArgs: boolean): fc.Arbitrary<string> =>
-      fc.tuple(fc.constantFrom(...workers), fc.constantFrom("f", "g", "compute"), withArgs ? fc.array(fc.tuple(fc.constantFrom("n", "seed", "x", "y"), valueExpr(ctx, true)), { maxLength: 3 }) : fc.constant([]), options, fc.boolean())
+      fc
+        .tuple(
+          fc.constantFrom(...workers),
+          fc.constantFrom("f", "g", "compute"),
+          withArgs ? fc.array(fc.tuple(fc.constantFrom("n", "seed", "x", "y"), valueExpr(ctx, true)), { maxLength: 3 }) : fc.constant([]),
+          options,
+          fc.boolean(),
+        )
         .map(([w, m, args, opts, positional]) => {
           const uniq = [...new Map(args.map(([k, v]) => [k, v])).entries()];
           const a = uniq.length === 0 ? "" : positional && uniq.length === 1 ? `(${uniq[0]![1]})` : `(${uniq.map(([k, v]) => `${k}: ${v}`).join(", ")})`;
@@ -77,12 +109,25 @@ export const flowArb: fc.Arbitrary<string> = fc
     );
     const numericParams = params.filter((p) => p.type === "int").map((p) => p.name);
     const firstSource = fc.oneof(
-      fc.constantFrom(`range(10)`, `[1, 2, 3]`, `["a", "b"]`, `pond("SELECT * FROM t WHERE a = :a", {a: 1})`, `glob("**/*.csv", root: "data")`, `land.glob("in/*.bin")`),
+      fc.constantFrom(
+        `range(10)`,
+        `[1, 2, 3]`,
+        `["a", "b"]`,
+        `pond("SELECT * FROM t WHERE a = :a", {a: 1})`,
+        `glob("**/*.csv", root: "data")`,
+        `land.glob("in/*.bin")`,
+      ),
       ...(numericParams.length ? [fc.constantFrom(...numericParams.map((p) => `range(${p})`))] : []),
     );
     const steps = stepNames.map((s, i) => {
-      const source = i === 0 ? firstSource : i >= 2 ? fc.oneof(fc.constantFrom(...stepNames.slice(0, i)), fc.constant(`merge(${stepNames[i - 1]}, ${stepNames[i - 2]})`)) : fc.constant(stepNames[i - 1]!);
-      return fc.tuple(source, fc.array(stage, { maxLength: 3 }), fc.boolean(), fc.option(comment, { nil: undefined }))
+      const source =
+        i === 0
+          ? firstSource
+          : i >= 2
+            ? fc.oneof(fc.constantFrom(...stepNames.slice(0, i)), fc.constant(`merge(${stepNames[i - 1]}, ${stepNames[i - 2]})`))
+            : fc.constant(stepNames[i - 1]!);
+      return fc
+        .tuple(source, fc.array(stage, { maxLength: 3 }), fc.boolean(), fc.option(comment, { nil: undefined }))
         .map(([src, stages, multiline, trailing]) => {
           const body = multiline && stages.length ? `${src}\n    | ${stages.join("\n    | ")}` : [src, ...stages].join(" | ");
           return `${s} = ${body}${trailing ? ` ${trailing}` : ""}`;
@@ -94,7 +139,8 @@ export const flowArb: fc.Arbitrary<string> = fc
       if (defaults) out.unshift("timeout 10m retry 1");
       return out;
     });
-    return fc.tuple(fc.tuple(...paramText), fc.tuple(...workerText), fc.tuple(...steps), sinks, fc.array(comment, { maxLength: 2 }), fc.boolean())
+    return fc
+      .tuple(fc.tuple(...paramText), fc.tuple(...workerText), fc.tuple(...steps), sinks, fc.array(comment, { maxLength: 2 }), fc.boolean())
       .map(([ps, ws, ss, sk, leading, blankLines]) => {
         const sep = blankLines ? "\n\n  " : "\n  ";
         const members = [...ws, ...ss, ...sk];
@@ -105,7 +151,12 @@ export const flowArb: fc.Arbitrary<string> = fc
 
 /** A deterministic flow of `steps` steps for benchmarks: a fan-out chain with tees and merges. */
 export function bigFlow(steps: number): string {
-  const lines = ["flow big(n: int = 1000, scale: float = 0.5) {", '  worker w { run "node w.js" replicas 4 }', "  timeout 30s retry 2 backoff 1s", "  s0 = range(n)"];
+  const lines = [
+    "flow big(n: int = 1000, scale: float = 0.5) {",
+    '  worker w { run "node w.js" replicas 4 }',
+    "  timeout 30s retry 2 backoff 1s",
+    "  s0 = range(n)",
+  ];
   for (let i = 1; i < steps; i++) {
     const src = i % 50 === 0 && i >= 2 ? `merge(s${i - 1}, s${i - 2})` : `s${i - 1}`;
     const stage = i % 7 === 0 ? "gather | w.combine(parts: item)" : `w.step${i % 13}(x: item * scale + ${i}, seed: ${i}) parallel 8`;

@@ -18,7 +18,15 @@ export async function serveForTest(methods: MethodTable, options: WorkerOptions 
   const dir = await mkdtemp(join(tmpdir(), "qbw-unit-"));
   const land = join(dir, "land");
   await mkdir(land);
-  const server = await serveWorker(methods, { ownsProcess: false, announce: false, listen: `unix:${join(dir, "w.sock")}`, land, env: {}, log: () => undefined, ...options });
+  const server = await serveWorker(methods, {
+    ownsProcess: false,
+    announce: false,
+    listen: `unix:${join(dir, "w.sock")}`,
+    land,
+    env: {},
+    log: () => undefined,
+    ...options,
+  });
   const client = new WorkerClient(server.address);
   return {
     server,

@@ -25,7 +25,9 @@ function invoke(call: grpc.ServerUnaryCall<InputMsg, OutputMsg>, cb: grpc.sendUn
   try {
     input = call.request.input?.json ? (JSON.parse(call.request.input.json) as Record<string, unknown>) : null;
   } catch (e) {
-    return cb(null, { error: { code: "ERROR_CODE_INVALID_ARGUMENT", message: `not JSON: ${(e as Error).message}`, details: "", retryable: false, type: "SyntaxError" } });
+    return cb(null, {
+      error: { code: "ERROR_CODE_INVALID_ARGUMENT", message: `not JSON: ${(e as Error).message}`, details: "", retryable: false, type: "SyntaxError" },
+    });
   }
   switch (call.request.method) {
     case "qb.echo":
@@ -47,7 +49,9 @@ function invoke(call: grpc.ServerUnaryCall<InputMsg, OutputMsg>, cb: grpc.sendUn
       return cb(null, reply({ aborted: aborted.has(String(input?.tag)), reason: "cancelled" }));
     default:
       if (mode === "wrong-unknown") return cb(null, reply("whatever"));
-      return cb(null, { error: { code: "ERROR_CODE_UNKNOWN_METHOD", message: `unknown method ${call.request.method}`, details: "", retryable: false, type: "" } });
+      return cb(null, {
+        error: { code: "ERROR_CODE_UNKNOWN_METHOD", message: `unknown method ${call.request.method}`, details: "", retryable: false, type: "" },
+      });
   }
 }
 

@@ -28,11 +28,15 @@ async function wait(input: { id: number; ms: number; fail_after?: number }, ctx:
   }
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, input.ms);
-    ctx.abortSignal.addEventListener("abort", () => {
-      clearTimeout(t);
-      note("aborted", input.id);
-      reject(ctx.abortSignal.reason);
-    }, { once: true });
+    ctx.abortSignal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        note("aborted", input.id);
+        reject(ctx.abortSignal.reason);
+      },
+      { once: true },
+    );
   });
   note("end", input.id);
   return input.id;

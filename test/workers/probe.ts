@@ -25,11 +25,15 @@ function note(event: string, ctx: CallContext, key: unknown): void {
 function sleepFor(ms: number, ctx: CallContext, key: unknown): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    ctx.abortSignal.addEventListener("abort", () => {
-      clearTimeout(t);
-      note("aborted", ctx, key);
-      reject(ctx.abortSignal.reason);
-    }, { once: true });
+    ctx.abortSignal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        note("aborted", ctx, key);
+        reject(ctx.abortSignal.reason);
+      },
+      { once: true },
+    );
   });
 }
 

@@ -9,7 +9,8 @@ const POND_HELP = "the pond: a .duckdb file, duckdb:PATH, :memory: or mysql://us
 /** Bad usage (exit 2) stays UsageError; anything else is a failure (exit 1) with a clear line. */
 async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>): Promise<void> {
   // the pond's drivers, the lake readers and csv-parse load only when a pond command runs
-  const { openPond, resolvePondUrl, PondUrlError, SyncOptionError, PondParamError, PondSchemaError, LakeSourceError, PondError } = await import("../../pond/index.js");
+  const { openPond, resolvePondUrl, PondUrlError, SyncOptionError, PondParamError, PondSchemaError, LakeSourceError, PondError } =
+    await import("../../pond/index.js");
   let pond: Pond | undefined;
   try {
     pond = await openPond(resolvePondUrl(url));
@@ -61,7 +62,11 @@ export function formatTable(rows: readonly Row[]): string {
   const widths = names.map((n) => n.length);
   for (const c of cells) for (let i = 0; i < c.length; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   const numeric = names.map((n) => rows.every((r) => r[n] === null || typeof r[n] === "number"));
-  const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(names), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + `\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`;
 }
 
@@ -98,7 +103,10 @@ export function registerPond(program: Command): void {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const key = opts.key?.split(",").map((k) => k.trim()).filter((k) => k !== "");
+      const key = opts.key
+        ?.split(",")
+        .map((k) => k.trim())
+        .filter((k) => k !== "");
       await withPond(opts.pond, `pond sync of ${opts.from} into table ${opts.table}`, async (p) => {
         const g = await syncTable(p, { from: opts.from, table: opts.table, key, incrementalBy: opts.incrementalBy, schema, sourceTable: opts.sourceTable });
         process.stdout.write(opts.json ? JSON.stringify(g, null, 2) + "\n" : describeGeneration(g) + "\n");
@@ -119,7 +127,20 @@ export function registerPond(program: Command): void {
         else if (gens.length === 0) process.stdout.write(`no generations in pond ${p.url}${opts.table ? ` for table ${opts.table}` : ""}\n`);
         else
           process.stdout.write(
-            formatTable(gens.map((g) => ({ generation: g.generation, synced_at: g.syncedAt, table: g.table, mode: g.mode, added: g.rowsAdded, changed: g.rowsChanged, removed: g.rowsRemoved, rows: g.rowsTotal, checksum: g.checksum, source: g.source }))),
+            formatTable(
+              gens.map((g) => ({
+                generation: g.generation,
+                synced_at: g.syncedAt,
+                table: g.table,
+                mode: g.mode,
+                added: g.rowsAdded,
+                changed: g.rowsChanged,
+                removed: g.rowsRemoved,
+                rows: g.rowsTotal,
+                checksum: g.checksum,
+                source: g.source,
+              })),
+            ),
           );
       });
     });
@@ -127,7 +148,7 @@ export function registerPond(program: Command): void {
   pond
     .command("query")
     .description("run one SQL statement on the pond; :name parameters are bound from --param, never spliced")
-    .argument("<sql>", "the SQL, e.g. \"SELECT * FROM sales WHERE region = :region\"")
+    .argument("<sql>", 'the SQL, e.g. "SELECT * FROM sales WHERE region = :region"')
     .option("-p, --param <name=value>", "a value for :name (JSON if it parses as JSON, else text; repeatable)", collectParam)
     .option("--pond <url>", POND_HELP)
     .option("--json", "print the rows as a JSON list")

@@ -22,7 +22,9 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run a flow on local worker processes; prints the emitted result as JSON (exit 0 ok, 1 the run failed or was cancelled, 2 a bad flow or bad usage)")
+    .description(
+      "run a flow on local worker processes; prints the emitted result as JSON (exit 0 ok, 1 the run failed or was cancelled, 2 a bad flow or bad usage)",
+    )
     .argument("<file>", "flow file")
     .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "NDJSON events on stdout, the result as the last line")
@@ -51,7 +53,8 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
   let generation: number | undefined;
   if (opts.generation !== undefined) {
     generation = Number(opts.generation);
-    if (!Number.isInteger(generation) || generation < 1) throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
+    if (!Number.isInteger(generation) || generation < 1)
+      throw new UsageError(`--generation ${opts.generation}: expected a generation number (see qb pond generations)`);
   }
   if (opts.runDir) {
     try {
@@ -104,7 +107,9 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
     display?.stop();
     if (err instanceof WorkerMismatchError) {
       const lines = new LineMap(text);
-      const ds: Diagnostic[] = err.mismatches.map((m) => diagnostic(m.code, { start: lines.offset(m.loc.line, m.loc.col), end: lines.offset(m.loc.endLine, m.loc.endCol) }, m.message, m.help));
+      const ds: Diagnostic[] = err.mismatches.map((m) =>
+        diagnostic(m.code, { start: lines.offset(m.loc.line, m.loc.col), end: lines.offset(m.loc.endLine, m.loc.endCol) }, m.message, m.help),
+      );
       process.stderr.write(renderDiagnostics(file, text, ds));
       process.stderr.write("qb: nothing ran: the workers do not serve what the flow calls\n");
       if (opts.json) writeJsonLine(diagnosticsError(file, text, ds, handle.dir.id));

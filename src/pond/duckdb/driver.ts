@@ -1,7 +1,19 @@
 /** The embedded pond: DuckDB in this process (`@duckdb/node-api`), a file such as `.qb/pond.duckdb`. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DuckDBInstance, LIST, listValue, ResultReturnType, STRUCT, structValue, VARCHAR, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import {
+  DuckDBInstance,
+  LIST,
+  listValue,
+  ResultReturnType,
+  STRUCT,
+  structValue,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBResult,
+  type DuckDBType,
+  type DuckDBValue,
+} from "@duckdb/node-api";
 import type { Driver, DriverConnection, Lease } from "../driver.js";
 import { PondConnectError } from "../errors.js";
 import { TextList, TextStruct } from "../params.js";
@@ -135,7 +147,10 @@ class DuckDriver implements Driver {
         this.open--;
         if (this.waiting.length > 0 && !this.closed) {
           this.open++;
-          void this.instance.connect().then((raw) => this.giveBack(new DuckConnection(raw)), () => this.open--);
+          void this.instance.connect().then(
+            (raw) => this.giveBack(new DuckConnection(raw)),
+            () => this.open--,
+          );
         }
       },
     };
@@ -159,7 +174,11 @@ class DuckDriver implements Driver {
    * One list parameter per column, as text, unnested in step and cast by the INSERT to
    * the columns' types: ~4 times faster than a VALUES list of one parameter per cell.
    */
-  insertStatement(table: string, columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>, rows: readonly Row[]): { sql: string; values: unknown[] } {
+  insertStatement(
+    table: string,
+    columns: ReadonlyArray<{ quoted: string; name: string; type: ColumnType }>,
+    rows: readonly Row[],
+  ): { sql: string; values: unknown[] } {
     const values = columns.map((c) => new TextList(rows.map((r) => asText(this.encode(r[c.name], c.type))) as string[]));
     return {
       sql: `INSERT INTO ${table} (${columns.map((c) => c.quoted).join(", ")}) SELECT ${columns.map(() => "unnest(CAST(? AS VARCHAR[]))").join(", ")}`,

@@ -21,7 +21,8 @@ interface CsvChunk {
 function strictUtf8(): Transform {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let offset = 0;
-  const bad = (length: number) => new Error(`is not UTF-8 text: a byte sequence that is not UTF-8 within bytes ${offset + 1}–${offset + length} (convert the file to UTF-8)`);
+  const bad = (length: number) =>
+    new Error(`is not UTF-8 text: a byte sequence that is not UTF-8 within bytes ${offset + 1}–${offset + length} (convert the file to UTF-8)`);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
@@ -58,7 +59,10 @@ async function* chunks(file: string): AsyncGenerator<CsvChunk> {
   input.on("error", (err) => parser.destroy(err));
   parser.on("error", (err) => (failure ??= err));
   const bytes = /\.gz$/i.test(file) ? input.pipe(createGunzip()).on("error", (err) => parser.destroy(err)) : input;
-  bytes.pipe(strictUtf8()).on("error", (err) => parser.destroy(err)).pipe(parser);
+  bytes
+    .pipe(strictUtf8())
+    .on("error", (err) => parser.destroy(err))
+    .pipe(parser);
   let next = 1;
   const drain = (): CsvChunk => {
     const out: string[][] = [];
@@ -118,7 +122,8 @@ export async function csvHeader(files: readonly string[]): Promise<string[]> {
     }
     if (h === undefined) throw new LakeSourceError(file, "is empty: expected a header line");
     if (header === undefined) header = h;
-    else if (h.join("\u0000") !== header.join("\u0000")) throw new LakeSourceError(file, `its header (${h.join(", ")}) differs from ${files[0]}'s (${header.join(", ")})`);
+    else if (h.join("\u0000") !== header.join("\u0000"))
+      throw new LakeSourceError(file, `its header (${h.join(", ")}) differs from ${files[0]}'s (${header.join(", ")})`);
   }
   return header ?? [];
 }
@@ -176,7 +181,10 @@ export function csvSource(files: readonly string[]): RowSource {
           const type = types.get(name) ?? "string";
           const text = record[i] ?? "";
           if (!fits(textValueType(text), type)) {
-            throw new LakeSourceError(file, `record ${number} (counting the header as 1): column ${name}: ${JSON.stringify(text)} is not a ${type} (give the column's type with --schema ${name}:TYPE)`);
+            throw new LakeSourceError(
+              file,
+              `record ${number} (counting the header as 1): column ${name}: ${JSON.stringify(text)} is not a ${type} (give the column's type with --schema ${name}:TYPE)`,
+            );
           }
           row[name] = fromText(text, type) as Row[string];
         }

@@ -20,7 +20,10 @@ function reader(kind: FileKind, files: readonly string[], extra = ""): FileSelec
   // the delimiter given and no rows skipped: left to guess, DuckDB's sniffer reads a file
   // with a ragged row as something else (another delimiter, a later line as the header)
   const delim = files.every((f) => csvDelimiter(f) === "\t") ? "\\t" : ",";
-  return { select: `SELECT * FROM read_csv(?, header = true, delim = '${delim}', skip = 0, auto_type_candidates = ?${extra})`, values: [list, CSV_TYPE_CANDIDATES] };
+  return {
+    select: `SELECT * FROM read_csv(?, header = true, delim = '${delim}', skip = 0, auto_type_candidates = ?${extra})`,
+    values: [list, CSV_TYPE_CANDIDATES],
+  };
 }
 
 /** The files' columns as DuckDB detects them. */

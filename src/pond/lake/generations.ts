@@ -46,7 +46,14 @@ const SCHEMA: TableSchema = [
 export async function ensureGenerationsTable(pond: Pond): Promise<void> {
   await pond.createTable(GENERATIONS_TABLE, SCHEMA, { ifNotExists: true, primaryKey: ["generation"] });
   if ((await pond.tableSchema(GENERATION_COUNTER_TABLE)) !== undefined) return;
-  await pond.createTable(GENERATION_COUNTER_TABLE, [{ name: "id", type: "int" }, { name: "last", type: "int" }], { ifNotExists: true, primaryKey: ["id"] });
+  await pond.createTable(
+    GENERATION_COUNTER_TABLE,
+    [
+      { name: "id", type: "int" },
+      { name: "last", type: "int" },
+    ],
+    { ifNotExists: true, primaryKey: ["id"] },
+  );
   try {
     await pond.execute(
       `INSERT INTO ${GENERATION_COUNTER_TABLE} (id, last) SELECT 1, COALESCE(MAX(generation), 0) FROM ${GENERATIONS_TABLE} WHERE NOT EXISTS (SELECT 1 FROM ${GENERATION_COUNTER_TABLE})`,

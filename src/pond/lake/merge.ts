@@ -18,7 +18,15 @@ function rowHash(d: Dialect, columns: readonly string[], prefix = ""): string {
 }
 
 /** Applies `stage` to `table` as `mode` says; returns the counts. */
-export async function mergeStage(tx: PondSession, d: Dialect, mode: SyncMode, table: string, stage: string, columns: readonly string[], key: readonly string[]): Promise<MergeCounts> {
+export async function mergeStage(
+  tx: PondSession,
+  d: Dialect,
+  mode: SyncMode,
+  table: string,
+  stage: string,
+  columns: readonly string[],
+  key: readonly string[],
+): Promise<MergeCounts> {
   const T = quoteTable(d, table);
   const S = quoteTable(d, stage);
   const cols = columns.map((c) => d.quoteId(c));
@@ -56,7 +64,10 @@ export async function mergeStage(tx: PondSession, d: Dialect, mode: SyncMode, ta
   const added = Number(a?.n ?? 0);
   const changed = Number(c?.n ?? 0);
   if (changed > 0) await tx.execute(d.updateFrom(T, S, keys, others, `(${differs})`));
-  if (added > 0) await tx.execute(`INSERT INTO ${T} (${list}) SELECT ${cols.map((x) => `s.${x}`).join(", ")} FROM ${S} AS s WHERE NOT EXISTS (SELECT 1 FROM ${T} WHERE ${match})`);
+  if (added > 0)
+    await tx.execute(
+      `INSERT INTO ${T} (${list}) SELECT ${cols.map((x) => `s.${x}`).join(", ")} FROM ${S} AS s WHERE NOT EXISTS (SELECT 1 FROM ${T} WHERE ${match})`,
+    );
   return { added, changed, removed: 0 };
 }
 

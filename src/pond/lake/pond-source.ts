@@ -8,7 +8,11 @@ import { quoteTable } from "../names.js";
 import type { Pond, Row, TableSchema } from "../types.js";
 import type { RowSource } from "./row-source.js";
 
-function fromPond(open: () => Promise<Pond>, schemaOf: (p: Pond) => Promise<TableSchema>, selectFrom: (p: Pond) => { from: string; values: unknown[] }): RowSource {
+function fromPond(
+  open: () => Promise<Pond>,
+  schemaOf: (p: Pond) => Promise<TableSchema>,
+  selectFrom: (p: Pond) => { from: string; values: unknown[] },
+): RowSource {
   let pond: Pond | undefined;
   const get = async () => (pond ??= await open());
   return {

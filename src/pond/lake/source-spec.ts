@@ -9,8 +9,7 @@ import { redactUrl } from "../url.js";
 export type FileKind = "csv" | "parquet";
 
 export type SourceSpec =
-  | { kind: FileKind; files: string[]; /** for messages and qb_generations */ shown: string }
-  | { kind: "mysql"; uri: string; table: string; shown: string };
+  { kind: FileKind; files: string[]; /** for messages and qb_generations */ shown: string } | { kind: "mysql"; uri: string; table: string; shown: string };
 
 function fileKind(path: string): FileKind | undefined {
   if (/\.(csv|tsv)(\.gz)?$/i.test(path)) return "csv";

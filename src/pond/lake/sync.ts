@@ -40,10 +40,19 @@ function rowSourceFor(spec: SourceSpec): RowSource {
 }
 
 /** The table's columns: the source's, typed by the existing table, else by --schema, else as inferred. */
-function finalSchema(detected: TableSchema, existing: TableSchema | undefined, given: TableSchema | undefined, ctx: { pond: string; table: string; source: string }): TableSchema {
+function finalSchema(
+  detected: TableSchema,
+  existing: TableSchema | undefined,
+  given: TableSchema | undefined,
+  ctx: { pond: string; table: string; source: string },
+): TableSchema {
   const names = new Set(detected.map((c) => c.name));
   for (const g of given ?? []) {
-    if (!names.has(g.name)) throw new SyncOptionError(`--schema names column ${g.name}, which ${ctx.source} does not have (its columns: ${detected.map((c) => c.name).join(", ")})`, ctx);
+    if (!names.has(g.name))
+      throw new SyncOptionError(
+        `--schema names column ${g.name}, which ${ctx.source} does not have (its columns: ${detected.map((c) => c.name).join(", ")})`,
+        ctx,
+      );
   }
   if (existing !== undefined) {
     const have = new Set(existing.map((c) => c.name));
@@ -59,7 +68,8 @@ function finalSchema(detected: TableSchema, existing: TableSchema | undefined, g
     }
     const types = new Map(existing.map((c) => [c.name, c.type]));
     for (const g of given ?? []) {
-      if (types.get(g.name) !== g.type) throw new SyncOptionError(`--schema gives ${g.name} as ${g.type}, but table ${ctx.table} of pond ${ctx.pond} has it as ${types.get(g.name)}`, ctx);
+      if (types.get(g.name) !== g.type)
+        throw new SyncOptionError(`--schema gives ${g.name} as ${g.type}, but table ${ctx.table} of pond ${ctx.pond} has it as ${types.get(g.name)}`, ctx);
     }
     return detected.map((c) => ({ name: c.name, type: types.get(c.name)! }));
   }
@@ -74,7 +84,10 @@ const queues = new WeakMap<Pond, Promise<unknown>>();
 export function syncTable(pond: Pond, options: SyncOptions): Promise<Generation> {
   const previous = queues.get(pond) ?? Promise.resolve();
   const next = previous.catch(() => {}).then(() => syncNow(pond, options));
-  queues.set(pond, next.catch(() => {}));
+  queues.set(
+    pond,
+    next.catch(() => {}),
+  );
   return next;
 }
 
@@ -94,7 +107,11 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
   const batchSize = options.batchSize ?? 2000;
   const checkColumns = (names: readonly string[]) => {
     for (const k of [...key, ...(incrementalBy === undefined ? [] : [incrementalBy])]) {
-      if (!names.includes(k)) throw new SyncOptionError(`${key.includes(k) ? "--key" : "--incremental-by"} names column ${k}, which ${spec.shown} does not have (its columns: ${names.join(", ")})`, ctx);
+      if (!names.includes(k))
+        throw new SyncOptionError(
+          `${key.includes(k) ? "--key" : "--incremental-by"} names column ${k}, which ${spec.shown} does not have (its columns: ${names.join(", ")})`,
+          ctx,
+        );
     }
   };
   let preCreated = false;
@@ -103,7 +120,12 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
     // empty file or another header as the MySQL-wire path does, and to check what DuckDB read
     const header = files?.kind === "csv" ? await csvHeader(files.files) : undefined;
     const checkHeader = (columns: TableSchema) => {
-      if (header !== undefined) checkCsvColumns(files!.files, header, columns.map((c) => c.name));
+      if (header !== undefined)
+        checkCsvColumns(
+          files!.files,
+          header,
+          columns.map((c) => c.name),
+        );
     };
     await ensureGenerationsTable(pond);
     const existing = await pond.tableSchema(table);
@@ -157,10 +179,23 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
             await tx.execute(`DELETE FROM ${quoteTable(d, stage)} WHERE NOT (${col} > ?) OR ${col} IS NULL`, [after]);
           }
           await checkUniqueKey(tx, d, stage, key, ctx);
-          return mergeStage(tx, d, mode, table, stage, schema!.map((c) => c.name), key);
+          return mergeStage(
+            tx,
+            d,
+            mode,
+            table,
+            stage,
+            schema!.map((c) => c.name),
+            key,
+          );
         });
       }
-      const sum = await tableChecksum(tx, d, table, schema!.map((c) => c.name));
+      const sum = await tableChecksum(
+        tx,
+        d,
+        table,
+        schema!.map((c) => c.name),
+      );
       return recordGeneration(tx, {
         source: spec.shown,
         table,
@@ -185,7 +220,13 @@ async function syncNow(pond: Pond, options: SyncOptions): Promise<Generation> {
 }
 
 /** Throws when the key repeats in `table` (the source had two rows for one key). */
-async function checkUniqueKey(tx: PondSession, d: Dialect, table: string, key: readonly string[], ctx: { pond: string; table: string; source: string }): Promise<void> {
+async function checkUniqueKey(
+  tx: PondSession,
+  d: Dialect,
+  table: string,
+  key: readonly string[],
+  ctx: { pond: string; table: string; source: string },
+): Promise<void> {
   if (key.length === 0) return;
   const cols = key.map((k) => d.quoteId(k)).join(", ");
   const [dup] = await tx.query(`SELECT ${cols}, COUNT(*) AS qb_n FROM ${quoteTable(d, table)} GROUP BY ${cols} HAVING COUNT(*) > 1 LIMIT 1`);

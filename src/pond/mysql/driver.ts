@@ -10,7 +10,23 @@ import type { ColumnType, Row } from "../types.js";
 import { mysqlDialect } from "./dialect.js";
 
 // mysql2's field type codes (the protocol's)
-const T = { DECIMAL: 0, TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, TIMESTAMP: 7, LONGLONG: 8, INT24: 9, DATE: 10, DATETIME: 12, YEAR: 13, NEWDATE: 14, JSON: 245, NEWDECIMAL: 246 } as const;
+const T = {
+  DECIMAL: 0,
+  TINY: 1,
+  SHORT: 2,
+  LONG: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  INT24: 9,
+  DATE: 10,
+  DATETIME: 12,
+  YEAR: 13,
+  NEWDATE: 14,
+  JSON: 245,
+  NEWDECIMAL: 246,
+} as const;
 
 /** A result column's type from its field packet (`extendedFormat` is MariaDB's JSON marker). */
 export function fieldColumnType(f: FieldPacket & { extendedFormat?: string }): ColumnType {
@@ -113,7 +129,10 @@ class MysqlConnection implements DriverConnection {
       if (!finished && keep && !stream.destroyed && !stream.readableEnded) {
         // MySQL cannot stop a result midway: read the rest and drop it
         await new Promise<void>((resolve) => {
-          stream.once("end", resolve).once("close", resolve).once("error", () => resolve());
+          stream
+            .once("end", resolve)
+            .once("close", resolve)
+            .once("error", () => resolve());
           stream.resume();
         });
       } else if (!finished) stream.destroy();
