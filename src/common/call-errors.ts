@@ -23,7 +23,8 @@ export class CallError extends Error {
 
   constructor(code: ErrorCode, message: string, options: CallErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "CallError";
+    // the subclass's own name (InvalidArgumentError...): what the error result's `type` says
+    this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? DEFAULT_RETRYABLE[code];
     this.details = options.details;
@@ -34,7 +35,6 @@ export class CallError extends Error {
 export class InvalidArgumentError extends CallError {
   constructor(message: string, options: CallErrorOptions = {}) {
     super("INVALID_ARGUMENT", message, options);
-    this.name = "InvalidArgumentError";
   }
 }
 
@@ -45,7 +45,6 @@ export class UnknownMethodError extends CallError {
     known: readonly string[],
   ) {
     super("UNKNOWN_METHOD", `unknown method ${JSON.stringify(method)}; this worker serves: ${known.join(", ") || "(nothing)"}`);
-    this.name = "UnknownMethodError";
   }
 }
 
@@ -53,7 +52,6 @@ export class UnknownMethodError extends CallError {
 export class CancelledError extends CallError {
   constructor(reason = "cancelled by the caller", options: CallErrorOptions = {}) {
     super("CANCELLED", reason, options);
-    this.name = "CancelledError";
   }
 }
 
@@ -61,7 +59,6 @@ export class CancelledError extends CallError {
 export class DeadlineExceededError extends CallError {
   constructor(timeoutMs: number | null, options: CallErrorOptions = {}) {
     super("DEADLINE_EXCEEDED", timeoutMs === null ? "deadline exceeded" : `deadline exceeded (${timeoutMs} ms)`, options);
-    this.name = "DeadlineExceededError";
   }
 }
 
@@ -69,7 +66,6 @@ export class DeadlineExceededError extends CallError {
 export class UnavailableError extends CallError {
   constructor(message = "the worker is shutting down", options: CallErrorOptions = {}) {
     super("UNAVAILABLE", message, options);
-    this.name = "UnavailableError";
   }
 }
 
@@ -77,7 +73,6 @@ export class UnavailableError extends CallError {
 export class CapacityError extends CallError {
   constructor(max: number) {
     super("RESOURCE_EXHAUSTED", `all ${max} call slots are busy`, { retryable: true });
-    this.name = "CapacityError";
   }
 }
 
@@ -85,7 +80,6 @@ export class CapacityError extends CallError {
 export class ProtocolError extends CallError {
   constructor(message: string, options: CallErrorOptions = {}) {
     super("PROTOCOL", message, options);
-    this.name = "ProtocolError";
   }
 }
 
@@ -93,7 +87,6 @@ export class ProtocolError extends CallError {
 export class OutputError extends CallError {
   constructor(message: string, code: "FAILED" | "RESOURCE_EXHAUSTED", options: CallErrorOptions = {}) {
     super(code, message, { retryable: false, ...options });
-    this.name = "OutputError";
   }
 }
 
@@ -101,7 +94,6 @@ export class OutputError extends CallError {
 export class SignalEndedError extends CallError {
   constructor(readonly signal: string) {
     super("FAILED", `signal ${JSON.stringify(signal)} has ended: no more values will come`, { retryable: false });
-    this.name = "SignalEndedError";
   }
 }
 
@@ -111,6 +103,5 @@ export class NotHeldError extends CallError {
     super("FAILED", `method ${JSON.stringify(method)} is not held, so it receives no signals; declare it as an async generator or with { held: true }`, {
       retryable: false,
     });
-    this.name = "NotHeldError";
   }
 }

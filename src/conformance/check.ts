@@ -60,6 +60,17 @@ export async function needs(t: ConformanceTarget, ...methods: string[]): Promise
   return missing.length ? skip(`the worker does not serve ${missing.join(", ")} (conformance method${missing.length > 1 ? "s" : ""})`) : null;
 }
 
+/** A check that runs only on a worker serving `methods` (skipped otherwise). */
+export function checkNeeding(name: string, about: string, methods: string[], body: (t: ConformanceTarget) => Promise<Outcome>): Check {
+  return {
+    name,
+    about,
+    async run(t) {
+      return (await needs(t, ...methods)) ?? (await body(t));
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `p`'s value, or `fallback` after `ms`; the timer does not outlive the race. */

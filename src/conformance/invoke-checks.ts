@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { fromWireCode } from "../proto/error-codes.js";
 import { RemoteCallError, TransportError } from "../client/errors.js";
-import { abortSeen, type Check, CheckFailed, describeError, expect, needs, pass, stillServes, uniqueTag } from "./check.js";
+import { abortSeen, type Check, CheckFailed, checkNeeding, describeError, expect, needs, pass, stillServes, uniqueTag } from "./check.js";
 import { ECHO_SAMPLE, sameJson } from "./samples.js";
 
 /** How long after a cancel (or deadline) the method's abort signal must have fired. */
@@ -11,24 +11,22 @@ const DEADLINE_MS = 300;
 const CONCURRENT = 32;
 const CONCURRENT_SLEEP_MS = 300;
 
-export const invokeEchoCheck: Check = {
-  name: "invoke.echo",
-  about: "qb.echo returns its input unchanged (unicode, big and small numbers, nesting)",
-  async run(t) {
-    const s = await needs(t, "qb.echo");
-    if (s) return s;
+export const invokeEchoCheck = checkNeeding(
+  "invoke.echo",
+  "qb.echo returns its input unchanged (unicode, big and small numbers, nesting)",
+  ["qb.echo"],
+  async (t) => {
     const back = await t.client.invoke("qb.echo", ECHO_SAMPLE, { timeoutMs: 5_000 });
     expect(sameJson(back, ECHO_SAMPLE), `qb.echo returned ${JSON.stringify(back).slice(0, 200)}`);
     return pass("the value came back unchanged");
   },
-};
+);
 
-export const invokeErrorCheck: Check = {
-  name: "invoke.error",
-  about: "a method that throws answers an error result (FAILED, its message, a stack) and the worker still serves",
-  async run(t) {
-    const s = await needs(t, "qb.fail");
-    if (s) return s;
+export const invokeErrorCheck = checkNeeding(
+  "invoke.error",
+  "a method that throws answers an error result (FAILED, its message, a stack) and the worker still serves",
+  ["qb.fail"],
+  async (t) => {
     const message = `conformance failure ${uniqueTag("m")}`;
     let err: unknown;
     try {
@@ -45,7 +43,7 @@ export const invokeErrorCheck: Check = {
       `FAILED (${err.remoteType || "no type"}, ${err.retryable ? "retryable" : "not retryable"}) with its message and a ${err.details.split("\n").length}-line stack; still serving`,
     );
   },
-};
+);
 
 export const invokeCancelCheck: Check = {
   name: "invoke.cancel",

@@ -10,12 +10,7 @@ import { hasErrors } from "./diagnostics.js";
 import { format } from "./format.js";
 import { exampleFlows } from "../../test/support/examples.js";
 import { stripLocations } from "../../test/support/strip.js";
-
-function formatted(text: string): string {
-  const r = format(text);
-  if (r.output === undefined) throw new Error(`not formattable: ${JSON.stringify(r.diagnostics)}`);
-  return r.output;
-}
+import { formatted } from "../../test/support/formatted.js";
 
 function commentTexts(text: string): string[] {
   return compile(text)

@@ -64,22 +64,20 @@ class SqlSession implements PondSession {
     return new PondQueryError(this.core.url, sql, err, table);
   }
 
-  async query(sql: string, params?: Params): Promise<Row[]> {
-    const bound = this.bind(sql, params);
-    return this.withConnection(async (c) => {
-      try {
-        return await c.all(bound.sql, bound.values);
-      } catch (err) {
-        throw this.wrap(err, sql);
-      }
-    });
+  query(sql: string, params?: Params): Promise<Row[]> {
+    return this.statement(sql, params, (c, bound) => c.all(bound.sql, bound.values));
   }
 
-  async execute(sql: string, params?: Params): Promise<number> {
+  execute(sql: string, params?: Params): Promise<number> {
+    return this.statement(sql, params, (c, bound) => c.run(bound.sql, bound.values));
+  }
+
+  /** One statement on a connection of the pool, its failure named with its SQL. */
+  private async statement<T>(sql: string, params: Params | undefined, run: (c: DriverConnection, bound: BoundSql) => Promise<T>): Promise<T> {
     const bound = this.bind(sql, params);
     return this.withConnection(async (c) => {
       try {
-        return await c.run(bound.sql, bound.values);
+        return await run(c, bound);
       } catch (err) {
         throw this.wrap(err, sql);
       }
