@@ -1,12 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
-import { isLandRef, LandRef } from "../land/ref.js";
 import type { WorkerClient } from "../client/worker-client.js";
 import type { SessionClient } from "../client/session-client.js";
 import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../client/errors.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
+import { toJson, toValue } from "./item-values.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, untrackGroup } from "../process/process-group.js";
@@ -29,25 +29,6 @@ export interface CallOptions {
   attempt: number;
   timeoutMs: number | null;
   signal: AbortSignal;
-}
-
-/**
- * Items are JSON; a land reference travels through channels as `{"$land": {path, size,
- * sha256, mediaType}}` and becomes a land value again when it is a call's whole input.
- */
-function toJson(v: Value): Json {
-  return isLandRef(v) ? { $land: v.toJSON() } : v;
-}
-
-function toValue(input: Json): Value {
-  if (input !== null && typeof input === "object" && !Array.isArray(input)) {
-    const keys = Object.keys(input);
-    const l = input.$land as Record<string, Json> | undefined;
-    if (keys.length === 1 && l && typeof l === "object" && typeof l.path === "string" && typeof l.size === "number" && typeof l.sha256 === "string") {
-      return new LandRef(l.path, l.size, l.sha256, typeof l.mediaType === "string" ? l.mediaType : "application/octet-stream");
-    }
-  }
-  return input;
 }
 
 /**
