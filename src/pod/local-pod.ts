@@ -193,7 +193,8 @@ export class LocalPod implements Dispatcher {
       if (!list) throw new WorkerUnavailableError(worker, "it is not part of this pod");
       const best = this.ready(worker);
       if (best) return best;
-      if (list.every((r) => r.state === "dead" && (this.restarts.get(r) ?? 0) >= (this.options.maxRestarts ?? 3))) {
+      // dead for good: restarts used up, or attached (nothing to restart)
+      if (list.every((r) => r.state === "dead" && (r.worker.run === undefined || (this.restarts.get(r) ?? 0) >= (this.options.maxRestarts ?? 3)))) {
         throw new WorkerUnavailableError(worker, "every replica died and used up its restarts");
       }
       if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");

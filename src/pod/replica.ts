@@ -13,6 +13,10 @@ import { awaitGroupGone, groupAlive, killGroup, untrackGroup } from "../process/
 import { spawnInGroup } from "../process/spawn-in-group.js";
 import type { CallAbout, HeldHandle } from "../runtime/dispatcher.js";
 
+/** Session breaks a replica may have within BREAK_WINDOW_MS before it counts as broken for good. */
+const MAX_BREAKS = 3;
+const BREAK_WINDOW_MS = 10_000;
+
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
   address: string;
@@ -46,6 +50,8 @@ export class Replica {
   process: ChildProcess | undefined;
   private client: WorkerClient | undefined;
   private session: SessionClient | undefined;
+  /** When the Session stream broke lately (to tell a transient break from a worker that keeps failing). */
+  private breaks: number[] = [];
   private exitInfo: string | undefined;
   /** Called when the process ends on its own. */
   onExit: ((replica: Replica, exit: string) => void) | undefined;
@@ -112,15 +118,31 @@ export class Replica {
     }
     this.describe = await described;
     this.throwIfEnded();
-    if (this.describe?.session) {
-      this.session = this.client.session();
-      // a broken stream means the replica is unusable until restarted
-      void this.session.closed.then(() => {
-        if (this.state === "ready") this.state = "dead";
-      });
-    }
+    if (this.describe?.session) this.openSession();
     this.state = "ready";
     this.wasReady = true;
+  }
+
+  /**
+   * Opens the replica's Session stream. A stream that breaks while the replica is ready (a
+   * reset connection, a message over the limit) fails the calls on it, which their retries
+   * send again; the stream is opened again at once, so the replica serves on. A stream that
+   * keeps breaking (MAX_BREAKS within BREAK_WINDOW_MS) means the worker is unwell: its
+   * process is killed, and the pod starts another (an attached one is given up as dead).
+   */
+  private openSession(): void {
+    const session = this.client!.session();
+    this.session = session;
+    void session.closed.then(() => {
+      if (this.session !== session || this.state !== "ready") return;
+      const now = Date.now();
+      this.breaks = this.breaks.filter((t) => now - t < BREAK_WINDOW_MS);
+      this.breaks.push(now);
+      if (this.breaks.length <= MAX_BREAKS) return this.openSession();
+      this.state = "dead";
+      const pid = this.process?.pid;
+      if (pid !== undefined) killGroup(pid, "SIGKILL");
+    });
   }
 
   /**
