@@ -1,23 +1,28 @@
 /** Items in the quarterback's channels and the values that cross the wire to workers. */
 import type { Json } from "../common/json.js";
 import type { Value } from "../common/values.js";
-import { isLandRef, LandRef } from "../land/ref.js";
+import { isLandRef, type LandRef } from "../land/ref.js";
+
+/**
+ * The items `toJson` made from land references a worker answered with, and the reference
+ * each stands for. Items travel by reference through the channels (a gather's array holds
+ * the same objects), so only these become references again: a list literal, a pond row or
+ * a worker's JSON shaped like `{"$land": ...}` is data, never a reference.
+ */
+const realRefs = new WeakMap<object, LandRef>();
 
 /**
  * Items are JSON; a land reference travels through channels as `{"$land": {path, size,
- * sha256, mediaType}}` and becomes a land value again when it is a call's whole input.
+ * sha256, mediaType}}` and becomes the same land value again when it is a call's whole input.
  */
 export function toJson(v: Value): Json {
-  return isLandRef(v) ? { $land: v.toJSON() } : v;
+  if (!isLandRef(v)) return v;
+  const item = { $land: v.toJSON() };
+  realRefs.set(item, v);
+  return item;
 }
 
 export function toValue(input: Json): Value {
-  if (input !== null && typeof input === "object" && !Array.isArray(input)) {
-    const keys = Object.keys(input);
-    const l = input.$land as Record<string, Json> | undefined;
-    if (keys.length === 1 && l && typeof l === "object" && typeof l.path === "string" && typeof l.size === "number" && typeof l.sha256 === "string") {
-      return new LandRef(l.path, l.size, l.sha256, typeof l.mediaType === "string" ? l.mediaType : "application/octet-stream");
-    }
-  }
-  return input;
+  // the reference itself, not the item's fields: an item changed on the way forges nothing
+  return (input !== null && typeof input === "object" && realRefs.get(input)) || input;
 }
