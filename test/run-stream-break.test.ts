@@ -50,7 +50,10 @@ describe("a Session stream that breaks", () => {
     const p = await proxy(via, worker.address.replace(/^unix:/, ""));
     try {
       const flow = join(dir, "break.flow");
-      writeFileSync(flow, `flow brk() {\n  worker chaos { at "unix:${via}" }\n  xs = range(12) | chaos.wait(id: item, ms: 400) parallel 12 retry 2 backoff 10ms\n  emit xs\n}\n`);
+      writeFileSync(
+        flow,
+        `flow brk() {\n  worker chaos { at "unix:${via}" }\n  xs = range(12) | chaos.wait(id: item, ms: 400) parallel 12 retry 2 backoff 10ms\n  emit xs\n}\n`,
+      );
       const run = startQb(["run", "--json", flow, "--run-dir", join(dir, "run")]);
       await run.waitFor((e) => e.type === "pod.started");
       await new Promise((r) => setTimeout(r, 150));

@@ -74,3 +74,19 @@ export class WorkerProtocolError extends Error {
     this.name = "WorkerProtocolError";
   }
 }
+
+/** A worker's answer over the message limit the two sides agreed on: not retryable, the same answer would come again. */
+export class MessageTooLargeError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly method: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `the answer of ${method} is ${bytes} bytes, over the ${limit}-byte message limit (the smaller of the worker's max_message_bytes and the quarterback's): ` +
+        `return bulk data as a land reference (ctx.land.writeFile), or raise the worker's limit (serveWorker's maxMessageBytes)`,
+    );
+    this.name = "MessageTooLargeError";
+  }
+}

@@ -8,7 +8,8 @@ import type * as grpc from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
-import { RemoteCallError, TransportError } from "./errors.js";
+import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.js";
+import { overLimit } from "./message-limit.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
 
 export interface SessionCallOptions {
@@ -50,6 +51,7 @@ export class SessionCall implements LiveCall {
     readonly id: string,
     private readonly session: SessionClient,
     readonly options: SessionCallOptions,
+    readonly method = "",
   ) {
     this.result = new Promise<Value>((resolve, reject) => (this.settle = { resolve, reject }));
     // a caller that only awaits messages must not see an unhandled rejection
@@ -109,6 +111,8 @@ export class SessionClient {
   /** Signals this session already listens to, for `request` (one listener each, not one per call). */
   private readonly watched = new WeakSet<AbortSignal>();
   private next = 1;
+  /** Answers larger than this (bytes of JSON) fail their call with MessageTooLargeError. */
+  maxValueBytes: number | undefined;
   private failure: Error | undefined;
   /** Messages for call ids that are not live (e.g. answers to malformed messages). */
   readonly stray: SessionOutMsg[] = [];
@@ -122,6 +126,8 @@ export class SessionClient {
         this.stray.push(msg);
         return;
       }
+      const bytes = this.maxValueBytes === undefined ? undefined : overLimit(msg.result ?? msg.yielded?.value, this.maxValueBytes);
+      if (bytes !== undefined) return this.refuse(call, msg, bytes);
       call.receive(msg);
       if (call.ended) this.calls.delete(msg.callId);
     });
@@ -133,7 +139,7 @@ export class SessionClient {
   /** Starts a call. */
   start(method: string, input: Value, options: SessionCallOptions = {}): SessionCall {
     const id = options.callId ?? `c${this.next++}`;
-    const call = new SessionCall(id, this, options);
+    const call = new SessionCall(id, this, options, method);
     if (this.failure) {
       call.fail(this.failure);
       return call;
@@ -208,6 +214,14 @@ export class SessionClient {
     for (const call of this.calls.values()) {
       if (call instanceof SessionRequest && call.signal === signal && !call.ended) this.send({ callId: call.id, cancel: { reason } });
     }
+  }
+
+  /** An answer over the limit fails its call (a held call that yielded it is cancelled on the worker). */
+  private refuse(call: LiveCall, msg: SessionOutMsg, bytes: number): void {
+    const method = call instanceof SessionRequest || call instanceof SessionCall ? call.method : "the method";
+    if (msg.msg !== "result") this.send({ callId: call.id, cancel: { reason: "an answer over the message limit" } });
+    call.fail(new MessageTooLargeError(method, bytes, this.maxValueBytes!));
+    this.calls.delete(call.id);
   }
 
   private failAll(err: Error): void {

@@ -8,7 +8,8 @@ import { MAX_TIMER_MS } from "../common/long-timer.js";
 import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
-import { RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
+import { MessageTooLargeError, RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
+import { overLimit } from "./message-limit.js";
 import { SessionClient } from "./session-client.js";
 
 export interface WorkerClientOptions {
@@ -44,6 +45,8 @@ interface RawHealthClient extends grpc.Client {
 
 export class WorkerClient {
   readonly raw: RawWorkerClient;
+  /** Results larger than this (bytes of JSON) fail their call with MessageTooLargeError. */
+  maxValueBytes: number | undefined;
   private readonly healthClient: RawHealthClient;
 
   constructor(
@@ -92,6 +95,8 @@ export class WorkerClient {
   /** Calls a method: its result, or RemoteCallError for an error result. */
   async invoke(method: string, input: Value, options: InvokeOptions = {}): Promise<Value> {
     const out = await this.invokeRaw({ method, input: encodeValue(input), callId: options.callId ?? "", attempt: options.attempt ?? 1 }, options);
+    const bytes = overLimit(out.result, this.maxValueBytes);
+    if (bytes !== undefined) throw new MessageTooLargeError(method, bytes, this.maxValueBytes!);
     return outcome(out, options.callId ?? "");
   }
 

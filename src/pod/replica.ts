@@ -3,10 +3,12 @@ import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import type { WorkerClient } from "../client/worker-client.js";
 import type { SessionClient } from "../client/session-client.js";
-import { GRPC_UNIMPLEMENTED, RemoteCallError, TransportError } from "../client/errors.js";
+import { GRPC_UNIMPLEMENTED, MessageTooLargeError, RemoteCallError, TransportError } from "../client/errors.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { toJson, toValue } from "./item-values.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
+import { QUARTERBACK_MAX_MESSAGE_BYTES } from "../client/message-limit.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupAlive, killGroup, untrackGroup } from "../process/process-group.js";
@@ -52,6 +54,8 @@ export class Replica {
   private session: SessionClient | undefined;
   /** When the Session stream broke lately (to tell a transient break from a worker that keeps failing). */
   private breaks: number[] = [];
+  /** The largest answer accepted from this worker, in bytes of JSON. */
+  private maxValueBytes: number | undefined;
   private exitInfo: string | undefined;
   /** Called when the process ends on its own. */
   onExit: ((replica: Replica, exit: string) => void) | undefined;
@@ -118,6 +122,9 @@ export class Replica {
     }
     this.describe = await described;
     this.throwIfEnded();
+    // the smaller of the two sides' limits (a worker without Describe has the protocol's default)
+    this.maxValueBytes = Math.min(this.describe?.maxMessageBytes || DEFAULT_MAX_MESSAGE_BYTES, QUARTERBACK_MAX_MESSAGE_BYTES);
+    this.client.maxValueBytes = this.maxValueBytes;
     if (this.describe?.session) this.openSession();
     this.state = "ready";
     this.wasReady = true;
@@ -132,6 +139,7 @@ export class Replica {
    */
   private openSession(): void {
     const session = this.client!.session();
+    session.maxValueBytes = this.maxValueBytes;
     this.session = session;
     void session.closed.then(() => {
       if (this.session !== session || this.state !== "ready") return;
@@ -293,12 +301,14 @@ export class Replica {
 
   private readonly callFailed = async (err: unknown): Promise<never> => {
     try {
-      // a dropped stream usually means the process died: its exit arrives a moment later
-      if (this.worker.run !== undefined && this.exitInfo === undefined && !(err instanceof RemoteCallError)) await this.exitWithin(250);
+      // the worker answered (an error, or an answer over the limit): it lives; a dropped
+      // stream usually means the process died, and its exit arrives a moment later
+      const answered = err instanceof RemoteCallError || err instanceof MessageTooLargeError;
+      if (this.worker.run !== undefined && this.exitInfo === undefined && !answered) await this.exitWithin(250);
       if (this.exitInfo !== undefined && this.worker.run !== undefined) {
         throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10, this.logFrom));
       }
-      const retryable = err instanceof RemoteCallError ? err.retryable : true;
+      const retryable = answered ? err.retryable : true;
       // every slot busy: the worker still runs a call the quarterback gave up on (cancelled or
       // past its deadline, but not yet returned)
       // (said by the error's type: a method's own RESOURCE_EXHAUSTED ran, and counts as an attempt)
