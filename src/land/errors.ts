@@ -1,4 +1,4 @@
-/** Errors of the land: a path that would leave it, or no land at all. */
+/** Errors of the land: a path that would leave it, a file that is not its reference's, or no land at all. */
 
 export type LandPathProblem = "empty" | "absolute" | "parent" | "nul" | "escape" | "not-a-file" | "mismatch";
 
@@ -12,6 +12,23 @@ export class LandPathError extends Error {
   ) {
     super(message, options);
     this.name = "LandPathError";
+  }
+}
+
+/** A land file that is not what its reference says: another size, or other bytes. */
+export class LandRefMismatchError extends LandPathError {
+  constructor(
+    path: string,
+    /** What differs. */
+    readonly field: "size" | "sha256",
+    /** What the reference says. */
+    readonly expected: number | string,
+    /** What the file has. */
+    readonly actual: number | string,
+  ) {
+    const what = field === "size" ? `size is ${actual} bytes, the reference says ${expected}` : `sha256 is ${actual}, the reference says ${expected}`;
+    super(path, "mismatch", `land file ${JSON.stringify(path)} does not match its reference: ${what}`);
+    this.name = "LandRefMismatchError";
   }
 }
 

@@ -1,7 +1,7 @@
 /** The land: the pod's shared scratch directory, land references, path safety. */
-export { Land, type ReadOptions, type WriteOptions } from "./land.js";
+export { Land, type WriteOptions } from "./land.js";
 export { LandRef, isLandRef, mediaTypeFor } from "./ref.js";
-export { LandPathError, LandUnavailableError, type LandPathProblem } from "./errors.js";
+export { LandPathError, LandRefMismatchError, LandUnavailableError, type LandPathProblem } from "./errors.js";
 export { normalizeLandPath, resolveInLand } from "./safe-path.js";
 export { sha256Bytes, sha256File } from "./hash.js";
 export { writeTypedArray, readTypedArray, mediaTypeOf, type ElementType, type TypedArray } from "./typed-arrays.js";

@@ -1,24 +1,21 @@
 /**
  * The land as a worker sees it (`ctx.land`): read and write files under the pod's scratch
  * directory by land path, and make or check land references. Every path goes through
- * {@link resolveInLand}, so nothing outside the land is read or written.
+ * {@link resolveInLand}, so nothing outside the land is read or written; every read by
+ * reference checks the file's size and SHA-256 too.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LandPathError } from "./errors.js";
 import { sha256Bytes, sha256File } from "./hash.js";
+import { readByRef } from "./read-ref.js";
 import { LandRef, mediaTypeFor } from "./ref.js";
 import { normalizeLandPath, resolveInLand } from "./safe-path.js";
 
 export interface WriteOptions {
   /** Defaults to a guess from the file name. */
   mediaType?: string;
-}
-
-export interface ReadOptions {
-  /** When reading by reference: check the file's size and SHA-256 against it (default true). */
-  verify?: boolean;
 }
 
 export class Land {
@@ -30,20 +27,17 @@ export class Land {
     return resolveInLand(this.root, path);
   }
 
-  async readFile(from: string | LandRef, options: ReadOptions = {}): Promise<Buffer> {
-    const path = typeof from === "string" ? from : from.path;
-    const abs = await this.resolve(path);
-    const data = await readFile(abs);
-    if (typeof from !== "string" && options.verify !== false) {
-      if (data.length !== from.size || sha256Bytes(data) !== from.sha256) {
-        throw new LandPathError(path, "mismatch", `land file ${JSON.stringify(path)} does not match its reference (size or sha256 differ)`);
-      }
-    }
-    return data;
+  /**
+   * A file's bytes, by land path or by reference. By reference, the file must have the
+   * reference's size and SHA-256, else LandRefMismatchError; a path is read as it is.
+   */
+  async readFile(from: string | LandRef): Promise<Buffer> {
+    if (typeof from === "string") return readFile(await this.resolve(from));
+    return readByRef(await this.resolve(from.path), from);
   }
 
-  async readText(from: string | LandRef, options: ReadOptions = {}): Promise<string> {
-    return (await this.readFile(from, options)).toString("utf8");
+  async readText(from: string | LandRef): Promise<string> {
+    return (await this.readFile(from)).toString("utf8");
   }
 
   /** Writes a file atomically (temporary file + rename) and returns its reference. */

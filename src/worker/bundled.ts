@@ -24,6 +24,7 @@ export const {
   Land,
   LandPathError,
   LandRef,
+  LandRefMismatchError,
   LandUnavailableError,
   NotHeldError,
   OutputError,

@@ -41,6 +41,7 @@ export {
   Land,
   LandRef,
   LandPathError,
+  LandRefMismatchError,
   LandUnavailableError,
   writeTypedArray,
   readTypedArray,

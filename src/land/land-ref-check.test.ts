@@ -1,0 +1,80 @@
+/** Every land reference is checked when it is read: inside the land, its size, its SHA-256. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readArrowTable, writeFloat64Columns } from "./arrow.js";
+import { LandPathError, LandRefMismatchError } from "./errors.js";
+import { Land } from "./land.js";
+import { LandRef } from "./ref.js";
+import { readTypedArray, writeTypedArray } from "./typed-arrays.js";
+
+const root = mkdtempSync(join(tmpdir(), "qb-land-check-"));
+const land = new Land(join(root));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function mismatch(p: Promise<unknown>): Promise<LandRefMismatchError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LandRefMismatchError);
+  return err as LandRefMismatchError;
+}
+
+describe("reading by a land reference", () => {
+  it("answers the bytes when the file matches its reference", async () => {
+    const ref = await land.writeFile("ok.txt", "twelve bytes");
+    expect((await land.readFile(ref)).toString()).toBe("twelve bytes");
+    expect(await land.readText(ref)).toBe("twelve bytes");
+  });
+
+  it.each([
+    ["longer", "twelve bytes and more", 21],
+    ["shorter", "twelve", 6],
+  ])("a file %s than its reference: LandRefMismatchError naming the path and both sizes", async (_, text, actual) => {
+    const ref = await land.writeFile("size.txt", "twelve bytes");
+    await writeFile(join(root, "size.txt"), text);
+    const err = await mismatch(land.readFile(ref));
+    expect(err).toMatchObject({ name: "LandRefMismatchError", path: "size.txt", problem: "mismatch", field: "size", expected: 12, actual });
+    expect(err).toBeInstanceOf(LandPathError);
+    expect(err.message).toContain('"size.txt"');
+    expect(err.message).toContain(`size is ${actual} bytes, the reference says 12`);
+  });
+
+  it("a file of the same size with other bytes: a sha256 mismatch with both hashes", async () => {
+    const ref = await land.writeFile("hash.txt", "twelve bytes");
+    await writeFile(join(root, "hash.txt"), "TWELVE BYTES");
+    const other = (await land.ref("hash.txt")).sha256;
+    const err = await mismatch(land.readText(ref));
+    expect(err).toMatchObject({ path: "hash.txt", field: "sha256", expected: ref.sha256, actual: other });
+    expect(err.message).toContain(`sha256 is ${other}, the reference says ${ref.sha256}`);
+  });
+
+  it("a reference whose size or hash was forged", async () => {
+    const ref = await land.writeFile("forged.txt", "abc");
+    expect((await mismatch(land.readFile(new LandRef(ref.path, 1, ref.sha256, ref.mediaType)))).field).toBe("size");
+    expect((await mismatch(land.readFile(new LandRef(ref.path, 3, "0".repeat(64), ref.mediaType)))).field).toBe("sha256");
+  });
+
+  it.each([
+    ["../../etc/passwd", "parent"],
+    ["/etc/passwd", "absolute"],
+    ["out/passwd", "escape"],
+  ])("a reference to %s is refused before anything is read (%s)", async (path, problem) => {
+    await symlink("/etc", join(root, "out")).catch(() => undefined);
+    const err = await land.readFile(new LandRef(path, 1, "0".repeat(64), "text/plain")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LandPathError);
+    expect(err).toMatchObject({ problem });
+  });
+
+  it("typed arrays and Arrow tables are read through the same checks", async () => {
+    const a = await writeTypedArray(land, "a.f64", Float64Array.from([1, 2]));
+    await writeFile(join(root, "a.f64"), new Uint8Array(16).fill(7));
+    expect((await mismatch(readTypedArray(land, a, "float64"))).field).toBe("sha256");
+    const t = await writeFloat64Columns(land, "t.arrow", { x: Float64Array.from([1, 2]) });
+    await writeFile(join(root, "t.arrow"), "ARROW1ARROW1");
+    expect((await mismatch(readArrowTable(land, t))).field).toBe("size");
+  });
+});

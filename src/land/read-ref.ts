@@ -1,0 +1,37 @@
+/**
+ * Reading a file by its land reference: the bytes are answered only when their size and
+ * SHA-256 are the reference's. One pass: each chunk is hashed as it is read.
+ */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { LandPathError, LandRefMismatchError } from "./errors.js";
+import type { LandRef } from "./ref.js";
+
+const CHUNK = 1 << 20;
+
+/** Reads `abs`, the reference's path already resolved inside the land, and checks it against `ref`. */
+export async function readByRef(abs: string, ref: LandRef): Promise<Buffer> {
+  const file = await open(abs, "r");
+  try {
+    const st = await file.stat();
+    if (!st.isFile()) throw new LandPathError(ref.path, "not-a-file", `land path ${JSON.stringify(ref.path)} is not a regular file`);
+    // known before a byte is read: a forged size over a big file reads nothing
+    if (st.size !== ref.size) throw new LandRefMismatchError(ref.path, "size", ref.size, st.size);
+    const data = Buffer.allocUnsafe(ref.size);
+    const hash = createHash("sha256");
+    let at = 0;
+    while (at < data.length) {
+      const { bytesRead } = await file.read(data, at, Math.min(CHUNK, data.length - at), at);
+      if (bytesRead === 0) throw new LandRefMismatchError(ref.path, "size", ref.size, at); // shrank while read
+      hash.update(data.subarray(at, at + bytesRead));
+      at += bytesRead;
+    }
+    const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, at);
+    if (more > 0) throw new LandRefMismatchError(ref.path, "size", ref.size, (await file.stat()).size); // grew while read
+    const sha256 = hash.digest("hex");
+    if (sha256 !== ref.sha256) throw new LandRefMismatchError(ref.path, "sha256", ref.sha256, sha256);
+    return data;
+  } finally {
+    await file.close();
+  }
+}
