@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { FlowIR, Json, WorkerIR } from "../ir/types.js";
 import type { CallAbout, CallRequest, Dispatcher, HeldHandle, HeldRequest } from "../runtime/dispatcher.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
+import { forgetDir, reapDir } from "../process/reaper.js";
 import { WorkerUnavailableError } from "./errors.js";
 import { SlotQueue } from "./slot-queue.js";
 import { Replica } from "./replica.js";
@@ -63,6 +64,8 @@ export class LocalPod implements Dispatcher {
     const pod = new LocalPod(ir, options);
     mkdirSync(join(options.runDir, "logs"), { recursive: true });
     mkdirSync(options.socketDir, { recursive: true });
+    // removed even if the quarterback is killed before close()
+    reapDir(options.socketDir);
     const used = new Set(ir.steps.flatMap((s) => s.stages.flatMap((st) => (st.kind === "call" || st.kind === "reduce" ? [st.worker] : []))));
     for (const w of ir.workers)
       if (used.has(w.name))
@@ -169,7 +172,7 @@ export class LocalPod implements Dispatcher {
 
   /** Every replica: where it listens and its process, if local. */
   replicaInfo(): Array<{ worker: string; replica: number; pid: number | null; address: string }> {
-    return [...this.replicas.values()].flat().map((r) => ({ worker: r.worker.name, replica: r.index, pid: r.pid ?? null, address: r.place.address }));
+    return [...this.replicas.values()].flat().map((r) => ({ worker: r.worker.name, replica: r.index, pid: r.pid ?? null, address: r.address }));
   }
 
   /** PIDs of every replica process, for tests and for `--json`. */
@@ -254,5 +257,6 @@ export class LocalPod implements Dispatcher {
     for (const q of this.queues.values()) q.wakeAll();
     await Promise.all([...this.replicas.values()].flat().map((r) => r.stop(graceMs)));
     rmSync(this.options.socketDir, { recursive: true, force: true });
+    forgetDir(this.options.socketDir);
   }
 }

@@ -7,6 +7,7 @@ import { GRPC_UNIMPLEMENTED, MessageTooLargeError, RemoteCallError, TransportErr
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { toJson, toValue } from "./item-values.js";
+import { AnnouncementReader } from "./announcement.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
 import { QUARTERBACK_MAX_MESSAGE_BYTES } from "../client/message-limit.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
@@ -54,6 +55,8 @@ export class Replica {
   private session: SessionClient | undefined;
   /** When the Session stream broke lately (to tell a transient break from a worker that keeps failing). */
   private breaks: number[] = [];
+  /** Where it is dialled: the address it was given, or the one it announced. */
+  address: string;
   /** The largest answer accepted from this worker, in bytes of JSON. */
   private maxValueBytes: number | undefined;
   private exitInfo: string | undefined;
@@ -66,7 +69,9 @@ export class Replica {
     readonly worker: WorkerIR,
     readonly index: number,
     readonly place: ReplicaPlace,
-  ) {}
+  ) {
+    this.address = place.address;
+  }
 
   /** Calls it runs at once, as its Describe says; more would be refused (RESOURCE_EXHAUSTED). */
   get capacity(): number {
@@ -96,7 +101,7 @@ export class Replica {
     // grpc-js loads here, while the worker process is already starting up
     const { WorkerClient } = await import("../client/worker-client.js");
     this.throwIfEnded();
-    this.client = new WorkerClient(this.place.address);
+    this.client = new WorkerClient(this.address);
     let lastError: unknown;
     let described: Promise<DescribeResponseMsg | undefined> | undefined;
     for (;;) {
@@ -114,7 +119,7 @@ export class Replica {
       }
       if (Date.now() > deadline) {
         throw this.startError(
-          `not healthy after ${this.place.startTimeoutMs} ms at ${this.place.address}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+          `not healthy after ${this.place.startTimeoutMs} ms at ${this.address}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
           lastError,
         );
       }
@@ -172,16 +177,27 @@ export class Replica {
   }
 
   /**
-   * A spawned worker on a unix socket is listening once its socket file exists: looking for
-   * the file every few ms costs nothing, while connecting early would put grpc-js's
-   * reconnect backoff between the worker listening and the first call.
+   * Waits until a spawned worker listens. It says where with `QB_LISTENING <address>` on its
+   * stdout (its log here), which is the address to dial even when it is not the one it was
+   * offered (a worker that picks a TCP port of its own). On a unix socket the socket file
+   * appearing says the same sooner: looking for it every few ms costs nothing, while
+   * connecting early would put grpc-js's reconnect backoff between the worker listening and
+   * the first call.
    */
   private async untilListening(deadline: number): Promise<void> {
-    if (this.worker.run === undefined || !this.place.address.startsWith("unix:")) return;
-    const path = this.place.address.slice("unix:".length);
-    while (!existsSync(path)) {
+    if (this.worker.run === undefined) return;
+    const offered = this.place.address;
+    const socket = offered.startsWith("unix:") ? offered.slice("unix:".length) : undefined;
+    const announcement = new AnnouncementReader(this.place.logPath, this.logFrom);
+    for (;;) {
+      if (socket !== undefined && existsSync(socket)) return;
+      const announced = announcement.read();
+      if (announced !== undefined) {
+        this.address = announced;
+        return;
+      }
       this.throwIfEnded();
-      if (Date.now() > deadline) throw this.startError(`did not listen on ${this.place.address} within ${this.place.startTimeoutMs} ms`);
+      if (Date.now() > deadline) throw this.startError(`did not listen on ${offered} (nor announce QB_LISTENING) within ${this.place.startTimeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
