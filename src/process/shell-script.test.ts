@@ -12,6 +12,24 @@ describe("shellScript", () => {
     ["node 'a b.js'", "node 'a b.js'", false],
     ["node $HOME/w.js", "node $HOME/w.js", false],
     ["A=1", "A=1", false],
+    // builtins and keywords are no programs: `exec exit 3` would fail with 127
+    ["exit 3", "exit 3", false],
+    ["FOO=1 exit 4", "FOO=1 exit 4", false],
+    [":", ":", false],
+    ["cd dir", "cd dir", false],
+    [". ./env.sh", ". ./env.sh", false],
+    ["source env.sh", "source env.sh", false],
+    ["export A=1", "export A=1", false],
+    ["set -e", "set -e", false],
+    ["eval node w.js", "eval node w.js", false],
+    ["true", "true", false],
+    ["false", "false", false],
+    ["test -f x", "test -f x", false],
+    ["while true", "while true", false],
+    // the command's own exec: the worker replaces the shell as well
+    ["exec node w.js", "exec node w.js", true],
+    ["FOO=1 exec node w.js", "FOO=1 exec node w.js", true],
+    ["exec", "exec", false],
   ])("%s", (command, script, direct) => {
     expect(shellScript(command)).toEqual({ script, direct });
   });
