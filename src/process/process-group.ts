@@ -1,17 +1,20 @@
 /**
  * Process groups. Every worker runs in a process group of its own (spawned detached), so a
  * worker's children go with it. Every live group is remembered: whatever way the
- * quarterback ends, they are killed. Who is still alive in a group is read from /proc on
- * Linux, leaving out zombies (an orphan's zombie may linger when PID 1 does not reap);
- * elsewhere kill(0) answers.
+ * quarterback ends, they are killed: by our exit hook, or by the reaper (reaper.ts) when we
+ * die without running it. Who is still alive in a group is read from /proc on Linux,
+ * leaving out zombies (an orphan's zombie may linger when PID 1 does not reap); elsewhere
+ * kill(0) answers.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { forgetGroup, reapGroup } from "./reaper.js";
 
 const live = new Set<number>();
 let hooked = false;
 
 export function trackGroup(pid: number): void {
   live.add(pid);
+  reapGroup(pid);
   if (!hooked) {
     hooked = true;
     // last resort: a synchronous kill when the process exits for any reason
@@ -22,7 +25,7 @@ export function trackGroup(pid: number): void {
 }
 
 export function untrackGroup(pid: number): void {
-  live.delete(pid);
+  if (live.delete(pid)) forgetGroup(pid);
 }
 
 export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
