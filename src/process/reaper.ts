@@ -11,8 +11,10 @@
 import { spawn } from "node:child_process";
 import type { Socket } from "node:net";
 
-// `set -f`: paths are not globs. Groups are kept as " 1 2 3 ", folders one per line.
-export const REAPER_SCRIPT = `set -f
+// The comment names it in `ps`. `set -f`: paths are not globs. Groups are kept as " 1 2 3 ",
+// folders one per line.
+export const REAPER_SCRIPT = `# qb reaper: kills the quarterback's workers when its stdin closes
+set -f
 nl='
 '
 g=' '
