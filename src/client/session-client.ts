@@ -12,6 +12,9 @@ import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.
 import { overLimit } from "./message-limit.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
 
+/** How long a cancelled call waits for the worker's answer before it is given up. */
+export const CANCEL_GRACE_MS = 2_000;
+
 export interface SessionCallOptions {
   timeoutMs?: number;
   attempt?: number;
@@ -68,6 +71,7 @@ export class SessionCall implements LiveCall {
 
   cancel(reason = ""): void {
     this.session.send({ callId: this.id, cancel: { reason } });
+    this.session.awaitCancelled([this]);
   }
 
   /** @internal */
@@ -167,8 +171,10 @@ export class SessionClient {
     this.calls.set(id, call);
     this.stream.write({ callId: id, start });
     if (signal) {
-      if (signal.aborted) this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
-      else this.watch(signal);
+      if (signal.aborted) {
+        this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
+        this.awaitCancelled([call]);
+      } else this.watch(signal);
     }
     return call.result;
   }
@@ -211,9 +217,30 @@ export class SessionClient {
   /** Cancels, on the worker, every live request started with this signal. */
   private cancelRequests(signal: AbortSignal): void {
     const reason = reasonText(signal.reason);
+    const cancelled: LiveCall[] = [];
     for (const call of this.calls.values()) {
-      if (call instanceof SessionRequest && call.signal === signal && !call.ended) this.send({ callId: call.id, cancel: { reason } });
+      if (call instanceof SessionRequest && call.signal === signal && !call.ended) {
+        this.send({ callId: call.id, cancel: { reason } });
+        cancelled.push(call);
+      }
     }
+    this.awaitCancelled(cancelled);
+  }
+
+  /**
+   * Calls just cancelled get CANCEL_GRACE_MS for the worker to answer (its slot is busy until
+   * it does); a worker that never answers does not keep them, nor their slots, for ever.
+   * @internal
+   */
+  awaitCancelled(calls: LiveCall[]): void {
+    if (calls.length === 0) return;
+    setTimeout(() => {
+      for (const call of calls) {
+        if (call.ended || this.calls.get(call.id) !== call) continue;
+        call.fail(new TransportError(`the worker did not answer the cancel of call ${call.id} within ${CANCEL_GRACE_MS} ms`));
+        this.calls.delete(call.id);
+      }
+    }, CANCEL_GRACE_MS).unref();
   }
 
   /** An answer over the limit fails its call (a held call that yielded it is cancelled on the worker). */
