@@ -6,39 +6,16 @@
  * worker, which cuts every connection while calls are in flight.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/examples.js";
+import { cuttingProxy } from "./support/cutting-proxy.js";
 import { startQb } from "./support/qb-process.js";
 import { startWorker, type RunningWorker } from "./worker-fixtures/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-break-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A unix-socket proxy to `target` whose connections can all be cut at once. */
-async function proxy(path: string, target: string): Promise<{ cut(): number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection(target);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    cut() {
-      const n = sockets.size;
-      for (const s of sockets) s.destroy();
-      return n;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("a Session stream that breaks", () => {
   let worker: RunningWorker | undefined;
@@ -47,7 +24,7 @@ describe("a Session stream that breaks", () => {
   it("is opened again, and the calls on it run again: the run succeeds instead of hanging", async () => {
     worker = await startWorker(`node ${join(ROOT, "test/workers/chaos.js")}`);
     const via = join(dir, "proxy.sock");
-    const p = await proxy(via, worker.address.replace(/^unix:/, ""));
+    const p = await cuttingProxy(via, worker.address.replace(/^unix:/, ""));
     try {
       const flow = join(dir, "break.flow");
       writeFileSync(

@@ -19,6 +19,8 @@ import type { CallAbout, HeldHandle } from "../runtime/dispatcher.js";
 /** Session breaks a replica may have within BREAK_WINDOW_MS before it counts as broken for good. */
 const MAX_BREAKS = 3;
 const BREAK_WINDOW_MS = 10_000;
+/** How long an attached replica whose stream keeps breaking waits before it opens another. */
+const REOPEN_DELAY_MS = 250;
 
 export interface ReplicaPlace {
   /** Address to listen on (`unix:/...`), or the address of an attached replica. */
@@ -60,6 +62,8 @@ export class Replica {
   /** The largest answer accepted from this worker, in bytes of JSON. */
   private maxValueBytes: number | undefined;
   private exitInfo: string | undefined;
+  /** Resolves once the process has exited (and its exit handler has run). */
+  private exited: Promise<void> | undefined;
   /** Called when the process ends on its own. */
   onExit: ((replica: Replica, exit: string) => void) | undefined;
   /** Called when a call ends, freeing one of its slots. */
@@ -152,9 +156,14 @@ export class Replica {
       this.breaks = this.breaks.filter((t) => now - t < BREAK_WINDOW_MS);
       this.breaks.push(now);
       if (this.breaks.length <= MAX_BREAKS) return this.openSession();
-      this.state = "dead";
       const pid = this.process?.pid;
-      if (pid !== undefined) killGroup(pid, "SIGKILL");
+      if (pid === undefined) {
+        // attached: nothing to restart, and its network may just be poor; try again a moment later
+        setTimeout(() => this.session === session && this.state === "ready" && this.openSession(), REOPEN_DELAY_MS).unref();
+        return;
+      }
+      this.state = "dead";
+      killGroup(pid, "SIGKILL");
     });
   }
 
@@ -233,14 +242,10 @@ export class Replica {
   private exitWithin(ms: number): Promise<void> {
     const proc = this.process;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      proc.once("exit", () => {
-        clearTimeout(t);
-        // let the exit handler record why
-        setImmediate(resolve);
-      });
-    });
+    // one listener for every call that waits (many fail at once when a replica dies)
+    this.exited ??= new Promise((resolve) => proc.once("exit", () => setImmediate(resolve)));
+    let t: NodeJS.Timeout | undefined;
+    return Promise.race([this.exited, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]).finally(() => clearTimeout(t));
   }
 
   private startError(message: string, cause?: unknown): WorkerStartError {

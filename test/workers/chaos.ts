@@ -8,6 +8,9 @@
  *   crash({id})                  writes a line to stderr and exits the process with code 3
  *   makeArray({n, seed})         a Float64Array of n values on the land -> its land reference
  *   sumArray(ref)                reads a Float64Array by reference -> {n, sum}
+ *
+ * With CHAOS_SLOW_START_MS set, each start of the process waits a random time up to that
+ * before it serves (a replica slow to become healthy).
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,6 +44,9 @@ async function wait(input: { id: number; ms: number; fail_after?: number }, ctx:
   note("end", input.id);
   return input.id;
 }
+
+const slowStart = Number(process.env.CHAOS_SLOW_START_MS ?? 0);
+if (slowStart > 0) await new Promise((r) => setTimeout(r, Math.random() * slowStart));
 
 await serveWorker(
   {
