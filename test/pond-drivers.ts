@@ -1,7 +1,8 @@
 /**
  * The ponds the pond tests run against: embedded DuckDB (a file in a temp folder), and
  * MariaDB at 127.0.0.1:3306 (root, no password, database `test`; `.ci/run` starts it),
- * or QB_TEST_MYSQL_URL. When MariaDB does not answer, its half is skipped, loudly.
+ * or QB_TEST_MYSQL_URL. When MariaDB does not answer, its half is skipped, loudly; under
+ * CI=true the suite fails instead (`skipForWant`).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { openPond, type Pond } from "../src/pond/index.js";
+import { skipForWant } from "./worker-fixtures/helpers.js";
 
 export const MYSQL_URL = process.env.QB_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 
@@ -21,7 +23,7 @@ export interface PondCase {
   cleanup(): void;
 }
 
-function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+export function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {
@@ -34,12 +36,17 @@ function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boo
   });
 }
 
-/** Both ponds; MariaDB `available: false` (with a SKIPPED warning) when nothing listens. */
+/**
+ * Both ponds; MariaDB `available: false` (with a SKIPPED warning) when nothing listens, or,
+ * under CI=true, an error naming MariaDB: call it at the top level of the suite's file.
+ */
 export async function pondCases(label: string): Promise<PondCase[]> {
-  const dir = mkdtempSync(join(tmpdir(), "qb-pond-test-"));
   const u = new URL(MYSQL_URL);
   const up = await tcpReachable(u.hostname, Number(u.port || 3306));
-  if (!up) console.warn(`SKIPPED: MariaDB not reachable at ${u.hostname}:${u.port || 3306} — the MariaDB half of ${label} did not run (start it with .ci/run)`);
+  // under CI=true this throws: the suite fails rather than skip its MariaDB half
+  if (!up)
+    skipForWant(`MariaDB at ${u.hostname}:${u.port || 3306} (nothing answers there)`, `the MariaDB half of ${label}`, "install and start mariadb-server");
+  const dir = mkdtempSync(join(tmpdir(), "qb-pond-test-"));
   return [
     { name: "duckdb", url: join(dir, "pond.duckdb"), available: true, cleanup: () => rmSync(dir, { recursive: true, force: true }) },
     { name: "mariadb", url: MYSQL_URL, available: up, cleanup: () => {} },

@@ -15,13 +15,34 @@ export const PYTHON = "/usr/bin/python3";
 /** Debian's python with grpc and numpy (the python3 first on PATH may be another build). */
 export const pythonReady: boolean = spawnSync(PYTHON, ["-c", "import grpc, numpy"], { stdio: "ignore" }).status === 0;
 
+/** A CI run: `CI` set to `true` or `1`, as GitHub Actions, GitLab CI and most others do. */
+export const inCi: boolean = /^(true|1)$/i.test(process.env.CI ?? "");
+
+/**
+ * What a suite does when a tool it needs is missing. Outside CI: one loud SKIPPED line
+ * (the caller then skips). Under CI (`inCi`): it throws, naming the tool, so the suite
+ * fails instead of skipping: `.ci/run` installs every tool the tests use, and a CI run
+ * that skipped them would be green without having run them. `remedy` is what .ci/run
+ * does about it ("install graphviz"). Call it where the suite is collected (a `describe`
+ * body or the file's top level), or in the test that would skip.
+ */
+export function skipForWant(tool: string, what: string, remedy: string): void {
+  if (inCi) throw new Error(`CI refuses to skip ${what}: ${tool} is missing, and .ci/run is meant to ${remedy} (CI=true; see docs/testing.md)`);
+  console.warn(`\n*** SKIPPED: ${what}: ${tool} is missing; ${remedy} (.ci/run does) to run it. ***\n`);
+}
+
 export function warnPythonSkipped(what: string): void {
-  if (!pythonReady) {
-    console.warn(
-      `\n*** SKIPPED: ${what}: ${PYTHON} cannot import grpc and numpy. ` +
-        "Install Debian's python3-grpcio and python3-numpy (.ci/run does) to run the Python worker tests. ***\n",
-    );
-  }
+  if (!pythonReady) skipForWant(`${PYTHON} with grpc and numpy`, what, "install Debian's python3-grpcio and python3-numpy");
+}
+
+let dot: boolean | undefined;
+/** Whether Graphviz's `dot` runs. */
+export function dotReady(): boolean {
+  return (dot ??= spawnSync("dot", ["-V"], { stdio: "ignore" }).status === 0);
+}
+
+export function warnDotSkipped(what: string): void {
+  if (!dotReady()) skipForWant("Graphviz (`dot`)", what, "install graphviz");
 }
 
 export interface QbResult {

@@ -1,0 +1,52 @@
+/**
+ * Under CI=true, the tools `.ci/run` provides must all be here: this file fails, naming each
+ * one that is missing, whichever suites use it (the pond suites need MariaDB, the Python
+ * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz). Each suite
+ * that would skip also refuses on its own (`skipForWant`); this is the one place that
+ * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
+ * CI either. Outside CI a missing tool is a skip, with the usual SKIPPED line.
+ */
+import { describe, it } from "vitest";
+import { openPond } from "../src/pond/index.js";
+import { MYSQL_URL } from "./pond-drivers.js";
+import { dotReady, pythonReady, PYTHON, skipForWant } from "./worker-fixtures/helpers.js";
+
+/** MariaDB answers a query, not only a TCP connect. */
+async function mariadbAnswers(): Promise<boolean> {
+  try {
+    const pond = await openPond(MYSQL_URL);
+    try {
+      return (await pond.query("SELECT 1 AS one")).length === 1;
+    } finally {
+      await pond.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what: string; remedy: string }> = [
+  {
+    tool: `MariaDB at ${new URL(MYSQL_URL).host} (no answer to SELECT 1)`,
+    ready: mariadbAnswers,
+    what: "the MariaDB half of every pond suite",
+    remedy: "install and start mariadb-server",
+  },
+  {
+    tool: `${PYTHON} with grpc and numpy`,
+    ready: () => pythonReady,
+    what: "the Python worker suites",
+    remedy: "install Debian's python3-grpcio and python3-numpy",
+  },
+  { tool: "Graphviz (`dot`)", ready: dotReady, what: "test/graph-dot.test.ts", remedy: "install graphviz" },
+];
+
+describe("the tools .ci/run provides", () => {
+  for (const t of TOOLS) {
+    it(t.tool.replace(/ \(.*$/, ""), async (ctx) => {
+      if (await t.ready()) return;
+      skipForWant(t.tool, t.what, t.remedy); // throws under CI=true
+      ctx.skip();
+    });
+  }
+});
