@@ -97,4 +97,31 @@ describe("progress", () => {
     );
     expect(text).not.toContain("\x1b");
   });
+
+  it("shows a worker's control characters escaped, live and plain", () => {
+    const hostile = "bad \x1b]0;pwned\x07\x1b[2J\u202eevil\nnext";
+    const shown = "bad \\x1b]0;pwned\\x07\\x1b[2J\\u202eevil";
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (c: Buffer) => (text += c.toString()));
+    const live = liveDisplay(ir, stats, out as unknown as NodeJS.WriteStream);
+    live.event({ type: "log", level: "error", message: hostile, time: 0 });
+    live.event({ type: "call.failed", step: "hits", callId: 5, attempt: 1, error: hostile, skipped: true, input: "{}", time: 0 });
+    live.stop();
+    // only the display's own sequences (erase line, cursor up) are left
+    expect(text.replace(/\x1b\[(2K|\d+A)/g, "")).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain(`\x1b[2K${shown}\n\x1b[2Knext\n`);
+    expect(text).toContain(`\x1b[2Kskipped: ${shown}\n`);
+
+    let plain = "";
+    const out2 = new PassThrough();
+    out2.on("data", (c: Buffer) => (plain += c.toString()));
+    const d = plainDisplay(ir, stats, out2);
+    d.event({ type: "log", level: "warn", message: hostile, time: 0 });
+    d.event({ type: "call.retried", step: "hits", callId: 4, attempt: 1, error: hostile, delayMs: 900, time: 0 });
+    d.event({ type: "call.failed", step: "hits", callId: 5, attempt: 3, error: hostile, skipped: true, input: "{}", time: 0 });
+    d.stop();
+    expect(plain).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(plain).toBe(`warn: ${shown}\nnext\nretry: step hits call 4 attempt 1 failed (${shown}\nnext); next in 900 ms\nskipped: ${shown}\nnext\n`);
+  });
 });

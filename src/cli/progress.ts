@@ -3,6 +3,7 @@
  * (Nextflow's console is the model). Elsewhere: a plain line whenever a step ends or
  * fails, for each retry, skipped item and warning, and a summary of running steps every five seconds.
  */
+import { terminalSafe } from "../dsl/terminal-safe.js";
 import type { FlowIR } from "../ir/types.js";
 import type { RunEvent, StepStats } from "../runtime/events.js";
 
@@ -96,7 +97,8 @@ export function liveDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.Wr
     const list = stats();
     const map = new Map(list.map((s) => [s.step, s]));
     let text = drawn ? `\x1b[${drawn}A` : "";
-    for (const m of messages.splice(0)) text += `\x1b[2K${m}\n`;
+    // each line of a message clears what an earlier frame drew there
+    for (const m of messages.splice(0)) text += `\x1b[2K${terminalSafe(m).replaceAll("\n", "\n\x1b[2K")}\n`;
     for (const s of list) text += `\x1b[2K${stepLine(ir, s, map, width)}\n`;
     drawn = list.length;
     out.write(text);
@@ -137,10 +139,10 @@ export function plainDisplay(ir: FlowIR, stats: () => StepStats[], out: NodeJS.W
       if (e.type === "step.finished" || e.type === "step.failed" || e.type === "step.cancelled") {
         const s = map.get(e.step);
         if (s) out.write(`${stepLine(ir, s, map, width)}\n`);
-      } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${e.error}\n`);
+      } else if (e.type === "call.failed" && e.skipped) out.write(`skipped: ${terminalSafe(e.error)}\n`);
       else if (e.type === "call.retried")
-        out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${e.error}); next in ${e.delayMs} ms\n`);
-      else if (e.type === "log") out.write(`${e.level}: ${e.message}\n`);
+        out.write(`retry: step ${e.step} call ${e.callId} attempt ${e.attempt} failed (${terminalSafe(e.error)}); next in ${e.delayMs} ms\n`);
+      else if (e.type === "log") out.write(`${e.level}: ${terminalSafe(e.message)}\n`);
       else if (e.type === "signal.closed") out.write(`loop: step ${e.step} is quiescent, signal "${e.signal}" closed for its ${e.calls} held call(s)\n`);
     },
     stop() {

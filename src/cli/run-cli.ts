@@ -6,6 +6,7 @@ import { registerGraph } from "./commands/graph.js";
 import { registerPond } from "./commands/pond.js";
 import { registerRun } from "./commands/run.js";
 import { registerWorker } from "./commands/worker.js";
+import { terminalSafe } from "../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "./errors.js";
 
 /** Runs `qb` with `argv` (as process.argv: node, script, args...); sets process.exitCode. */
@@ -40,10 +41,10 @@ export async function runCli(argv: string[]): Promise<void> {
       const asked = err.code === "commander.helpDisplayed" || err.code === "commander.version" || (err.code === "commander.help" && err.exitCode === 0);
       process.exitCode = asked ? EXIT.ok : EXIT.usage;
     } else if (err instanceof UsageError) {
-      process.stderr.write(`qb: ${err.message}\n`);
+      process.stderr.write(`qb: ${terminalSafe(err.message)}\n`);
       process.exitCode = EXIT.usage;
     } else {
-      process.stderr.write(`qb: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`qb: internal error: ${terminalSafe(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
       process.exitCode = EXIT.failed;
     }
   }

@@ -1,6 +1,7 @@
 /** `qb pond sync | generations | query`: fill the pond from the lake, list its generations, query it. */
 import type { Command } from "commander";
 import type { Generation, JsonValue, Pond, Row } from "../../pond/index.js";
+import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { collectParam } from "../flow-input.js";
 import { EXIT, UsageError } from "../errors.js";
 
@@ -25,7 +26,8 @@ async function withPond(url: string | undefined, what: string, fn: (pond: Pond) 
       (err instanceof LakeSourceError && err.missing);
     if (usage) throw err instanceof UsageError ? err : new UsageError((err as Error).message, { cause: err });
     // pond errors name the pond, table and file themselves
-    process.stderr.write(err instanceof PondError ? `qb: ${err.message}\n` : `qb: ${what} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof PondError ? err.message : `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(`qb: ${terminalSafe(message)}\n`);
     process.exitCode = EXIT.failed;
   } finally {
     await pond?.close().catch(() => {});
@@ -48,9 +50,10 @@ function describeGeneration(g: Generation): string {
   );
 }
 
+/** One line per row: a value's line breaks and control characters are shown escaped. */
 function cell(v: JsonValue | undefined): string {
   if (v === null || v === undefined) return "NULL";
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
+  return terminalSafe(typeof v === "object" ? JSON.stringify(v) : String(v), { lines: false });
 }
 
 /** Rows as an aligned text table with a header line. */
@@ -58,8 +61,9 @@ export function formatTable(rows: readonly Row[]): string {
   if (rows.length === 0) return "(no rows)\n";
   const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cells = rows.map((r) => names.map((n) => cell(r[n])));
+  const header = names.map((n) => terminalSafe(n, { lines: false }));
   // a loop, not Math.max(...cells): one argument per row overflows the stack past ~100,000 rows
-  const widths = names.map((n) => n.length);
+  const widths = header.map((n) => n.length);
   for (const c of cells) for (let i = 0; i < c.length; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
   const numeric = names.map((n) => rows.every((r) => r[n] === null || typeof r[n] === "number"));
   const line = (values: string[]) =>
@@ -67,7 +71,7 @@ export function formatTable(rows: readonly Row[]): string {
       .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  return [line(names), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + `\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + `\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`;
 }
 
 interface SyncFlags {

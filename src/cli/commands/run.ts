@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { compile } from "../../dsl/compile.js";
 import { diagnostic, type Diagnostic } from "../../dsl/diagnostics.js";
 import { renderDiagnostics } from "../../dsl/render.js";
+import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { LineMap } from "../../dsl/span.js";
 import type { FlowIR } from "../../ir/types.js";
 import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
@@ -115,7 +116,8 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       if (opts.json) writeJsonLine(diagnosticsError(file, text, ds, handle.dir.id));
       return EXIT.usage;
     }
-    process.stderr.write(`qb: run failed: ${describeFailure(err, file)}\n  run directory: ${handle.dir.path}\n`);
+    // the message is the worker's text: shown escaped here, raw in the JSON line and events.ndjson
+    process.stderr.write(`qb: run failed: ${terminalSafe(describeFailure(err, file))}\n  run directory: ${handle.dir.path}\n`);
     if (opts.json) writeJsonLine(runError(err, file, handle.dir.id, handle.dir.path));
     return EXIT.failed;
   } finally {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { WorkerProcess } from "../../process/worker-process.js";
+import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "../errors.js";
 
 interface TestOptions {
@@ -48,19 +49,20 @@ export function registerWorker(program: Command): void {
       process.once("SIGTERM", onSignal);
       // grpc-js and the checks load only when this command runs: other commands stay quick
       const { formatResult, formatSummary, runConformance } = await import("../../conformance/index.js");
-      if (!opts.json) process.stdout.write(`qb worker test: ${command}\n\n`);
+      if (!opts.json) process.stdout.write(`qb worker test: ${terminalSafe(command)}\n\n`);
       const report = await runConformance({
         command,
         startTimeoutMs: opts.startTimeout,
         workerName: opts.name,
         onStarted: (p) => (proc = p),
-        onResult: opts.json ? undefined : (r) => process.stdout.write(formatResult(r)),
-        onLine: opts.verbose ? (stream, line) => process.stderr.write(`worker ${stream}| ${line}\n`) : undefined,
+        // details quote the worker (its name, version, errors): escaped, as every worker text on a terminal
+        onResult: opts.json ? undefined : (r) => process.stdout.write(terminalSafe(formatResult(r))),
+        onLine: opts.verbose ? (stream, line) => process.stderr.write(`worker ${stream}| ${terminalSafe(line, { lines: false })}\n`) : undefined,
       });
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-      else process.stdout.write(formatSummary(report));
+      else process.stdout.write(terminalSafe(formatSummary(report)));
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });
 }
