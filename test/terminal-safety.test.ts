@@ -46,6 +46,7 @@ describe("worker text on a terminal", () => {
     const events = readFileSync(join(dir, "human", "events.ndjson"), "utf8");
     expect(events.split("\n").filter((l) => l.includes("pwned")).length).toBeGreaterThan(0);
     expect(events).toContain(JSON.stringify(`bad input ${RAW}`).slice(1, -1));
+    expect(readFileSync(join(dir, "human", "logs", "h-0.log"), "utf8")).toContain(`stderr ${RAW}`);
   }, 60_000);
 
   it("qb run --json keeps the worker's text as it was sent", async () => {
