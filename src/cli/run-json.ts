@@ -4,7 +4,7 @@
  * rather than only a sentence.
  */
 import type { Diagnostic } from "../dsl/diagnostics.js";
-import { diagnosticsToJson, summary } from "../dsl/render.js";
+import { diagnosticsToJson, omitted, summary } from "../dsl/render.js";
 import { CallFailedError } from "../runtime/errors.js";
 
 export function writeJsonLine(value: object): void {
@@ -13,7 +13,14 @@ export function writeJsonLine(value: object): void {
 
 /** The flow (or its --params, or the workers it calls) has mistakes: nothing ran. */
 export function diagnosticsError(file: string, text: string, diagnostics: readonly Diagnostic[], runId?: string): object {
-  return { type: "error", ...(runId ? { runId } : {}), error: `${file}: ${summary(diagnostics)}`, diagnostics: diagnosticsToJson(file, text, diagnostics) };
+  const more = omitted(diagnostics);
+  return {
+    type: "error",
+    ...(runId ? { runId } : {}),
+    error: `${file}: ${summary(diagnostics)}`,
+    diagnostics: diagnosticsToJson(file, text, diagnostics),
+    ...(more ? { omitted: [{ file, ...more }] } : {}),
+  };
 }
 
 /** The run failed: for a failed call, its coordinates and the flow's line and column. */
