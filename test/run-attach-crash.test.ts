@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../src/dsl/compile.js";
 import { runFlow } from "../src/run/run-flow.js";
 import { ROOT } from "./support/examples.js";
-import { groupMembers, pidsOf, startQb } from "./support/qb-process.js";
+import { expectNoSpawnedWorkers, groupMembers, pidsOf, startQb } from "./support/qb-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-attach-"));
 
@@ -34,7 +34,7 @@ describe("attached workers", () => {
       expect(code).toBe(0);
       const result = run.events.find((e) => e.type === "result") as { result: { s: Array<{ n: number }> } };
       expect(result.result.s[0]!.n).toBe(4000);
-      expect(pidsOf(run)).toEqual([]);
+      expectNoSpawnedWorkers(run);
       expect(worker.exitCode).toBeNull();
     } finally {
       worker.kill("SIGTERM");

@@ -52,9 +52,36 @@ export function startQb(args: string[], cwd = ROOT): QbRun {
   return run;
 }
 
+type PodEvent = { type: string; replicas: Array<{ worker: string; pid: number | null }> };
+
+function podEvents(run: QbRun): PodEvent[] {
+  return run.events.filter((e) => e.type === "pod.launched" || e.type === "pod.started") as PodEvent[];
+}
+
+/**
+ * The pids (= process group ids) of the worker processes `qb run` spawned, read from its
+ * `pod.launched` event (sent right after the spawn, so also when the pod never got ready)
+ * and `pod.started`. Throws when there is no such event or no spawned replica in it: a
+ * "no process is left" check on an empty list proves nothing. A run whose workers are all
+ * attached says so with `expectNoSpawnedWorkers`.
+ */
 export function pidsOf(run: QbRun): number[] {
-  const e = run.events.find((x) => x.type === "pod.started") as { replicas: Array<{ pid: number | null }> } | undefined;
-  return (e?.replicas ?? []).flatMap((r) => (r.pid === null ? [] : [r.pid]));
+  const pods = podEvents(run);
+  if (pods.length === 0)
+    throw new Error(
+      `pidsOf: qb run sent no pod.launched or pod.started event (event types: ${[...new Set(run.events.map((e) => e.type))].join(", ")}); stderr:\n${run.stderr}`,
+    );
+  const pids = [...new Set(pods.flatMap((e) => e.replicas.flatMap((r) => (r.pid === null ? [] : [r.pid]))))];
+  if (pids.length === 0) throw new Error(`pidsOf: the pod of this run spawned no process (every worker is attached?): ${JSON.stringify(pods[0])}`);
+  return pids;
+}
+
+/** For runs whose workers are all attached (`at "host:port"`): the pod started and spawned nothing. */
+export function expectNoSpawnedWorkers(run: QbRun): void {
+  const started = podEvents(run).find((e) => e.type === "pod.started");
+  if (!started) throw new Error(`expectNoSpawnedWorkers: qb run sent no pod.started event; stderr:\n${run.stderr}`);
+  if (started.replicas.length === 0 || started.replicas.some((r) => r.pid !== null))
+    throw new Error(`expectNoSpawnedWorkers: expected only attached replicas, got ${JSON.stringify(started.replicas)}`);
 }
 
 /** True while `pid` exists and is not a zombie. */
