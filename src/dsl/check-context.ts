@@ -50,4 +50,6 @@ export interface CheckContext {
   /** Steps read and workers called: the ones left over are reported unused. */
   consumed: Set<string>;
   usedWorkers: Set<string>;
+  /** "Did you mean" suggestions left (each compares a name with every step: bounded per compile). */
+  suggestions: { left: number };
 }

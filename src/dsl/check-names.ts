@@ -91,7 +91,7 @@ export function stepRef(cx: CheckContext, n: Name, asSource = false): StepInfo |
         "QB2001",
         n.span,
         what ? `\`${n.name}\` is ${what}, not a step` : `unknown step \`${n.name}\``,
-        what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : didYouMean(n.name, cx.bindings.keys()),
+        what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : suggest(cx, n.name, cx.bindings.keys()),
       ),
     );
     return undefined;
@@ -113,8 +113,13 @@ export function resolveWorker(cx: CheckContext, n: Name): boolean {
       "QB2002",
       n.span,
       what ? `\`${n.name}\` is ${what}, not a worker` : `unknown worker \`${n.name}\``,
-      didYouMean(n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``),
+      suggest(cx, n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``),
     ),
   );
   return false;
+}
+
+/** A "did you mean", while the compile's budget for them lasts. */
+function suggest(cx: CheckContext, name: string, candidates: Iterable<string>): string | undefined {
+  return cx.suggestions.left-- > 0 ? didYouMean(name, candidates) : undefined;
 }

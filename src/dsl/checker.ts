@@ -1,3 +1,4 @@
+import { MAX_SUGGESTIONS } from "./limits.js";
 import type { Flow } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { ExprScope, Typed } from "./expressions.js";
@@ -66,6 +67,7 @@ export function check(flow: Flow, text: string, opts: CheckOptions, report: (d: 
     cycleEdges: new Set(),
     consumed,
     usedWorkers: new Set(),
+    suggestions: { left: MAX_SUGGESTIONS },
   };
   const steps: StepIR[] = [];
   for (const b of dependencyOrder(cx)) {

@@ -1,3 +1,4 @@
+import { MAX_DIAGNOSTICS } from "./limits.js";
 import type { Arg, Expr, Flow, FlowFile, IntoTarget, Member, Name, ObjectEntry, Param, Source, Stage, StageOption, WorkerProp, WorkerPropKey } from "./ast.js";
 import { WORKER_PROPS } from "./ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
@@ -802,6 +803,12 @@ export function parse(text: string): ParseResult {
     for (;;) {
       skipNewlines();
       const t = raw();
+      if (diagnostics.length >= MAX_DIAGNOSTICS) {
+        if (!scanned.diagnostics.some((d) => d.message.startsWith("too many mistakes"))) {
+          diagnostics.push(diagnostic("QB1004", t.span, `too many mistakes (${MAX_DIAGNOSTICS}): the rest of the file is not read`, "is this a flow file?"));
+        }
+        return { name, params, members, span: cover(kw.span, t.span) };
+      }
       if (t.kind === "}") {
         pos++;
         return { name, params, members, span: cover(kw.span, t.span) };

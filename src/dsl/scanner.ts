@@ -1,4 +1,5 @@
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { MAX_DIAGNOSTICS } from "./limits.js";
 import type { Comment, Token, TokenKind } from "./tokens.js";
 
 export interface ScanResult {
@@ -80,8 +81,14 @@ export function scan(text: string): ScanResult {
       const shown = cp < 32 || cp === 127 ? `\\u{${cp.toString(16)}}` : String.fromCodePoint(cp);
       diagnostics.push(diagnostic("QB1001", { start, end: i }, `unexpected character \`${shown}\``));
     }
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      diagnostics.push(
+        diagnostic("QB1001", { start: i, end: i }, `too many mistakes (${MAX_DIAGNOSTICS}): the rest of the file is not read`, "is this a flow file?"),
+      );
+      break;
+    }
   }
-  const end = text.length;
+  const end = Math.min(i, text.length);
   tokens.push({ kind: "eof", span: { start: end, end }, text: "" });
   return { tokens, comments, diagnostics };
 
