@@ -2,7 +2,8 @@
  * Worker-side fuzz: a bare grpc-js worker whose Session answers, seeded at random, with
  * what a broken worker might send — answers for call ids nobody started, two results for one
  * call, a yield or an "awaiting" for a plain call, invalid JSON, an unknown error code, a
- * result after a cancel, truncated or garbage frames, a stream it ends or resets, silence.
+ * result after a cancel, an answer over the message limit, truncated or garbage frames, a
+ * stream it ends or resets, silence.
  * A run of calls with a timeout and `on error skip` must end, every item a value or a call
  * reported failed, the process must not crash, no promise may go unhandled, and no call
  * may stay counted in flight afterwards. A failing seed is printed.
@@ -37,6 +38,8 @@ function random(seed: number): () => number {
 
 type Encode = (m: SessionOutMsg) => Buffer;
 
+const OVERSIZED = JSON.stringify("x".repeat(4.5 * 1024 * 1024));
+
 /** What the broken worker does when a call starts; each ends the call one way or another, or not at all. */
 const BEHAVIOURS: Array<(id: string, send: (b: Buffer) => void, enc: Encode, stream: grpc.ServerDuplexStream<Buffer, Buffer>) => void> = [
   (id, send, enc) => send(enc({ callId: id, result: { json: "1" } })),
@@ -52,6 +55,8 @@ const BEHAVIOURS: Array<(id: string, send: (b: Buffer) => void, enc: Encode, str
   (id, send, enc) => send(enc({ callId: id, result: { land: { path: "../../etc/passwd", size: 1, sha256: "00", mediaType: "x" } } })),
   (id, send, enc) => send(enc({ callId: id }).subarray(0, 3)),
   (_id, send) => send(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])),
+  // over the 4 MiB a worker has without saying otherwise
+  (id, send, enc) => send(enc({ callId: id, result: { json: OVERSIZED } })),
   (_id, _send, _enc, stream) => stream.end(),
   (_id, _send, _enc, stream) => stream.destroy(new Error("reset by the fuzz")),
   () => undefined, // silence: only the caller's deadline ends it
