@@ -18,9 +18,11 @@
  * longest string (~512 Mi characters), so the JSON text cannot even be made. Inline runs at
  * growing sizes, until one fails or the next would take longer than the budget; it is
  * attempted at 256 MiB only within the budget, and its failure is reported as measured.
- * The land reference runs at every size inline ran at, and at 256 MiB. Goal: the land
- * reference at least 3× faster than inline (compared at the largest size inline managed,
- * and 256 MiB by land against that inline throughput).
+ * The land reference runs at every size inline ran at, and at 256 MiB. Both ways run
+ * REPEATS times at each size and the best run counts, the same on both sides (comparing
+ * land's best of 3 with a single inline run favoured the land). Goal: the land reference
+ * at least 3× faster than inline (compared at the largest size inline managed, and 256 MiB
+ * by land against that inline throughput), judged on unrounded times.
  *
  * MB/s are 10^6 bytes of the Float64Array (its raw size, not the JSON's) per second.
  */
@@ -38,9 +40,10 @@ const MiB = 1024 * 1024;
 const BIG = 256 * MiB;
 /** Inline sizes, tried in order while they work and fit the budget. */
 const INLINE_SIZES = [32 * MiB, 64 * MiB, 128 * MiB, 256 * MiB];
-/** No inline run is started whose predicted time is over this (it grows linearly with size). */
+/** No inline size is started whose predicted time per run is over this (it grows linearly with size). */
 const INLINE_BUDGET_S = 60;
-const LAND_REPEATS = 3;
+/** Runs of each way at each size; the best counts. */
+const REPEATS = 3;
 /** Raised limits: inline is the point of the comparison. */
 const MAX_MESSAGE_BYTES = 2_000_000_000;
 
@@ -147,8 +150,9 @@ export default async function landRef(): Promise<Record<string, unknown>> {
     await viaLand(a, b, land, small, e, 0);
     await inline(a, b, small, e);
 
-    // inline, at growing sizes, within the budget
+    // inline, at growing sizes, within the budget; best of REPEATS
     const inlineDone: number[] = [];
+    const inlineBest = new Map<number, number>();
     let lastS = 0;
     let lastSize = 0;
     for (const size of INLINE_SIZES) {
@@ -156,14 +160,21 @@ export default async function landRef(): Promise<Record<string, unknown>> {
       const predicted = lastSize ? (lastS * size) / lastSize : 0;
       if (predicted > INLINE_BUDGET_S) {
         out[`${key}_skipped`] =
-          `predicted ${round(predicted, 1)} s from ${lastSize / MiB} MiB, over the ${INLINE_BUDGET_S} s budget${size === BIG ? `; besides, its JSON (~${round(((out[`inline_${lastSize / MiB}MiB_json_chars_per_double`] as number) * size) / 8 / 1e6)} M chars) is over V8's longest string (${round(constants.MAX_STRING_LENGTH / 1e6)} M chars)` : ""}`;
+          `predicted ${round(predicted, 1)} s a run from ${lastSize / MiB} MiB, over the ${INLINE_BUDGET_S} s budget${size === BIG ? `; besides, its JSON (~${round(((out[`inline_${lastSize / MiB}MiB_json_chars_per_double`] as number) * size) / 8 / 1e6)} M chars) is over V8's longest string (${round(constants.MAX_STRING_LENGTH / 1e6)} M chars)` : ""}`;
         log("land-ref", `${key}: skipped (${out[`${key}_skipped`] as string})`);
         break;
       }
       const expected = await make(size);
       try {
-        const r = await inline(a, b, size, expected);
+        let r: Run & { jsonChars: number } = await inline(a, b, size, expected);
+        const all = [r.s];
+        for (let k = 2; k <= REPEATS; k++) {
+          const again = await inline(a, b, size, expected);
+          all.push(again.s);
+          if (again.s < r.s) r = again;
+        }
         Object.assign(out, {
+          [`${key}_runs_s`]: all.map((x) => round(x, 3)),
           [`${key}_s`]: round(r.s, 3),
           [`${key}_MB_per_s`]: mbps(size, r.s),
           [`${key}_a_to_caller_s`]: round(r.sendS, 3),
@@ -171,8 +182,9 @@ export default async function landRef(): Promise<Record<string, unknown>> {
           [`${key}_json_chars`]: r.jsonChars,
           [`${key}_json_chars_per_double`]: round(r.jsonChars / (size / 8), 2),
         });
-        log("land-ref", `${key}: ${round(r.s, 2)} s, ${mbps(size, r.s)} MB/s (JSON ${round(r.jsonChars / 1e6)} M chars)`);
+        log("land-ref", `${key}: best of ${REPEATS} ${round(r.s, 2)} s, ${mbps(size, r.s)} MB/s (JSON ${round(r.jsonChars / 1e6)} M chars)`);
         inlineDone.push(size);
+        inlineBest.set(size, r.s);
         lastS = r.s;
         lastSize = size;
       } catch (err) {
@@ -184,34 +196,41 @@ export default async function landRef(): Promise<Record<string, unknown>> {
       }
     }
 
-    // the land reference, at the same sizes and at 256 MiB; best of LAND_REPEATS
+    // the land reference, at the same sizes and at 256 MiB; best of REPEATS
+    const landBest = new Map<number, number>();
     const landSizes = [...new Set([...inlineDone, BIG])].sort((x, y) => x - y);
     for (const size of landSizes) {
       const key = `land_ref_${size / MiB}MiB`;
       const expected = await make(size);
       let best: Run | undefined;
-      for (let k = 1; k <= LAND_REPEATS; k++) {
+      const all: number[] = [];
+      for (let k = 1; k <= REPEATS; k++) {
         const r = await viaLand(a, b, land, size, expected, k);
+        all.push(r.s);
         if (!best || r.s < best.s) best = r;
       }
       await a.client.invoke("drop", { id: "x" });
+      landBest.set(size, best!.s);
       Object.assign(out, {
+        [`${key}_runs_s`]: all.map((x) => round(x, 3)),
         [`${key}_s`]: round(best!.s, 3),
         [`${key}_MB_per_s`]: mbps(size, best!.s),
         [`${key}_a_write_s`]: round(best!.sendS, 3),
         [`${key}_b_read_and_sum_s`]: round(best!.receiveS, 3),
       });
-      log("land-ref", `${key}: ${round(best!.s, 2)} s, ${mbps(size, best!.s)} MB/s`);
-      if (inlineDone.includes(size)) out[`ratio_${size / MiB}MiB_land_over_inline`] = round((out[`inline_${size / MiB}MiB_s`] as number) / best!.s, 2);
+      log("land-ref", `${key}: best of ${REPEATS} ${round(best!.s, 2)} s, ${mbps(size, best!.s)} MB/s`);
+      if (inlineBest.has(size)) out[`ratio_${size / MiB}MiB_land_over_inline`] = round(inlineBest.get(size)! / best!.s, 2);
     }
 
     const largest = inlineDone.at(-1);
     if (largest === undefined) throw new Error("inline worked at no size");
-    const ratioSame = out[`ratio_${largest / MiB}MiB_land_over_inline`] as number;
-    const ratioBig = round((out[`land_ref_${BIG / MiB}MiB_MB_per_s`] as number) / (out[`inline_${largest / MiB}MiB_MB_per_s`] as number), 2);
+    // unrounded: a ratio is rounded for display only, after it is judged
+    const ratioSame = inlineBest.get(largest)! / landBest.get(largest)!;
+    const ratioBig = BIG / landBest.get(BIG)! / (largest / inlineBest.get(largest)!);
     Object.assign(out, {
       largest_inline_MiB: largest / MiB,
-      ratio_land_256MiB_over_largest_inline_MB_per_s: ratioBig,
+      repeats: REPEATS,
+      ratio_land_256MiB_over_largest_inline_MB_per_s: round(ratioBig, 2),
       goal_ratio: 3,
       goal_met: ratioSame >= 3 && ratioBig >= 3,
       load_before: loadBefore,
