@@ -246,9 +246,17 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         [`calls_${n}_echo_servers_cpu_us_per_call`]: round(e.workersUs, 1),
       });
     }
-    const worst = Math.min(...SIZES.map((n) => out[`calls_${n}_runtime_over_ceiling`] as number));
+    // judged on unrounded rates (calls/s are rounded for display only)
+    const worst = Math.min(
+      ...SIZES.map((n) => {
+        const r = best.get(`runtime_${n}`)!;
+        const c = best.get(`ceiling_${n}`)!;
+        return c.ms / r.ms;
+      }),
+    );
     Object.assign(out, realPath, {
       goal_runtime_over_ceiling: 0.5,
+      worst_runtime_over_ceiling: round(worst, 3),
       goal_met: worst >= 0.5,
       load_before: loadBefore,
       load_after: load(),

@@ -143,6 +143,8 @@ export default async function startup(): Promise<Record<string, unknown>> {
       );
     }
     const first = stats(runs.map((r) => r.firstCallMs));
+    // judged unrounded; stats() rounds for display
+    const firstMedian = median(runs.map((r) => r.firstCallMs));
     return {
       repeat: REPEAT,
       first_call_ms_min: first.min,
@@ -162,7 +164,7 @@ export default async function startup(): Promise<Record<string, unknown>> {
       baseline_worker_listening_ms_median: stats(worker).median,
       first_call_over_worker_listening: round(first.median / stats(worker).median, 2),
       goal_ms: 400,
-      goal_met: first.median < 400,
+      goal_met: firstMedian < 400,
       load_before: loadBefore,
       load_after: load(),
       seconds: round((Date.now() - t0) / 1000, 1),
