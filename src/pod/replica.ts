@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
 import { QUARTERBACK_MAX_MESSAGE_BYTES } from "../client/message-limit.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
-import { awaitGroupGone, groupAlive, killGroup, untrackGroup } from "../process/process-group.js";
+import { awaitGroupGone, groupLive, killGroup, untrackGroup } from "../process/process-group.js";
 import { spawnInGroup } from "../process/spawn-in-group.js";
 import type { CallAbout, HeldHandle } from "../runtime/dispatcher.js";
 
@@ -365,7 +365,7 @@ export class Replica {
     // SIGTERM lets the worker cancel its calls and unwind; the whole group gets the grace
     // period, not just the leader, then whatever is left is killed
     killGroup(pid, "SIGTERM");
-    while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (groupLive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     await awaitGroupGone(pid);
     untrackGroup(pid);
   }

@@ -52,10 +52,19 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
+/**
+ * True while a process of the group lives. A zombie does not count: it is dead, and an
+ * orphan's zombie may wait long for PID 1 to reap it (a worker's `sleep &` child, node
+ * under `cd dir && ...`), which made every teardown wait out its grace period.
+ */
+export function groupLive(pgid: number): boolean {
+  return groupAlive(pgid) && groupMembers(pgid).length > 0;
+}
+
 /** Waits until the whole group is gone, killing it again while it is not (up to `ms`). */
 export async function awaitGroupGone(pgid: number, ms = 2_000): Promise<boolean> {
   const until = Date.now() + ms;
-  while (groupAlive(pgid)) {
+  while (groupLive(pgid)) {
     if (Date.now() > until) return false;
     killGroup(pgid, "SIGKILL");
     await new Promise((r) => setTimeout(r, 10));
