@@ -6,7 +6,7 @@
  * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
  * CI either. Outside CI a missing tool is a skip, with the usual SKIPPED line.
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openPond } from "../src/pond/index.js";
 import { MYSQL_URL } from "./pond-drivers.js";
 import { dotReady, pythonReady, PYTHON, skipForWant } from "./worker-fixtures/helpers.js";
@@ -44,9 +44,12 @@ const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what
 describe("the tools .ci/run provides", () => {
   for (const t of TOOLS) {
     it(t.tool.replace(/ \(.*$/, ""), async (ctx) => {
-      if (await t.ready()) return;
-      skipForWant(t.tool, t.what, t.remedy); // throws under CI=true
-      ctx.skip();
+      const ready = await t.ready();
+      if (!ready) {
+        skipForWant(t.tool, t.what, t.remedy); // throws under CI=true
+        ctx.skip();
+      }
+      expect(ready, `${t.tool}: needed by ${t.what}`).toBe(true);
     });
   }
 });
