@@ -14,22 +14,12 @@ import { cuttingProxy } from "./support/cutting-proxy.js";
 import { ROOT } from "./support/examples.js";
 import { alive, groupMembers, startQb } from "./support/qb-process.js";
 import { startWorker, type RunningWorker } from "./worker-fixtures/helpers.js";
+import { sequence } from "../examples/workers/mulberry32.js";
 
 const ITEMS = 10_000;
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
 const dir = mkdtempSync(join(tmpdir(), "qb-chaos-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The chaos worker processes `qb run` started itself, by replica (its children running test/workers/chaos.js). */
 function replicasOf(qbPid: number): Map<number, number> {
@@ -54,7 +44,7 @@ describe(`chaos (seed ${SEED})`, () => {
   afterAll(async () => Promise.all(attached.map((w) => w.stop())));
 
   it("kills, stalls and stream cuts: the same result as a clean run, every item accounted for, nothing left", async () => {
-    const rnd = random(SEED);
+    const rnd = sequence(SEED);
     for (let i = 0; i < 2; i++) attached.push(await startWorker(`node ${join(ROOT, "test/workers/chaos.js")}`));
     const proxies = await Promise.all(attached.map((w, i) => cuttingProxy(join(dir, `p${i}.sock`), w.address.replace(/^unix:/, ""))));
     const flow = join(dir, "chaos.flow");

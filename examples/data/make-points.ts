@@ -6,18 +6,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
-
-/** mulberry32: a small seeded generator, enough for test data. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { sequence } from "../workers/mulberry32.js";
 
 export interface PointsOptions {
   points: number;
@@ -28,7 +17,7 @@ export interface PointsOptions {
 
 /** Writes the CSV to `out` and resolves once it is flushed. */
 export async function writePoints(out: NodeJS.WritableStream, o: PointsOptions): Promise<void> {
-  const rnd = random(o.seed);
+  const rnd = sequence(o.seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const centers = Array.from({ length: o.clusters }, () => [rnd() * 100 - 50, rnd() * 100 - 50, 2 + rnd() * 8] as const);
   let chunk = "id,shard,x,y\n";

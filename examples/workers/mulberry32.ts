@@ -41,3 +41,9 @@ export function countHits(seed: number, from: number, to: number): number {
   }
   return hits;
 }
+
+/** The stream seeded by `seed` as a function: each call gives its next output, u_1, u_2, ... (no fmix32: the seed is the state). */
+export function sequence(seed: number): () => number {
+  let i = 0;
+  return () => uniformAt(seed >>> 0, ++i);
+}

@@ -10,9 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { overLimit } from "../client/message-limit.js";
-import type { FlowIR } from "../ir/types.js";
-import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
-import { loadProtos } from "../proto/load.js";
+import type { SessionInMsg } from "../proto/messages.js";
+import { attachedFlow, serveBareWorker } from "../../test/support/bare-worker.js";
 import { LocalPod } from "./local-pod.js";
 
 const MIB = 1024 * 1024;
@@ -20,64 +19,26 @@ const dir = mkdtempSync(join(tmpdir(), "qb-limit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A worker that declares `declared` bytes and answers every call with a string of `size` characters. */
-async function bareWorker(address: string, declared: number, size: number, session: boolean): Promise<grpc.Server> {
-  const protos = loadProtos();
-  const server = new grpc.Server({ "grpc.max_send_message_length": -1 });
+function bigWorker(address: string, declared: number, size: number, session: boolean): Promise<grpc.Server> {
   const big = JSON.stringify("x".repeat(size));
-  server.addService(protos.health, { Check: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { status: "SERVING" }) });
-  server.addService(protos.worker, {
-    Describe: (_c: unknown, cb: grpc.sendUnaryData<unknown>) =>
-      cb(null, {
-        name: "big",
-        version: "1",
-        methods: [{ name: "big", held: false, description: "" }],
-        maxConcurrentCalls: 8,
-        session,
-        maxMessageBytes: declared,
-        sdk: "bare",
-      }),
-    Invoke: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { result: { json: big } }),
-    Session: (stream: grpc.ServerDuplexStream<SessionInMsg, SessionOutMsg>) => {
+  return serveBareWorker(address, {
+    describe: {
+      name: "big",
+      version: "1",
+      methods: [{ name: "big", held: false, description: "" }],
+      maxConcurrentCalls: 8,
+      session,
+      maxMessageBytes: declared,
+      sdk: "bare",
+    },
+    invoke: (_input, cb) => cb(null, { result: { json: big } }),
+    session: (stream) => {
       stream.on("data", (m: SessionInMsg) => {
         if (m.start) stream.write({ callId: m.callId, result: { json: big } });
       });
       stream.on("end", () => stream.end());
     },
   });
-  await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
-  return server;
-}
-
-function flowAt(address: string): FlowIR {
-  const loc = { line: 1, col: 1, endLine: 1, endCol: 1 };
-  return {
-    version: 1,
-    flow: "limit",
-    file: "limit.flow",
-    params: [],
-    workers: [{ name: "big", at: [address], replicas: 1, env: {}, loc }],
-    steps: [
-      {
-        name: "s",
-        source: { kind: "list", items: [1] },
-        stages: [
-          {
-            kind: "call",
-            worker: "big",
-            method: "big",
-            input: null,
-            hold: false,
-            options: { parallel: null, timeoutMs: null, retries: 0, backoffMs: 0, ordered: false, onError: "fail" },
-            loc,
-          },
-        ],
-        held: false,
-        loc,
-      },
-    ],
-    signals: [],
-    sinks: [],
-  };
 }
 
 describe("the message limit", () => {
@@ -95,8 +56,8 @@ describe("the message limit", () => {
     ["Invoke", false],
   ])("fails a call whose answer is over what the worker declared (%s)", async (_name, session) => {
     const address = `unix:${join(dir, `w-${String(session)}.sock`)}`;
-    const server = await bareWorker(address, MIB, 2 * MIB, session);
-    const pod = await LocalPod.start(flowAt(address), {
+    const server = await bigWorker(address, MIB, 2 * MIB, session);
+    const pod = await LocalPod.start(attachedFlow(address, "big", "big", { kind: "list", items: [1] }), {
       runDir: join(dir, `run-${String(session)}`),
       land: dir,
       cwd: dir,

@@ -13,35 +13,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { FlowIR } from "../ir/types.js";
 import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
-import { loadProtos } from "../proto/load.js";
 import { CANCEL_GRACE_MS } from "../client/session-client.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunEvents } from "../runtime/events.js";
+import { sequence } from "../../examples/workers/mulberry32.js";
+import { attachedFlow, serveBareWorker, sessionEncoder } from "../../test/support/bare-worker.js";
 import { LocalPod } from "./local-pod.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** mulberry32: a seeded sequence, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Encode = (m: SessionOutMsg) => Buffer;
 
 const OVERSIZED = JSON.stringify("x".repeat(4.5 * 1024 * 1024));
 
 /** What the broken worker does when a call starts; each ends the call one way or another, or not at all. */
-const BEHAVIOURS: Array<(id: string, send: (b: Buffer) => void, enc: Encode, stream: grpc.ServerDuplexStream<Buffer, Buffer>) => void> = [
+const BEHAVIOURS: Array<(id: string, send: (b: Buffer) => void, enc: Encode, stream: grpc.ServerDuplexStream<SessionInMsg, Buffer>) => void> = [
   (id, send, enc) => send(enc({ callId: id, result: { json: "1" } })),
   (id, send, enc) => send(enc({ callId: id, result: { json: "{not json" } })),
   (id, send, enc) => (send(enc({ callId: id, result: { json: "2" } })), send(enc({ callId: id, result: { json: "3" } }))),
@@ -62,60 +50,34 @@ const BEHAVIOURS: Array<(id: string, send: (b: Buffer) => void, enc: Encode, str
   () => undefined, // silence: only the caller's deadline ends it
 ];
 
-async function brokenWorker(address: string, seed: number): Promise<grpc.Server> {
-  const protos = loadProtos();
-  const session = (protos.worker as unknown as Record<string, grpc.MethodDefinition<SessionInMsg, SessionOutMsg>>).Session!;
-  const enc: Encode = (m) => session.responseSerialize(m);
-  const rnd = random(seed);
-  const server = new grpc.Server();
-  server.addService(protos.health, { Check: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { status: "SERVING" }) });
-  // Session with raw bytes out, so that the fuzz can send what no encoder would
-  const raw: grpc.ServiceDefinition = {
-    ...protos.worker,
-    Session: { ...session, responseSerialize: (b: Buffer) => b, requestDeserialize: session.requestDeserialize } as unknown as grpc.MethodDefinition<
-      object,
-      object
-    >,
-  };
-  server.addService(raw, {
-    Describe: (_c: unknown, cb: grpc.sendUnaryData<unknown>) =>
-      cb(null, {
-        name: "fuzz",
-        version: "1",
-        methods: [{ name: "m", held: false, description: "" }],
-        maxConcurrentCalls: 64,
-        session: true,
-        maxMessageBytes: 0,
-        sdk: "fuzz",
-      }),
-    Invoke: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { result: { json: "0" } }),
-    Session: (stream: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-      stream.on("error", () => undefined);
-      const send = (b: Buffer): void => void (stream.writable && stream.write(b));
-      stream.on("data", (m: SessionInMsg) => {
-        if (m.start) BEHAVIOURS[Math.floor(rnd() * BEHAVIOURS.length)]!(m.callId, send, enc, stream);
+function brokenWorker(address: string, seed: number): Promise<grpc.Server> {
+  const enc: Encode = sessionEncoder();
+  const rnd = sequence(seed);
+  return serveBareWorker(address, {
+    describe: {
+      name: "fuzz",
+      version: "1",
+      methods: [{ name: "m", held: false, description: "" }],
+      maxConcurrentCalls: 64,
+      session: true,
+      maxMessageBytes: 0,
+      sdk: "fuzz",
+    },
+    invoke: (_input, cb) => cb(null, { result: { json: "0" } }),
+    // raw bytes out, so that the fuzz can send what no encoder would
+    rawSession: true,
+    session: (stream) => {
+      const raw = stream as unknown as grpc.ServerDuplexStream<SessionInMsg, Buffer>;
+      raw.on("error", () => undefined);
+      const send = (b: Buffer): void => void (raw.writable && raw.write(b));
+      raw.on("data", (m: SessionInMsg) => {
+        if (m.start) BEHAVIOURS[Math.floor(rnd() * BEHAVIOURS.length)]!(m.callId, send, enc, raw);
         // a result after the cancel, sometimes
         else if (m.cancel && rnd() < 0.5) send(enc({ callId: m.callId, result: { json: "9" } }));
       });
-      stream.on("end", () => stream.end());
+      raw.on("end", () => raw.end());
     },
   });
-  await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
-  return server;
-}
-
-function flowAt(address: string): FlowIR {
-  const loc = { line: 1, col: 1, endLine: 1, endCol: 1 };
-  return {
-    version: 1,
-    flow: "fuzz",
-    file: "fuzz.flow",
-    params: [],
-    workers: [{ name: "fuzz", at: [address], replicas: 1, env: {}, loc }],
-    steps: [],
-    signals: [],
-    sinks: [],
-  };
 }
 
 const CALLS = 300;
@@ -127,25 +89,7 @@ describe("a worker that answers garbage", () => {
     async (seed) => {
       const address = `unix:${join(dir, `fuzz-${seed}.sock`)}`;
       const server = await brokenWorker(address, seed);
-      const ir = flowAt(address);
-      ir.steps.push({
-        name: "s",
-        source: { kind: "range", count: CALLS },
-        stages: [
-          {
-            kind: "call",
-            worker: "fuzz",
-            method: "m",
-            input: null,
-            hold: false,
-            options: { parallel: 64, timeoutMs: DEADLINE_MS, retries: 0, backoffMs: 0, ordered: false, onError: "skip" },
-            loc: { line: 1, col: 1, endLine: 1, endCol: 1 },
-          },
-        ],
-        held: false,
-        loc: { line: 1, col: 1, endLine: 1, endCol: 1 },
-      });
-      ir.sinks.push({ kind: "emit", step: "s", loc: { line: 1, col: 1, endLine: 1, endCol: 1 } });
+      const ir = attachedFlow(address, "fuzz", "m", { kind: "range", count: CALLS }, { parallel: 64, timeoutMs: DEADLINE_MS, onError: "skip" }, true);
       const pod = await LocalPod.start(ir, { runDir: join(dir, `run-${seed}`), land: dir, cwd: dir, socketDir: join(dir, `s-${seed}`) });
       const unhandled: unknown[] = [];
       const onUnhandled = (e: unknown): void => void unhandled.push(e);
