@@ -27,7 +27,8 @@ export function backoffDelay(baseMs: number, attempt: number, random: () => numb
   return Math.round(exp * (0.5 + random()));
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms` (any length), or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setLongTimeout(() => {

@@ -7,7 +7,7 @@
  */
 import type { Json } from "../ir/types.js";
 import type { CallSite } from "./call-with-retry.js";
-import { backoffDelay } from "./call-with-retry.js";
+import { backoffDelay, sleep } from "./call-with-retry.js";
 import { Channel } from "./channel.js";
 import { isRetryable, replicaOf, type HeldHandle } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, HeldCallError, RunCancelledError, preview } from "./errors.js";
@@ -329,8 +329,12 @@ export class HeldStage {
       site.stats.retries++;
       const delayMs = backoffDelay(options.backoffMs, attempt);
       site.events.publish({ type: "call.retried", step: site.step, callId: c.index, attempt, error: message, delayMs, time: Date.now() });
-      await new Promise((r) => setTimeout(r, delayMs));
-      if (this.failed || this.o.signal.aborted) return;
+      // the stage's signal aborts on a failure or a cancel: the restart is off then
+      const waited = await sleep(delayMs, this.controller.signal).then(
+        () => true,
+        () => false,
+      );
+      if (!waited || this.failed || this.o.signal.aborted) return;
       return void this.launch(c);
     }
     site.stats.callsFailed++;
