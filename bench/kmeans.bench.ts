@@ -13,7 +13,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { writePoints } from "../examples/data/make-points.js";
-import { QB, REPO, cpuSeconds, exited, lines, load, log, makeTemp, reapOrphans, removeTemp, round, start, stderrTail, stop } from "./workers/harness.js";
+import { QB, REPO, cpuSeconds, load, log, makeTemp, reapOrphans, removeTemp, round, runQbJson } from "./workers/harness.js";
 
 const POINTS = 1_000_000;
 const SHARDS = 16;
@@ -35,39 +35,29 @@ interface Timing {
 }
 
 async function runFlow(flow: string, pond: string, runDir: string): Promise<Timing> {
-  const t0 = Date.now();
-  const child = start(process.execPath, [QB, "run", "--json", flow, "--pond", pond, "--param", `max_rounds=${UPDATES}`, "--run-dir", runDir], { cwd: REPO });
-  const stderr = stderrTail(child);
   let cpuAtStart = NaN;
   let cpuAtEnd = NaN;
   let cpuAtFirstRound = NaN;
   let runMs: number | undefined;
   let passes = 0;
   let result: { centroids: number[][]; rounds_run: number } | undefined;
-  lines(child, (line) => {
-    const e = JSON.parse(line) as {
-      type: string;
-      step?: string;
-      elapsedMs?: number;
-      result?: { final?: Array<{ centroids: number[][]; rounds_run: number }> };
-    };
-    if (e.type === "pod.started") cpuAtStart = cpuSeconds(child.pid!);
-    if (e.type === "round.closed" && passes++ === 0) cpuAtFirstRound = cpuSeconds(child.pid!);
-    if (e.type === "run.finished") {
-      cpuAtEnd = cpuSeconds(child.pid!);
-      runMs = e.elapsedMs;
-    }
-    if (e.type === "result") result = e.result?.final?.[0];
-  });
-  const timer = setTimeout(() => void stop(child), RUN_TIMEOUT_MS);
-  const { code } = await exited(child);
-  clearTimeout(timer);
-  const leftover = await reapOrphans();
-  if (code !== 0 || runMs === undefined || !result) throw new Error(`qb run ${flow} exited with ${code}: ${stderr()}`);
-  if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
+  const { wallMs } = await runQbJson(
+    [flow, "--pond", pond, "--param", `max_rounds=${UPDATES}`, "--run-dir", runDir],
+    (e, child) => {
+      if (e.type === "pod.started") cpuAtStart = cpuSeconds(child.pid!);
+      if (e.type === "round.closed" && passes++ === 0) cpuAtFirstRound = cpuSeconds(child.pid!);
+      if (e.type === "run.finished") {
+        cpuAtEnd = cpuSeconds(child.pid!);
+        runMs = e.elapsedMs as number;
+      }
+      if (e.type === "result") result = (e.result as { final?: Array<{ centroids: number[][]; rounds_run: number }> }).final?.[0];
+    },
+    RUN_TIMEOUT_MS,
+  );
+  if (runMs === undefined || !result) throw new Error(`qb run ${flow} gave no run time or no result`);
   return {
     runMs,
-    wallMs: Date.now() - t0,
+    wallMs,
     qbCpuS: cpuAtEnd - cpuAtStart,
     qbCpuRoundsS: cpuAtEnd - cpuAtFirstRound,
     passes,

@@ -12,7 +12,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { QB, REPO, adopt, cpuSeconds, exited, lines, load, log, makeTemp, reapOrphans, removeTemp, round, start, stderrTail, stop } from "./workers/harness.js";
+import { REPO, cpuSeconds, load, log, makeTemp, reapOrphans, removeTemp, round, runQbJson } from "./workers/harness.js";
 
 const SAMPLES = 200_000_000;
 const SHARDS = 16;
@@ -28,9 +28,6 @@ interface Timing {
 }
 
 async function runPi(flow: string, runDir: string): Promise<Timing> {
-  const t0 = Date.now();
-  const child = start(process.execPath, [QB, "run", "--json", flow, "--param", `samples=${SAMPLES}`, "--param", `shards=${SHARDS}`, "--run-dir", runDir]);
-  const stderr = stderrTail(child);
   let runMs: number | undefined;
   let pi: number | undefined;
   // each worker's CPU time when the pod was up, and as last seen while it lived
@@ -43,28 +40,27 @@ async function runPi(flow: string, runDir: string): Promise<Timing> {
     }
   };
   const poll = setInterval(sample, 50);
-  lines(child, (line) => {
-    const e = JSON.parse(line) as { type: string; elapsedMs?: number; result?: { pi?: number[] }; replicas?: Array<{ pid: number | null }> };
-    if (e.type === "pod.started") {
-      const pids = e.replicas!.flatMap((r) => (r.pid === null ? [] : [r.pid]));
-      adopt(pids);
-      for (const pid of pids) cpuAtStart.set(pid, cpuSeconds(pid));
-    }
-    if (e.type === "run.finished") sample();
-    if (e.type === "run.finished") runMs = e.elapsedMs;
-    if (e.type === "result") pi = e.result?.pi?.[0];
-  });
-  const timer = setTimeout(() => void stop(child), RUN_TIMEOUT_MS);
-  const { code } = await exited(child);
-  clearTimeout(timer);
-  clearInterval(poll);
-  const wallMs = Date.now() - t0;
+  let wallMs: number;
+  try {
+    ({ wallMs } = await runQbJson(
+      [flow, "--param", `samples=${SAMPLES}`, "--param", `shards=${SHARDS}`, "--run-dir", runDir],
+      (e) => {
+        if (e.type === "pod.started") for (const r of e.replicas as Array<{ pid: number | null }>) if (r.pid !== null) cpuAtStart.set(r.pid, cpuSeconds(r.pid));
+        if (e.type === "run.finished") {
+          sample();
+          runMs = e.elapsedMs as number;
+        }
+        if (e.type === "result") pi = (e.result as { pi?: number[] }).pi?.[0];
+      },
+      RUN_TIMEOUT_MS,
+    ));
+  } finally {
+    clearInterval(poll);
+  }
   let workerCpuS = 0;
   for (const [pid, at] of cpuAtStart) workerCpuS += (cpuLast.get(pid) ?? at) - at;
-  const leftover = await reapOrphans();
-  if (code !== 0 || runMs === undefined || pi === undefined) throw new Error(`qb run ${flow} exited with ${code}: ${stderr()}`);
+  if (runMs === undefined || pi === undefined) throw new Error(`qb run ${flow} gave no run time or no pi`);
   if (Math.abs(pi - Math.PI) > 0.01) throw new Error(`pi = ${pi}`);
-  if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
   return { wallMs, runMs, workerCpuS, pi };
 }
 

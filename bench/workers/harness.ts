@@ -139,6 +139,33 @@ export function stderrTail(child: ChildProcess): () => string {
   return () => tail;
 }
 
+/** One NDJSON event of `qb run --json`, as the benchmarks read it. */
+export type QbEvent = { type: string } & Record<string, unknown>;
+
+/**
+ * Runs `qb run --json ARGS` to its end, giving every event to `onEvent`: the workers it
+ * reports (`pod.started`) are adopted, so that any left running afterwards are killed and
+ * counted; it is stopped after `timeoutMs`. Fails when the run fails or leaves a worker.
+ */
+export async function runQbJson(args: string[], onEvent: (e: QbEvent, child: ChildProcess) => void, timeoutMs: number): Promise<{ wallMs: number }> {
+  const t0 = Date.now();
+  const child = start(process.execPath, [QB, "run", "--json", ...args]);
+  const stderr = stderrTail(child);
+  lines(child, (line) => {
+    const e = JSON.parse(line) as QbEvent;
+    if (e.type === "pod.started") adopt((e.replicas as Array<{ pid: number | null }>).flatMap((r) => (r.pid === null ? [] : [r.pid])));
+    onEvent(e, child);
+  });
+  const timer = setTimeout(() => void stop(child), timeoutMs);
+  const { code } = await exited(child);
+  clearTimeout(timer);
+  const wallMs = Date.now() - t0;
+  const leftover = await reapOrphans();
+  if (code !== 0) throw new Error(`qb run ${args.join(" ")} exited with ${code}: ${stderr()}`);
+  if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
+  return { wallMs };
+}
+
 /** Resolves at the first stdout line matching `test`, rejects if the child exits first or after `timeoutMs`. */
 export function waitForLine(child: ChildProcess, test: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
