@@ -85,14 +85,8 @@ export function stepRef(cx: CheckContext, n: Name, asSource = false): StepInfo |
     return undefined;
   }
   if (!b) {
-    const what = cx.declared.get(n.name)?.what;
-    cx.report(
-      diagnostic(
-        "QB2001",
-        n.span,
-        what ? `\`${n.name}\` is ${what}, not a step` : `unknown step \`${n.name}\``,
-        what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : suggest(cx, n.name, cx.bindings.keys()),
-      ),
+    reportUnknown(cx, "QB2001", n, "step", (what) =>
+      what === "a param" && asSource ? `to make items of a param, write \`[${n.name}]\` or \`range(${n.name})\`` : suggest(cx, n.name, cx.bindings.keys()),
     );
     return undefined;
   }
@@ -107,16 +101,20 @@ export function resolveWorker(cx: CheckContext, n: Name): boolean {
     cx.usedWorkers.add(n.name);
     return true;
   }
-  const what = cx.declared.get(n.name)?.what;
-  cx.report(
-    diagnostic(
-      "QB2002",
-      n.span,
-      what ? `\`${n.name}\` is ${what}, not a worker` : `unknown worker \`${n.name}\``,
-      suggest(cx, n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``),
-    ),
+  reportUnknown(
+    cx,
+    "QB2002",
+    n,
+    "worker",
+    () => suggest(cx, n.name, cx.workers.keys()) ?? (cx.workers.size ? undefined : `declare it: \`worker ${n.name} { run "..." }\``),
   );
   return false;
+}
+
+/** `n` names no `kind`: either it names something else (a param, a worker...) or nothing at all. */
+function reportUnknown(cx: CheckContext, code: "QB2001" | "QB2002", n: Name, kind: string, help: (what: string | undefined) => string | undefined): void {
+  const what = cx.declared.get(n.name)?.what;
+  cx.report(diagnostic(code, n.span, what ? `\`${n.name}\` is ${what}, not a ${kind}` : `unknown ${kind} \`${n.name}\``, help(what)));
 }
 
 /** A "did you mean", while the compile's budget for them lasts. */

@@ -279,67 +279,50 @@ export function parse(text: string): ParseResult {
         return fail("QB1004", t.span, `expected a value, found ${describe(t)}`);
     }
   };
-  const parseList = (): Expr => {
+  /** `open item, item, ... close`, commas between: the opening bracket is current. */
+  const bracketed = <T>(close: "]" | "}" | ")", item: () => T): { items: T[]; span: Span } => {
     const open = next();
     enter(open);
     const result = nested(() => {
-      const items: Expr[] = [];
-      while (!at("]")) {
-        items.push(parseExpr());
-        if (!at("]")) expect(",", "`,` or `]`");
+      const items: T[] = [];
+      while (!at(close)) {
+        items.push(item());
+        if (!at(close)) expect(",", `\`,\` or \`${close}\``);
       }
-      const close = next();
-      return { kind: "list" as const, items, span: cover(open.span, close.span) };
+      return { items, span: cover(open.span, next().span) };
     });
     depth--;
     return result;
   };
+  const parseList = (): Expr => ({ kind: "list", ...bracketed("]", parseExpr) });
   const parseObject = (): Expr => {
-    const open = next();
-    enter(open);
-    const result = nested(() => {
-      const entries: ObjectEntry[] = [];
-      while (!at("}")) {
-        const k = peek();
-        if (k.kind !== "ident" && k.kind !== "string") fail("QB1004", k.span, `expected a key, found ${describe(k)}`);
-        next();
-        expect(":", "`:` after the key");
-        entries.push({ key: k.kind === "string" ? (k.value as string) : k.text, keySpan: k.span, value: parseExpr() });
-        if (!at("}")) expect(",", "`,` or `}`");
-      }
-      const close = next();
-      return { kind: "object" as const, entries, span: cover(open.span, close.span) };
+    const { items: entries, span } = bracketed("}", (): ObjectEntry => {
+      const k = peek();
+      if (k.kind !== "ident" && k.kind !== "string") fail("QB1004", k.span, `expected a key, found ${describe(k)}`);
+      next();
+      expect(":", "`:` after the key");
+      return { key: k.kind === "string" ? (k.value as string) : k.text, keySpan: k.span, value: parseExpr() };
     });
-    depth--;
-    return result;
+    return { kind: "object", entries, span };
   };
   /** `(a, name: b, ...)` — the opening paren is current. */
-  const parseArgs = (): { args: Arg[]; close: Token } => {
-    const open = next();
-    enter(open);
-    const result = nested(() => {
-      const args: Arg[] = [];
-      while (!at(")")) {
-        const t = peek();
-        if (t.kind === "ident" && peekAt(1).kind === "=") {
-          // `n=samples`: say how it is written here, and read it as meant
-          diagnostics.push(diagnostic("QB1004", peekAt(1).span, "named arguments use `:`, not `=`", `write \`${t.text}: ...\``));
-        }
-        if (t.kind === "ident" && (peekAt(1).kind === ":" || peekAt(1).kind === "=")) {
-          next();
-          next();
-          const value = parseExpr();
-          args.push({ name: t.text, nameSpan: t.span, value, span: cover(t.span, value.span) });
-        } else {
-          const value = parseExpr();
-          args.push({ value, span: value.span });
-        }
-        if (!at(")")) expect(",", "`,` or `)`");
+  const parseArgs = (): { args: Arg[]; span: Span } => {
+    const { items: args, span } = bracketed(")", (): Arg => {
+      const t = peek();
+      if (t.kind === "ident" && peekAt(1).kind === "=") {
+        // `n=samples`: say how it is written here, and read it as meant
+        diagnostics.push(diagnostic("QB1004", peekAt(1).span, "named arguments use `:`, not `=`", `write \`${t.text}: ...\``));
       }
-      return { args, close: next() };
+      if (t.kind === "ident" && (peekAt(1).kind === ":" || peekAt(1).kind === "=")) {
+        next();
+        next();
+        const value = parseExpr();
+        return { name: t.text, nameSpan: t.span, value, span: cover(t.span, value.span) };
+      }
+      const value = parseExpr();
+      return { value, span: value.span };
     });
-    depth--;
-    return result;
+    return { args, span };
   };
 
   // ---------- stages and options ----------
@@ -483,7 +466,7 @@ export function parse(text: string): ParseResult {
     if (at("(")) {
       const a = parseArgs();
       args = a.args;
-      sp = cover(sp, a.close.span);
+      sp = cover(sp, a.span);
     }
     const options = parseOptions();
     return { kind, worker, method, args, options, span: endOf(sp, options) };
@@ -515,7 +498,7 @@ export function parse(text: string): ParseResult {
     }
     if (at("(")) {
       const a = parseArgs();
-      return { kind: "call", callee, calleeSpan, args: a.args, span: cover(t.span, a.close.span) };
+      return { kind: "call", callee, calleeSpan, args: a.args, span: cover(t.span, a.span) };
     }
     if (callee.includes(".")) {
       return { kind: "call", callee, calleeSpan, args: [], span: calleeSpan };
@@ -730,16 +713,15 @@ export function parse(text: string): ParseResult {
       const table = expect("ident", "`table`");
       if (table.text !== "table") fail("QB1004", table.span, `expected \`table\`, found ${describe(table)}`, 'write `into pond.table("name") step`');
       const a = parseArgs();
-      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.close.span), "`pond.table` takes one argument, the table name");
-      return { kind: "pond", table: a.args[0]!.value, span: cover(t.span, a.close.span) };
+      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.span), "`pond.table` takes one argument, the table name");
+      return { kind: "pond", table: a.args[0]!.value, span: cover(t.span, a.span) };
     }
     if (t.kind === "ident" && t.text === "land") {
       next();
       if (!at("(")) fail("QB1004", peek().span, `expected \`(\` after \`land\`, found ${describe(peek())}`, 'write `into land("out/x.jsonl") step`');
       const a = parseArgs();
-      if (a.args.length !== 1 || a.args[0]!.name !== undefined)
-        fail("QB4004", cover(t.span, a.close.span), "`land` takes one argument, the path under the land");
-      return { kind: "land", path: a.args[0]!.value, span: cover(t.span, a.close.span) };
+      if (a.args.length !== 1 || a.args[0]!.name !== undefined) fail("QB4004", cover(t.span, a.span), "`land` takes one argument, the path under the land");
+      return { kind: "land", path: a.args[0]!.value, span: cover(t.span, a.span) };
     }
     return fail("QB1004", t.span, `expected \`pond.table(...)\` or \`land(...)\` after \`into\`, found ${describe(t)}`);
   };

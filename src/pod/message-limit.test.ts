@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { overLimit } from "../client/message-limit.js";
 import type { SessionInMsg } from "../proto/messages.js";
-import { attachedFlow, serveBareWorker } from "../../test/support/bare-worker.js";
+import { attachedFlow, oneMethodDescribe, serveBareWorker } from "../../test/support/bare-worker.js";
 import { LocalPod } from "./local-pod.js";
 
 const MIB = 1024 * 1024;
@@ -22,15 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function bigWorker(address: string, declared: number, size: number, session: boolean): Promise<grpc.Server> {
   const big = JSON.stringify("x".repeat(size));
   return serveBareWorker(address, {
-    describe: {
-      name: "big",
-      version: "1",
-      methods: [{ name: "big", held: false, description: "" }],
-      maxConcurrentCalls: 8,
-      session,
-      maxMessageBytes: declared,
-      sdk: "bare",
-    },
+    describe: oneMethodDescribe("big", "big", { maxConcurrentCalls: 8, session, maxMessageBytes: declared }),
     invoke: (_input, cb) => cb(null, { result: { json: big } }),
     session: (stream) => {
       stream.on("data", (m: SessionInMsg) => {

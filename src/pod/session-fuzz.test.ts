@@ -18,7 +18,7 @@ import { CANCEL_GRACE_MS } from "../client/session-client.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunEvents } from "../runtime/events.js";
 import { sequence } from "../../examples/workers/mulberry32.js";
-import { attachedFlow, serveBareWorker, sessionEncoder } from "../../test/support/bare-worker.js";
+import { attachedFlow, oneMethodDescribe, serveBareWorker, sessionEncoder } from "../../test/support/bare-worker.js";
 import { LocalPod } from "./local-pod.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-fuzz-"));
@@ -54,15 +54,7 @@ function brokenWorker(address: string, seed: number): Promise<grpc.Server> {
   const enc: Encode = sessionEncoder();
   const rnd = sequence(seed);
   return serveBareWorker(address, {
-    describe: {
-      name: "fuzz",
-      version: "1",
-      methods: [{ name: "m", held: false, description: "" }],
-      maxConcurrentCalls: 64,
-      session: true,
-      maxMessageBytes: 0,
-      sdk: "fuzz",
-    },
+    describe: oneMethodDescribe("fuzz", "m", { maxConcurrentCalls: 64, session: true, maxMessageBytes: 0 }),
     invoke: (_input, cb) => cb(null, { result: { json: "0" } }),
     // raw bytes out, so that the fuzz can send what no encoder would
     rawSession: true,

@@ -49,14 +49,17 @@ describe("timestamps", () => {
     expect(normalizeTimestamp(text)).toBe(want);
   });
 
-  it("turns ISO text with a zone into UTC text", () => {
-    const cases: Array<[string, string]> = [
-      ["2026-01-02T03:04:05.5Z", "2026-01-02 03:04:05.5"],
-      ["2026-01-02T03:04:05.123456+02:00", "2026-01-02 01:04:05.123456"],
-      ["2026-01-02T03:04", "2026-01-02 03:04:00"],
-      ["not a time", "not a time"],
-    ];
-    for (const [text, utc] of cases) expect(toUtcTimestampText(text), text).toBe(utc);
+  const utcOf: Record<string, string> = {
+    "2026-01-02T03:04:05.5Z": "2026-01-02 03:04:05.5",
+    "2026-01-02T03:04:05.123456+02:00": "2026-01-02 01:04:05.123456",
+    "2026-01-02T03:04": "2026-01-02 03:04:00",
+    "not a time": "not a time",
+  };
+  it.each(Object.entries(utcOf))("turns ISO text with a zone into UTC text: %s", (text, utc) => {
+    expect(toUtcTimestampText(text)).toBe(utc);
+  });
+
+  it("turns a Date into UTC text", () => {
     expect(toUtcTimestampText(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)))).toBe("2026-01-02 03:04:05");
   });
 });

@@ -52,6 +52,12 @@ function writeString(buf: Buffer, pos: number, s: string, len: number): number {
   return pos + buf.write(s, pos);
 }
 
+/** A one-byte tag, then `n` as a varint (a length or a number); returns the position after it. */
+function writeTagged(buf: Buffer, pos: number, tag: number, n: number): number {
+  buf[pos] = tag;
+  return writeVarint(buf, pos + 1, n);
+}
+
 /** A length-delimited field's size: tag, length, bytes. */
 const fieldSize = (len: number): number => 1 + varintSize(len) + len;
 
@@ -71,24 +77,13 @@ export function encodeStart(msg: SessionInMsg): Buffer | undefined {
   const inputLen = fieldSize(jsonLen);
   const startLen = fieldSize(methodLen) + fieldSize(inputLen) + 1 + varintSize(timeoutMs) + 1 + varintSize(attempt);
   const buf = Buffer.allocUnsafe(fieldSize(idLen) + fieldSize(startLen));
-  let p = 0;
-  buf[p++] = 0x0a; // SessionIn.call_id = 1
-  p = writeVarint(buf, p, idLen);
-  p = writeString(buf, p, msg.callId, idLen);
-  buf[p++] = 0x12; // SessionIn.start = 2
-  p = writeVarint(buf, p, startLen);
-  buf[p++] = 0x0a; // Start.method = 1
-  p = writeVarint(buf, p, methodLen);
-  p = writeString(buf, p, method, methodLen);
-  buf[p++] = 0x12; // Start.input = 2
-  p = writeVarint(buf, p, inputLen);
-  buf[p++] = 0x0a; // Value.json = 1
-  p = writeVarint(buf, p, jsonLen);
-  p = writeString(buf, p, input.json, jsonLen);
-  buf[p++] = 0x18; // Start.timeout_ms = 3
-  p = writeVarint(buf, p, timeoutMs);
-  buf[p++] = 0x20; // Start.attempt = 4
-  writeVarint(buf, p, attempt);
+  let p = writeString(buf, writeTagged(buf, 0, 0x0a, idLen), msg.callId, idLen); // SessionIn.call_id = 1
+  p = writeTagged(buf, p, 0x12, startLen); // SessionIn.start = 2
+  p = writeString(buf, writeTagged(buf, p, 0x0a, methodLen), method, methodLen); // Start.method = 1
+  p = writeTagged(buf, p, 0x12, inputLen); // Start.input = 2
+  p = writeString(buf, writeTagged(buf, p, 0x0a, jsonLen), input.json, jsonLen); // Value.json = 1
+  p = writeTagged(buf, p, 0x18, timeoutMs); // Start.timeout_ms = 3
+  writeTagged(buf, p, 0x20, attempt); // Start.attempt = 4
   return buf;
 }
 

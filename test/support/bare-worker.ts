@@ -9,6 +9,15 @@ import type { CallOptions, FlowIR, SourceIR } from "../../src/ir/types.js";
 import { loadProtos } from "../../src/proto/load.js";
 import type { DescribeResponseMsg, SessionInMsg, SessionOutMsg } from "../../src/proto/messages.js";
 
+/** The Describe of a worker named `name` with one plain method `method`. */
+export function oneMethodDescribe(
+  name: string,
+  method: string,
+  fields: Pick<DescribeResponseMsg, "maxConcurrentCalls" | "session" | "maxMessageBytes">,
+): DescribeResponseMsg {
+  return { name, version: "1", methods: [{ name: method, held: false, description: "" }], sdk: name, ...fields };
+}
+
 export interface BareWorker {
   describe: DescribeResponseMsg;
   invoke(input: unknown, cb: grpc.sendUnaryData<unknown>): void;
