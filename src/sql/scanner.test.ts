@@ -109,3 +109,15 @@ describe("sqlSecondStatement", () => {
     expect([sqlSecondStatement(sql, "duckdb"), sqlSecondStatement(sql, "mysql"), sqlSecondStatement(sql)]).toEqual([duckdb, mysql, none]);
   });
 });
+
+describe("MySQL's -- comments", () => {
+  it("starts one only before a space, a control character or the end: `1--1` is arithmetic, so a second statement after it counts", () => {
+    const sql = "SELECT 1--1; DROP TABLE t";
+    expect(sqlSecondStatement(sql, "mysql")).toBe(sql.indexOf(";"));
+    // DuckDB reads it as a comment: one statement there
+    expect(sqlSecondStatement(sql, "duckdb")).toBeUndefined();
+    expect(sqlSecondStatement("SELECT 1 -- ; x\n", "mysql")).toBeUndefined();
+    expect(sqlSecondStatement("SELECT 1 --\t; x", "mysql")).toBeUndefined();
+    expect(sqlSecondStatement("SELECT 1; --", "mysql")).toBeUndefined();
+  });
+});

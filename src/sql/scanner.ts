@@ -40,7 +40,7 @@ function scanCode(sql: string, visit: (i: number) => number, dialect?: SqlDialec
       const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))![0];
       const end = sql.indexOf(tag, i + tag.length);
       i = end < 0 ? sql.length : end + tag.length;
-    } else if ((c === "-" && sql[i + 1] === "-") || (c === "#" && dialect === "mysql")) {
+    } else if ((c === "-" && sql[i + 1] === "-" && (dialect !== "mysql" || mysqlDashComment(sql, i))) || (c === "#" && dialect === "mysql")) {
       while (i < sql.length && sql[i] !== "\n") i++;
     } else if (c === "/" && sql[i + 1] === "*") {
       const end = sql.indexOf("*/", i + 2);
@@ -96,4 +96,10 @@ export function sqlSecondStatement(sql: string, dialect?: SqlDialect): number | 
     dialect,
   );
   return found;
+}
+
+/** MySQL reads `--` as a comment only when a space, a control character or the end follows it: `1--1` is 1 - (-1). */
+function mysqlDashComment(sql: string, i: number): boolean {
+  const after = sql.charCodeAt(i + 2);
+  return Number.isNaN(after) || after <= 0x20;
 }
