@@ -8,9 +8,21 @@ const ir = compile('flow p() {\n  worker w { run "x" }\n  seeds = range(16)\n  h
 
 function stats(): StepStats[] {
   return [
-    { step: "seeds", emitted: 16, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "done", startedAt: 1000, finishedAt: 1000 },
-    { step: "hits", emitted: 9, callsStarted: 12, callsDone: 9, callsFailed: 1, retries: 2, inFlight: 3, state: "running", startedAt: 1000 },
-    { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
+    {
+      step: "seeds",
+      emitted: 16,
+      callsStarted: 0,
+      callsDone: 0,
+      callsReused: 0,
+      callsFailed: 0,
+      retries: 0,
+      inFlight: 0,
+      state: "done",
+      startedAt: 1000,
+      finishedAt: 1000,
+    },
+    { step: "hits", emitted: 9, callsStarted: 12, callsDone: 9, callsReused: 0, callsFailed: 1, retries: 2, inFlight: 3, state: "running", startedAt: 1000 },
+    { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
   ];
 }
 
@@ -55,6 +67,7 @@ describe("progress", () => {
       emitted: 0,
       callsStarted: 150,
       callsDone: 150,
+      callsReused: 0,
       callsFailed: 0,
       retries: 0,
       inFlight: 0,

@@ -2,3 +2,6 @@
 export { startRun, runFlow, WorkerMismatchError, type RunOptions, type RunOutcome, type RunHandle } from "./run-flow.js";
 export { RunDirError } from "./run-dir-check.js";
 export { WorkerFatalReportError } from "./fatal-report.js";
+export { findRun, latestRunOf, listRuns, pruneRuns, RunNotFoundError, RUNS_DIR, type RunEntry } from "./run-history.js";
+export { readRunRecord, type RunRecord, type RunStatus } from "./run-record.js";
+export { JournalWriteError } from "./journal/journal-file.js";

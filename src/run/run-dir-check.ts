@@ -13,7 +13,7 @@ export class RunDirError extends Error {
 }
 
 /** Files a run leaves in its directory: their presence means the directory was used. */
-const RUN_FILES = ["events.ndjson", "result.json"];
+const RUN_FILES = ["events.ndjson", "result.json", "run.json", "journal.ndjson"];
 
 /**
  * Makes sure a given run directory can hold this run before anything starts: a directory

@@ -3,6 +3,12 @@
  * run's events and a promise of its outcome; `runFlow` just awaits it.
  */
 import { createWriteStream, existsSync, rmSync, writeFileSync } from "node:fs";
+import { FileDigests } from "./journal/file-digests.js";
+import { JournalDispatcher } from "./journal/journal-dispatcher.js";
+import { JOURNAL_FILE, JournalWriter, readJournal, type JournalContents } from "./journal/journal-file.js";
+import { linkLand } from "./journal/link-land.js";
+import { findRun, latestRunOf, type RunEntry } from "./run-history.js";
+import { writeRunRecord, type RunRecord } from "./run-record.js";
 import { join, resolve } from "node:path";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
@@ -10,7 +16,7 @@ import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js"
 import type { CallbackServer } from "../proto/callback-server.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunCancelledError } from "../runtime/errors.js";
-import { RunEvents, type StepStats } from "../runtime/events.js";
+import { callCounts, RunEvents, type CallCounts, type StepStats } from "../runtime/events.js";
 import { globFiles, writeLandJsonl } from "./files.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
 import type { Pond } from "../pond/types.js";
@@ -37,6 +43,16 @@ export interface RunOptions {
   pond?: string;
   /** Refuse to run unless every table read is as it was at this generation. */
   generation?: number;
+  /**
+   * Resume an earlier run: calls whose key is in its journal are not sent again. A run id
+   * (or a unique prefix, or a run directory), or true for the latest run of the same flow
+   * (none: every call runs).
+   */
+  resume?: string | true;
+  /** The flow file, recorded in run.json (for `qb runs` and resuming the latest run of a file). */
+  file?: string;
+  /** The params given, recorded in run.json. */
+  params?: Record<string, Json>;
 }
 
 export interface RunOutcome {
@@ -45,6 +61,10 @@ export interface RunOutcome {
   result: Record<string, Json[]>;
   stats: StepStats[];
   elapsedMs: number;
+  /** Calls finished (reused included), answered from the resumed run's journal, failed. */
+  calls: CallCounts;
+  /** The run this one resumed. */
+  resumedFrom?: string;
 }
 
 /** The workers do not serve what the flow calls: nothing ran. */
@@ -80,7 +100,22 @@ async function warmUpClient(address: string): Promise<void> {
 
 export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const cwd = options.cwd ?? process.cwd();
+  const file = options.file === undefined ? undefined : resolve(cwd, options.file);
+  // a run named to resume that is not there fails before anything starts
+  const resumeFrom: RunEntry | undefined =
+    options.resume === true ? latestRunOf(cwd, ir.flow, file) : options.resume !== undefined ? findRun(cwd, options.resume) : undefined;
   const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}) });
+  const record: RunRecord = {
+    id: dir.id,
+    flow: ir.flow,
+    ...(file !== undefined ? { file } : {}),
+    ...(options.params ? { params: options.params } : {}),
+    status: "running",
+    pid: process.pid,
+    startedAt: Date.now(),
+    ...(resumeFrom ? { resumedFrom: resumeFrom.record.id } : {}),
+  };
+  writeRunRecord(dir.path, record);
   const events = new RunEvents(options.detailedEvents ?? false);
   // run.finished / run.failed go out after the teardown, last
   events.holdEnd();
@@ -108,10 +143,20 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
+    let journal: JournalWriter | undefined;
+    let journaled: JournalDispatcher | undefined;
     let succeeded = false;
+    let failure: unknown;
     try {
       // startRun's caller subscribes to events once it returns: publish nothing before that
       await Promise.resolve();
+      if (options.resume === true && !resumeFrom)
+        events.publish({
+          type: "log",
+          level: "info",
+          message: `nothing to resume: no earlier run of flow ${ir.flow} left a journal; every call runs`,
+          time: Date.now(),
+        });
       // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
       const callbackAddress = `unix:${join(dir.sockets, "quarterback.sock")}`;
       pod = LocalPod.launch(ir, {
@@ -170,16 +215,45 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       void warmUpClient(callback.address);
       await podReady;
       events.publish({ type: "pod.started", replicas: pod.replicaInfo(), time: Date.now() });
-      const mismatches = checkWorkerMethods(ir, pod.described());
+      const described = pod.described();
+      const mismatches = checkWorkerMethods(ir, described);
       if (mismatches.length) throw new WorkerMismatchError(mismatches);
       const started = pod;
+      let previous: JournalContents | undefined;
+      if (resumeFrom) {
+        previous = await readJournal(join(resumeFrom.dir, JOURNAL_FILE)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === "ENOENT") return undefined;
+          throw new Error(`cannot read the journal of run ${resumeFrom.record.id}: ${err.message}`, { cause: err });
+        });
+        await linkLand(join(resumeFrom.dir, "land"), dir.land);
+        events.publish({
+          type: "run.resumed",
+          runId: dir.id,
+          from: resumeFrom.record.id,
+          journaled: previous?.records.size ?? 0,
+          torn: previous?.torn ?? 0,
+          time: Date.now(),
+        });
+      }
+      journal = await JournalWriter.create(join(dir.path, JOURNAL_FILE), { journal: 1, flow: ir.flow, runId: dir.id }, (err) => {
+        events.publish({ type: "log", level: "error", message: err.message, time: Date.now() });
+        if (!controller.signal.aborted) controller.abort(err);
+      });
+      const files = new FileDigests();
+      journaled = new JournalDispatcher(started, {
+        writer: journal,
+        ...(previous ? { previous } : {}),
+        versionOf: (w) => described.get(w)?.version ?? "",
+        files,
+        land: dir.land,
+      });
       const r = await runEngine(ir, {
-        dispatcher: started,
+        dispatcher: journaled,
         events,
         signal: controller.signal,
         runId: dir.id,
         defaultParallel: (w) => started.defaultParallel(w),
-        globFiles: (pattern, root) => globFiles(pattern, root, { cwd, land: dir.land }),
+        globFiles: (pattern, root) => listed(globFiles(pattern, root, { cwd, land: dir.land }), files),
         writeLand: (path, items) => writeLandJsonl(dir.land, path, items),
         ...(pond
           ? {
@@ -192,7 +266,18 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       });
       writeFileSync(dir.result, JSON.stringify(r.result, null, 2) + "\n");
       succeeded = true;
-      return { runId: dir.id, runDir: dir.path, result: r.result, stats: r.stats, elapsedMs: r.elapsedMs };
+      return {
+        runId: dir.id,
+        runDir: dir.path,
+        result: r.result,
+        stats: r.stats,
+        elapsedMs: r.elapsedMs,
+        calls: callCounts(r.stats),
+        ...(resumeFrom ? { resumedFrom: resumeFrom.record.id } : {}),
+      };
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       // every part is closed whatever another's close does, and the run's last event and its
@@ -213,6 +298,16 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       await closing("the workers", () => pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS));
       await closing("the callback service", () => callback?.close());
       await closing("the pond", () => pondHandle?.close());
+      await closing("the journal", () => journal?.close());
+      const finishedAt = Date.now();
+      writeRunRecord(dir.path, {
+        ...record,
+        status: succeeded ? "finished" : failure instanceof RunCancelledError ? "cancelled" : "failed",
+        finishedAt,
+        elapsedMs: finishedAt - record.startedAt,
+        calls: callCounts(liveStats),
+        ...(succeeded ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
+      });
       // the pod removes its socket folder; this covers a run that failed before the pod
       rmSync(dir.sockets, { recursive: true, force: true });
       events.releaseEnd();
@@ -221,6 +316,15 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   })();
   outcome.catch(() => undefined);
   return { events, dir, stats: () => liveStats, pids: () => pod?.pids() ?? [], outcome };
+}
+
+/** The glob's items, each file recorded so that a call naming it is keyed by its content. */
+async function* listed(items: AsyncIterable<Json>, files: FileDigests): AsyncGenerator<Json> {
+  for await (const item of items) {
+    const file = (item as { file?: unknown } | null)?.file;
+    if (typeof file === "string") files.add(file);
+    yield item;
+  }
 }
 
 export function runFlow(ir: FlowIR, options: RunOptions = {}): Promise<RunOutcome> {

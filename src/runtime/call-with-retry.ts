@@ -14,6 +14,8 @@ export interface CallSite {
   stats: StepStats;
   events: RunEvents;
   dispatcher: Dispatcher;
+  /** Counts a call answered from a resumed run's journal. */
+  reused?: () => void;
 }
 
 let nextCallId = 1;
@@ -57,7 +59,7 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   stats.inFlight++;
   let call: Promise<Json>;
   try {
-    call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal });
+    call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal, reused: site.reused });
   } catch (err) {
     // a dispatcher that throws instead of rejecting fails the attempt all the same
     call = Promise.reject(err);
@@ -128,6 +130,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
         timeoutMs: options.timeoutMs,
         signal: callSignal,
         placed,
+        reused: site.reused,
       });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));

@@ -17,6 +17,8 @@ export interface CallRequest {
    * decides itself (the deadline) can name it as a worker's failure would.
    */
   placed?: (replica: number) => void;
+  /** Told that the call was answered from a resumed run's journal: no worker ran it. */
+  reused?: () => void;
 }
 
 export interface Dispatcher {

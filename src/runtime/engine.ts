@@ -5,7 +5,7 @@ import { callWithRetry, type CallSite } from "./call-with-retry.js";
 import { Channel, broadcast } from "./channel.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { RunCancelledError, StepError, preview } from "./errors.js";
-import { RunEvents, type StepStats } from "./events.js";
+import { callCounts, RunEvents, type StepStats } from "./events.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
@@ -61,7 +61,10 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const runId = options.runId ?? "run";
 
   const stats = new Map<string, StepStats>(
-    ir.steps.map((s) => [s.name, { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" }]),
+    ir.steps.map((s) => [
+      s.name,
+      { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
+    ]),
   );
   options.onStats?.([...stats.values()]);
 
@@ -149,15 +152,17 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   }
 
   function site(step: StepIR, st: Extract<StageIR, { kind: "call" | "reduce" }>): CallSite {
+    const s = stats.get(step.name)!;
     return {
       step: step.name,
       worker: st.worker,
       method: st.method,
       options: st.options,
       loc: st.loc,
-      stats: stats.get(step.name)!,
+      stats: s,
       events,
       dispatcher: options.dispatcher,
+      reused: () => void s.callsReused++,
     };
   }
 
@@ -301,6 +306,6 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     else events.publish({ type: "run.failed", runId, error: message, elapsedMs, time: Date.now() });
     throw first;
   }
-  events.publish({ type: "run.finished", runId, result, elapsedMs, time: Date.now() });
+  events.publish({ type: "run.finished", runId, result, elapsedMs, calls: callCounts(stats.values()), time: Date.now() });
   return { result, stats: [...stats.values()], elapsedMs };
 }

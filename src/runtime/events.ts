@@ -4,7 +4,9 @@ import type { Json } from "../ir/types.js";
 
 export type RunEvent =
   | { type: "run.started"; runId: string; flow: string; steps: string[]; time: number }
-  | { type: "run.finished"; runId: string; result: Record<string, Json[]>; elapsedMs: number; time: number }
+  | { type: "run.finished"; runId: string; result: Record<string, Json[]>; elapsedMs: number; calls: CallCounts; time: number }
+  /** The run resumes an earlier run: `journaled` calls finished there (`torn` records of its journal were cut by a crash and are ignored). */
+  | { type: "run.resumed"; runId: string; from: string; journaled: number; torn: number; time: number }
   | { type: "run.failed"; runId: string; error: string; elapsedMs: number; time: number }
   /** The caller (Ctrl-C, SIGTERM, an abort signal) stopped the run. */
   | { type: "run.cancelled"; runId: string; reason: string; elapsedMs: number; time: number }
@@ -32,6 +34,24 @@ export type RunEvent =
   | { type: "pod.started"; replicas: Array<{ worker: string; replica: number; pid: number | null; address: string }>; time: number }
   | { type: "log"; level: "info" | "warn" | "error"; message: string; time: number };
 
+/** A run's calls: finished (reused ones included), answered from a resumed run's journal, failed. */
+export interface CallCounts {
+  done: number;
+  reused: number;
+  failed: number;
+}
+
+/** The calls of all steps. */
+export function callCounts(stats: Iterable<StepStats>): CallCounts {
+  const c: CallCounts = { done: 0, reused: 0, failed: 0 };
+  for (const s of stats) {
+    c.done += s.callsDone;
+    c.reused += s.callsReused;
+    c.failed += s.callsFailed;
+  }
+  return c;
+}
+
 /** Live counters of one step, cheap to keep for every call and read by displays. */
 export interface StepStats {
   step: string;
@@ -39,6 +59,8 @@ export interface StepStats {
   emitted: number;
   callsStarted: number;
   callsDone: number;
+  /** Calls of callsDone answered from a resumed run's journal (no worker ran them). */
+  callsReused: number;
   callsFailed: number;
   retries: number;
   inFlight: number;

@@ -1,9 +1,16 @@
 /** The stages that need no worker: they reshape the stream. */
 import type { Json } from "../ir/types.js";
 
+/**
+ * Lists whose order is the order their items arrived in (a `gather`'s): it varies from run
+ * to run, so a call's key takes such a list as the set of its items.
+ */
+export const arrivalOrdered = new WeakSet<Json[]>();
+
 export async function* gather(input: AsyncIterable<Json>): AsyncGenerator<Json> {
   const all: Json[] = [];
   for await (const v of input) all.push(v);
+  arrivalOrdered.add(all);
   yield all;
 }
 

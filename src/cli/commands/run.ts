@@ -5,6 +5,7 @@ import { renderDiagnostics } from "../../dsl/render.js";
 import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { LineMap } from "../../dsl/span.js";
 import type { FlowIR } from "../../ir/types.js";
+import type { RunHandle } from "../../run/run-flow.js";
 import { CallFailedError, RunCancelledError } from "../../runtime/errors.js";
 import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
@@ -18,6 +19,7 @@ interface RunFlags {
   runDir?: string;
   pond?: string;
   generation?: string;
+  resume?: string | true;
 }
 
 export function registerRun(program: Command): void {
@@ -32,6 +34,7 @@ export function registerRun(program: Command): void {
     .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
     .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
     .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
+    .option("--resume [run]", "reuse the outputs of calls an earlier run finished (default: the latest run of this flow; see qb runs)")
     .action(async (file: string, opts: RunFlags) => {
       try {
         process.exitCode = await runFile(file, opts);
@@ -80,14 +83,25 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   // the pod and grpc-js load only for `qb run`: check, compile and fmt stay quick
-  const { startRun, WorkerMismatchError } = await import("../../run/run-flow.js");
-  const handle = startRun(ir, {
-    signal: controller.signal,
-    detailedEvents: opts.json === true,
-    ...(opts.runDir ? { runDir: opts.runDir } : {}),
-    ...(opts.pond ? { pond: opts.pond } : {}),
-    ...(generation !== undefined ? { generation } : {}),
-  });
+  const { startRun, WorkerMismatchError, RunNotFoundError } = await import("../../run/index.js");
+  let handle: RunHandle;
+  try {
+    handle = startRun(ir, {
+      signal: controller.signal,
+      file,
+      ...(opts.param ? { params: opts.param } : {}),
+      ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      detailedEvents: opts.json === true,
+      ...(opts.runDir ? { runDir: opts.runDir } : {}),
+      ...(opts.pond ? { pond: opts.pond } : {}),
+      ...(generation !== undefined ? { generation } : {}),
+    });
+  } catch (err) {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`, { cause: err });
+    throw err;
+  }
   let display: Display | undefined;
   if (opts.json) {
     handle.events.on("event", (e) => writeJsonLine(e));
@@ -101,7 +115,8 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
     if (opts.json) writeJsonLine({ type: "result", runId: outcome.runId, runDir: outcome.runDir, result: outcome.result });
     else {
       process.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");
-      process.stderr.write(`run ${outcome.runId} finished in ${(outcome.elapsedMs / 1000).toFixed(2)}s; saved in ${outcome.runDir}\n`);
+      const reused = outcome.resumedFrom ? `; ${outcome.calls.reused} of ${outcome.calls.done} calls reused from run ${outcome.resumedFrom}` : "";
+      process.stderr.write(`run ${outcome.runId} finished in ${(outcome.elapsedMs / 1000).toFixed(2)}s${reused}; saved in ${outcome.runDir}\n`);
     }
     return EXIT.ok;
   } catch (err) {

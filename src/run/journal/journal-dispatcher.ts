@@ -1,0 +1,111 @@
+/**
+ * The journal's seam: a Dispatcher around the pod's. Every call that finishes is appended
+ * to the run's journal under its key (call-key.ts); with a journal of an earlier run to
+ * resume, a call whose key is in it is not sent: its recorded output is answered at once,
+ * as if the worker had just returned it (and recorded again, so that this run's journal
+ * is complete too). Held calls pass through: their state lived in memory, they start over.
+ */
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import type { Json } from "../../ir/types.js";
+import { isLandRef, LandRef } from "../../land/ref.js";
+import { normalizeLandPath } from "../../land/safe-path.js";
+import { toJson, toValue } from "../../pod/item-values.js";
+import type { CallAbout, CallRequest, Dispatcher, HeldHandle, HeldRequest } from "../../runtime/dispatcher.js";
+import { callKey } from "./call-key.js";
+import type { FileDigests } from "./file-digests.js";
+import type { JournalContents, JournalRecord, JournalWriter } from "./journal-file.js";
+
+export interface JournalCounts {
+  /** Calls answered from the resumed run's journal. */
+  reused: number;
+  /** Calls sent to workers that finished (and were journaled). */
+  recorded: number;
+  /** Calls sent without a key (a file they name could not be read). */
+  unkeyed: number;
+}
+
+export interface JournalDispatcherOptions {
+  writer: JournalWriter;
+  /** The journal of the run being resumed. */
+  previous?: JournalContents;
+  /** The worker's version, from its Describe. */
+  versionOf(worker: string): string;
+  files: FileDigests;
+  /** The land of this run: a reused land reference must be there (the resumed run's land is linked in). */
+  land: string;
+}
+
+export class JournalDispatcher implements Dispatcher {
+  readonly counts: JournalCounts = { reused: 0, recorded: 0, unkeyed: 0 };
+  readonly hold?: (request: HeldRequest) => Promise<HeldHandle>;
+  readonly about?: (worker: string, replica: number, callId: string) => CallAbout | undefined;
+
+  constructor(
+    private readonly inner: Dispatcher,
+    private readonly options: JournalDispatcherOptions,
+  ) {
+    if (inner.hold) this.hold = (r) => inner.hold!(r);
+    if (inner.about) this.about = (w, r, c) => inner.about!(w, r, c);
+  }
+
+  get reportsPlacement(): boolean | undefined {
+    return this.inner.reportsPlacement;
+  }
+
+  call(req: CallRequest): Promise<Json> {
+    const ready = this.options.files.prepare(req.input);
+    if (ready === undefined) return this.keyed(req, this.keyOf(req));
+    return ready.then((ok) => {
+      if (ok) return this.keyed(req, this.keyOf(req));
+      this.counts.unkeyed++;
+      return this.inner.call(req);
+    });
+  }
+
+  private keyOf(req: CallRequest): string {
+    return callKey(
+      { step: req.step ?? "", worker: req.worker, version: this.options.versionOf(req.worker), method: req.method },
+      req.input,
+      this.options.files.known,
+    );
+  }
+
+  private keyed(req: CallRequest, key: string): Promise<Json> {
+    const hit = this.options.previous?.records.get(key);
+    if (hit) {
+      const output = this.reuse(hit.record);
+      if (output !== undefined) {
+        this.options.writer.append(hit.line);
+        this.counts.reused++;
+        req.reused?.();
+        return Promise.resolve(output);
+      }
+    }
+    return this.inner.call(req).then((out) => {
+      this.options.writer.append(recordLine(key, req.step ?? "", out));
+      this.counts.recorded++;
+      return out;
+    });
+  }
+
+  /**
+   * The recorded output, or undefined when it is a land file this run's land does not hold
+   * as recorded (a plain file of that size; a journal's path never leads out of the land).
+   */
+  private reuse(r: JournalRecord): Json | undefined {
+    if (r.l === undefined) return r.o!;
+    try {
+      const file = lstatSync(join(this.options.land, ...normalizeLandPath(r.l.path).split("/")));
+      if (!file.isFile() || file.size !== r.l.size) return undefined;
+    } catch {
+      return undefined;
+    }
+    return toJson(new LandRef(r.l.path, r.l.size, r.l.sha256, r.l.mediaType));
+  }
+}
+
+function recordLine(k: string, s: string, out: Json): string {
+  const v = toValue(out);
+  return isLandRef(v) ? JSON.stringify({ k, s, l: v.toJSON() }) : JSON.stringify({ k, s, o: out });
+}
