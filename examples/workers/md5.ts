@@ -23,6 +23,8 @@ async function file(input: { path?: unknown; name?: unknown }, ctx: CallContext)
   const path = input?.path;
   if (typeof path !== "string" || path === "") throw new InvalidArgumentError(`path must be a non-empty string, not ${JSON.stringify(path)}`);
   if (input.name !== undefined && input.name !== null && typeof input.name !== "string") throw new InvalidArgumentError("name must be a string");
+  // one line per call in the worker's log (the run's logs/md5-N.log): what was read, by which call
+  process.stderr.write(`md5 file ${JSON.stringify(path)}\n`);
   const abs = isAbsolute(path) ? path : await ctx.land.resolve(path);
   const hash = createHash("md5");
   try {

@@ -116,6 +116,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
     ...(resumeFrom ? { resumedFrom: resumeFrom.record.id } : {}),
   };
   writeRunRecord(dir.path, record);
+  // the flow as it ran: `qb logs --step` finds a step's workers in it, a report draws it
+  writeFileSync(join(dir.path, "flow.json"), JSON.stringify(ir) + "\n");
   const events = new RunEvents(options.detailedEvents ?? false);
   // run.finished / run.failed go out after the teardown, last
   events.holdEnd();
