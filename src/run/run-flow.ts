@@ -6,7 +6,6 @@ import { createWriteStream, existsSync, rmSync, writeFileSync } from "node:fs";
 import { FileDigests } from "./journal/file-digests.js";
 import { JournalDispatcher } from "./journal/journal-dispatcher.js";
 import { JOURNAL_FILE, JournalWriter, readJournal, type JournalContents } from "./journal/journal-file.js";
-import { linkLand } from "./journal/link-land.js";
 import { findRun, latestRunOf, type RunEntry } from "./run-history.js";
 import { writeRunRecord, type RunRecord } from "./run-record.js";
 import { join, resolve } from "node:path";
@@ -49,6 +48,8 @@ export interface RunOptions {
    * (none: every call runs).
    */
   resume?: string | true;
+  /** Keep a journal of finished calls, for a later resume (default true). */
+  journal?: boolean;
   /** The flow file, recorded in run.json (for `qb runs` and resuming the latest run of a file). */
   file?: string;
   /** The params given, recorded in run.json. */
@@ -101,6 +102,7 @@ async function warmUpClient(address: string): Promise<void> {
 export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file === undefined ? undefined : resolve(cwd, options.file);
+  if (options.journal === false && options.resume !== undefined) throw new TypeError("startRun: `resume` needs the journal; `journal: false` turns it off");
   // a run named to resume that is not there fails before anything starts
   const resumeFrom: RunEntry | undefined =
     options.resume === true ? latestRunOf(cwd, ir.flow, file) : options.resume !== undefined ? findRun(cwd, options.resume) : undefined;
@@ -227,7 +229,6 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           if (err.code === "ENOENT") return undefined;
           throw new Error(`cannot read the journal of run ${resumeFrom.record.id}: ${err.message}`, { cause: err });
         });
-        await linkLand(join(resumeFrom.dir, "land"), dir.land);
         events.publish({
           type: "run.resumed",
           runId: dir.id,
@@ -237,20 +238,24 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           time: Date.now(),
         });
       }
-      journal = await JournalWriter.create(join(dir.path, JOURNAL_FILE), { journal: 1, flow: ir.flow, runId: dir.id }, (err) => {
-        events.publish({ type: "log", level: "error", message: err.message, time: Date.now() });
-        if (!controller.signal.aborted) controller.abort(err);
-      });
+      if (options.journal !== false)
+        journal = await JournalWriter.create(join(dir.path, JOURNAL_FILE), { journal: 1, flow: ir.flow, runId: dir.id }, (err) => {
+          events.publish({ type: "log", level: "error", message: err.message, time: Date.now() });
+          if (!controller.signal.aborted) controller.abort(err);
+        });
       const files = new FileDigests();
-      journaled = new JournalDispatcher(started, {
-        writer: journal,
-        ...(previous ? { previous } : {}),
-        versionOf: (w) => described.get(w)?.version ?? "",
-        files,
-        land: dir.land,
-      });
+      journaled =
+        journal &&
+        new JournalDispatcher(started, {
+          writer: journal,
+          ...(previous ? { previous } : {}),
+          versionOf: (w) => described.get(w)?.version ?? "",
+          files,
+          land: dir.land,
+          ...(resumeFrom ? { previousLand: join(resumeFrom.dir, "land") } : {}),
+        });
       const r = await runEngine(ir, {
-        dispatcher: journaled,
+        dispatcher: journaled ?? started,
         events,
         signal: controller.signal,
         runId: dir.id,

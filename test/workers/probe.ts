@@ -2,6 +2,8 @@
  * A worker for the runtime audit's end-to-end tests. Every call's start, end and abort is
  * appended to `$QB_LAND/probe.log` as `<event> <method> <key> <attempt> <epoch ms> <pid>`.
  *
+ * Describe's version is $PROBE_VERSION when set.
+ *
  *   echo(x)                          returns x
  *   sleep({ms, v})                   waits ms (cancellable), returns v
  *   flaky({id, fails})               fails the first `fails` attempts of the call, then returns id
@@ -94,5 +96,6 @@ await serveWorker(
       }
     },
   },
-  { name: "probe", version: "1.0.0" },
+  // PROBE_VERSION (the flow's `env`) stands for a new release of the worker, for resume's key tests
+  { name: "probe", version: process.env.PROBE_VERSION ?? "1.0.0" },
 );

@@ -5,8 +5,8 @@
  * as if the worker had just returned it (and recorded again, so that this run's journal
  * is complete too). Held calls pass through: their state lived in memory, they start over.
  */
-import { lstatSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, linkSync, lstatSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Json } from "../../ir/types.js";
 import { isLandRef, LandRef } from "../../land/ref.js";
 import { normalizeLandPath } from "../../land/safe-path.js";
@@ -32,8 +32,10 @@ export interface JournalDispatcherOptions {
   /** The worker's version, from its Describe. */
   versionOf(worker: string): string;
   files: FileDigests;
-  /** The land of this run: a reused land reference must be there (the resumed run's land is linked in). */
+  /** The land of this run. */
   land: string;
+  /** The land of the resumed run: a reused land reference's file is linked from there into this run's land. */
+  previousLand?: string;
 }
 
 export class JournalDispatcher implements Dispatcher {
@@ -90,14 +92,28 @@ export class JournalDispatcher implements Dispatcher {
   }
 
   /**
-   * The recorded output, or undefined when it is a land file this run's land does not hold
-   * as recorded (a plain file of that size; a journal's path never leads out of the land).
+   * The recorded output, or undefined when it is a land file that cannot be had as recorded.
+   * The file is hard-linked from the resumed run's land (copied across file systems): only
+   * files reused outputs refer to come along, so nothing a worker appends to in this run's
+   * land changes the earlier run's. It must be a plain file of the recorded size; a
+   * journal's path never leads out of either land.
    */
   private reuse(r: JournalRecord): Json | undefined {
     if (r.l === undefined) return r.o!;
     try {
-      const file = lstatSync(join(this.options.land, ...normalizeLandPath(r.l.path).split("/")));
-      if (!file.isFile() || file.size !== r.l.size) return undefined;
+      const rel = normalizeLandPath(r.l.path).split("/");
+      const here = join(this.options.land, ...rel);
+      if (!isPlainFile(here, r.l.size)) {
+        if (this.options.previousLand === undefined) return undefined;
+        const there = join(this.options.previousLand, ...rel);
+        if (!isPlainFile(there, r.l.size)) return undefined;
+        mkdirSync(dirname(here), { recursive: true });
+        try {
+          linkSync(there, here);
+        } catch {
+          copyFileSync(there, here);
+        }
+      }
     } catch {
       return undefined;
     }
@@ -108,4 +124,13 @@ export class JournalDispatcher implements Dispatcher {
 function recordLine(k: string, s: string, out: Json): string {
   const v = toValue(out);
   return isLandRef(v) ? JSON.stringify({ k, s, l: v.toJSON() }) : JSON.stringify({ k, s, o: out });
+}
+
+function isPlainFile(path: string, size: number): boolean {
+  try {
+    const s = lstatSync(path);
+    return s.isFile() && s.size === size;
+  } catch {
+    return false;
+  }
 }
