@@ -2,7 +2,7 @@
  * The library API: run a compiled flow on a local pod. `startRun` returns at once with the
  * run's events and a promise of its outcome; `runFlow` just awaits it.
  */
-import { createWriteStream, existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { FileDigests } from "./journal/file-digests.js";
 import { JournalDispatcher } from "./journal/journal-dispatcher.js";
 import { JOURNAL_FILE, JournalWriter, readJournal, type JournalContents } from "./journal/journal-file.js";
@@ -22,6 +22,7 @@ import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
+import { writeEventLog } from "./event-log.js";
 import { reportSender, WorkerFatalReportError } from "./fatal-report.js";
 
 /** How long a worker gets to answer its cancels and exit when the run failed or was cancelled. */
@@ -32,7 +33,10 @@ export interface RunOptions {
   cwd?: string;
   /** The run directory (default `.qb/runs/<id>` under cwd). */
   runDir?: string;
-  /** Publish every call's start and end (for `--json`). */
+  /**
+   * Publish every call's start and end for the whole run (for `--json`); without it they
+   * are published for the first calls only, as long as the event log keeps them.
+   */
   detailedEvents?: boolean;
   /** Cancels the run (Ctrl-C). */
   signal?: AbortSignal;
@@ -120,13 +124,13 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   writeRunRecord(dir.path, record);
   // the flow as it ran: `qb logs --step` finds a step's workers in it, a report draws it
   writeFileSync(join(dir.path, "flow.json"), JSON.stringify(ir) + "\n");
-  const events = new RunEvents(options.detailedEvents ?? false);
+  // per-call events always: the run's event log keeps them (up to its limit)
+  const events = new RunEvents(true);
   // run.finished / run.failed go out after the teardown, last
   events.holdEnd();
-  const log = createWriteStream(dir.events, { flags: "a" });
-  events.on("event", (e) => log.write(JSON.stringify(e) + "\n"));
   let pod: LocalPod | undefined;
   let liveStats: StepStats[] = [];
+  const log = writeEventLog(events, dir.events, () => liveStats, { othersWantCallEvents: options.detailedEvents === true });
   const controller = new AbortController();
   // the caller's abort ends the run with a RunCancelledError whatever its reason (a plain
   // `abort()` gives a DOMException), the reason kept as its cause
@@ -318,7 +322,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       // the pod removes its socket folder; this covers a run that failed before the pod
       rmSync(dir.sockets, { recursive: true, force: true });
       events.releaseEnd();
-      await new Promise<void>((done) => log.end(() => done()));
+      await log.close();
     }
   })();
   outcome.catch(() => undefined);

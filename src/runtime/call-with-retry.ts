@@ -91,8 +91,16 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     let timer: LongTimer | NodeJS.Timeout | undefined;
     let replica: number | undefined;
     let placed: ((r: number) => void) | undefined;
+    let placedAt: number | undefined;
     let queued: LongTimer | NodeJS.Timeout | undefined;
     let settled = false;
+    if (detailed) {
+      placed = (r) => {
+        if (settled) return;
+        replica = r;
+        placedAt = performance.now();
+      };
+    }
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
       const ms = options.timeoutMs;
@@ -106,6 +114,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
         // placed after the attempt ended (aborted meanwhile): nothing to time
         if (c.signal.aborted || settled) return;
         replica = r;
+        if (detailed) placedAt = performance.now();
         if (timesPlacement) {
           clearLongTimeout(queued);
           arm();
@@ -135,7 +144,19 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
       stats.callsDone++;
-      if (detailed) events.publish({ type: "call.finished", step: site.step, callId, attempt, ms: performance.now() - t0, time: Date.now() });
+      if (detailed) {
+        const queuedMs = placedAt === undefined || !site.dispatcher.reportsPlacement ? undefined : placedAt - t0;
+        events.publish({
+          type: "call.finished",
+          step: site.step,
+          callId,
+          attempt,
+          ms: performance.now() - t0,
+          ...(replica !== undefined ? { replica } : {}),
+          ...(queuedMs !== undefined ? { queuedMs } : {}),
+          time: Date.now(),
+        });
+      }
       return [value];
     } catch (raw) {
       failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;

@@ -16,7 +16,10 @@ export type RunEvent =
   /** The step stopped because the run was cancelled or failed elsewhere. */
   | { type: "step.cancelled"; step: string; time: number }
   | { type: "call.started"; step: string; worker: string; method: string; callId: number; attempt: number; time: number }
-  | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; time: number }
+  /** `ms` from the call to its result; `queuedMs` of it spent waiting for a free slot before reaching `replica` (when the dispatcher says). */
+  | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; replica?: number; queuedMs?: number; time: number }
+  /** Per-call events past the event log's limit are not written one by one: each step's counters, every second. */
+  | { type: "calls.rolled"; steps: Array<{ step: string; done: number; reused: number; failed: number; retries: number; inFlight: number }>; time: number }
   | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
   | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
   | { type: "call.cancelled"; step: string; callId: number; time: number }
@@ -84,9 +87,10 @@ export interface HeldStats {
 export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
   /**
    * @param detailed publish call.started and call.finished for every call (they cost a
-   * little per call); retries, failures, steps and the run are always published.
+   * little per call); retries, failures, steps and the run are always published. It may
+   * be turned off during a run (the event log does, past its limit).
    */
-  constructor(readonly detailed = false) {
+  constructor(public detailed = false) {
     super();
   }
 
