@@ -5,7 +5,7 @@
  * as if the worker had just returned it (and recorded again, so that this run's journal
  * is complete too). Held calls pass through: their state lived in memory, they start over.
  */
-import { copyFileSync, linkSync, lstatSync, mkdirSync } from "node:fs";
+import { constants, copyFileSync, linkSync, lstatSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Json } from "../../ir/types.js";
 import { isLandRef, LandRef } from "../../land/ref.js";
@@ -102,16 +102,20 @@ export class JournalDispatcher implements Dispatcher {
     if (r.l === undefined) return r.o!;
     try {
       const rel = normalizeLandPath(r.l.path).split("/");
-      const here = join(this.options.land, ...rel);
-      if (!isPlainFile(here, r.l.size)) {
+      const here = landFile(this.options.land, rel, r.l.size);
+      // a file of this run's land that is not the recorded one is this run's: it is never replaced
+      if (here === "other") return undefined;
+      if (here === "none") {
         if (this.options.previousLand === undefined) return undefined;
+        if (landFile(this.options.previousLand, rel, r.l.size) !== "file") return undefined;
         const there = join(this.options.previousLand, ...rel);
-        if (!isPlainFile(there, r.l.size)) return undefined;
-        mkdirSync(dirname(here), { recursive: true });
+        const target = join(this.options.land, ...rel);
+        mkdirSync(dirname(target), { recursive: true });
         try {
-          linkSync(there, here);
+          linkSync(there, target);
         } catch {
-          copyFileSync(there, here);
+          // never over a file that appeared meanwhile
+          copyFileSync(there, target, constants.COPYFILE_EXCL);
         }
       }
     } catch {
@@ -123,14 +127,27 @@ export class JournalDispatcher implements Dispatcher {
 
 function recordLine(k: string, s: string, out: Json): string {
   const v = toValue(out);
-  return isLandRef(v) ? JSON.stringify({ k, s, l: v.toJSON() }) : JSON.stringify({ k, s, o: out });
+  // the same text as JSON.stringify({k, s, o}) without the object (a key is base64url)
+  return isLandRef(v) ? JSON.stringify({ k, s, l: v.toJSON() }) : `{"k":"${k}","s":${JSON.stringify(s)},"o":${JSON.stringify(out)}}`;
 }
 
-function isPlainFile(path: string, size: number): boolean {
-  try {
-    const s = lstatSync(path);
-    return s.isFile() && s.size === size;
-  } catch {
-    return false;
+/**
+ * What `rel` names under the land `root`: "file" when it is a plain file of `size` bytes
+ * reached through real folders only (a symlink on the way could lead out of the land),
+ * "none" when nothing is there yet (the folders there are real ones), else "other".
+ */
+function landFile(root: string, rel: readonly string[], size: number): "file" | "none" | "other" {
+  let path = root;
+  for (let i = 0; i < rel.length; i++) {
+    path = join(path, rel[i]!);
+    let s;
+    try {
+      s = lstatSync(path);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ENOENT" ? "none" : "other";
+    }
+    const last = i === rel.length - 1;
+    if (last ? !(s.isFile() && s.size === size) : !s.isDirectory()) return "other";
   }
+  return "file";
 }
