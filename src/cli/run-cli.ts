@@ -3,8 +3,10 @@ import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerPond } from "./commands/pond.js";
 import { registerRun } from "./commands/run.js";
+import { registerRuns } from "./commands/runs.js";
 import { registerWorker } from "./commands/worker.js";
 import { terminalSafe } from "../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -28,8 +30,10 @@ export async function runCli(argv: string[]): Promise<void> {
   registerCompile(program);
   registerFmt(program);
   registerGraph(program);
+  registerLogs(program);
   registerPond(program);
   registerRun(program);
+  registerRuns(program);
   registerWorker(program);
 
   try {
