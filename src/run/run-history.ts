@@ -45,6 +45,8 @@ export function listRuns(cwd: string): RunEntry[] {
  * prefix of one.
  */
 export function findRun(cwd: string, ref: string): RunEntry {
+  // "" would name the working folder, and be a prefix of every id
+  if (ref === "") throw new RunNotFoundError("the run id is empty: give an id, a unique prefix of one, or a run directory (see qb runs)");
   const asDir = resolve(cwd, ref);
   const own = existsSync(join(asDir, "run.json")) ? readRunRecord(asDir) : undefined;
   if (own) return { dir: asDir, record: own };

@@ -143,13 +143,26 @@ export class JournalWriter {
     this.writing = this.writing.then(async () => {
       if (this.failed) return;
       try {
-        await this.file.write(text);
+        await this.writeAll(text);
         await this.file.datasync();
       } catch (cause) {
         this.failed = true;
         this.onError(new JournalWriteError(this.path, { cause }));
       }
     });
+  }
+
+  /**
+   * A write may take fewer bytes than it is given (a full disk, a file size limit): the rest
+   * goes again, and then fails with the reason, instead of the batch's tail being lost.
+   */
+  private async writeAll(text: string): Promise<void> {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length;) {
+      const { bytesWritten } = await this.file.write(bytes, at);
+      if (bytesWritten <= 0) throw new Error(`wrote ${at} of ${bytes.length} bytes, then nothing more`);
+      at += bytesWritten;
+    }
   }
 
   /** Writes what is pending and closes the file; rejects when a write failed. */
