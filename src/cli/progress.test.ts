@@ -42,6 +42,8 @@ describe("progress", () => {
     const list = stats();
     const map = new Map(list.map((s) => [s.step, s]));
     expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe("▶ hits         9/16        in flight    3  retried 2  failed 1  2.5s");
+    // calls a resumed run answered from the journal
+    expect(stepLine(ir, { ...list[1]!, callsReused: 6 }, map, 5, 3500)).toBe("▶ hits         9/16        in flight    3  reused 6  retried 2  failed 1  2.5s");
     expect(stepLine(ir, list[0]!, map, 5, 3500)).toBe("✔ seeds       16                           0.0s");
     list[1]!.state = "done";
     list[1]!.emitted = 16;

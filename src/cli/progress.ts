@@ -67,6 +67,7 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
         : `in flight ${String(s.inFlight).padStart(4)}`
       : "".padEnd(14),
     s.held ? heldText(s) : "",
+    s.callsReused ? `reused ${s.callsReused}` : "",
     s.retries ? `retried ${s.retries}` : "",
     s.callsFailed ? `failed ${s.callsFailed}` : "",
     seconds(s, now),

@@ -112,7 +112,7 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
   try {
     const outcome = await handle.outcome;
     display?.stop();
-    if (opts.json) writeJsonLine({ type: "result", runId: outcome.runId, runDir: outcome.runDir, result: outcome.result });
+    if (opts.json) writeJsonLine({ type: "result", runId: outcome.runId, runDir: outcome.runDir, calls: outcome.calls, result: outcome.result });
     else {
       process.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");
       const reused = outcome.resumedFrom ? `; ${outcome.calls.reused} of ${outcome.calls.done} calls reused from run ${outcome.resumedFrom}` : "";
