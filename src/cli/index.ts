@@ -1,2 +1,2 @@
-/** The qb commands (run, check, fmt, graph, compile, pond, worker test); nothing imports this folder. */
+/** The qb commands (run, runs, logs, check, fmt, graph, compile, pond, worker test); nothing imports this folder. */
 export { runCli } from "./run-cli.js";
