@@ -85,5 +85,7 @@ for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(
   for (const [file, f] of Object.entries(files)) modules[file] = { group: group.name, ...score(f) };
 }
 const under = Object.entries(modules).filter(([, m]) => m.score < GOAL);
-process.stdout.write(JSON.stringify({ goal: GOAL, modules, seconds, totalSeconds: Math.round((Date.now() - started) / 1000), under: under.map(([f]) => f) }, null, 2) + "\n");
+process.stdout.write(
+  JSON.stringify({ goal: GOAL, modules, seconds, totalSeconds: Math.round((Date.now() - started) / 1000), under: under.map(([f]) => f) }, null, 2) + "\n",
+);
 process.exitCode = under.length ? 1 : 0;

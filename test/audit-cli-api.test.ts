@@ -52,6 +52,8 @@ describe("run(ir, options)", () => {
     const { ir } = compile(readFileSync(join(ROOT, "examples/pi.flow"), "utf8"), { params: { samples: 4000, shards: 2 } });
     await run(ir!, { cwd: ROOT, runDir: join(dir, "once") }).outcome;
     expect(() => run(ir!, { cwd: ROOT, runDir: join(dir, "once") })).toThrow(RunDirError);
-    expect(() => run(ir!, { cwd: ROOT, runDir: join(dir, "once") })).toThrow(/already holds a run \(events\.ndjson, result\.json\)/);
+    expect(() => run(ir!, { cwd: ROOT, runDir: join(dir, "once") })).toThrow(
+      /already holds a run \(events\.ndjson, result\.json, run\.json, journal\.ndjson\)/,
+    );
   });
 });
