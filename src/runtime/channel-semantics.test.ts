@@ -287,3 +287,24 @@ describe("Channel semantics", () => {
     });
   });
 });
+
+describe("a reader that returns while a read is pending", () => {
+  it("ends that read as done, so a later abort rejects nothing unobserved", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const c = new Channel<number>(1);
+      const it = c[Symbol.asyncIterator]();
+      // a merge races next() over its inputs, then returns the ones it no longer reads
+      const pending = it.next();
+      await it.return!();
+      c.abort(new Error("the run failed"));
+      await expect(pending).resolves.toEqual({ value: undefined, done: true });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});

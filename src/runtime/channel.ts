@@ -82,6 +82,11 @@ export class Channel<T> implements AsyncIterable<T> {
       next: () => this.receive(),
       return: () => {
         this.stopReading();
+        // a read still pending (a merge racing its inputs) ends with the reader: left
+        // waiting, a later abort would reject it with nobody listening
+        const pending = this.receiver;
+        this.receiver = undefined;
+        pending?.resolve({ value: undefined, done: true });
         return Promise.resolve({ value: undefined, done: true });
       },
     };

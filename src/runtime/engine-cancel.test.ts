@@ -96,6 +96,20 @@ describe("runEngine cancellation", () => {
     ]);
   });
 
+  it("sends no call in a plain run whose signal was aborted before it began", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [1, 2, 3] | w.f\n  emit s\n}`);
+    const ac = new AbortController();
+    const reason = new RunCancelledError("interrupted");
+    ac.abort(reason);
+    const { events, seen } = recorder();
+    let calls = 0;
+    const d = fakeDispatcher({ f: async (x) => (calls++, x) });
+    const err = await within(1_000, runEngine(f, { events, signal: ac.signal, dispatcher: d })).catch((e: unknown) => e);
+    expect(err).toBe(reason);
+    expect(calls).toBe(0);
+    expect(runEnds(seen).map((e) => e.type)).toEqual(["run.cancelled"]);
+  });
+
   it("stops steps that do not watch the signal themselves when the caller cancels", async () => {
     const ac = new AbortController();
     const { events, seen } = recorder();

@@ -293,7 +293,10 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     }
   };
   signal.addEventListener("abort", onAbort, { once: true });
-  await Promise.all([...ir.steps.map((s) => guard(runStep(s))), ...sinkTasks.map((t) => guard(t()))]);
+  // a signal aborted before the run (a Ctrl-C while the workers started): no step starts;
+  // the stages only hear an abort that happens while they run
+  if (signal.aborted) first = signal.reason;
+  else await Promise.all([...ir.steps.map((s) => guard(runStep(s))), ...sinkTasks.map((t) => guard(t()))]);
   monitor?.stop();
   options.signal?.removeEventListener("abort", onOuterAbort);
   const elapsedMs = performance.now() - t0;

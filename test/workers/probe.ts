@@ -15,13 +15,14 @@
  *   rounds({n})                      held: yields n values, awaiting signal "go" before each
  *   stall({v})                       held: yields v, then waits (cancellable) without another event
  */
-import { appendFileSync } from "node:fs";
+import { openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { serveWorker, type CallContext } from "quarterback/worker";
 
-const logPath = join(process.env.QB_LAND ?? ".", "probe.log");
+// opened once (append mode: every replica's lines land whole): a 20,000-call test writes a line per call
+const log = openSync(join(process.env.QB_LAND ?? ".", "probe.log"), "a");
 function note(event: string, ctx: CallContext, key: unknown): void {
-  appendFileSync(logPath, `${event} ${ctx.method} ${JSON.stringify(key)} ${ctx.attempt} ${Date.now()} ${process.pid}\n`);
+  writeSync(log, `${event} ${ctx.method} ${JSON.stringify(key)} ${ctx.attempt} ${Date.now()} ${process.pid}\n`);
 }
 
 function sleepFor(ms: number, ctx: CallContext, key: unknown): Promise<void> {
