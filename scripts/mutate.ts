@@ -38,7 +38,11 @@ export const GROUPS: Group[] = [
     name: "pond",
     mutate: ["src/pond/sink.ts", "src/pond/lake/sync.ts"],
     // in-process pond tests only (test/pond-cli.test.ts runs bin/qb.js)
-    tests: ["src/pond/**/*.test.ts", "test/pond-{bound-params,cancel,conformance,failed-sync-table,lake}.test.ts", "test/audit-pond-*.test.ts"],
+    tests: [
+      "src/pond/**/*.test.ts",
+      "test/pond-{bound-params,cancel,conformance,failed-sync-table,lake,sink,sync-options}.test.ts",
+      "test/audit-pond-*.test.ts",
+    ],
   },
 ];
 
