@@ -183,7 +183,7 @@ export function csvSource(files: readonly string[]): RowSource {
           if (!fits(textValueType(text), type)) {
             throw new LakeSourceError(
               file,
-              `record ${number} (counting the header as 1): column ${name}: ${JSON.stringify(text)} is not a ${type} (give the column's type with --schema ${name}:TYPE)`,
+              `record ${number} (counting the header as 1): column ${name}: ${JSON.stringify(text)} is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} (give the column's type with --schema ${name}:TYPE)`,
             );
           }
           row[name] = fromText(text, type) as Row[string];
