@@ -9,6 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -75,7 +76,8 @@ for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(
   const r = spawnSync("npx", ["stryker", "run", "--mutate", group.mutate.join(","), "--incrementalFile", `reports/stryker-${group.name}.json`], {
     cwd: ROOT,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, QB_MUTATE_TESTS: JSON.stringify(group.tests) },
+    // tests find the acceptance data through QB_SHARED: the sandboxes are not beside ../shared
+    env: { ...process.env, QB_MUTATE_TESTS: JSON.stringify(group.tests), QB_SHARED: process.env.QB_SHARED ?? join(ROOT, "..", "shared") },
   });
   seconds[group.name] = Math.round((Date.now() - t0) / 1000);
   if (r.status !== 0) {

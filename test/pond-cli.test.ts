@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { MYSQL_URL, pondCases } from "./pond-drivers.js";
 
-const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
+const SALES = join(ACCEPTANCE, "lake", "sales.csv");
 const tmp = mkdtempSync(join(tmpdir(), "qb-pond-cli-"));
 const POND = join(tmp, "pond.duckdb");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

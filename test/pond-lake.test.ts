@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LakeSourceError, LakeSyncError, listGenerations, openPond, SyncOptionError, syncTable, type Pond } from "../src/pond/index.js";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { MYSQL_URL, pondCases, usePond, uniqueTable } from "./pond-drivers.js";
 
-const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
-const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "sales.json"), "utf8")) as {
+const SALES = join(ACCEPTANCE, "lake", "sales.csv");
+const EXPECTED = JSON.parse(readFileSync(join(ACCEPTANCE, "expected", "sales.json"), "utf8")) as {
   by_region: Record<string, Figures>;
   overall: Figures;
 };

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writePoints } from "../examples/data/make-points.js";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { alive, groupMembers, pidsOf, startQb, type QbRun } from "./support/qb-process.js";
 import { PYTHON, pythonReady, warnPythonSkipped } from "./worker-fixtures/helpers.js";
 
-const LAKE = join(ROOT, "..", "shared", "acceptance", "lake", "points.csv");
-const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "kmeans.json"), "utf8")) as {
+const LAKE = join(ACCEPTANCE, "lake", "points.csv");
+const EXPECTED = JSON.parse(readFileSync(join(ACCEPTANCE, "expected", "kmeans.json"), "utf8")) as {
   centroids: number[][];
   rounds_run: number;
 };

@@ -7,10 +7,8 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { alive, groupMembers, pidsOf, startQb } from "./support/qb-process.js";
-
-const ACCEPTANCE = join(ROOT, "..", "shared", "acceptance");
 
 async function runJson(
   args: string[],

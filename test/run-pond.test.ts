@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPond, type Pond } from "../src/pond/index.js";
 import { pondCases, uniqueTable } from "./pond-drivers.js";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { startQb } from "./support/qb-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-run-pond-"));
 const pond = join(dir, "p.duckdb");
-const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
+const SALES = join(ACCEPTANCE, "lake", "sales.csv");
 
 function qb(...args: string[]): string {
   return execFileSync(process.execPath, [join(ROOT, "bin/qb.js"), ...args], { cwd: ROOT, encoding: "utf8" });

@@ -23,10 +23,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { sequence } from "../examples/workers/mulberry32.js";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { groupMembers, pidsOf, startQb, type QbRun } from "./support/qb-process.js";
 
-const ACCEPTANCE = join(ROOT, "..", "shared", "acceptance");
 const MD5 = `node ${join(ROOT, "examples/workers/md5.js")}`;
 const PROBE = `node ${join(ROOT, "test/workers/probe.js")}`;
 const temps: string[] = [];

@@ -11,12 +11,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "./support/examples.js";
+import { ACCEPTANCE, ROOT } from "./support/examples.js";
 import { startQb } from "./support/qb-process.js";
 import { MYSQL_URL, pondCases } from "./pond-drivers.js";
 
-const SALES = join(ROOT, "..", "shared", "acceptance", "lake", "sales.csv");
-const EXPECTED = JSON.parse(readFileSync(join(ROOT, "..", "shared", "acceptance", "expected", "sales.json"), "utf8")) as {
+const SALES = join(ACCEPTANCE, "lake", "sales.csv");
+const EXPECTED = JSON.parse(readFileSync(join(ACCEPTANCE, "expected", "sales.json"), "utf8")) as {
   by_region: Record<string, Record<string, number>>;
   overall: Record<string, number>;
 };
