@@ -4,11 +4,14 @@
  * whole or, for `--follow`, as they grow. A file that is missing or damaged (a run killed
  * mid-write, a run from before flow.json was kept) reads as absent, never as an error.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
+import { GrowingFile } from "../common/growing-file.js";
 import type { FlowIR, Json, StepIR } from "../ir/types.js";
 import type { RunEvent } from "../runtime/events.js";
+
+/** Read by lines as it grows (`qb logs --follow`); see src/common/growing-file.ts. */
+export { GrowingFile };
 
 export const FLOW_FILE = "flow.json";
 export const EVENTS_FILE = "events.ndjson";
@@ -82,49 +85,4 @@ export function workerLogs(dir: string): WorkerLog[] {
     if (m) logs.push({ worker: m[1]!, replica: Number(m[2]), path: join(dir, LOGS_DIR, name) });
   }
   return logs.sort((a, b) => (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : a.replica - b.replica));
-}
-
-/**
- * A file read by lines as it grows: each `lines()` returns the complete lines appended
- * since the last call (a line's end split across two reads, or a UTF-8 character, waits
- * for the rest); `rest()` gives the last line when it never got its newline. A file that
- * is not there yet reads as empty.
- */
-export class GrowingFile {
-  private offset = 0;
-  private partial = "";
-  private readonly decoder = new StringDecoder("utf8");
-
-  constructor(readonly path: string) {}
-
-  lines(): string[] {
-    let fd: number;
-    try {
-      fd = openSync(this.path, "r");
-    } catch {
-      return [];
-    }
-    const out: string[] = [];
-    try {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, this.offset);
-        if (n === 0) break;
-        this.offset += n;
-        const parts = (this.partial + this.decoder.write(buf.subarray(0, n))).split("\n");
-        this.partial = parts.pop() ?? "";
-        for (const p of parts) out.push(p.endsWith("\r") ? p.slice(0, -1) : p);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return out;
-  }
-
-  /** The unterminated last line, if any (once: it is then consumed). */
-  rest(): string[] | undefined {
-    const last = this.partial + this.decoder.end();
-    this.partial = "";
-    return last === "" ? undefined : [last];
-  }
 }

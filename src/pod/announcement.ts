@@ -1,39 +1,20 @@
 /** A worker's `QB_LISTENING <address>` line, read from its log as the log grows. */
-import { closeSync, openSync, readSync } from "node:fs";
 import { parseListeningLine } from "../common/announce.js";
+import { GrowingFile } from "../common/growing-file.js";
 
 export class AnnouncementReader {
-  private partial = "";
+  private readonly log: GrowingFile;
 
-  constructor(
-    private readonly path: string,
-    /** Where this process's lines begin in the log. */
-    private offset: number,
-  ) {}
+  /** `offset`: where this process's lines begin in the log. */
+  constructor(path: string, offset: number) {
+    this.log = new GrowingFile(path, offset);
+  }
 
   /** The announced address, once the line is in the log. */
   read(): string | undefined {
-    let fd: number;
-    try {
-      fd = openSync(this.path, "r");
-    } catch {
-      return undefined;
-    }
-    try {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, this.offset);
-        if (n === 0) break;
-        this.offset += n;
-        const lines = (this.partial + buf.toString("utf8", 0, n)).split("\n");
-        this.partial = lines.pop() ?? "";
-        for (const line of lines) {
-          const address = parseListeningLine(line);
-          if (address !== null) return address;
-        }
-      }
-    } finally {
-      closeSync(fd);
+    for (const line of this.log.lines()) {
+      const address = parseListeningLine(line);
+      if (address !== null) return address;
     }
     return undefined;
   }

@@ -4,6 +4,7 @@ import { backoffDelay, callWithRetry, sleep, type CallSite } from "./call-with-r
 import type { CallRequest, Dispatcher } from "./dispatcher.js";
 import { CallFailedError, CallTimeoutError, RunCancelledError } from "./errors.js";
 import { RunEvents, type RunEvent, type StepStats } from "./events.js";
+import { flush, track } from "./test-flows.js";
 
 function options(o: Partial<CallOptions> = {}): CallOptions {
   return { parallel: null, timeoutMs: null, retries: 0, backoffMs: 100, ordered: false, onError: "fail", ...o };
@@ -56,18 +57,14 @@ const refusal = (): Error => Object.assign(new Error("no free slot"), { refused:
 const transient = (msg = "flaky"): Error => Object.assign(new Error(msg), { retryable: true });
 const fatal = (msg = "bad input", replica?: number): Error => Object.assign(new Error(msg), { retryable: false, replica });
 const never = (): Promise<Json> => new Promise(() => undefined);
-/** A promise's state without waiting for it. */
-function track<T>(p: Promise<T>): { settled: () => boolean; result: Promise<T> } {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return { settled: () => settled, result: p };
+
+/** Advances the fake clock by each step's ms in turn, expecting the dispatcher to have had that step's count of requests by then. */
+async function expectRequestsOver(h: Harness, steps: Array<[ms: number, requests: number]>): Promise<void> {
+  for (const [ms, requests] of steps) {
+    await vi.advanceTimersByTimeAsync(ms);
+    expect(h.requests).toHaveLength(requests);
+  }
 }
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 describe("backoffDelay", () => {
   it("doubles the base per attempt, jittered by 0.5 + random()", () => {
@@ -176,18 +173,14 @@ describe("callWithRetry", () => {
       const r = track(callWithRetry(h.site, 1, new AbortController().signal));
       await flush();
       expect(h.requests).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(24);
-      expect(h.requests).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(h.requests).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(49);
-      expect(h.requests).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(h.requests).toHaveLength(3);
-      await vi.advanceTimersByTimeAsync(99);
-      expect(h.requests).toHaveLength(3);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(h.requests).toHaveLength(4);
+      await expectRequestsOver(h, [
+        [24, 1],
+        [1, 2],
+        [49, 2],
+        [1, 3],
+        [99, 3],
+        [1, 4],
+      ]);
       await expect(r.result).resolves.toEqual(["ok"]);
       expect(h.requests.map((q) => q.attempt)).toEqual([1, 1, 1, 1]);
       // a refused call never ran: it is started once, not four times
@@ -202,12 +195,11 @@ describe("callWithRetry", () => {
         backoffMs: 100,
       });
       const r = track(callWithRetry(h.site, 1, new AbortController().signal));
-      await vi.advanceTimersByTimeAsync(100);
-      expect(h.requests).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(24);
-      expect(h.requests).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(h.requests).toHaveLength(3);
+      await expectRequestsOver(h, [
+        [100, 2],
+        [24, 2],
+        [1, 3],
+      ]);
       await expect(r.result).resolves.toEqual(["ok"]);
       expect(h.requests.map((q) => q.attempt)).toEqual([1, 2, 2]);
     });
@@ -216,10 +208,10 @@ describe("callWithRetry", () => {
       vi.spyOn(Math, "random").mockReturnValue(0.5);
       const h = harness(async (_req, n) => (n === 1 ? Promise.reject(transient("flaky once")) : "ok"), { retries: 2, backoffMs: 80 });
       const r = track(callWithRetry(h.site, 1, new AbortController().signal));
-      await vi.advanceTimersByTimeAsync(79);
-      expect(h.requests).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(h.requests).toHaveLength(2);
+      await expectRequestsOver(h, [
+        [79, 1],
+        [1, 2],
+      ]);
       await expect(r.result).resolves.toEqual(["ok"]);
       expect(h.requests.map((q) => q.attempt)).toEqual([1, 2]);
       expect(h.events).toEqual([
@@ -351,6 +343,25 @@ describe("callWithRetry", () => {
     });
   });
 
+  /**
+   * A call (3 retries allowed) whose worker stops when its signal aborts, cancelled by the
+   * stage while it runs: the call rejects with the stage's reason.
+   */
+  async function cancelledWhileCalling(detailed: boolean): Promise<Harness> {
+    const h = harness(
+      (req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(new Error("worker stopped")))),
+      { retries: 3 },
+      { detailed },
+    );
+    const ac = new AbortController();
+    const r = callWithRetry(h.site, 1, ac.signal);
+    await flush();
+    const reason = new Error("user cancelled");
+    ac.abort(reason);
+    await expect(r).rejects.toBe(reason);
+    return h;
+  }
+
   describe("cancellation", () => {
     it("does not call at all on a signal already aborted", async () => {
       const h = harness(async () => "v", {}, { detailed: true });
@@ -373,17 +384,7 @@ describe("callWithRetry", () => {
     });
 
     it("rethrows the signal's reason, not the call's error, and retries nothing (detailed: call.cancelled)", async () => {
-      const h = harness(
-        (req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(new Error("worker stopped")))),
-        { retries: 3 },
-        { detailed: true },
-      );
-      const ac = new AbortController();
-      const r = callWithRetry(h.site, 1, ac.signal);
-      await flush();
-      const reason = new Error("user cancelled");
-      ac.abort(reason);
-      await expect(r).rejects.toBe(reason);
+      const h = await cancelledWhileCalling(true);
       const id = (h.events[0] as { callId: number }).callId;
       expect(h.events).toEqual([
         { type: "call.started", step: "s", worker: "w", method: "m", callId: id, attempt: 1, time: expect.any(Number) },
@@ -393,13 +394,7 @@ describe("callWithRetry", () => {
     });
 
     it("publishes no call.cancelled when not detailed, and no retry either", async () => {
-      const h = harness((req) => new Promise((_, reject) => req.signal.addEventListener("abort", () => reject(new Error("worker stopped")))), { retries: 3 });
-      const ac = new AbortController();
-      const r = callWithRetry(h.site, 1, ac.signal);
-      await flush();
-      const reason = new Error("user cancelled");
-      ac.abort(reason);
-      await expect(r).rejects.toBe(reason);
+      const h = await cancelledWhileCalling(false);
       expect(h.events).toEqual([]);
       expect(h.requests).toHaveLength(1);
       expect(h.stats).toMatchObject({ callsStarted: 1, callsFailed: 0, retries: 0, inFlight: 0 });
@@ -442,17 +437,25 @@ describe("callWithRetry", () => {
   });
 
   describe("deadline", () => {
-    it("times out from when the call is made when the dispatcher does not report placement", async () => {
+    /**
+     * A call with a 50 ms deadline that never answers, placed on `replica` 30 ms after it was
+     * made: still pending `pendingMs` later, over 1 ms after that. Its error.
+     */
+    async function placedAt30(replica: number, pendingMs: number, extra: { reportsPlacement?: boolean } = {}): Promise<{ h: Harness; err: CallFailedError }> {
       let placed: ((r: number) => void) | undefined;
-      const h = harness((req) => ((placed = req.placed), never()), { timeoutMs: 50 });
+      const h = harness((req) => ((placed = req.placed), never()), { timeoutMs: 50 }, extra);
       const r = track(callWithRetry(h.site, 1, new AbortController().signal));
       await vi.advanceTimersByTimeAsync(30);
-      placed!(2);
-      await vi.advanceTimersByTimeAsync(19);
+      placed!(replica);
+      await vi.advanceTimersByTimeAsync(pendingMs);
       expect(r.settled()).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
       expect(r.settled()).toBe(true);
-      const err = (await r.result.catch((e: unknown) => e)) as CallFailedError;
+      return { h, err: (await r.result.catch((e: unknown) => e)) as CallFailedError };
+    }
+
+    it("times out from when the call is made when the dispatcher does not report placement", async () => {
+      const { h, err } = await placedAt30(2, 19);
       expect(err).toBeInstanceOf(CallFailedError);
       expect(err.cause).toBeInstanceOf(CallTimeoutError);
       expect((err.cause as Error).message).toBe("timed out after 50 ms");
@@ -464,15 +467,7 @@ describe("callWithRetry", () => {
     });
 
     it("times out from placement when the dispatcher reports it", async () => {
-      let placed: ((r: number) => void) | undefined;
-      const h = harness((req) => ((placed = req.placed), never()), { timeoutMs: 50 }, { reportsPlacement: true });
-      const r = track(callWithRetry(h.site, 1, new AbortController().signal));
-      await vi.advanceTimersByTimeAsync(30);
-      placed!(1);
-      await vi.advanceTimersByTimeAsync(49);
-      expect(r.settled()).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      const err = (await r.result.catch((e: unknown) => e)) as CallFailedError;
+      const { err } = await placedAt30(1, 49, { reportsPlacement: true });
       expect((err.cause as Error).message).toBe("timed out after 50 ms");
       expect(err.call.replica).toBe(1);
     });

@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Channel, broadcast } from "./channel.js";
+import { flush, track } from "./test-flows.js";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const v of it) out.push(v);
   return out;
 }
-
-/** A promise's state without waiting for it. */
-function track<T>(p: Promise<T>): { settled: () => boolean; result: Promise<T> } {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return { settled: () => settled, result: p };
-}
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 /** A source of `n` items that counts what was read from it and whether it was closed. */
 function counted(n: number): { source: AsyncIterable<number>; pulled: () => number; closed: () => boolean } {
@@ -36,6 +23,16 @@ function counted(n: number): { source: AsyncIterable<number>; pulled: () => numb
     }
   }
   return { source: gen(), pulled: () => pulled, closed: () => closed };
+}
+
+/** A full channel of capacity 1 holding 1, and a send of 2 to it that waits. */
+async function blockedSender(): Promise<{ c: Channel<number>; blocked: ReturnType<typeof track<void>> }> {
+  const c = new Channel<number>(1);
+  await c.send(1);
+  const blocked = track(c.send(2));
+  await flush();
+  expect(blocked.settled()).toBe(false);
+  return { c, blocked };
 }
 
 describe("Channel semantics", () => {
@@ -55,11 +52,7 @@ describe("Channel semantics", () => {
   });
 
   it("close releases a sender blocked on a full channel with the closed error", async () => {
-    const c = new Channel<number>(1);
-    await c.send(1);
-    const blocked = track(c.send(2));
-    await flush();
-    expect(blocked.settled()).toBe(false);
+    const { c, blocked } = await blockedSender();
     c.close();
     await flush();
     expect(blocked.settled()).toBe(true);
@@ -81,11 +74,7 @@ describe("Channel semantics", () => {
   });
 
   it("detach releases a blocked sender, whose item is dropped", async () => {
-    const c = new Channel<number>(1);
-    await c.send(1);
-    const blocked = track(c.send(2));
-    await flush();
-    expect(blocked.settled()).toBe(false);
+    const { c, blocked } = await blockedSender();
     c.detach();
     await expect(blocked.result).resolves.toBeUndefined();
     expect(c.size).toBe(0);
@@ -239,25 +228,15 @@ describe("Channel semantics", () => {
       expect(seen).toEqual([0, 1, 2, 3, 4]);
     });
 
-    it("stops reading the source once its single output is detached", async () => {
-      const out = new Channel<number>(4);
-      out.detach();
+    it.each<[string, number]>([
+      ["its single output", 1],
+      ["every output", 2],
+    ])("stops reading the source once %s is detached", async (_outputs, n) => {
+      const outs = Array.from({ length: n }, () => new Channel<number>(4));
+      for (const out of outs) out.detach();
       const src = counted(100);
       const seen: number[] = [];
-      await broadcast(src.source, [out], (v) => seen.push(v));
-      expect(seen).toEqual([0]);
-      expect(src.pulled()).toBe(1);
-      expect(src.closed()).toBe(true);
-    });
-
-    it("stops reading the source once every output is detached", async () => {
-      const a = new Channel<number>(4);
-      const b = new Channel<number>(4);
-      a.detach();
-      b.detach();
-      const src = counted(100);
-      const seen: number[] = [];
-      await broadcast(src.source, [a, b], (v) => seen.push(v));
+      await broadcast(src.source, outs, (v) => seen.push(v));
       expect(seen).toEqual([0]);
       expect(src.pulled()).toBe(1);
       expect(src.closed()).toBe(true);

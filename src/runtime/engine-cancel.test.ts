@@ -5,22 +5,12 @@ import { compile } from "../dsl/compile.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
 import { CallFailedError, RunCancelledError } from "./errors.js";
-import { RunEvents, type RunEvent } from "./events.js";
-import { fakeDispatcher, type FakeHeldCtx } from "./fake-held.js";
+import type { RunEvent } from "./events.js";
+import { fakeDispatcher } from "./fake-held.js";
+import { compiled, recorder, scale, sleep, within } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const within = <T>(ms: number, p: Promise<T>): Promise<T> => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
-function recorder(): { events: RunEvents; seen: RunEvent[] } {
-  const events = new RunEvents();
-  const seen: RunEvent[] = [];
-  events.on("event", (e) => seen.push(e));
-  return { events, seen };
-}
+const ir = (text: string): FlowIR => compiled(compile(text));
+
 const runEnds = (seen: RunEvent[]): RunEvent[] => seen.filter((e) => e.type === "run.finished" || e.type === "run.failed" || e.type === "run.cancelled");
 
 /** Pond rows that come slowly and take no notice of the run's signal. */
@@ -82,10 +72,6 @@ describe("runEngine cancellation", () => {
     const reason = new RunCancelledError("interrupted");
     ac.abort(reason);
     const { events, seen } = recorder();
-    const scale = async function* ({ f: v }: { f: number }, ctx: FakeHeldCtx): AsyncGenerator<Json, Json> {
-      for await (const s of ctx.signals("s")) yield v * (s as number);
-      return v;
-    };
     const d = fakeDispatcher({}, { scale });
     const err = await within(1_000, runEngine(f, { events, signal: ac.signal, dispatcher: d })).catch((e: unknown) => e);
     expect(err).toBe(reason);

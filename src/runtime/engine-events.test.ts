@@ -3,23 +3,12 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../dsl/compile.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
-import { RunEvents, type RunEvent, type StepStats } from "./events.js";
+import type { RunEvent, StepStats } from "./events.js";
 import { fakeDispatcher, type FakeHeldCtx } from "./fake-held.js";
+import { compiled, recorder, sleep } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ir = (text: string): FlowIR => compiled(compile(text));
 
-/** Events of a run, as published. */
-function recorder(): { events: RunEvents; seen: RunEvent[] } {
-  const events = new RunEvents();
-  const seen: RunEvent[] = [];
-  events.on("event", (e) => seen.push(e));
-  return { events, seen };
-}
 /** The run and step events (not the calls'). */
 const lifecycle = (seen: RunEvent[]): RunEvent[] => seen.filter((e) => e.type.startsWith("run.") || e.type.startsWith("step."));
 

@@ -4,20 +4,21 @@ import { compile } from "../dsl/compile.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
 import { fakeDispatcher, type FakeHeldCtx } from "./fake-held.js";
+import { compiled, loopFlow, scale, sleep, within } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const within = <T>(ms: number, p: Promise<T>): Promise<T> => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
+const ir = (text: string): FlowIR => compiled(compile(text));
 
-/** Every held call yields item × signal for each signal, until the signal ends. */
-const scale = async function* ({ f }: { f: number }, ctx: FakeHeldCtx): AsyncGenerator<Json, Json> {
-  for await (const s of ctx.signals("s")) yield f * (s as number);
-  return f;
-};
+/** A loop signalled once, by `start`: `back` takes nothing from the held step `h` (`xs | ` and then this). */
+const signalledOnce = (h: string): string => `flow loop() {
+  worker w { run "x" }
+  start = [1]
+  xs    = [1, 2]
+  h     = xs | ${h}
+  back  = h | take 0
+  sig   = merge(start, back)
+  h <- sig as "s"
+  emit h
+}`;
 /** The next signal, the round's sum, until `stop` rounds were made. */
 function stopAfter(): ({ lists, stop }: { lists: number[]; stop: number }) => Json {
   let rounds = 0;
@@ -27,17 +28,7 @@ const sorted = (lists: Json[] | undefined): number[][] => (lists as number[][]).
 
 describe("runEngine rounds within a held step", () => {
   it("gives the stages after a held call plain values, one call per item and none for the round marks", async () => {
-    const f = ir(`flow loop(stop: int = 3) {
-  worker w { run "x" replicas 2 }
-  start = [1]
-  xs    = [1, 2, 3]
-  h     = xs | w.scale(f: item) hold | w.pair(v: item) | flatten | w.ident(v: item)
-  per   = h | gather by round
-  more  = per | w.next(lists: item, stop: stop) | flatten
-  sig   = merge(start, more)
-  h <- sig as "s"
-  emit per
-}`);
+    const f = ir(loopFlow({ h: "w.scale(f: item) hold | w.pair(v: item) | flatten | w.ident(v: item)" }));
     const inputs: Record<string, Json[]> = { pair: [], ident: [] };
     const d = fakeDispatcher(
       {
@@ -61,31 +52,13 @@ describe("runEngine rounds within a held step", () => {
   });
 
   it("a stage after `gather by round` in the held step sees plain lists again", async () => {
-    const f = ir(`flow loop() {
-  worker w { run "x" }
-  start = [1]
-  xs    = [1, 2]
-  h     = xs | w.scale(f: item) hold | gather by round | flatten
-  back  = h | take 0
-  sig   = merge(start, back)
-  h <- sig as "s"
-  emit h
-}`);
+    const f = ir(signalledOnce("w.scale(f: item) hold | gather by round | flatten"));
     const r = await within(5_000, runEngine(f, { dispatcher: fakeDispatcher({}, { scale }) }));
     expect(r.result.h).toEqual([1, 2]);
   });
 
   it("ends a loop whose held calls block only after every other piece of work is over", async () => {
-    const f = ir(`flow loop() {
-  worker w { run "x" }
-  start = [1]
-  xs    = [1, 2]
-  h     = xs | w.late(f: item) hold
-  back  = h | take 0
-  sig   = merge(start, back)
-  h <- sig as "s"
-  emit h
-}`);
+    const f = ir(signalledOnce("w.late(f: item) hold"));
     // takes its time before each yield: it asks for the next signal well after the source ended
     const late = async function* ({ f: v }: { f: number }, ctx: FakeHeldCtx): AsyncGenerator<Json, Json> {
       for await (const s of ctx.signals("s")) {
@@ -99,18 +72,7 @@ describe("runEngine rounds within a held step", () => {
   });
 
   it("reduces the items of a held step with the combination's own inputs", async () => {
-    const f = ir(`flow loop(stop: int = 3) {
-  worker w { run "x" replicas 2 }
-  start = [1]
-  xs    = [1, 2, 3]
-  h     = xs | w.scale(f: item) hold
-  per   = h | gather by round
-  more  = per | w.next(lists: item, stop: stop) | flatten
-  sig   = merge(start, more)
-  h <- sig as "s"
-  total = h | reduce w.add
-  emit per, total
-}`);
+    const f = ir(loopFlow({ more: "  total = h | reduce w.add\n", emit: "per, total" }));
     const d = fakeDispatcher({ next: stopAfter(), add: ({ left, right }) => left + right }, { scale });
     const r = await within(5_000, runEngine(f, { dispatcher: d }));
     expect(r.result.total).toEqual([6 + 36 + 216]);
@@ -119,17 +81,7 @@ describe("runEngine rounds within a held step", () => {
   });
 
   it("drops the values of a signal sent to a step without a held call (an IR not from the compiler)", async () => {
-    const f = ir(`flow loop(stop: int = 3) {
-  worker w { run "x" replicas 2 }
-  start = [1]
-  xs    = [1, 2, 3]
-  h     = xs | w.scale(f: item) hold
-  per   = h | gather by round
-  more  = per | w.next(lists: item, stop: stop) | flatten
-  sig   = merge(start, more)
-  h <- sig as "s"
-  emit per
-}`);
+    const f = ir(loopFlow());
     f.signals.push({ ...f.signals[0]!, step: "per" });
     const r = await within(5_000, runEngine(f, { dispatcher: fakeDispatcher({ next: stopAfter() }, { scale }) }));
     expect(r.result.per).toEqual([
@@ -142,18 +94,7 @@ describe("runEngine rounds within a held step", () => {
 
 describe("runEngine loop quiescence", () => {
   it("keeps a loop open while a signal waits in a channel behind a slow reader", async () => {
-    const f = ir(`flow loop(stop: int = 3) {
-  worker w { run "x" replicas 2 }
-  start = [1]
-  xs    = [1, 2, 3]
-  h     = xs | w.scale(f: item) hold
-  per   = h | gather by round
-  more  = per | w.next(lists: item, stop: stop) | flatten
-  sig   = merge(start, more)
-  h <- sig as "s"
-  into land("out/sig.jsonl") sig
-  emit per
-}`);
+    const f = ir(loopFlow({ more: '  into land("out/sig.jsonl") sig\n' }));
     const written: Json[] = [];
     const r = await within(
       5_000,

@@ -5,13 +5,9 @@ import type { FlowIR, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
 import { StepError } from "./errors.js";
 import { fakeDispatcher } from "./fake-held.js";
+import { compiled, sleep } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ir = (text: string): FlowIR => compiled(compile(text));
 const d = (): ReturnType<typeof fakeDispatcher> => fakeDispatcher({ dbl: (x) => 2 * x });
 
 /** A writer that keeps what it was given, by path or table. */
@@ -30,36 +26,31 @@ const INTO_LAND = `flow s() {\n  worker w { run "x" }\n  xs = [1, 2, 3] | w.dbl 
 const INTO_POND = `flow s() {\n  worker w { run "x" }\n  xs = [1, 2, 3] | w.dbl ordered\n  into pond.table("main.t") xs\n}`;
 
 describe("runEngine sinks", () => {
-  it("writes a step into the land through writeLand, not into the result", async () => {
+  it.each<[string, string, Record<string, Json[]>, Record<string, Json[]>]>([
+    ["the land through writeLand", INTO_LAND, { "out/xs.jsonl": [2, 4, 6] }, {}],
+    ["a pond table through writePond", INTO_POND, {}, { "main.t": [2, 4, 6] }],
+  ])("writes a step into %s, not into the result", async (_into, flow, toLand, toPond) => {
     const land = keeper();
     const pond = keeper();
-    const r = await runEngine(ir(INTO_LAND), { dispatcher: d(), writeLand: land.write, writePond: pond.write });
-    expect(land.written).toEqual({ "out/xs.jsonl": [2, 4, 6] });
-    expect(pond.written).toEqual({});
+    const r = await runEngine(ir(flow), { dispatcher: d(), writeLand: land.write, writePond: pond.write });
+    expect(land.written).toEqual(toLand);
+    expect(pond.written).toEqual(toPond);
     expect(r.result).toEqual({});
   });
 
-  it("fails `into land` in a run without a land, naming the step", async () => {
-    const err = await runEngine(ir(INTO_LAND), { dispatcher: d() }).catch((e: unknown) => e);
+  it.each<[string, string, { writeLand?: ReturnType<typeof keeper>["write"] }, string]>([
+    ["`into land` in a run without a land, naming the step", INTO_LAND, {}, "step `xs`: this run has no land to write to"],
+    [
+      "`into pond.table` in a run without a pond, saying how to give one",
+      INTO_POND,
+      { writeLand: keeper().write },
+      'step `xs`: into pond.table("main.t") needs a pond: start the run with --pond (or QB_POND)',
+    ],
+  ])("fails %s", async (_case, flow, given, message) => {
+    const err = await runEngine(ir(flow), { dispatcher: d(), ...given }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepError);
     expect((err as StepError).step).toBe("xs");
-    expect((err as Error).message).toBe("step `xs`: this run has no land to write to");
-  });
-
-  it("writes a step into a pond table through writePond, not into the result", async () => {
-    const land = keeper();
-    const pond = keeper();
-    const r = await runEngine(ir(INTO_POND), { dispatcher: d(), writeLand: land.write, writePond: pond.write });
-    expect(pond.written).toEqual({ "main.t": [2, 4, 6] });
-    expect(land.written).toEqual({});
-    expect(r.result).toEqual({});
-  });
-
-  it("fails `into pond.table` in a run without a pond, saying how to give one", async () => {
-    const err = await runEngine(ir(INTO_POND), { dispatcher: d(), writeLand: keeper().write }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StepError);
-    expect((err as StepError).step).toBe("xs");
-    expect((err as Error).message).toBe('step `xs`: into pond.table("main.t") needs a pond: start the run with --pond (or QB_POND)');
+    expect((err as Error).message).toBe(message);
   });
 
   it("names the step and the table when the pond write fails, keeping the cause", async () => {

@@ -6,13 +6,9 @@ import type { FlowIR, IRExpr, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
 import { StepError } from "./errors.js";
 import { fakeDispatcher } from "./fake-held.js";
+import { compiled, sleep } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ir = (text: string): FlowIR => compiled(compile(text));
 
 /** Counts calls in flight and keeps the highest count. */
 function gauge(): { peak: () => number; run: <T>(ms: number, value: T) => Promise<T> } {

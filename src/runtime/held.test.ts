@@ -2,34 +2,14 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../dsl/compile.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
-import { RunEvents, type RunEvent } from "./events.js";
 import { fakeDispatcher, type FakeHeldCtx } from "./fake-held.js";
+import { compiled, loopFlow, recorder, scale, sleep, within } from "./test-flows.js";
 
-function ir(text: string): FlowIR {
-  const r = compile(text);
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  return r.ir;
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const within = <T>(ms: number, p: Promise<T>): Promise<T> => Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`still running after ${ms} ms`)))]);
+const ir = (text: string): FlowIR => compiled(compile(text));
 
 /** A loop: every held call yields item × signal for each signal; `next` stops after `stop` rounds. */
-const LOOP = (extra = "", hold = "hold") => `flow loop(stop: int = 3) {
-  worker w { run "x" replicas 2 }
-  start = [1] | w.ident
-  xs    = [1, 2, 3] ${extra}
-  h     = xs | w.scale(f: item) ${hold}
-  per   = h | gather by round
-  more  = per | w.next(lists: item, stop: stop) | flatten
-  sig   = merge(start, more)
-  h <- sig as "s"
-  emit per
-}`;
+const LOOP = (extra = "", hold = "hold"): string => loopFlow({ start: "[1] | w.ident", xs: `[1, 2, 3] ${extra}`, h: `w.scale(f: item) ${hold}` });
 
-const scale = async function* ({ f }: { f: number }, ctx: FakeHeldCtx): AsyncGenerator<Json, Json> {
-  for await (const s of ctx.signals("s")) yield f * (s as number);
-  return f;
-};
 /** The next signal: the round's sum, until `stop` rounds were made. */
 const next = ({ lists, stop }: { lists: number[]; stop: number }): Json => {
   const n = (next.rounds = (next.rounds ?? 0) + 1);
@@ -40,9 +20,7 @@ next.rounds = 0 as number;
 describe("held calls", () => {
   it("runs a loop round by round and ends it when nothing can send the signal any more", async () => {
     next.rounds = 0;
-    const events: RunEvent[] = [];
-    const ev = new RunEvents();
-    ev.on("event", (e) => events.push(e));
+    const { events: ev, seen: events } = recorder();
     const d = fakeDispatcher({ ident: (x) => x, next }, { scale });
     const r = await within(5_000, runEngine(ir(LOOP()), { dispatcher: d, events: ev }));
     // signal 1 → [1,2,3]; sum 6 → [6,12,18]; sum 36 → [36,72,108]; then no more
