@@ -3,20 +3,13 @@
  * "running" run whose quarterback is gone reads as "interrupted".
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { freshDirPerTest } from "../../test/support/temp-dir.js";
 import { readRunRecord, RUN_RECORD_FILE, writeRunRecord, type RunRecord, type RunStatus } from "./run-record.js";
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "qb-run-record-"));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = freshDirPerTest("qb-run-record-", () => vi.restoreAllMocks());
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
@@ -44,17 +37,17 @@ describe("writeRunRecord / readRunRecord", () => {
       error: "boom",
       resumedFrom: "2024-04-30T10-00-00-000-000000",
     });
-    writeRunRecord(dir, r);
-    expect(readdirSync(dir)).toEqual([RUN_RECORD_FILE]);
-    expect(JSON.parse(readFileSync(join(dir, RUN_RECORD_FILE), "utf8"))).toEqual(r);
-    expect(readRunRecord(dir)).toEqual(r);
+    writeRunRecord(tmp.path, r);
+    expect(readdirSync(tmp.path)).toEqual([RUN_RECORD_FILE]);
+    expect(JSON.parse(readFileSync(join(tmp.path, RUN_RECORD_FILE), "utf8"))).toEqual(r);
+    expect(readRunRecord(tmp.path)).toEqual(r);
   });
 
   it("rewrites a record in place", () => {
-    writeRunRecord(dir, record({ status: "running" }));
-    writeRunRecord(dir, record({ status: "failed", error: "x" }));
-    expect(readRunRecord(dir)).toMatchObject({ status: "failed", error: "x" });
-    expect(readdirSync(dir)).toEqual([RUN_RECORD_FILE]);
+    writeRunRecord(tmp.path, record({ status: "running" }));
+    writeRunRecord(tmp.path, record({ status: "failed", error: "x" }));
+    expect(readRunRecord(tmp.path)).toMatchObject({ status: "failed", error: "x" });
+    expect(readdirSync(tmp.path)).toEqual([RUN_RECORD_FILE]);
   });
 
   it.each<[string, string | undefined]>([
@@ -67,19 +60,19 @@ describe("writeRunRecord / readRunRecord", () => {
     ["no id", '{"flow":"f","status":"finished","pid":1,"startedAt":0}'],
     ["a numeric id", '{"id":7,"flow":"f","status":"finished","pid":1,"startedAt":0}'],
   ])("reads no record from %s", (_what, text) => {
-    if (text !== undefined) writeFileSync(join(dir, RUN_RECORD_FILE), text);
-    expect(readRunRecord(dir)).toBeUndefined();
+    if (text !== undefined) writeFileSync(join(tmp.path, RUN_RECORD_FILE), text);
+    expect(readRunRecord(tmp.path)).toBeUndefined();
   });
 
   it("a running run whose quarterback lives reads as running", () => {
-    writeRunRecord(dir, record({ status: "running", pid: process.pid }));
-    expect(readRunRecord(dir)?.status).toBe("running");
+    writeRunRecord(tmp.path, record({ status: "running", pid: process.pid }));
+    expect(readRunRecord(tmp.path)?.status).toBe("running");
   });
 
   it("a running run whose quarterback is gone reads as interrupted (and the file is left as it was)", () => {
-    writeRunRecord(dir, record({ status: "running", pid: deadPid() }));
-    expect(readRunRecord(dir)?.status).toBe("interrupted");
-    expect(JSON.parse(readFileSync(join(dir, RUN_RECORD_FILE), "utf8"))).toMatchObject({ status: "running" });
+    writeRunRecord(tmp.path, record({ status: "running", pid: deadPid() }));
+    expect(readRunRecord(tmp.path)?.status).toBe("interrupted");
+    expect(JSON.parse(readFileSync(join(tmp.path, RUN_RECORD_FILE), "utf8"))).toMatchObject({ status: "running" });
   });
 
   it.each<[string, unknown]>([
@@ -90,8 +83,8 @@ describe("writeRunRecord / readRunRecord", () => {
     ["missing", undefined],
     ["beyond any pid", 2 ** 40],
   ])("a running run with a pid that is %s reads as interrupted", (_what, pid) => {
-    writeFileSync(join(dir, RUN_RECORD_FILE), JSON.stringify({ ...record({ status: "running" }), pid }));
-    expect(readRunRecord(dir)?.status).toBe("interrupted");
+    writeFileSync(join(tmp.path, RUN_RECORD_FILE), JSON.stringify({ ...record({ status: "running" }), pid }));
+    expect(readRunRecord(tmp.path)?.status).toBe("interrupted");
   });
 
   it.each<[string, string, RunStatus]>([
@@ -101,13 +94,13 @@ describe("writeRunRecord / readRunRecord", () => {
     vi.spyOn(process, "kill").mockImplementation(() => {
       throw Object.assign(new Error(code), { code });
     });
-    writeRunRecord(dir, record({ status: "running", pid: 4242 }));
-    expect(readRunRecord(dir)?.status).toBe(status);
+    writeRunRecord(tmp.path, record({ status: "running", pid: 4242 }));
+    expect(readRunRecord(tmp.path)?.status).toBe(status);
     expect(process.kill).toHaveBeenCalledWith(4242, 0);
   });
 
   it.each<[RunStatus]>([["finished"], ["failed"], ["cancelled"]])("a %s run keeps its status whatever its pid", (status) => {
-    writeRunRecord(dir, record({ status, pid: deadPid() }));
-    expect(readRunRecord(dir)?.status).toBe(status);
+    writeRunRecord(tmp.path, record({ status, pid: deadPid() }));
+    expect(readRunRecord(tmp.path)?.status).toBe(status);
   });
 });

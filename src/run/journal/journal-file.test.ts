@@ -3,28 +3,21 @@
  * and counts it; the writer's batches reach the file, and a failed write is never silent.
  * Real files in a temp folder throughout.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { freshDirPerTest } from "../../../test/support/temp-dir.js";
 import { JournalWriteError, JournalWriter, readJournal, type JournalHeader } from "./journal-file.js";
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "qb-journal-file-"));
-});
-afterEach(() => {
-  vi.useRealTimers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = freshDirPerTest("qb-journal-file-", () => vi.useRealTimers());
 
 const HEADER: JournalHeader = { journal: 1, flow: "f", runId: "r1" };
 const H = JSON.stringify(HEADER);
 const LAND = { path: "out/a.bin", size: 3, sha256: "c".repeat(64), mediaType: "application/octet-stream" };
 
 async function readText(text: string): Promise<Awaited<ReturnType<typeof readJournal>>> {
-  const path = join(dir, "journal.ndjson");
+  const path = join(tmp.path, "journal.ndjson");
   writeFileSync(path, text);
   return readJournal(path);
 }
@@ -107,12 +100,12 @@ describe("readJournal", () => {
   });
 
   it("rejects with the file system's error when there is no journal", async () => {
-    await expect(readJournal(join(dir, "none.ndjson"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(readJournal(join(tmp.path, "none.ndjson"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
 
 describe("JournalWriter", () => {
-  const path = (): string => join(dir, "journal.ndjson");
+  const path = (): string => join(tmp.path, "journal.ndjson");
 
   it("writes the header and every appended line, in order, by close()", async () => {
     const errors: JournalWriteError[] = [];
@@ -223,8 +216,8 @@ describe("JournalWriter", () => {
   });
 
   it.each<[string, () => string, RegExp]>([
-    ["a missing folder", () => join(dir, "no", "such", "journal.ndjson"), /ENOENT/],
-    ["a folder where the file should be", () => (mkdirSync(join(dir, "j")), join(dir, "j")), /EISDIR/],
+    ["a missing folder", () => join(tmp.path, "no", "such", "journal.ndjson"), /ENOENT/],
+    ["a folder where the file should be", () => (mkdirSync(join(tmp.path, "j")), join(tmp.path, "j")), /EISDIR/],
   ])("create() rejects with a JournalWriteError on %s", async (_what, at, cause) => {
     const p = at();
     const onError = vi.fn();
@@ -236,7 +229,7 @@ describe("JournalWriter", () => {
   });
 
   it.skipIf(process.getuid?.() === 0)("create() rejects with a JournalWriteError in a read-only folder", async () => {
-    const ro = join(dir, "ro");
+    const ro = join(tmp.path, "ro");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
     try {
