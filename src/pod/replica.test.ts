@@ -1,0 +1,291 @@
+/**
+ * Replica, driven in-process against a bare grpc-js worker this test controls: its Session
+ * streams (broken at will), its answers (values, errors, refusals) and its Describe. A
+ * "spawned" replica here runs `sleep` as its process while the test serves its socket, so
+ * that the replica has a process to kill when its stream keeps breaking.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { Json, WorkerIR } from "../ir/types.js";
+import type { CallErrorMsg, SessionInMsg, SessionOutMsg } from "../proto/messages.js";
+import { oneMethodDescribe, serveBareWorker } from "../../test/support/bare-worker.js";
+import { groupLive } from "../process/process-group.js";
+import { ReplicaCallError } from "./errors.js";
+import { Replica } from "./replica.js";
+
+const dir = mkdtempSync(join(tmpdir(), "qb-replica-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const loc = { line: 1, col: 1, endLine: 1, endCol: 1 };
+let n = 0;
+
+type Stream = grpc.ServerDuplexStream<SessionInMsg, SessionOutMsg>;
+
+/** What a bare worker answers for a call of `method` with `input` (undefined: it never answers). */
+function answer(method: string, input: unknown): { result?: unknown; error?: CallErrorMsg } | undefined {
+  if (method === "hang") return undefined;
+  if (method === "fail") return { error: { code: "ERROR_CODE_FAILED", message: "it failed", details: "", retryable: false, type: "Boom" } };
+  if (method === "busy")
+    return { error: { code: "ERROR_CODE_RESOURCE_EXHAUSTED", message: "no free slot", details: "", retryable: true, type: "CapacityError" } };
+  if (method === "oom")
+    return { error: { code: "ERROR_CODE_RESOURCE_EXHAUSTED", message: "out of memory", details: "", retryable: true, type: "MemoryError" } };
+  return { result: { echoed: input, method } };
+}
+
+interface Bare {
+  address: string;
+  server: grpc.Server;
+  /** Every Session stream opened so far, oldest first. */
+  streams: Stream[];
+  /** Messages received over Session. */
+  received: SessionInMsg[];
+}
+
+async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string } = {}): Promise<Bare> {
+  const address = opts.address ?? `unix:${join(dir, `bare-${n++}.sock`)}`;
+  const streams: Stream[] = [];
+  const received: SessionInMsg[] = [];
+  const server = await serveBareWorker(address, {
+    describe: oneMethodDescribe("bare", "echo", { maxConcurrentCalls: opts.maxConcurrentCalls ?? 0, session: opts.session ?? true, maxMessageBytes: 0 }),
+    invoke: (req, cb) => {
+      const r = req as { method: string; input: { json: string } };
+      const a = answer(r.method, JSON.parse(r.input.json));
+      if (!a) return;
+      cb(null, a.error ? { error: a.error } : { result: { json: JSON.stringify(a.result) } });
+    },
+    session: (s) => {
+      const stream = s as Stream;
+      streams.push(stream);
+      stream.on("error", () => undefined);
+      stream.on("data", (m: SessionInMsg) => {
+        received.push(m);
+        if (m.cancel)
+          stream.write({ callId: m.callId, error: { code: "ERROR_CODE_CANCELLED", message: m.cancel.reason, details: "", retryable: false, type: "" } });
+        if (!m.start) return;
+        const a = answer(m.start.method, m.start.input?.json ? JSON.parse(m.start.input.json) : null);
+        if (!a) return;
+        stream.write(a.error ? { callId: m.callId, error: a.error } : { callId: m.callId, result: { json: JSON.stringify(a.result) } });
+      });
+      stream.on("end", () => stream.end());
+    },
+  });
+  servers.push(server);
+  return { address, server, streams, received };
+}
+
+const servers: grpc.Server[] = [];
+const replicas: Replica[] = [];
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map((r) => r.stop(200)));
+  for (const s of servers.splice(0)) s.forceShutdown();
+});
+
+function replica(worker: Partial<WorkerIR> & { name?: string }, address: string, startTimeoutMs = 5_000): Replica {
+  const w: WorkerIR = { name: "bare", replicas: 1, env: {}, loc, ...worker };
+  const r = new Replica(w, 0, { address, logPath: join(dir, `r-${n++}.log`), cwd: dir, env: {}, startTimeoutMs });
+  replicas.push(r);
+  return r;
+}
+
+const opts = (signal = new AbortController().signal) => ({ attempt: 1, timeoutMs: null, signal, step: "st" });
+
+/** Calls echo until it succeeds (a stream just broken fails the calls sent before it is reopened); the ms it took. */
+async function echoUntilServed(r: Replica, v: Json): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const out = await r.call("echo", v, opts()).catch((e: unknown) => e);
+    if (!(out instanceof Error)) {
+      expect(out).toEqual({ echoed: v, method: "echo" });
+      return Date.now() - t0;
+    }
+    expect(out).toBeInstanceOf(ReplicaCallError);
+    expect((out as ReplicaCallError).retryable).toBe(true);
+    if (Date.now() - t0 > 2_000) throw out;
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
+
+async function until(cond: () => boolean, ms = 3_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("a replica attached to a worker that speaks Session", () => {
+  it("starts ready with the worker's Describe, and runs calls over its one Session stream", async () => {
+    const w = await bare({ maxConcurrentCalls: 5 });
+    const r = replica({ at: [w.address] }, w.address);
+    expect(r.state).toBe("starting");
+    expect(r.capacity).toBe(Infinity);
+    await r.start();
+    expect(r.state).toBe("ready");
+    expect(r.wasReady).toBe(true);
+    expect(r.describe?.name).toBe("bare");
+    expect(r.capacity).toBe(5);
+    expect(r.pid).toBeUndefined();
+    expect(r.address).toBe(w.address);
+    expect(await r.call("echo", { a: 1 }, opts())).toEqual({ echoed: { a: 1 }, method: "echo" });
+    expect(await r.call("other", [2], opts())).toEqual({ echoed: [2], method: "other" });
+    expect(w.streams.length).toBe(1);
+    expect(w.received.filter((m) => m.start).map((m) => m.start!.method)).toEqual(["echo", "other"]);
+    expect(r.inFlight).toBe(0);
+  });
+
+  it("tells about a call in flight (step, method, attempt, input) and forgets it once it ends", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const ended: number[] = [];
+    r.onCallEnded = (x) => void ended.push(x.inFlight);
+    const ac = new AbortController();
+    const pending = r.call("hang", { k: "v" }, { attempt: 3, timeoutMs: null, signal: ac.signal, step: "mystep" });
+    expect(r.inFlight).toBe(1);
+    // a Session numbers its calls from c1
+    expect(r.about("c1")).toEqual({ step: "mystep", method: "hang", attempt: 3, input: { k: "v" } });
+    expect(r.about("c2")).toBeUndefined();
+    await until(() => w.received.length > 0);
+    ac.abort(new Error("enough"));
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplicaCallError);
+    expect(r.inFlight).toBe(0);
+    expect(ended).toEqual([0]);
+    expect(r.about("c1")).toBeUndefined();
+    // the cancel went to the worker
+    await until(() => w.received.some((m) => m.cancel));
+  });
+
+  it("fails a call the worker fails with its retryable flag, and tells a slot refusal from a method's own RESOURCE_EXHAUSTED", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const fail = (await r.call("fail", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect(fail).toBeInstanceOf(ReplicaCallError);
+    expect(fail.message).toBe("it failed");
+    expect([fail.retryable, fail.refused, fail.replica]).toEqual([false, false, 0]);
+    const busy = (await r.call("busy", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect([busy.retryable, busy.refused]).toEqual([true, true]);
+    const oom = (await r.call("oom", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect([oom.retryable, oom.refused]).toEqual([true, false]);
+    expect(r.inFlight).toBe(0);
+  });
+
+  it("opens its Session again when the stream breaks: the call on it fails retryable, the next one runs", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const pending = r.call("hang", 1, opts());
+    await until(() => w.received.length === 1);
+    w.streams[0]!.end();
+    const err = (await pending.catch((e: unknown) => e)) as ReplicaCallError;
+    expect(err).toBeInstanceOf(ReplicaCallError);
+    expect(err.retryable).toBe(true);
+    expect(err.refused).toBe(false);
+    expect(r.state).toBe("ready");
+    // a stream reaches the worker with its first call
+    expect(await r.call("echo", "again", opts())).toEqual({ echoed: "again", method: "echo" });
+    expect(w.streams.length).toBe(2);
+    expect(r.inFlight).toBe(0);
+  });
+
+  it("reopens an attached replica's stream that keeps breaking only after a pause, and never gives it up", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    await echoUntilServed(r, 0);
+    // three breaks within the window: reopened at once
+    for (let i = 1; i <= 3; i++) {
+      w.streams[i - 1]!.end();
+      expect(await echoUntilServed(r, i)).toBeLessThan(150);
+      expect(w.streams.length).toBe(i + 1);
+    }
+    // the fourth: reopened a moment later
+    w.streams[3]!.end();
+    expect(await echoUntilServed(r, 4)).toBeGreaterThanOrEqual(200);
+    expect(w.streams.length).toBe(5);
+    expect(r.state).toBe("ready");
+  });
+});
+
+describe("a replica with a process of its own", () => {
+  it("is killed when its Session keeps breaking (the fourth break within the window): dead, its exit told", async () => {
+    const socket = join(dir, `spawned-${n++}.sock`);
+    const address = `unix:${socket}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    const exits: string[] = [];
+    r.onExit = (x, exit) => void exits.push(`${x.index} ${exit}`);
+    r.spawn();
+    const pid = r.pid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(groupLive(pid)).toBe(true);
+    const w = await bare({ address });
+    await r.start();
+    expect(r.state).toBe("ready");
+    await echoUntilServed(r, 0);
+    for (let i = 1; i <= 3; i++) {
+      w.streams[i - 1]!.end();
+      await echoUntilServed(r, i);
+    }
+    expect(w.streams.length).toBe(4);
+    expect(r.state).toBe("ready");
+    expect(exits).toEqual([]);
+    w.streams[3]!.end();
+    await until(() => exits.length === 1);
+    expect(exits).toEqual(["0 killed by SIGKILL"]);
+    expect(r.state).toBe("dead");
+    await until(() => !groupLive(pid));
+    // a dead replica does not reopen its stream: calls fail with the exit
+    const err = (await r.call("echo", 9, opts()).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^replica 0 of worker `bare` died \(killed by SIGKILL\)/);
+    expect(w.streams.length).toBe(4);
+  });
+
+  it("stop() ends its process group and marks it stopped, without telling an exit", async () => {
+    const r = replica({ run: "sleep 30 & exec sleep 31" }, `unix:${join(dir, `never-${n++}.sock`)}`);
+    let told = 0;
+    r.onExit = () => void told++;
+    r.spawn();
+    const pid = r.pid!;
+    expect(groupLive(pid)).toBe(true);
+    await r.stop(500);
+    expect(r.state).toBe("stopped");
+    expect(groupLive(pid)).toBe(false);
+    expect(told).toBe(0);
+  });
+
+  it("fails to start, naming worker and replica with its log, when it exits before it listens", async () => {
+    const r = replica({ name: "gone", run: "echo about to fail; exit 9" }, `unix:${join(dir, `gone-${n++}.sock`)}`);
+    const err = (await r.start().catch((e: unknown) => e)) as Error & { worker: string; replica: number; logTail: string };
+    expect(err.name).toBe("WorkerStartError");
+    expect(err.message).toMatch(/^worker `gone` replica 0: exited before it was ready \(exit code 9\)/);
+    expect(err.logTail).toContain("about to fail");
+    expect(r.wasReady).toBe(false);
+  });
+});
+
+describe("a replica of a worker without Session", () => {
+  it("runs plain calls over Invoke, tracks none of them, and refuses held calls", async () => {
+    const w = await bare({ session: false, maxConcurrentCalls: 2 });
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    expect(r.describe?.session).toBe(false);
+    expect(await r.call("echo", [1, 2], opts())).toEqual({ echoed: [1, 2], method: "echo" });
+    const fail = (await r.call("fail", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect([fail.retryable, fail.refused, fail.message]).toEqual([false, false, "it failed"]);
+    const busy = (await r.call("busy", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect(busy.refused).toBe(true);
+    expect(w.streams).toEqual([]);
+    const ac = new AbortController();
+    const pending = r.call("hang", 1, opts(ac.signal));
+    expect(r.about("c1")).toBeUndefined();
+    ac.abort();
+    await expect(pending).rejects.toBeInstanceOf(ReplicaCallError);
+    expect(() => r.hold("echo", 1, { ...opts(), onYield: () => undefined, onAwaiting: () => undefined })).toThrow(
+      /worker `bare` does not speak Session, which held calls need/,
+    );
+    expect(r.inFlight).toBe(0);
+  });
+});
