@@ -118,9 +118,17 @@ for (const c of cases) {
 
     it("appends only rows past the table's maximum with --incremental-by", async () => {
       const t = table("incr");
-      await syncTable(pond, { from: csv("day,n\n2026-01-01,1\n2026-01-02,2\n2026-01-03,3\n"), table: t, incrementalBy: "day" });
-      const more = csv("day,n\n2026-01-02,20\n2026-01-03,30\n2026-01-04,4\n2026-01-05,5\n");
-      expect(await syncTable(pond, { from: more, table: t, incrementalBy: "day" })).toMatchObject({ mode: "append", rowsAdded: 2, rowsTotal: 5 });
+      const g1 = await syncTable(pond, { from: csv("day,n\n2026-01-01,1\n2026-01-02,2\n2026-01-03,3\n"), table: t, incrementalBy: "day" });
+      expect(g1).toMatchObject({ mode: "append", rowsAdded: 3, rowsChanged: 0, rowsRemoved: 0, rowsTotal: 3 });
+      // rows at or below the table's maximum, and a row without a value, are not appended
+      const more = csv("day,n\n2026-01-02,20\n2026-01-03,30\n,99\n2026-01-04,4\n2026-01-05,5\n");
+      expect(await syncTable(pond, { from: more, table: t, incrementalBy: "day" })).toMatchObject({
+        mode: "append",
+        rowsAdded: 2,
+        rowsChanged: 0,
+        rowsRemoved: 0,
+        rowsTotal: 5,
+      });
       expect(await pond.query(`SELECT day, n FROM ${t} ORDER BY day`)).toEqual([
         { day: "2026-01-01", n: 1 },
         { day: "2026-01-02", n: 2 },

@@ -263,28 +263,6 @@ for (const c of cases) {
       ]);
     });
 
-    it("appends only rows past the table's maximum with --incremental-by (rows without a value are not appended)", async () => {
-      const t = table("mode_append");
-      const g1 = await syncTable(pond, { from: file("day,n\n2026-01-01,1\n2026-01-02,2\n2026-01-03,3\n"), table: t, incrementalBy: "day" });
-      expect(g1).toMatchObject({ mode: "append", rowsAdded: 3, rowsChanged: 0, rowsRemoved: 0, rowsTotal: 3 });
-      const more = file("day,n\n2026-01-02,20\n2026-01-03,30\n,99\n2026-01-04,4\n2026-01-05,5\n");
-      expect(await syncTable(pond, { from: more, table: t, incrementalBy: "day" })).toMatchObject({
-        mode: "append",
-        rowsAdded: 2,
-        rowsChanged: 0,
-        rowsRemoved: 0,
-        rowsTotal: 5,
-      });
-      expect(await rows(t, "day")).toEqual([
-        { day: "2026-01-01", n: 1 },
-        { day: "2026-01-02", n: 2 },
-        { day: "2026-01-03", n: 3 },
-        { day: "2026-01-04", n: 4 },
-        { day: "2026-01-05", n: 5 },
-      ]);
-      expect(await syncTable(pond, { from: more, table: t, incrementalBy: "day" })).toMatchObject({ rowsAdded: 0, rowsTotal: 5 });
-    });
-
     it("takes every row into an existing empty table with --incremental-by (no maximum yet)", async () => {
       const t = table("mode_append_empty");
       await pond.createTable(t, [
