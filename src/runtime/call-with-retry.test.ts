@@ -335,6 +335,61 @@ describe("callWithRetry", () => {
       ]);
     });
 
+    /** A call placed on replica 2 after `queueMs` in the quarterback, then answered `workMs` later. */
+    async function placedCall(o: Partial<CallOptions>, reportsPlacement: boolean, queueMs: number, workMs: number): Promise<RunEvent> {
+      const h = harness(
+        async (req) => {
+          await sleep(queueMs, req.signal);
+          req.placed?.(2);
+          await sleep(workMs, req.signal);
+          return "v";
+        },
+        o,
+        { detailed: true, reportsPlacement },
+      );
+      const r = callWithRetry(h.site, 1, new AbortController().signal);
+      await vi.advanceTimersByTimeAsync(queueMs + workMs);
+      await expect(r).resolves.toEqual(["v"]);
+      return h.events.find((e) => e.type === "call.finished")!;
+    }
+
+    it.each([
+      ["without a deadline", {}],
+      ["with a deadline", { timeoutMs: 5_000 }],
+    ])("call.finished names the replica and the time queued before placement, %s", async (_, o) => {
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await placedCall(o, true, 40, 25)).toMatchObject({ replica: 2, queuedMs: 40, ms: 65 });
+    });
+
+    it.each([
+      ["without a deadline", {}],
+      ["with a deadline", { timeoutMs: 5_000 }],
+    ])("a dispatcher that does not report placement gets the replica but no queued time, %s", async (_, o) => {
+      await vi.advanceTimersByTimeAsync(1000);
+      const e = await placedCall(o, false, 40, 25);
+      expect(e).toMatchObject({ replica: 2, ms: 65 });
+      expect(e).not.toHaveProperty("queuedMs");
+    });
+
+    it("a call never placed has neither replica nor queued time", async () => {
+      const h = harness(async () => "v", {}, { detailed: true, reportsPlacement: true });
+      await expect(callWithRetry(h.site, 1, new AbortController().signal)).resolves.toEqual(["v"]);
+      const e = h.events.find((x) => x.type === "call.finished")!;
+      expect(e).not.toHaveProperty("replica");
+      expect(e).not.toHaveProperty("queuedMs");
+    });
+
+    it("call.retried carries the failed attempt's error and the delay before the next", async () => {
+      vi.spyOn(Math, "random").mockReturnValue(0.5);
+      const h = harness(async (req, n) => (n === 1 ? Promise.reject(transient("stream cut")) : req.input), { retries: 1, backoffMs: 10 });
+      const r = callWithRetry(h.site, "a", new AbortController().signal);
+      await vi.advanceTimersByTimeAsync(10);
+      await expect(r).resolves.toEqual(["a"]);
+      expect(h.events).toEqual([
+        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "stream cut", delayMs: 10, time: expect.any(Number) },
+      ]);
+    });
+
     it("publishes no call.started or call.finished when not asked to, deadline or not", async () => {
       const h = harness(async () => "v", { timeoutMs: 500 });
       await expect(callWithRetry(h.site, 1, new AbortController().signal)).resolves.toEqual(["v"]);
