@@ -11,7 +11,10 @@ if (!tests) throw new Error("vitest.mutate.config.ts: run it through `npm run mu
 export default defineConfig({
   test: {
     include: JSON.parse(tests) as string[],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A mutant that makes a test hang fails that test here, as a kill, long before Stryker's
+    // own timeout (1.5 × the covering tests' time + 3 s), which also restarts the runner:
+    // those restarts took most of the pod group's hour. No test of a group takes over 4 s.
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
   },
 });
