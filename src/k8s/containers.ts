@@ -171,6 +171,21 @@ function pondUrlEnv(pond: MysqlPond): IEnvVar {
   return { name: "QB_POND", valueFrom: { secretKeyRef: { name: pond.secret, key: "QB_POND" } } };
 }
 
+/**
+ * The first init container: makes the land, as a local run does before its workers start
+ * (a worker may open files in it at start), owned by the user the quarterback runs as.
+ */
+export function landContainer(image: string): IContainer {
+  return {
+    name: "land",
+    image,
+    imagePullPolicy: "IfNotPresent",
+    command: ["/bin/sh", "-c", `mkdir -p ${LAND_DIR}`],
+    volumeMounts: [sharedMount],
+    securityContext: securityContext(true),
+  };
+}
+
 /** An init container that fills one pond table from the lake before the run. */
 export function lakeSyncContainer(sync: LakeSync, name: string, image: string, pond: MysqlPond | undefined, lakeClaim: boolean): IContainer {
   const env: IEnvVar[] = [];

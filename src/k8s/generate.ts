@@ -15,7 +15,7 @@ import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import type { FlowIR, WorkerIR } from "../ir/types.js";
-import { lakeSyncContainer, podWorker, pondContainer, quarterbackContainer } from "./containers.js";
+import { lakeSyncContainer, landContainer, podWorker, pondContainer, quarterbackContainer } from "./containers.js";
 import {
   FIRST_HEALTH_PORT,
   FIRST_WORKER_PORT,
@@ -93,7 +93,7 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
   // every replica of the pod's workers: a sidecar on its own loopback port
   const sidecars: IContainer[] = [];
   const attach: Array<{ worker: string; addresses: string[] }> = [];
-  const names = new Set(["quarterback", "pond"]);
+  const names = new Set(["quarterback", "pond", "land"]);
   let index = 0;
   for (const w of local) {
     const addresses: string[] = [];
@@ -163,14 +163,13 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
           // the TLS key is readable by the pod's group only
           securityContext: { fsGroup: IMAGE_USER },
           volumes,
-          // in order: the pond, the lake syncs (each to completion), then the workers
-          initContainers: [...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
+          // in order: the land, the pond, the lake syncs (each to completion), then the workers
+          initContainers: [landContainer(o.image), ...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
           containers: [quarterback],
         },
       },
     },
   };
-  if (job.spec!.template.spec!.initContainers!.length === 0) delete job.spec!.template.spec!.initContainers;
 
   const manifests: Manifest[] = [{ file: `00-${base}-flow.configmap.yaml`, kind: "ConfigMap", name: `${base}-flow`, object: configMap as Manifest["object"] }];
   for (const s of serviceObjects) {

@@ -28,7 +28,9 @@ export function dnsLabel(name: string, max = MAX_LABEL): string {
   if (s === "") s = "x";
   if (s.length <= max) return s;
   const hash = fnv1a(name).toString(16).padStart(8, "0").slice(0, 6);
-  return `${s.slice(0, max - 7).replace(/-+$/, "")}-${hash}`;
+  if (max < 8) return s.slice(0, max).replace(/-+$/, "") || "x";
+  const head = s.slice(0, max - 7).replace(/-+$/, "");
+  return head ? `${head}-${hash}` : hash;
 }
 
 /** FNV-1a, 32 bits: a short, stable tag for a cut name (not for security). */
