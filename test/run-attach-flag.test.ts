@@ -1,5 +1,5 @@
 /**
- * `qb run --attach W=ADDR,... --callback unix:/...`: the quarterback of a Kubernetes pod
+ * `qb run --attach W=ADDR,... --callback-socket PATH`: the quarterback of a Kubernetes pod
  * (`qb k8s`) runs the flow on workers started beside it, which were told the callback
  * address and the land in advance, as the pod's containers are.
  */
@@ -31,11 +31,11 @@ function startWorker(script: string, env: Record<string, string>): Promise<strin
   });
 }
 
-describe("qb run --attach --callback", () => {
+describe("qb run --attach --callback-socket", () => {
   it("runs on workers started elsewhere that share its land and reach its callback socket", async () => {
     const runDir = join(dir, "run");
-    const callback = `unix:${join(dir, "sockets", "quarterback.sock")}`;
-    const env = { QB_LAND: join(runDir, "land"), QB_CALLBACK: callback };
+    const socket = join(dir, "sockets", "quarterback.sock");
+    const env = { QB_LAND: join(runDir, "land"), QB_CALLBACK: `unix:${socket}` };
     // as the pod's `land` init container does: the land is there before the workers start
     mkdirSync(env.QB_LAND, { recursive: true });
     const [writer, reader, probe] = await Promise.all([
@@ -50,7 +50,19 @@ describe("qb run --attach --callback", () => {
         `  refs = [{path: "out/a.txt", text: "from the writer"}] | writer.make\n  back = refs | reader.what\n  emit back\n}\n`,
     );
     // `run "exit 1"` would fail: the workers are attached instead
-    const run = startQb(["run", "--json", flow, "--attach", `writer=${writer}`, "--attach", `reader=${reader}`, "--callback", callback, "--run-dir", runDir]);
+    const run = startQb([
+      "run",
+      "--json",
+      flow,
+      "--attach",
+      `writer=${writer}`,
+      "--attach",
+      `reader=${reader}`,
+      "--callback-socket",
+      socket,
+      "--run-dir",
+      runDir,
+    ]);
     const { code } = await run.exit;
     expect(run.stderr).toBe("");
     expect(code).toBe(0);
@@ -62,7 +74,7 @@ describe("qb run --attach --callback", () => {
     // the callback socket was the one given: a fatal report through it cancels the run
     const fatalFlow = join(dir, "fatal.flow");
     writeFileSync(fatalFlow, `flow fatal() {\n  worker probe { run "exit 1" }\n  xs = [{id: 7}] | probe.fatal\n  emit xs\n}\n`);
-    const fatal = startQb(["run", "--json", fatalFlow, "--attach", `probe=${probe}`, "--callback", callback, "--run-dir", join(dir, "run2")]);
+    const fatal = startQb(["run", "--json", fatalFlow, "--attach", `probe=${probe}`, "--callback-socket", socket, "--run-dir", join(dir, "run2")]);
     expect((await fatal.exit).code).toBe(1);
     expect(fatal.stderr).toContain("fatal from call 7");
   });
@@ -70,8 +82,8 @@ describe("qb run --attach --callback", () => {
   it.each([
     [["--attach", "nope=127.0.0.1:9"], "--attach nope=127.0.0.1:9: flow one has no worker nope (its workers: w)"],
     [["--attach", "w=127.0.0.1"], "is not a worker address"],
-    [["--callback", "0.0.0.0:9100"], "--callback 0.0.0.0:9100: not a loopback address"],
-    [["--callback", "unix:relative.sock"], "a unix socket needs an absolute path"],
+    [["--callback-socket", "relative.sock"], "--callback-socket relative.sock: give an absolute path"],
+    [["--callback-socket", "/" + "s".repeat(120)], "a unix socket's path takes at most 107"],
   ])("refuses %j before anything starts (exit 2)", async (args, message) => {
     const flow = join(dir, "one.flow");
     writeFileSync(flow, `flow one() {\n  worker w { run "exit 1" }\n  xs = [1] | w.m\n  emit xs\n}\n`);

@@ -9,6 +9,7 @@ import type { WorkerIR } from "../ir/types.js";
 import { shellScript } from "../process/shell-script.js";
 import {
   CALLBACK_ADDRESS,
+  CALLBACK_SOCKET,
   FLOW_MOUNT,
   FLOW_VOLUME,
   IMAGE_USER,
@@ -150,7 +151,7 @@ export interface QuarterbackSpec {
 export function quarterbackContainer(q: QuarterbackSpec): IContainer {
   const args = ["run", q.flowPath];
   for (const [k, v] of Object.entries(q.params)) args.push("--param", `${k}=${v}`);
-  args.push("--run-dir", RUN_DIR, "--callback", CALLBACK_ADDRESS);
+  args.push("--run-dir", RUN_DIR, "--callback-socket", CALLBACK_SOCKET);
   for (const a of q.attach) args.push("--attach", `${a.worker}=${a.addresses.join(",")}`);
   if (q.pondFile) args.push("--pond", POND_FILE);
   const env: IEnvVar[] = [...(q.pond ? [pondUrlEnv(q.pond)] : []), ...(q.tls ? tlsEnv : [])];

@@ -115,8 +115,8 @@ describe("qb k8s: the pod", () => {
       "shards=8",
       "--run-dir",
       "/qb/run",
-      "--callback",
-      "unix:/qb/quarterback.sock",
+      "--callback-socket",
+      "/qb/quarterback.sock",
       "--attach",
       "mc=127.0.0.1:9001,127.0.0.1:9002",
     ]);

@@ -9,7 +9,8 @@ export const SHARED_MOUNT = "/qb";
 export const RUN_DIR = "/qb/run";
 export const LAND_DIR = "/qb/run/land";
 /** The callback service: a unix socket on the shared volume, reached by every container of the pod and nothing else. */
-export const CALLBACK_ADDRESS = "unix:/qb/quarterback.sock";
+export const CALLBACK_SOCKET = "/qb/quarterback.sock";
+export const CALLBACK_ADDRESS = `unix:${CALLBACK_SOCKET}`;
 /** The embedded pond (DuckDB file), on the shared volume. */
 export const POND_FILE = "/qb/pond.duckdb";
 

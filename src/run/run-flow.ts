@@ -9,7 +9,7 @@ import { JOURNAL_FILE, JournalWriter, readJournal, type JournalContents } from "
 import { findRun, latestRunOf, type RunEntry } from "./run-history.js";
 import { writeRunRecord, type RunRecord } from "./run-record.js";
 import { dirname, join, resolve } from "node:path";
-import { checkCallbackAddress } from "./callback-address.js";
+import { checkCallbackSocket } from "./callback-socket.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
 import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
@@ -60,10 +60,11 @@ export interface RunOptions {
   /** The params given, recorded in run.json. */
   params?: Record<string, Json>;
   /**
-   * Where the callback service listens (given to workers as QB_CALLBACK): a unix socket or
-   * a loopback address (see callback-address.ts). Default: a socket in the run's folder.
+   * The path of the callback service's unix socket (workers get QB_CALLBACK=unix:PATH):
+   * workers started elsewhere can be told it in advance (callback-socket.ts). Default: a
+   * socket in the run's socket folder.
    */
-  callbackAddress?: string;
+  callbackSocket?: string;
 }
 
 export interface RunOutcome {
@@ -113,7 +114,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file === undefined ? undefined : resolve(cwd, options.file);
   if (options.journal === false && options.resume !== undefined) throw new TypeError("startRun: `resume` needs the journal; `journal: false` turns it off");
-  if (options.callbackAddress !== undefined) checkCallbackAddress(options.callbackAddress);
+  if (options.callbackSocket !== undefined) checkCallbackSocket(options.callbackSocket);
   // a run named to resume that is not there fails before anything starts
   const resumeFrom: RunEntry | undefined =
     options.resume === true ? latestRunOf(cwd, ir.flow, file) : options.resume !== undefined ? findRun(cwd, options.resume) : undefined;
@@ -173,8 +174,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           time: Date.now(),
         });
       // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
-      const callbackAddress = options.callbackAddress ?? `unix:${join(dir.sockets, "quarterback.sock")}`;
-      if (options.callbackAddress?.startsWith("unix:")) mkdirSync(dirname(options.callbackAddress.slice(5)), { recursive: true });
+      const callbackAddress = `unix:${options.callbackSocket ?? join(dir.sockets, "quarterback.sock")}`;
+      if (options.callbackSocket !== undefined) mkdirSync(dirname(options.callbackSocket), { recursive: true });
       pod = LocalPod.launch(ir, {
         runDir: dir.path,
         land: dir.land,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { compile } from "../../dsl/compile.js";
 import { AttachError, attachWorkers, parseAttach, type Attachment } from "../../dsl/attach.js";
-import { CallbackAddressError, checkCallbackAddress } from "../../run/callback-address.js";
+import { CallbackSocketError, checkCallbackSocket } from "../../run/callback-socket.js";
 import { diagnostic, type Diagnostic } from "../../dsl/diagnostics.js";
 import { renderDiagnostics } from "../../dsl/render.js";
 import { terminalSafe } from "../../dsl/terminal-safe.js";
@@ -23,7 +23,7 @@ interface RunFlags {
   generation?: string;
   resume?: string | true;
   attach?: Attachment[];
-  callback?: string;
+  callbackSocket?: string;
 }
 
 function collectAttach(value: string, previous: Attachment[] = []): Attachment[] {
@@ -52,7 +52,7 @@ export function registerRun(program: Command): void {
       "attach a worker to replicas already running at these addresses instead of starting it (repeatable; docs/kubernetes.md)",
       collectAttach,
     )
-    .option("--callback <address>", "where the callback service listens (QB_CALLBACK of the workers): unix:/path.sock or a loopback host:port")
+    .option("--callback-socket <path>", "the callback service's unix socket (workers get QB_CALLBACK=unix:PATH; default: in the run's socket folder)")
     .action(async (file: string, opts: RunFlags) => {
       try {
         process.exitCode = await runFile(file, opts);
@@ -75,10 +75,10 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
   let ir = compiled.ir;
   try {
     if (opts.attach) ir = attachWorkers(ir, opts.attach);
-    if (opts.callback !== undefined) checkCallbackAddress(opts.callback);
+    if (opts.callbackSocket !== undefined) checkCallbackSocket(opts.callbackSocket);
   } catch (err) {
     if (err instanceof AttachError) throw new UsageError(err.message, { cause: err });
-    if (err instanceof CallbackAddressError) throw new UsageError(`--callback ${err.address}: ${err.why}`, { cause: err });
+    if (err instanceof CallbackSocketError) throw new UsageError(`--callback-socket ${err.path}: ${err.why}`, { cause: err });
     throw err;
   }
   let generation: number | undefined;
@@ -121,7 +121,7 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       detailedEvents: opts.json === true,
       ...(opts.runDir ? { runDir: opts.runDir } : {}),
       ...(opts.pond ? { pond: opts.pond } : {}),
-      ...(opts.callback !== undefined ? { callbackAddress: opts.callback } : {}),
+      ...(opts.callbackSocket !== undefined ? { callbackSocket: opts.callbackSocket } : {}),
       ...(generation !== undefined ? { generation } : {}),
     });
   } catch (err) {
