@@ -35,12 +35,11 @@ export async function must(cmd: string, args: string[], timeoutMs = 120_000): Pr
 
 const has = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: "ignore", timeout: 30_000 }).status === 0;
 
-/** Why podman cannot run pods here, or null when it can. */
+/** What is missing for podman to run pods here (a tool, said so that "... is missing" reads), or null. */
 export function podmanMissing(): string | null {
-  if (!has("podman", ["--version"])) return "podman is not installed";
-  if (!has("podman", ["info"])) return "`podman info` fails (see ../shared/containers.md: runc, cgroupfs, default_ulimits = [])";
-  if (!has("podman", ["image", "exists", BASE_IMAGE]) && !has("mmdebstrap", ["--version"]))
-    return `mmdebstrap is not installed and there is no ${BASE_IMAGE} yet`;
+  if (!has("podman", ["--version"])) return "podman";
+  if (!has("podman", ["info"])) return "a podman that works (`podman info` fails; ../shared/containers.md: runc, cgroupfs, default_ulimits = [])";
+  if (!has("podman", ["image", "exists", BASE_IMAGE]) && !has("mmdebstrap", ["--version"])) return `mmdebstrap (to make ${BASE_IMAGE})`;
   return null;
 }
 
