@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/examples.js";
 import { expectNoSpawnedWorkers, startQb } from "./support/qb-process.js";
+import { runQb } from "./worker-fixtures/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-attach-flag-"));
 const started: ChildProcess[] = [];
@@ -91,5 +92,20 @@ describe("qb run --attach --callback-socket", () => {
     const { code } = await run.exit;
     expect(run.stderr).toContain(message);
     expect(code).toBe(2);
+  });
+});
+
+describe("qb worker health", () => {
+  it("exits 0 for a worker that serves, 1 where nothing answers", async () => {
+    const address = await startWorker("examples/workers/montecarlo.js", {});
+    const up = await runQb(["worker", "health", address]);
+    expect(up.stdout).toBe(`${address}: SERVING\n`);
+    expect(up.code).toBe(0);
+    // a port nothing listens on: the one the worker had, once it is gone
+    started.pop()!.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    const down = await runQb(["worker", "health", address, "--timeout", "500"]);
+    expect(down.stderr).toContain(`qb worker health: ${address}: health:`);
+    expect(down.code).toBe(1);
   });
 });

@@ -62,6 +62,14 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Builds `image` again; the image it replaces goes (unless something else still uses it), so runs do not pile them up. */
+async function replacing(image: string, build: () => Promise<unknown>): Promise<void> {
+  const id = async (): Promise<string> => (await run("podman", ["image", "inspect", "--format", "{{.Id}}", image])).stdout.trim();
+  const before = await id();
+  await build();
+  if (before && before !== (await id())) await run("podman", ["rmi", before]);
+}
+
 /** The images the test plays: each built once (the base and node layers are kept across runs). */
 export async function buildImages(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "qb-images-"));
@@ -87,7 +95,9 @@ export async function buildImages(): Promise<void> {
         await must("podman", ["build", "--network", "none", "-t", NODE_IMAGE, ctx], 300_000);
       });
     // the repo's Containerfile, as a user builds it (layers cached: only what changed is redone)
-    await timed("quarterback image", () => must("podman", ["build", "--network", "none", "--build-arg", `BASE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], 600_000));
+    await timed("quarterback image", () =>
+      replacing(IMAGE, () => must("podman", ["build", "--network", "none", "--build-arg", `BASE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], 600_000)),
+    );
     await timed("test workers image", async () => {
       // the test workers (land-probe) beside the examples, for the flows only this test runs
       const ctx = join(work, "test-workers");
@@ -100,7 +110,7 @@ export async function buildImages(): Promise<void> {
         cpSync(join(ROOT, from), join(ctx, to), { recursive: true, preserveTimestamps: true });
       }
       writeFileSync(join(ctx, "Containerfile"), `FROM ${IMAGE}\nCOPY test /opt/quarterback/test\nCOPY dist /opt/quarterback/dist\n`);
-      await must("podman", ["build", "--network", "none", "-t", TEST_IMAGE, ctx], 300_000);
+      await replacing(TEST_IMAGE, () => must("podman", ["build", "--network", "none", "-t", TEST_IMAGE, ctx], 300_000));
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
