@@ -104,7 +104,7 @@ async function generate(file: string, out: string, opts: K8sFlags): Promise<numb
   prepareOutput(out);
   const written = new Set<string>();
   for (const m of manifests) {
-    writeFileSync(join(out, m.file), manifestYaml(m, `qb k8s ${file}`));
+    writeFileSync(join(out, m.file), manifestYaml(m, file));
     written.add(m.file);
   }
   // files of an earlier `qb k8s` into the same folder that this one did not write (a worker no longer `deploy service`)
