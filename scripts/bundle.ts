@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { API_VERSIONS } from "../src/k8s/check.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -157,7 +158,9 @@ rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
 // grpc-js requires @grpc/proto-loader only for channelz and ORCA, which we do not use (our
 // definitions come from protobufjs, src/proto/service-definition.ts): left outside, it
 // stays out of the bundle's size and its code cache
-await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow", "@grpc/proto-loader"]);
+// the Kubernetes models (`qb k8s --check`) are megabytes of validators: loaded from node_modules, one API group at a time
+const KUBERNETES_MODELS = API_VERSIONS.map((v) => `kubernetes-models/${v}`);
+await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow", "@grpc/proto-loader", ...KUBERNETES_MODELS]);
 await bundle("worker", "dist/worker/index.js", ["apache-arrow", "@grpc/proto-loader"]);
 primeWorker();
 primeCli();

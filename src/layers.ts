@@ -22,14 +22,16 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   pod: ["runtime", "client", "process", "ir", "common", "land", "proto"],
   run: ["pod", "runtime", "pond", "client", "ir", "land", "proto", "common"],
   ui: ["run", "runtime", "dsl", "ir", "common"],
+  // `qb k8s`: the IR as manifests (shell-script.ts: a worker's command as the pod runs it)
+  k8s: ["ir", "process"],
   // the library's entry point (src/index.ts)
   "(root)": ["run", "runtime", "dsl", "ir", "pond", "common"],
   // the commands import everything; nothing imports them
-  cli: ["(root)", "run", "pod", "runtime", "pond", "dsl", "ir", "conformance", "client", "process", "worker", "land", "proto", "common", "sql", "ui"],
+  cli: ["(root)", "run", "pod", "runtime", "pond", "dsl", "ir", "conformance", "client", "process", "worker", "land", "proto", "common", "sql", "ui", "k8s"],
 };
 
 /** Folders whose code may not touch the file system, the network or processes. */
-export const PURE: readonly string[] = ["dsl", "ir", "sql"];
+export const PURE: readonly string[] = ["dsl", "ir", "sql", "k8s"];
 
 export interface SourceFile {
   /** Path relative to src/, with `/`. */

@@ -1,7 +1,7 @@
 /**
  * Under CI=true, the tools `.ci/run` provides must all be here: this file fails, naming each
  * one that is missing, whichever suites use it (the pond suites need MariaDB, the Python
- * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz). Each suite
+ * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz, k8s-pod podman). Each suite
  * that would skip also refuses on its own (`skipForWant`); this is the one place that
  * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
  * CI either. Outside CI a missing tool is a skip, with the usual SKIPPED line.
@@ -9,6 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { openPond } from "../src/pond/index.js";
 import { MYSQL_URL } from "./pond-drivers.js";
+import { podmanMissing } from "./support/podman.js";
 import { dotReady, pythonReady, PYTHON, skipForWant } from "./worker-fixtures/helpers.js";
 
 /** MariaDB answers a query, not only a TCP connect. */
@@ -39,6 +40,12 @@ const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what
     remedy: "install Debian's python3-grpcio and python3-numpy",
   },
   { tool: "Graphviz (`dot`)", ready: dotReady, what: "test/graph-dot.test.ts", remedy: "install graphviz" },
+  {
+    tool: "podman (with runc and mmdebstrap)",
+    ready: () => podmanMissing() === null,
+    what: "test/k8s-pod.test.ts",
+    remedy: "install podman, runc and mmdebstrap and write /etc/containers/containers.conf",
+  },
 ];
 
 describe("the tools .ci/run provides", () => {

@@ -3,6 +3,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerK8s } from "./commands/k8s.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerPond } from "./commands/pond.js";
 import { registerRun } from "./commands/run.js";
@@ -30,6 +31,7 @@ export async function runCli(argv: string[]): Promise<void> {
   registerCompile(program);
   registerFmt(program);
   registerGraph(program);
+  registerK8s(program);
   registerLogs(program);
   registerPond(program);
   registerRun(program);

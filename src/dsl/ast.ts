@@ -57,8 +57,8 @@ export type Stage =
   | { kind: "flatten" | "last"; options: StageOption[]; span: Span }
   | { kind: "take"; count: Expr; options: StageOption[]; span: Span };
 
-export type WorkerPropKey = "run" | "image" | "replicas" | "env" | "cpu" | "memory" | "at";
-export const WORKER_PROPS: readonly WorkerPropKey[] = ["run", "image", "replicas", "env", "cpu", "memory", "at"];
+export type WorkerPropKey = "run" | "image" | "replicas" | "env" | "cpu" | "memory" | "at" | "deploy";
+export const WORKER_PROPS: readonly WorkerPropKey[] = ["run", "image", "replicas", "env", "cpu", "memory", "at", "deploy"];
 
 export interface WorkerProp {
   key: WorkerPropKey;

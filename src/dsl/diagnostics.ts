@@ -61,6 +61,7 @@ export const DIAGNOSTIC_CODES = {
   QB4014: { severity: "warning", title: "step merged twice" },
   QB4015: { severity: "error", title: "more than one SQL statement" },
   QB4016: { severity: "error", title: "signal from outside its loop" },
+  QB4017: { severity: "error", title: "invalid `deploy`" },
   // found when the workers start, before any call
   QB5001: { severity: "error", title: "worker has no such method" },
   QB5002: { severity: "error", title: "`hold` does not match the worker's method" },

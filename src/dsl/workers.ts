@@ -8,7 +8,7 @@ import type { Span } from "./span.js";
 type WorkerDecl = Extract<Member, { kind: "worker" }>;
 
 /** `host:port`, `[v6]:port` or `unix:/path`. */
-const ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+))$/;
+export const ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+))$/;
 
 export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR {
   const ir: WorkerIR = { name: w.name.name, replicas: 1, env: {}, loc };
@@ -82,6 +82,22 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
         ir.memoryBytes = Math.round(t.ir.value as number);
         break;
       }
+      case "deploy": {
+        // a word, not a string: `deploy service` (or `deploy pod`, the default)
+        if (v.kind === "name" && (v.name === "service" || v.name === "pod")) {
+          if (v.name === "service") ir.deploy = "service";
+        } else {
+          scope.report(
+            diagnostic(
+              "QB4017",
+              v.span,
+              "`deploy` takes `pod` (the default: containers of the quarterback's pod) or `service` (a Deployment behind a headless Service)",
+              "write `deploy service`",
+            ),
+          );
+        }
+        break;
+      }
       case "at": {
         const addresses: string[] = [];
         for (const e of p.values) {
@@ -129,6 +145,27 @@ export function checkWorker(w: WorkerDecl, scope: ExprScope, loc: Loc): WorkerIR
         `add \`run "command"\` to start it, or \`at "host:port"\` to attach`,
       ),
     );
+  }
+  if (ir.deploy === "service") {
+    if (at) {
+      scope.report(
+        diagnostic(
+          "QB4017",
+          keys.get("deploy")!,
+          `worker \`${w.name.name}\` is attached with \`at\`: it already runs elsewhere, so \`qb k8s\` cannot deploy it as a service`,
+          "remove `deploy service`, or replace `at` with `run` and `image`",
+        ),
+      );
+    } else if (!seen.has("image")) {
+      scope.report(
+        diagnostic(
+          "QB4017",
+          keys.get("deploy")!,
+          `worker \`${w.name.name}\` is deployed as a service but has no \`image\``,
+          'a Deployment runs in other pods, which need the worker\'s container image: add `image "registry/name:tag"`',
+        ),
+      );
+    }
   }
   if (at && replicasGiven) {
     scope.report(

@@ -52,6 +52,12 @@ export interface WorkerIR {
   /** Cores (fractional allowed). */
   cpu?: number;
   memoryBytes?: number;
+  /**
+   * `deploy service`: on Kubernetes (`qb k8s`) its replicas run as a Deployment behind a
+   * headless Service, past the quarterback's pod; absent, they are containers of that pod.
+   * A local run ignores it.
+   */
+  deploy?: "service";
   loc: Loc;
 }
 

@@ -2,13 +2,14 @@
  * The library API: run a compiled flow on a local pod. `startRun` returns at once with the
  * run's events and a promise of its outcome; `runFlow` just awaits it.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { FileDigests } from "./journal/file-digests.js";
 import { JournalDispatcher } from "./journal/journal-dispatcher.js";
 import { JOURNAL_FILE, JournalWriter, readJournal, type JournalContents } from "./journal/journal-file.js";
 import { findRun, latestRunOf, type RunEntry } from "./run-history.js";
 import { writeRunRecord, type RunRecord } from "./run-record.js";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { checkCallbackSocket } from "./callback-socket.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
 import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
@@ -58,6 +59,12 @@ export interface RunOptions {
   file?: string;
   /** The params given, recorded in run.json. */
   params?: Record<string, Json>;
+  /**
+   * The path of the callback service's unix socket (workers get QB_CALLBACK=unix:PATH):
+   * workers started elsewhere can be told it in advance (callback-socket.ts). Default: a
+   * socket in the run's socket folder.
+   */
+  callbackSocket?: string;
 }
 
 export interface RunOutcome {
@@ -107,6 +114,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file === undefined ? undefined : resolve(cwd, options.file);
   if (options.journal === false && options.resume !== undefined) throw new TypeError("startRun: `resume` needs the journal; `journal: false` turns it off");
+  if (options.callbackSocket !== undefined) checkCallbackSocket(options.callbackSocket);
   // a run named to resume that is not there fails before anything starts
   const resumeFrom: RunEntry | undefined =
     options.resume === true ? latestRunOf(cwd, ir.flow, file) : options.resume !== undefined ? findRun(cwd, options.resume) : undefined;
@@ -166,7 +174,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           time: Date.now(),
         });
       // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
-      const callbackAddress = `unix:${join(dir.sockets, "quarterback.sock")}`;
+      const callbackAddress = `unix:${options.callbackSocket ?? join(dir.sockets, "quarterback.sock")}`;
+      if (options.callbackSocket !== undefined) mkdirSync(dirname(options.callbackSocket), { recursive: true });
       pod = LocalPod.launch(ir, {
         runDir: dir.path,
         land: dir.land,

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { compile } from "../../dsl/compile.js";
+import { AttachError, attachWorkers, parseAttach, type Attachment } from "../../dsl/attach.js";
+import { CallbackSocketError, checkCallbackSocket } from "../../run/callback-socket.js";
 import { diagnostic, type Diagnostic } from "../../dsl/diagnostics.js";
 import { renderDiagnostics } from "../../dsl/render.js";
 import { terminalSafe } from "../../dsl/terminal-safe.js";
@@ -20,6 +22,16 @@ interface RunFlags {
   pond?: string;
   generation?: string;
   resume?: string | true;
+  attach?: Attachment[];
+  callbackSocket?: string;
+}
+
+function collectAttach(value: string, previous: Attachment[] = []): Attachment[] {
+  try {
+    return [...previous, parseAttach(value)];
+  } catch (err) {
+    throw err instanceof AttachError ? new UsageError(err.message, { cause: err }) : err;
+  }
 }
 
 export function registerRun(program: Command): void {
@@ -35,6 +47,12 @@ export function registerRun(program: Command): void {
     .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
     .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
     .option("--resume [run]", "reuse the outputs of calls an earlier run finished (default: the latest run of this flow; see qb runs)")
+    .option(
+      "--attach <worker=addr,...>",
+      "attach a worker to replicas already running at these addresses instead of starting it (repeatable; docs/kubernetes.md)",
+      collectAttach,
+    )
+    .option("--callback-socket <path>", "the callback service's unix socket (workers get QB_CALLBACK=unix:PATH; default: in the run's socket folder)")
     .action(async (file: string, opts: RunFlags) => {
       try {
         process.exitCode = await runFile(file, opts);
@@ -54,6 +72,15 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
     if (opts.json) writeJsonLine(diagnosticsError(file, input.text, compiled.diagnostics));
     return EXIT.usage;
   }
+  let ir = compiled.ir;
+  try {
+    if (opts.attach) ir = attachWorkers(ir, opts.attach);
+    if (opts.callbackSocket !== undefined) checkCallbackSocket(opts.callbackSocket);
+  } catch (err) {
+    if (err instanceof AttachError) throw new UsageError(err.message, { cause: err });
+    if (err instanceof CallbackSocketError) throw new UsageError(`--callback-socket ${err.path}: ${err.why}`, { cause: err });
+    throw err;
+  }
   let generation: number | undefined;
   if (opts.generation !== undefined) {
     generation = Number(opts.generation);
@@ -69,7 +96,7 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
   }
   // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
   process.exitCode = EXIT.failed;
-  return runCompiled(compiled.ir, input.text, file, opts, generation);
+  return runCompiled(ir, input.text, file, opts, generation);
 }
 
 async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlags, generation: number | undefined): Promise<number> {
@@ -94,6 +121,7 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       detailedEvents: opts.json === true,
       ...(opts.runDir ? { runDir: opts.runDir } : {}),
       ...(opts.pond ? { pond: opts.pond } : {}),
+      ...(opts.callbackSocket !== undefined ? { callbackSocket: opts.callbackSocket } : {}),
       ...(generation !== undefined ? { generation } : {}),
     });
   } catch (err) {

@@ -19,6 +19,29 @@ function positiveInt(v: string): number {
 export function registerWorker(program: Command): void {
   const worker = program.command("worker").description("tools for workers").enablePositionalOptions();
   worker
+    .command("health")
+    .description(
+      "ask a worker's grpc.health.v1 service whether it serves (what Kubernetes' gRPC probes ask; an exec probe where those are missing); " +
+        "exit 0 when SERVING, 1 otherwise",
+    )
+    .argument("<address>", "host:port or unix:/path of the worker")
+    .option("--service <name>", "the health service name to ask about", "")
+    .option("--timeout <ms>", "how long to wait for the answer", positiveInt, 2_000)
+    .action(async (address: string, opts: { service: string; timeout: number }) => {
+      const { WorkerClient } = await import("../../client/worker-client.js");
+      const client = new WorkerClient(address);
+      try {
+        const status = await client.health(opts.service, opts.timeout);
+        process.stdout.write(`${terminalSafe(address)}: ${status}\n`);
+        process.exitCode = status === "SERVING" ? EXIT.ok : EXIT.failed;
+      } catch (err) {
+        process.stderr.write(`qb worker health: ${terminalSafe(address)}: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
+        process.exitCode = EXIT.failed;
+      } finally {
+        client.close();
+      }
+    });
+  worker
     .command("test")
     .description(
       "start a worker command and check it against the worker contract (docs/worker-protocol.md); " +
