@@ -6,11 +6,11 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { oneMethodDescribe, serveBareWorker } from "../../test/support/bare-worker.js";
+import { freePort } from "../../test/support/free-port.js";
 import { call, flow, podOptions as options, until } from "../../test/support/local-pod.js";
 import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import { WorkerUnavailableError } from "./errors.js";
@@ -24,18 +24,6 @@ const servers: grpc.Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.forceShutdown();
 });
-
-/** A loopback port free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A worker that echoes over Session, answering with its name, at `address` (default: a free loopback port). */
 async function echoWorker(name: string, address?: string): Promise<{ address: string; server: grpc.Server }> {

@@ -8,6 +8,7 @@
  *   crash({id})                  writes a line to stderr and exits the process with code 3
  *   makeArray({n, seed})         a Float64Array of n values on the land -> its land reference
  *   sumArray(ref)                reads a Float64Array by reference -> {n, sum}
+ *   tell({message})              reports `message` (a log) to the callback service -> whether it was delivered
  *
  * With CHAOS_SLOW_START_MS set, each start of the process waits a random time up to that
  * before it serves (a replica slow to become healthy).
@@ -63,6 +64,7 @@ await serveWorker(
       for (const x of a) sum += x;
       return { n: a.length, sum };
     },
+    tell: async (input: { message: string }, ctx: CallContext) => (await ctx.report({ kind: "log", message: input.message })).delivered,
     crash: async (input: { id: number }) => {
       note("crash", input.id);
       process.stderr.write(`chaos: crashing on purpose in call ${input.id}\n`);
