@@ -37,9 +37,9 @@ const TLS_FAILURE = /certificate|SSL routines|self[- ]signed|unable to (?:verify
 /**
  * grpc-js's words when the TCP connection was made but no HTTP/2 session came up (a
  * refused connection says ECONNREFUSED instead): a plain client at a TLS port, or a
- * certificate the server does not trust.
+ * certificate the server does not trust; the server's close arrives as either.
  */
-const NO_SESSION = /Last error: Failed to connect\b/;
+const NO_SESSION = /No connection established\. Last error: (?:Failed to connect\b|read ECONNRESET)/;
 
 /** What to add to a connection error that looks like a TLS mismatch. */
 export function authFailureHint(err: unknown): string {
