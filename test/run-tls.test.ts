@@ -20,7 +20,7 @@ import { ROOT } from "./support/examples.js";
 import { freePort } from "./support/free-port.js";
 import { startQb } from "./support/qb-process.js";
 import { authEnv, tlsMaterial, type TlsMaterial } from "./support/tls-material.js";
-import { PYTHON, pythonReady, runQb, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";
+import { PYTHON, pythonReady, runQb, skipForWant, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-tls-"));
 /** No TLS or token settings from the test's own environment. */
@@ -103,6 +103,38 @@ describe("qb certs", () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^qb: .*qb\.crt is there already: give another --name, or remove it first\n/);
   });
+});
+
+describe("the openssl commands of docs/remote-workers.md", () => {
+  it("make a CA, a certificate and a token that a worker accepts, with whose CA qb certs signs qb run's certificate", async (ctx) => {
+    if (spawnSync("openssl", ["version"]).status !== 0) {
+      skipForWant("openssl", "the openssl commands of docs/remote-workers.md", "install openssl");
+      return ctx.skip();
+    }
+    const doc = readFileSync(join(ROOT, "docs/remote-workers.md"), "utf8");
+    const block = /<!-- openssl-commands[^>]*-->\n```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block, "the openssl block of docs/remote-workers.md").toBeDefined();
+    const cwd = mkdtempSync(join(dir, "openssl-"));
+    const r = spawnSync("bash", ["-euo", "pipefail", "-c", block!], { cwd, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const tls = join(cwd, "tls");
+    for (const f of ["ca.key", "host-a.key", "token"]) expect(statSync(join(tls, f)).mode & 0o077, f).toBe(0);
+    // a worker with the openssl certificate, qb run with one qb certs signs with the same CA
+    const w = await tlsWorker(CHAOS, { ca: join(tls, "ca.crt"), cert: join(tls, "host-a.crt"), key: join(tls, "host-a.key"), tokenFile: join(tls, "token") });
+    const made = await runQb(["certs", tls, "--json"]);
+    expect(made.code, made.stderr).toBe(0);
+    const qb = JSON.parse(made.stdout) as { caMade: boolean; cert: string; key: string };
+    expect(qb.caMade).toBe(false);
+    const flow = flowFile("openssl", `flow o() {\n  worker chaos { at "${w.address}" }\n  xs = [1, 2] | chaos.echo\n  emit xs\n}\n`);
+    const ok = await runQb(
+      ["run", flow, "--run-dir", join(dir, "run-openssl"), ...runFlags({ ca: join(tls, "ca.crt"), cert: qb.cert, key: qb.key, tokenFile: join(tls, "token") })],
+      {
+        env: NO_AUTH,
+      },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { xs: number[] }).xs.sort()).toEqual([1, 2]);
+  }, 30_000);
 });
 
 describe("a worker attached over TLS with a token, its reports over the TLS callback service", () => {
