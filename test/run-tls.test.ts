@@ -207,10 +207,14 @@ describe("a worker attached over TLS with a token, its reports over the TLS call
     expect(JSON.parse(ok.stdout)).toEqual({ xs: [0, 1] });
   }, 30_000);
 
-  it("works with QB_TLS_* and QB_TOKEN_FILE in qb run's environment instead of options, and a worker written in Python", async () => {
+  it("works with QB_TLS_* and QB_TOKEN_FILE in qb run's environment instead of options, and a worker written in Python (with a health-only port)", async () => {
     warnPythonSkipped("a Python worker over TLS");
     const command = pythonReady ? `${PYTHON} ${join(ROOT, "examples/workers/python/montecarlo.py")}` : `node ${join(ROOT, "examples/workers/montecarlo.js")}`;
-    const w = await tlsWorker(command, m.good.qb!);
+    const healthPort = await freePort();
+    const w = await tlsWorker(command, m.good.qb!, { QB_HEALTH_LISTEN: `127.0.0.1:${healthPort}` });
+    // its health-only port answers anyone, without certificate or token; its own port does not
+    expect(await healthWith(`127.0.0.1:${healthPort}`, undefined)).toBe("SERVING");
+    expect(await healthWith(w.address, undefined)).toMatch(/^UNAVAILABLE/);
     const flow = flowFile(
       "pi",
       `flow pi() {\n  worker mc { at "${w.address}" }\n  s = range(4) | mc.sample(n: 1000, seed: item) | reduce mc.add\n  emit s\n}\n`,
