@@ -6,8 +6,9 @@
  * cache of its own), which this script primes by running each once:
  *
  *   dist/bundle/cli.cjs     `qb` (bin/qb.js runs it): src/cli/run-cli.ts with our code and
- *                           its packages. The pond's drivers and Arrow stay external:
- *                           DuckDB is a native addon, and they load lazily anyway.
+ *                           its packages. The pond's drivers, Arrow and `qb certs`'s
+ *                           X.509 library stay external: DuckDB is a native addon, and
+ *                           they load lazily anyway.
  *   dist/bundle/worker.cjs  the worker SDK with grpc-js, proto-loader and protobufjs
  *                           inside: `quarterback/worker`
  *                           (src/worker/bundled.ts). apache-arrow stays external.
@@ -158,9 +159,18 @@ rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
 // grpc-js requires @grpc/proto-loader only for channelz and ORCA, which we do not use (our
 // definitions come from protobufjs, src/proto/service-definition.ts): left outside, it
 // stays out of the bundle's size and its code cache
-// the Kubernetes models (`qb k8s --check`) are megabytes of validators: loaded from node_modules, one API group at a time
+// the Kubernetes models (`qb k8s --check`) are megabytes of validators: loaded from node_modules, one API group at a time;
+// `qb certs`'s X.509 library (and the polyfill it needs) load for that command only
 const KUBERNETES_MODELS = API_VERSIONS.map((v) => `kubernetes-models/${v}`);
-await bundle("cli", "dist/cli/run-cli.js", ["@duckdb/node-api", "mysql2", "apache-arrow", "@grpc/proto-loader", ...KUBERNETES_MODELS]);
+await bundle("cli", "dist/cli/run-cli.js", [
+  "@duckdb/node-api",
+  "mysql2",
+  "apache-arrow",
+  "@grpc/proto-loader",
+  "@peculiar/x509",
+  "reflect-metadata",
+  ...KUBERNETES_MODELS,
+]);
 await bundle("worker", "dist/worker/index.js", ["apache-arrow", "@grpc/proto-loader"]);
 primeWorker();
 primeCli();

@@ -9,6 +9,8 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   sql: [],
   land: [],
   proto: [],
+  // `qb certs`: certificates for mutual TLS
+  certs: [],
   // what the SDK and the callers of workers share
   common: ["land", "proto"],
   ir: ["common"],
@@ -27,7 +29,26 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // the library's entry point (src/index.ts)
   "(root)": ["run", "runtime", "dsl", "ir", "pond", "common"],
   // the commands import everything; nothing imports them
-  cli: ["(root)", "run", "pod", "runtime", "pond", "dsl", "ir", "conformance", "client", "process", "worker", "land", "proto", "common", "sql", "ui", "k8s"],
+  cli: [
+    "(root)",
+    "run",
+    "pod",
+    "runtime",
+    "pond",
+    "dsl",
+    "ir",
+    "conformance",
+    "client",
+    "process",
+    "worker",
+    "land",
+    "proto",
+    "common",
+    "sql",
+    "ui",
+    "k8s",
+    "certs",
+  ],
 };
 
 /** Folders whose code may not touch the file system, the network or processes. */

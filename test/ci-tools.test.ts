@@ -1,13 +1,16 @@
 /**
  * Under CI=true, the tools `.ci/run` provides must all be here: this file fails, naming each
  * one that is missing, whichever suites use it (the pond suites need MariaDB, the Python
- * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz, k8s-pod podman). Each suite
+ * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz, k8s-pod podman, the
+ * multi-host suite network namespaces, the TLS suite openssl). Each suite
  * that would skip also refuses on its own (`skipForWant`); this is the one place that
  * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
  * CI either. Outside CI a missing tool is a skip, with the usual SKIPPED line.
  */
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { openPond } from "../src/pond/index.js";
+import { netnsUnavailable } from "./support/netns.js";
 import { MYSQL_URL } from "./pond-drivers.js";
 import { podmanMissing } from "./support/podman.js";
 import { dotReady, pythonReady, PYTHON, skipForWant } from "./worker-fixtures/helpers.js";
@@ -45,6 +48,18 @@ const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what
     ready: () => podmanMissing() === null,
     what: "test/k8s-pod.test.ts",
     remedy: "install podman, runc and mmdebstrap and write /etc/containers/containers.conf",
+  },
+  {
+    tool: "network namespaces (`ip netns add`, as root)",
+    ready: () => netnsUnavailable() === null,
+    what: "test/run-multi-host.test.ts",
+    remedy: "install iproute2 and run as root",
+  },
+  {
+    tool: "openssl",
+    ready: () => spawnSync("openssl", ["version"]).status === 0,
+    what: "the openssl commands in test/run-tls.test.ts",
+    remedy: "install openssl",
   },
 ];
 

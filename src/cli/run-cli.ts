@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerCerts } from "./commands/certs.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
@@ -27,6 +28,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
 
+  registerCerts(program);
   registerCheck(program);
   registerCompile(program);
   registerFmt(program);

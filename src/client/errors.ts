@@ -29,6 +29,33 @@ export const GRPC_STATUS_NAMES = [
 
 export const GRPC_UNKNOWN = 2;
 export const GRPC_UNIMPLEMENTED = 12;
+export const GRPC_UNAVAILABLE = 14;
+export const GRPC_UNAUTHENTICATED = 16;
+
+/** What grpc-js's last connection error says when a TLS handshake failed (Node's and OpenSSL's words). */
+const TLS_FAILURE = /certificate|SSL routines|self[- ]signed|unable to (?:verify|get)|tlsv1|handshake|Hostname\/IP does not match|ERR_TLS/i;
+/**
+ * grpc-js's words when the TCP connection was made but no HTTP/2 session came up (a
+ * refused connection says ECONNREFUSED instead): a plain client at a TLS port, or a
+ * certificate the server does not trust; the server's close arrives as either.
+ */
+const NO_SESSION = /No connection established\. Last error: (?:Failed to connect\b|read ECONNRESET)/;
+
+/** What to add to a connection error that looks like a TLS mismatch. */
+export function authFailureHint(err: unknown): string {
+  if (!(err instanceof TransportError) || !NO_SESSION.test(err.message)) return "";
+  return " (the connection was made but no gRPC session came up: a server that demands TLS refuses a plain client this way, and so does one whose CA did not sign the client's certificate; check QB_TLS_CA, QB_TLS_CERT and QB_TLS_KEY on both sides)";
+}
+
+/**
+ * The worker refused our token (UNAUTHENTICATED), or a TLS handshake failed on a
+ * certificate: waiting and trying again would not change the answer.
+ */
+export function isAuthFailure(err: unknown): boolean {
+  if (!(err instanceof TransportError)) return false;
+  if (err.grpcCode === GRPC_UNAUTHENTICATED) return true;
+  return err.grpcCode === GRPC_UNAVAILABLE && (TLS_FAILURE.test(err.message) || NO_SESSION.test(err.message));
+}
 
 /** The worker answered the call with an error result. */
 export class RemoteCallError extends Error {

@@ -3,7 +3,9 @@
  * `qb worker test`, the benchmarks and tests, and (later) by the quarterback's dispatch.
  */
 import * as grpc from "@grpc/grpc-js";
+import { clientSetup } from "../proto/credentials.js";
 import { loadProtos } from "../proto/load.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
 import { MAX_TIMER_MS } from "../common/long-timer.js";
 import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMsg, OutputMsg, SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
@@ -15,6 +17,10 @@ import { SessionClient } from "./session-client.js";
 export interface WorkerClientOptions {
   /** Largest message to accept; default 64 MiB (the worker enforces its own limit). */
   maxMessageBytes?: number;
+  /** TLS (TCP addresses) and the token (every call), as the worker demands them. */
+  auth?: TransportAuth | undefined;
+  /** The name the worker's certificate must carry when the address dialled is an IP found for it. */
+  serverName?: string | undefined;
 }
 
 export interface InvokeOptions {
@@ -54,15 +60,17 @@ export class WorkerClient {
     options: WorkerClientOptions = {},
   ) {
     const { WorkerCallerClient: Ctor, HealthClient } = loadProtos();
-    const channelOptions = {
+    const setup = clientSetup(options.auth, address, options.serverName);
+    const channelOptions: grpc.ClientOptions = {
       "grpc.max_receive_message_length": options.maxMessageBytes ?? 64 * 1024 * 1024,
       "grpc.max_send_message_length": -1,
       // a worker just spawned is not listening yet: retry within milliseconds, not grpc-js's default 1 s
       "grpc.initial_reconnect_backoff_ms": 20,
       "grpc.max_reconnect_backoff_ms": 250,
+      ...setup.options,
     };
-    this.raw = new Ctor(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawWorkerClient;
-    this.healthClient = new HealthClient(address, grpc.credentials.createInsecure(), channelOptions) as unknown as RawHealthClient;
+    this.raw = new Ctor(address, setup.credentials, channelOptions) as unknown as RawWorkerClient;
+    this.healthClient = new HealthClient(address, setup.credentials, channelOptions) as unknown as RawHealthClient;
   }
 
   /** Resolves once connected, or rejects at the deadline. */

@@ -120,6 +120,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       cwd: options.cwd,
       env: {
         ...process.env,
+        // checked on a private unix socket, without the TLS or token settings of the caller's shell
+        QB_TLS_CA: "",
+        QB_TLS_CERT: "",
+        QB_TLS_KEY: "",
+        QB_TOKEN_FILE: "",
+        QB_HEALTH_LISTEN: "",
         ...options.env,
         QB_LISTEN: listen,
         QB_LAND: join(dir, "land"),

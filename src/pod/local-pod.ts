@@ -7,6 +7,11 @@ import { forgetDir, reapDir } from "../process/reaper.js";
 import { WorkerUnavailableError } from "./errors.js";
 import { SlotQueue } from "./slot-queue.js";
 import { Replica } from "./replica.js";
+import type { AttachTarget } from "./attach.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
+
+/** The quarterback's TLS and token settings are not its spawned workers' (docs/remote-workers.md). */
+const NO_AUTH_ENV = { QB_TLS_CA: "", QB_TLS_CERT: "", QB_TLS_KEY: "", QB_TOKEN_FILE: "", QB_HEALTH_LISTEN: "" } as const;
 
 export interface PodOptions {
   /** Per-replica logs go to `<runDir>/logs/<worker>-<n>.log`. */
@@ -19,11 +24,15 @@ export interface PodOptions {
   socketDir: string;
   /** The quarterback's callback address, given to workers as QB_CALLBACK. */
   callbackAddress?: string;
+  /** TLS and token for attached workers (spawned ones are dialled on unix sockets, without). */
+  auth?: TransportAuth | undefined;
+  /** Attached workers' replicas, as resolveAttached found them; else each `at` address as written. */
+  attach?: Map<string, AttachTarget[]>;
   startTimeoutMs?: number;
   /** Restarts allowed per replica after a crash (default 3). */
   maxRestarts?: number;
   /** Told when a replica dies and when it is back. */
-  onReplicaEvent?: (e: { worker: string; replica: number; kind: "died" | "restarted" | "gave-up"; detail: string }) => void;
+  onReplicaEvent?: (e: { worker: string; replica: number; kind: "died" | "restarted" | "gave-up" | "unreachable" | "reconnected"; detail: string }) => void;
 }
 
 /**
@@ -71,7 +80,7 @@ export class LocalPod implements Dispatcher {
       if (used.has(w.name))
         pod.replicas.set(
           w.name,
-          Array.from({ length: w.replicas }, (_, i) => pod.makeReplica(w, i)),
+          Array.from({ length: w.at ? pod.targets(w).length : w.replicas }, (_, i) => pod.makeReplica(w, i)),
         );
     try {
       for (const r of [...pod.replicas.values()].flat()) r.spawn();
@@ -88,14 +97,22 @@ export class LocalPod implements Dispatcher {
     await Promise.all([...this.replicas.values()].flat().map((r) => r.start()));
   }
 
+  private targets(w: WorkerIR): AttachTarget[] {
+    return this.options.attach?.get(w.name) ?? (w.at ?? []).map((address) => ({ address }));
+  }
+
   private makeReplica(w: WorkerIR, index: number): Replica {
-    const address = w.at ? w.at[index]! : `unix:${join(this.options.socketDir, `${w.name}-${index}.sock`)}`;
+    const target = w.at ? this.targets(w)[index]! : undefined;
+    const address = target?.address ?? `unix:${join(this.options.socketDir, `${w.name}-${index}.sock`)}`;
     const env: Record<string, string> = {
       ...w.env,
       QB_LISTEN: address,
       QB_LAND: this.options.land,
       QB_WORKER_NAME: w.name,
       QB_REPLICA: String(index),
+      // a spawned worker listens on its unix socket and reports to the quarterback's: without
+      // TLS or token, whatever the quarterback's own environment says (blank is unset)
+      ...NO_AUTH_ENV,
     };
     if (this.options.callbackAddress) env.QB_CALLBACK = this.options.callbackAddress;
     const r = new Replica(w, index, {
@@ -104,7 +121,13 @@ export class LocalPod implements Dispatcher {
       cwd: this.options.cwd,
       logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`),
       startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
+      ...(target ? { auth: this.options.auth, serverName: target.serverName } : {}),
     });
+    r.onReachability = (replica, kind, detail) => {
+      this.options.onReplicaEvent?.({ worker: w.name, replica: replica.index, kind, detail });
+      // calls waiting for a replica look again: one is back, or the last one is gone
+      this.wake(w.name);
+    };
     r.onExit = (replica, exit) => void this.replace(replica, exit);
     r.onCallEnded = (replica) => {
       // a slot is free: one call waiting for this worker may go
@@ -198,7 +221,12 @@ export class LocalPod implements Dispatcher {
       if (best) return best;
       // dead for good: restarts used up, or attached (nothing to restart)
       if (list.every((r) => r.state === "dead" && (r.worker.run === undefined || (this.restarts.get(r) ?? 0) >= (this.options.maxRestarts ?? 3)))) {
-        throw new WorkerUnavailableError(worker, "every replica died and used up its restarts");
+        throw new WorkerUnavailableError(
+          worker,
+          list[0]?.worker.run === undefined
+            ? "no attached replica has answered for longer than the start timeout"
+            : "every replica died and used up its restarts",
+        );
       }
       if (this.closing) throw new WorkerUnavailableError(worker, "the pod is shutting down");
       await this.queue(worker).wait(signal);

@@ -3,7 +3,16 @@ import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import type { WorkerClient } from "../client/worker-client.js";
 import type { SessionClient } from "../client/session-client.js";
-import { GRPC_UNIMPLEMENTED, MessageTooLargeError, RemoteCallError, TransportError } from "../client/errors.js";
+import {
+  authFailureHint,
+  GRPC_UNAVAILABLE,
+  GRPC_UNIMPLEMENTED,
+  isAuthFailure,
+  MessageTooLargeError,
+  RemoteCallError,
+  TransportError,
+} from "../client/errors.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { toJson, toValue } from "./item-values.js";
@@ -30,6 +39,10 @@ export interface ReplicaPlace {
   cwd: string;
   env: Record<string, string>;
   startTimeoutMs: number;
+  /** TLS and token for dialling an attached replica (spawned ones are dialled on their unix socket). */
+  auth?: TransportAuth | undefined;
+  /** The name an attached replica's certificate must carry, when its address was found by resolving it. */
+  serverName?: string | undefined;
 }
 
 export interface CallOptions {
@@ -45,7 +58,12 @@ export interface CallOptions {
  * Session stream. Calls go over the Session when the worker speaks it, else over Invoke.
  */
 export class Replica {
-  state: "starting" | "ready" | "dead" | "stopped" = "starting";
+  /**
+   * `unreachable`: an attached replica whose connection broke, not given calls until a
+   * health check answers again; `dead` once that lasted longer than its start timeout (it
+   * is still looked for, and comes back to `ready` if it answers).
+   */
+  state: "starting" | "ready" | "unreachable" | "dead" | "stopped" = "starting";
   /** Where this process's lines begin in the replica's log. */
   private logFrom = 0;
   /** Whether it ever became ready: one that dies while starting is a failed start, not a crash to restart. */
@@ -68,6 +86,8 @@ export class Replica {
   onExit: ((replica: Replica, exit: string) => void) | undefined;
   /** Called when a call ends, freeing one of its slots. */
   onCallEnded: ((replica: Replica) => void) | undefined;
+  /** Called when an attached replica becomes unreachable, answers again, or is counted dead. */
+  onReachability: ((replica: Replica, kind: "unreachable" | "reconnected" | "gave-up", detail: string) => void) | undefined;
 
   constructor(
     readonly worker: WorkerIR,
@@ -105,13 +125,15 @@ export class Replica {
     // grpc-js loads here, while the worker process is already starting up
     const { WorkerClient } = await import("../client/worker-client.js");
     this.throwIfEnded();
-    this.client = new WorkerClient(this.address);
+    this.client = new WorkerClient(this.address, { auth: this.place.auth, serverName: this.place.serverName });
     let lastError: unknown;
     let described: Promise<DescribeResponseMsg | undefined> | undefined;
     for (;;) {
       this.throwIfEnded();
+      let connected = false;
       try {
         await this.client.waitForReady(Math.max(50, Math.min(500, deadline - Date.now())));
+        connected = true;
         // Describe goes out with the health check, not after it: one round trip less to the first call
         const describing = this.describeOrNothing(this.client);
         if ((await this.client.health("", 2_000)) === "SERVING") {
@@ -119,7 +141,16 @@ export class Replica {
           break;
         }
       } catch (err) {
-        lastError = err;
+        // a connection that did not come up: one call that does not wait says why (grpc-js's last error)
+        lastError = connected
+          ? err
+          : await this.client.health("", 250).then(
+              () => err,
+              (e: unknown) => e,
+            );
+        // refused credentials or an untrusted certificate: waiting would not change that
+        if (isAuthFailure(lastError))
+          throw this.startError(`refused at ${this.address}: ${(lastError as Error).message}${authFailureHint(lastError)}`, lastError);
       }
       if (Date.now() > deadline) {
         throw this.startError(
@@ -150,21 +181,68 @@ export class Replica {
     const session = this.client!.session();
     session.maxValueBytes = this.maxValueBytes;
     this.session = session;
-    void session.closed.then(() => {
+    void session.closed.then((status) => {
       if (this.session !== session || this.state !== "ready") return;
       const now = Date.now();
       this.breaks = this.breaks.filter((t) => now - t < BREAK_WINDOW_MS);
       this.breaks.push(now);
-      if (this.breaks.length <= MAX_BREAKS) return this.openSession();
       const pid = this.process?.pid;
       if (pid === undefined) {
-        // attached: nothing to restart, and its network may just be poor; try again a moment later
-        setTimeout(() => this.session === session && this.state === "ready" && this.openSession(), REOPEN_DELAY_MS).unref();
+        // attached: nothing to restart, and its host may be gone; no calls for it until it
+        // answers a health check, and a stream that keeps breaking waits a moment first
+        this.lostConnection(status.details || `the Session stream ended (${status.code})`, this.breaks.length <= MAX_BREAKS ? 0 : REOPEN_DELAY_MS);
         return;
       }
+      if (this.breaks.length <= MAX_BREAKS) return this.openSession();
       this.state = "dead";
       killGroup(pid, "SIGKILL");
     });
+  }
+
+  /**
+   * An attached replica lost its connection: it is `unreachable` (given no calls) until a
+   * health check answers SERVING, then its Session is opened again and it is `ready`. The
+   * checks go on with a backoff up to 1 s; past the start timeout it counts as `dead`, so
+   * that a worker whose every replica is gone fails its calls instead of holding them.
+   */
+  private lostConnection(why: string, firstDelayMs: number): void {
+    if (this.state !== "ready") return;
+    this.state = "unreachable";
+    this.onReachability?.(this, "unreachable", `${this.address}: ${why}`);
+    void this.reconnect(firstDelayMs);
+  }
+
+  /** A method, so that the state read after an await is not narrowed by one read before it. */
+  private stopped(): boolean {
+    return this.state === "stopped";
+  }
+
+  private async reconnect(firstDelayMs: number): Promise<void> {
+    const since = Date.now();
+    let wait = firstDelayMs;
+    let last: unknown;
+    for (;;) {
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
+      if (this.stopped() || !this.client) return;
+      try {
+        if ((await this.client.health("", 1_000)) === "SERVING") break;
+      } catch (err) {
+        last = err;
+      }
+      if (this.state === "unreachable" && Date.now() - since > this.place.startTimeoutMs) {
+        this.state = "dead";
+        this.onReachability?.(
+          this,
+          "gave-up",
+          `not answering at ${this.address} for ${Date.now() - since} ms${last instanceof Error ? `: ${last.message}` : ""}`,
+        );
+      }
+      wait = Math.min(1_000, Math.max(25, wait * 2));
+    }
+    if (this.stopped()) return;
+    if (this.describe?.session) this.openSession();
+    this.state = "ready";
+    this.onReachability?.(this, "reconnected", `answering again at ${this.address} after ${Date.now() - since} ms`);
   }
 
   /**
@@ -329,6 +407,9 @@ export class Replica {
       if (this.exitInfo !== undefined && this.worker.run !== undefined) {
         throw new ReplicaCrashedError(this.worker.name, this.index, this.exitInfo, logTail(this.place.logPath, 10, this.logFrom));
       }
+      // an attached worker called over Invoke that cannot be reached: no calls for it until it answers
+      if (this.worker.run === undefined && !this.session && err instanceof TransportError && err.grpcCode === GRPC_UNAVAILABLE)
+        this.lostConnection(err.message, 0);
       const retryable = answered ? err.retryable : true;
       // every slot busy: the worker still runs a call the quarterback gave up on (cancelled or
       // past its deadline, but not yet returned)

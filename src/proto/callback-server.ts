@@ -6,6 +6,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { bindServer } from "./bind.js";
+import { serverAuthOptions } from "./credentials.js";
+import type { TransportAuth } from "./transport-auth.js";
+import { checkTransport } from "./transport-policy.js";
 import { PondRequestError } from "./pond-request-error.js";
 import { HealthService } from "./health-service.js";
 import { loadProtos } from "./load.js";
@@ -23,8 +26,15 @@ export interface CallbackServer {
   close(): Promise<void>;
 }
 
-export async function serveCallback(handlers: CallbackHandlers, address = "127.0.0.1:0"): Promise<CallbackServer> {
-  const server = new grpc.Server();
+/**
+ * Serves the callback service at `address`. With `auth`, every call must bring the token
+ * and, on TCP, a client certificate signed by the CA; a non-loopback address without TLS
+ * is refused (InsecureTransportError). The health service is behind the same checks.
+ */
+export async function serveCallback(handlers: CallbackHandlers, address = "127.0.0.1:0", auth?: TransportAuth): Promise<CallbackServer> {
+  // refused before anything is made
+  checkTransport("the callback service", address, auth, "listen");
+  const server = new grpc.Server(serverAuthOptions(auth));
   server.addService(loadProtos().quarterback, {
     Report(call: grpc.ServerUnaryCall<ReportRequestMsg, ReportReplyMsg>, callback: grpc.sendUnaryData<ReportReplyMsg>) {
       Promise.resolve()
@@ -56,7 +66,7 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
   // quarterback warms its own gRPC client on it while its workers start
   const health = new HealthService({ "": "SERVING", "quarterback.v1.Quarterback": "SERVING" });
   health.addToServer(server);
-  const bound = await bindServer(server, address);
+  const bound = await bindServer(server, address, auth, "the callback service");
   return {
     address: bound,
     close: () =>

@@ -6,3 +6,4 @@ export { WorkerFatalReportError } from "./fatal-report.js";
 export { findRun, latestRunOf, listRuns, pruneRuns, RunNotFoundError, RUNS_DIR, type RunEntry } from "./run-history.js";
 export { readRunRecord, type RunRecord, type RunStatus } from "./run-record.js";
 export { JournalWriteError } from "./journal/journal-file.js";
+export { transportAuth, AuthConfigError, InsecureTransportError, type AuthFiles, type TransportAuth } from "./transport.js";

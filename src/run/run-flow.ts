@@ -13,7 +13,9 @@ import { checkCallbackSocket } from "./callback-socket.js";
 import type { FlowIR, Json } from "../ir/types.js";
 import { LocalPod } from "../pod/local-pod.js";
 import { checkWorkerMethods, type WorkerMismatch } from "../pod/worker-check.js";
-import type { CallbackServer } from "../proto/callback-server.js";
+import type { CallbackHandlers, CallbackServer } from "../proto/callback-server.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
+import { resolveAttached, type Lookup } from "../pod/attach.js";
 import { runEngine } from "../runtime/engine.js";
 import { RunCancelledError } from "../runtime/errors.js";
 import { callCounts, RunEvents, type CallCounts, type StepStats } from "../runtime/events.js";
@@ -65,6 +67,18 @@ export interface RunOptions {
    * socket in the run's socket folder.
    */
   callbackSocket?: string;
+  /**
+   * TLS and token for attached workers and for the callback service's `callback` address
+   * (docs/remote-workers.md). Spawned workers never use them: they are on unix sockets.
+   */
+  auth?: TransportAuth;
+  /**
+   * Also serve the callback service at this TCP address, for workers on other hosts (they
+   * are given it as their own QB_CALLBACK). A non-loopback address needs `auth` with TLS.
+   */
+  callback?: string;
+  /** Resolves the DNS names in `at` (default: the system's resolver, every address). */
+  lookup?: Lookup;
 }
 
 export interface RunOutcome {
@@ -158,6 +172,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
 
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
+    let remoteCallback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
     let journal: JournalWriter | undefined;
     let journaled: JournalDispatcher | undefined;
@@ -173,6 +188,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           message: `nothing to resume: no earlier run of flow ${ir.flow} left a journal; every call runs`,
           time: Date.now(),
         });
+      // attached workers' names resolved, each address checked against the refusal rule
+      const attach = await resolveAttached(ir, { auth: options.auth, ...(options.lookup ? { lookup: options.lookup } : {}) });
       // the workers start first: they boot while the quarterback loads grpc-js and opens the pond
       const callbackAddress = `unix:${options.callbackSocket ?? join(dir.sockets, "quarterback.sock")}`;
       if (options.callbackSocket !== undefined) mkdirSync(dirname(options.callbackSocket), { recursive: true });
@@ -182,6 +199,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         cwd,
         socketDir: dir.sockets,
         callbackAddress,
+        attach,
+        auth: options.auth,
         ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
         onReplicaEvent: (e) =>
           events.publish({
@@ -209,23 +228,30 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       const pond = pondHandle;
       // grpc-js loads here, in parallel with the workers' own startup
       const { serveCallback } = await import("../proto/callback-server.js");
-      callback = await serveCallback(
-        {
-          report(r) {
-            const who = reportSender(r);
-            if (r.fatal) {
-              const fatal = new WorkerFatalReportError(r, r.callId && r.worker ? pod?.about(r.worker, r.replica, r.callId) : undefined);
-              events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
-              if (!controller.signal.aborted) controller.abort(fatal);
-            } else if (r.kind !== "REPORT_KIND_PROGRESS") {
-              events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
-            }
-            return { runCancelled: controller.signal.aborted };
-          },
-          ...(pond ? { pondQuery: (q: PondQueryRequestMsg, signal: AbortSignal) => servePondQuery(pond, q, signal) } : {}),
+      const handlers: CallbackHandlers = {
+        report(r) {
+          const who = reportSender(r);
+          if (r.fatal) {
+            const fatal = new WorkerFatalReportError(r, r.callId && r.worker ? pod?.about(r.worker, r.replica, r.callId) : undefined);
+            events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
+            if (!controller.signal.aborted) controller.abort(fatal);
+          } else if (r.kind !== "REPORT_KIND_PROGRESS") {
+            events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
+          }
+          return { runCancelled: controller.signal.aborted };
         },
-        callbackAddress,
-      );
+        ...(pond ? { pondQuery: (q: PondQueryRequestMsg, signal: AbortSignal) => servePondQuery(pond, q, signal) } : {}),
+      };
+      callback = await serveCallback(handlers, callbackAddress);
+      if (options.callback !== undefined) {
+        remoteCallback = await serveCallback(handlers, options.callback, options.auth);
+        events.publish({
+          type: "log",
+          level: "info",
+          message: `callback service for workers on other hosts at ${remoteCallback.address} (their QB_CALLBACK)`,
+          time: Date.now(),
+        });
+      }
       // while the workers boot, one health check of our own callback service runs the gRPC
       // client's code once: its first call costs ~25 ms more, which would otherwise fall
       // between a worker listening and the first call
@@ -317,6 +343,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       // a failed or cancelled run ends within a second: workers get less time to exit
       await closing("the workers", () => pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS));
       await closing("the callback service", () => callback?.close());
+      await closing("the callback service for other hosts", () => remoteCallback?.close());
       await closing("the pond", () => pondHandle?.close());
       await closing("the journal", () => journal?.close());
       const finishedAt = Date.now();

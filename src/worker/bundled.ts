@@ -12,6 +12,7 @@ const sdk = loadWithCodeCache(fileURLToPath(new URL("../bundle/worker.cjs", impo
 
 export const {
   ARROW_FILE_MEDIA_TYPE,
+  AuthConfigError,
   CallError,
   CancelledError,
   CapacityError,
@@ -19,6 +20,7 @@ export const {
   DEFAULT_MAX_CONCURRENT_CALLS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DeadlineExceededError,
+  InsecureTransportError,
   InvalidArgumentError,
   LISTENING_PREFIX,
   Land,

@@ -37,6 +37,8 @@ export { LISTENING_PREFIX, parseListeningLine } from "../common/announce.js";
 export { RESERVED_PREFIX } from "./methods.js";
 export { PondQueryError, type PondAccess, type PondRow } from "./pond-client.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";
+export { AuthConfigError, type AuthFiles } from "../proto/transport-auth.js";
+export { InsecureTransportError } from "../proto/transport-policy.js";
 export {
   Land,
   LandRef,

@@ -4,7 +4,9 @@
  * process); rows come back in batches.
  */
 import * as grpc from "@grpc/grpc-js";
+import { clientSetup } from "../proto/credentials.js";
 import { loadProtos } from "../proto/load.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
 import type { PondQueryRequestMsg, PondRowsMsg } from "../proto/messages.js";
 import { CALLBACK_CHANNEL_OPTIONS } from "./reporter.js";
 import type { Json } from "./types.js";
@@ -51,6 +53,7 @@ export class WorkerPond implements PondAccess {
   constructor(
     private readonly address: string | null,
     private readonly identity: { worker: string; replica: number },
+    private readonly auth?: TransportAuth,
   ) {}
 
   async query(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): Promise<PondRow[]> {
@@ -64,9 +67,11 @@ export class WorkerPond implements PondAccess {
       throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", { retryable: false });
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
-      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), {
+      const setup = clientSetup(this.auth, this.address);
+      this.client = new QuarterbackClient(this.address, setup.credentials, {
         ...CALLBACK_CHANNEL_OPTIONS,
         "grpc.max_receive_message_length": -1,
+        ...setup.options,
       }) as unknown as RawClient;
     }
     options.signal?.throwIfAborted();

@@ -1,6 +1,8 @@
 /** Reports to the quarterback's callback service (QB_CALLBACK); to stderr when there is none. */
 import * as grpc from "@grpc/grpc-js";
+import { clientSetup } from "../proto/credentials.js";
 import { loadProtos } from "../proto/load.js";
+import type { TransportAuth } from "../proto/transport-auth.js";
 import type { ReportReplyMsg, ReportRequestMsg, WireReportKind } from "../proto/messages.js";
 import type { Report, ReportOutcome } from "./types.js";
 
@@ -30,6 +32,8 @@ export class Reporter {
     readonly address: string | null,
     readonly identity: { worker: string; replica: number },
     private readonly log: (line: string) => void,
+    /** TLS and token for the callback service (the worker's own). */
+    readonly auth?: TransportAuth,
   ) {}
 
   async report(r: Report & { callId?: string }): Promise<ReportOutcome> {
@@ -49,7 +53,8 @@ export class Reporter {
     }
     if (!this.client) {
       const { QuarterbackClient } = loadProtos();
-      this.client = new QuarterbackClient(this.address, grpc.credentials.createInsecure(), CALLBACK_CHANNEL_OPTIONS);
+      const setup = clientSetup(this.auth, this.address);
+      this.client = new QuarterbackClient(this.address, setup.credentials, { ...CALLBACK_CHANNEL_OPTIONS, ...setup.options });
     }
     const client = this.client as unknown as {
       Report(req: ReportRequestMsg, metadata: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, reply?: ReportReplyMsg) => void): void;

@@ -5,7 +5,10 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthService } from "../proto/health-service.js";
-import { bindServer } from "../proto/bind.js";
+import { BindError, bindServer, resolvedAddress } from "../proto/bind.js";
+import { serverAuthOptions } from "../proto/credentials.js";
+import { loadTransportAuth } from "../proto/transport-auth.js";
+import { checkTransport } from "../proto/transport-policy.js";
 import { loadProtos } from "../proto/load.js";
 import { listeningLine } from "../common/announce.js";
 import { conformanceMethods } from "./conformance-methods.js";
@@ -36,9 +39,16 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
     throw new WorkerConfigError(`maxMessageBytes must be an integer of at least 4096, not ${maxMessageBytes}`);
   const name = options.name ?? env.workerName ?? "worker";
   const session = options.session ?? true;
+  const listen = options.listen ?? env.listen;
+  const callback = options.callback ?? env.callback;
+  const healthListen = options.healthListen ?? env.healthListen;
+  // refused before anything listens: a network address without TLS, either way
+  const auth = loadTransportAuth(options.auth ?? env.auth);
+  checkTransport(`worker \`${name}\``, listen, auth, "listen");
+  if (callback !== null) checkTransport(`worker \`${name}\` (its callback client, QB_CALLBACK)`, callback, auth, "dial");
 
   const resolved = resolveMethods(methods, options.conformance === false ? {} : conformanceMethods());
-  const reporter = new Reporter(options.callback ?? env.callback, { worker: env.workerName ?? name, replica: env.replica }, log);
+  const reporter = new Reporter(callback, { worker: env.workerName ?? name, replica: env.replica }, log, auth);
   const core = new WorkerCore(resolved, { maxConcurrentCalls, maxMessageBytes, landRoot: options.land ?? env.land }, reporter);
 
   const sessions = new Set<() => void>();
@@ -52,6 +62,7 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
+    ...serverAuthOptions(auth),
   });
   const impl: grpc.UntypedServiceImplementation = {
     Invoke: invokeHandler(core),
@@ -62,7 +73,14 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
   const health = new HealthService({ "": "NOT_SERVING", "quarterback.v1.Worker": "NOT_SERVING" });
   health.addToServer(server);
 
-  const address = await bindServer(server, options.listen ?? env.listen);
+  const address = await bindServer(server, listen, auth, `worker \`${name}\``);
+  const healthServer =
+    healthListen === null
+      ? undefined
+      : await serveHealthOnly(health, healthListen).catch((err: unknown) => {
+          server.forceShutdown();
+          throw err;
+        });
   health.setStatus("", "SERVING");
   health.setStatus("quarterback.v1.Worker", "SERVING");
 
@@ -70,10 +88,28 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
   const worker: WorkerServer = {
     address,
     inFlight: () => core.live.size,
-    shutdown: () => (stopping ??= shutdownWorker({ core, server, health, sessions, address, log })),
+    healthAddress: healthServer?.address ?? null,
+    shutdown: () => (stopping ??= shutdownWorker({ core, server, health, sessions, address, log }).finally(() => healthServer?.server.forceShutdown())),
     report: (r: Report) => reporter.report(r),
   };
   if (options.ownsProcess ?? true) ownProcess(worker, log);
   if (options.announce ?? true) process.stdout.write(listeningLine(address));
   return worker;
+}
+
+/**
+ * The health-only port: grpc.health.v1 and nothing else, without TLS or token, because
+ * Kubernetes' gRPC probes can send neither. It tells only SERVING or NOT_SERVING; no
+ * method of the worker is reachable through it (docs/remote-workers.md).
+ */
+async function serveHealthOnly(health: HealthService, address: string): Promise<{ server: grpc.Server; address: string }> {
+  const server = new grpc.Server();
+  health.addToServer(server);
+  // nothing but health here: it may listen anywhere
+  const bound = await new Promise<string>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(new BindError(address, { cause: err })) : resolve(resolvedAddress(address, port)),
+    ),
+  );
+  return { server, address: bound };
 }

@@ -1,6 +1,7 @@
 /** The types a worker author meets: methods, their context, options. */
 import type { Land } from "../land/land.js";
 import type { PondAccess } from "./pond-client.js";
+import type { AuthFiles } from "../proto/transport-auth.js";
 
 import type { Json } from "../common/json.js";
 export type { Json };
@@ -79,6 +80,18 @@ export interface WorkerOptions {
   land?: string;
   /** The quarterback's callback address; default QB_CALLBACK. */
   callback?: string;
+  /**
+   * TLS and token files for the worker's port and its callback client; default QB_TLS_CA,
+   * QB_TLS_CERT, QB_TLS_KEY and QB_TOKEN_FILE. Without TLS the worker refuses to listen on,
+   * or report to, a non-loopback address (InsecureTransportError).
+   */
+  auth?: AuthFiles;
+  /**
+   * Also serve grpc.health.v1, and nothing else, without authentication here (for
+   * Kubernetes gRPC probes, which send neither certificate nor token); default
+   * QB_HEALTH_LISTEN, else no such port.
+   */
+  healthListen?: string;
   /** Serve the conformance methods qb.echo, qb.fail, qb.sleep, qb.aborted, qb.held. Default true. */
   conformance?: boolean;
   /** Serve Session. Default true. */
@@ -100,6 +113,8 @@ export interface WorkerOptions {
 export interface WorkerServer {
   /** The address clients dial (port 0 resolved). */
   readonly address: string;
+  /** The health-only port's address (QB_HEALTH_LISTEN), or null. */
+  readonly healthAddress: string | null;
   /** Calls whose method has not settled yet. */
   inFlight(): number;
   /** Stop: refuse new calls, cancel in-flight ones (UNAVAILABLE), close. Does not exit the process. */

@@ -25,6 +25,12 @@ export async function cuttingProxy(path: string, target: string): Promise<Cuttin
       for (const s of sockets) s.destroy();
       return n;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // what is still open goes first: server.close() waits for every connection to end, and
+    // one half-closed by a peer that has gone (a health check's connection, say) may never do so
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }

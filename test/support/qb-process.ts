@@ -14,8 +14,10 @@ export interface QbRun {
   waitFor(pred: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startQb(args: string[], cwd = ROOT): QbRun {
-  const child = spawn(process.execPath, [join(ROOT, "bin/qb.js"), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** `prefix` runs it through another command (`ip netns exec NS`), `env` adds to the environment. */
+export function startQb(args: string[], cwd = ROOT, options: { prefix?: string[]; env?: Record<string, string> } = {}): QbRun {
+  const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "bin/qb.js"), ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
   const events: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
   let buf = "";

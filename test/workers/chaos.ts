@@ -8,11 +8,13 @@
  *   crash({id})                  writes a line to stderr and exits the process with code 3
  *   makeArray({n, seed})         a Float64Array of n values on the land -> its land reference
  *   sumArray(ref)                reads a Float64Array by reference -> {n, sum}
+ *   tell({message})              reports `message` (a log) to the callback service -> whether it was delivered
+ *   until({file, ms})            waits (cancellable) until `file` exists -> true; fails after ms
  *
  * With CHAOS_SLOW_START_MS set, each start of the process waits a random time up to that
  * before it serves (a replica slow to become healthy).
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { LandRef, readTypedArray, serveWorker, writeTypedArray, type CallContext } from "quarterback/worker";
 
@@ -63,6 +65,15 @@ await serveWorker(
       for (const x of a) sum += x;
       return { n: a.length, sum };
     },
+    until: async (input: { file: string; ms: number }, ctx: CallContext) => {
+      for (const end = Date.now() + input.ms; !existsSync(input.file);) {
+        if (Date.now() > end) throw new Error(`${input.file} did not appear within ${input.ms} ms`);
+        ctx.abortSignal.throwIfAborted();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return true;
+    },
+    tell: async (input: { message: string }, ctx: CallContext) => (await ctx.report({ kind: "log", message: input.message })).delivered,
     crash: async (input: { id: number }) => {
       note("crash", input.id);
       process.stderr.write(`chaos: crashing on purpose in call ${input.id}\n`);

@@ -96,6 +96,10 @@ server.add_generic_rpc_handlers((
     grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": unary(check, HealthCheckRequest, HealthCheckResponse)}),
 ))
 listen = os.environ.get("QB_LISTEN", "127.0.0.1:0")
+# plain gRPC only: refuse an address other hosts could reach (qb_worker.py serves TLS and tokens)
+host = listen.rsplit(":", 1)[0].strip("[]")
+if not (listen.startswith("unix:") or host in ("localhost", "::1") or host.startswith("127.")):
+    raise SystemExit(f"minimal.py: refusing to listen on {listen} without TLS: use 127.0.0.1:PORT or a unix: socket")
 port = server.add_insecure_port(listen)
 server.start()
 signal.signal(signal.SIGTERM, lambda *_: server.stop(grace=2))  # finish in-flight calls, then exit 0

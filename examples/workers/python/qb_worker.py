@@ -382,7 +382,7 @@ class Call:
         request = PondQueryRequest(sql=sql, params_json=json.dumps(params or {}), batch_size=batch_size, call_id=self.id,
                                    worker=self._worker.identity, replica=self._worker.replica)
         self.check()
-        rpc = stub(request, wait_for_ready=True, timeout=self.time_remaining())
+        rpc = stub(request, wait_for_ready=True, timeout=self.time_remaining(), metadata=self._worker.auth.metadata())
         with self._cond:
             self._on_abort.append(rpc.cancel)
         if self._abort is not None:
@@ -653,6 +653,135 @@ class _Session:
         call._start_session(fn, value, timeout_s)
 
 
+# ---- authentication (docs/remote-workers.md) ---------------------------------------------------
+
+class InsecureTransportError(Exception):
+    """The worker was told to listen on, or report to, a network address without TLS."""
+
+
+class AuthConfigError(Exception):
+    """QB_TLS_CA, QB_TLS_CERT, QB_TLS_KEY or QB_TOKEN_FILE is incomplete or unreadable."""
+
+
+MIN_TOKEN_LENGTH = 16
+
+
+def _host_of(address):
+    """The host of a gRPC address (host:port, [v6]:port), or None for a unix socket."""
+    if address.startswith("unix:") or address.startswith("unix-abstract:"):
+        return None
+    rest = address[len("dns:"):] if address.startswith("dns:") else address
+    if rest.startswith("["):
+        return rest[1:rest.index("]")] if "]" in rest else rest
+    return rest.rsplit(":", 1)[0] if rest.count(":") == 1 else rest
+
+
+def is_loopback(address):
+    """Whether only this host reaches `address`: a unix socket, 127.0.0.0/8, ::1 or localhost."""
+    import ipaddress
+    host = _host_of(address)
+    if host is None or host.lower() == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name other than localhost: not resolved here, so not trusted to be local
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+class _Auth:
+    """The worker's TLS files and token (QB_TLS_CA, QB_TLS_CERT, QB_TLS_KEY, QB_TOKEN_FILE)."""
+
+    def __init__(self, env):
+        names = ("QB_TLS_CA", "QB_TLS_CERT", "QB_TLS_KEY")
+        given = [n for n in names if (env.get(n) or "").strip()]
+        self.ca = self.cert = self.key = None
+        if given and len(given) < 3:
+            missing = [n for n in names if n not in given]
+            raise AuthConfigError(f"TLS needs a CA, a certificate and its key: {' and '.join(given)} set but not {' nor '.join(missing)}")
+        if given:
+            self.ca, self.cert, self.key = (self._read(env[n].strip(), n) for n in names)
+        self.token = None
+        token_file = (env.get("QB_TOKEN_FILE") or "").strip()
+        if token_file:
+            token = self._read(token_file, "QB_TOKEN_FILE").decode("utf-8", "replace").strip()
+            if len(token) < MIN_TOKEN_LENGTH or not all(0x21 <= ord(c) <= 0x7e for c in token):
+                raise AuthConfigError(f"QB_TOKEN_FILE {token_file}: a token is one line of at least {MIN_TOKEN_LENGTH} printable ASCII characters")
+            self.token = token
+
+    @staticmethod
+    def _read(path, name):
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise AuthConfigError(f"{name} {path}: cannot read it: {e.strerror}") from e
+
+    @property
+    def tls(self):
+        return self.ca is not None
+
+    def check(self, what, address, side):
+        """Raises InsecureTransportError for a network address without TLS (a token alone would travel in clear text)."""
+        if self.tls or is_loopback(address):
+            return
+        verb = "listen on" if side == "listen" else "connect to"
+        why = ("a token without TLS would cross the network in clear text" if self.token else
+               "anyone who can reach it could call it" if side == "listen" else "the data would cross the network in clear text")
+        raise InsecureTransportError(
+            f"{what} refuses to {verb} {address} without TLS: it is not a loopback address, and {why}. To fix: set QB_TLS_CA, "
+            f"QB_TLS_CERT and QB_TLS_KEY (`qb certs DIR --host NAME` makes them; docs/remote-workers.md), or use 127.0.0.1:PORT or a unix: socket")
+
+    def server_credentials(self, address):
+        if not self.tls or address.startswith("unix:"):
+            return None
+        return grpc.ssl_server_credentials([(self.key, self.cert)], root_certificates=self.ca, require_client_auth=True)
+
+    def channel(self, address, options):
+        if not self.tls or address.startswith("unix:"):
+            return grpc.insecure_channel(address, options=options)
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(self.ca, self.key, self.cert), options=options)
+
+    def metadata(self):
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
+
+
+class _TokenInterceptor(grpc.ServerInterceptor):
+    """Ends every call without `authorization: Bearer <token>` as UNAUTHENTICATED, before its handler."""
+
+    def __init__(self, token):
+        import hashlib
+        self._digest = hashlib.sha256(token.encode()).digest()
+
+    def intercept_service(self, continuation, details):
+        import hashlib
+        import hmac
+        values = [v for k, v in (details.invocation_metadata or ()) if k == "authorization"]
+        if not values:
+            refusal = "this server needs a token: send `authorization: Bearer <token>` metadata (give the caller QB_TOKEN_FILE)"
+        elif len(values) > 1 or not values[0].startswith("Bearer "):
+            refusal = "the authorization metadata is not one `Bearer <token>`"
+        else:
+            given = hashlib.sha256(values[0][len("Bearer "):].encode()).digest()
+            refusal = None if hmac.compare_digest(given, self._digest) else "the token is not the one this server was given"
+        if refusal is None:
+            return continuation(details)
+        handler = continuation(details)
+
+        def deny(request_or_iterator, context):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
+
+        if handler is None:
+            return None
+        if handler.request_streaming and handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(deny)
+        if handler.response_streaming:
+            return grpc.unary_stream_rpc_method_handler(deny)
+        return grpc.unary_unary_rpc_method_handler(deny)
+
+
 # ---- the worker -----------------------------------------------------------------------------
 
 class _Worker:
@@ -667,6 +796,7 @@ class _Worker:
         self.replica = int(replica) if replica.isdigit() else 0
         self.land = os.environ.get("QB_LAND") or None
         self.callback = os.environ.get("QB_CALLBACK") or None
+        self.auth = _Auth(os.environ)
         self.live = set()           # calls whose method has not returned (each holds a call slot)
         self.sessions = set()
         self.lock = threading.Lock()
@@ -701,7 +831,7 @@ class _Worker:
             raise PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", retryable=False)
         with self.lock:
             if self._pond_stub is None:
-                channel = grpc.insecure_channel(self.callback, options=[("grpc.max_receive_message_length", -1)])
+                channel = self.auth.channel(self.callback, [("grpc.max_receive_message_length", -1)])
                 self._pond_stub = channel.unary_stream("/quarterback.v1.Quarterback/PondQuery", request_serializer=PondQueryRequest.SerializeToString,
                                                        response_deserializer=PondRows.FromString)
             return self._pond_stub
@@ -822,14 +952,26 @@ def _unary(fn, request_class, response_class):
 def serve(methods, name=None, version="", conformance=True, max_concurrent_calls=MAX_CONCURRENT_CALLS, max_message_bytes=MAX_MESSAGE_BYTES):
     """Serve `methods` ({name: fn(value, call)}; a generator function is a held method) on
     QB_LISTEN until SIGTERM; never returns."""
-    worker = _Worker({}, name or os.environ.get("QB_WORKER_NAME") or "python-worker", version, max_concurrent_calls, max_message_bytes)
+    try:
+        worker = _Worker({}, name or os.environ.get("QB_WORKER_NAME") or "python-worker", version, max_concurrent_calls, max_message_bytes)
+    except AuthConfigError as e:
+        sys.exit(f"qb_worker: {e}")
     table = dict(methods)
     if conformance:
         table.update(worker.conformance())
     worker.methods = {n: _describe_method(fn) for n, fn in table.items()}
     options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+    listen = os.environ.get("QB_LISTEN") or "127.0.0.1:0"
+    # refused before anything listens: a network address without TLS, either way
+    try:
+        worker.auth.check(f"worker {worker.identity!r}", listen, "listen")
+        if worker.callback:
+            worker.auth.check(f"worker {worker.identity!r} (its callback client, QB_CALLBACK)", worker.callback, "dial")
+    except InsecureTransportError as e:
+        sys.exit(f"qb_worker: {e}")
+    interceptors = [_TokenInterceptor(worker.auth.token)] if worker.auth.token else []
     # Invoke calls run on the server's threads (at most max_concurrent_calls), and each open Session holds one
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_concurrent_calls + 64), options=options)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_concurrent_calls + 64), options=options, interceptors=interceptors)
     server.add_generic_rpc_handlers((
         grpc.method_handlers_generic_handler("quarterback.v1.Worker", {
             "Invoke": _unary(worker.invoke, Input, Output),
@@ -839,12 +981,22 @@ def serve(methods, name=None, version="", conformance=True, max_concurrent_calls
         }),
         grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": _unary(worker.health, HealthCheckRequest, HealthCheckResponse)}),
     ))
-    listen = os.environ.get("QB_LISTEN") or "127.0.0.1:0"
-    port = server.add_insecure_port(listen)
+    credentials = worker.auth.server_credentials(listen)
+    port = server.add_secure_port(listen, credentials) if credentials else server.add_insecure_port(listen)
     if port == 0 and not listen.startswith("unix:"):
         sys.exit(f"cannot listen on {listen}")
     address = listen if listen.startswith("unix:") else f"{listen.rsplit(':', 1)[0]}:{port}"
     server.start()
+    # QB_HEALTH_LISTEN: health and nothing else, without TLS or token, for Kubernetes' gRPC probes
+    health_listen = os.environ.get("QB_HEALTH_LISTEN")
+    if health_listen:
+        health_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        health_server.add_generic_rpc_handlers((
+            grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": _unary(worker.health, HealthCheckRequest, HealthCheckResponse)}),
+        ))
+        if health_server.add_insecure_port(health_listen) == 0 and not health_listen.startswith("unix:"):
+            sys.exit(f"cannot listen on {health_listen} (QB_HEALTH_LISTEN)")
+        health_server.start()
 
     def on_signal(signum, frame):
         if worker.stopping:

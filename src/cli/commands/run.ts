@@ -14,6 +14,8 @@ import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
 import { prepareRunDir, RunDirError } from "../../run/run-dir-check.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
+import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
+import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
 
 interface RunFlags {
   param?: Record<string, string>;
@@ -24,6 +26,11 @@ interface RunFlags {
   resume?: string | true;
   attach?: Attachment[];
   callbackSocket?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tokenFile?: string;
+  callback?: string;
 }
 
 function collectAttach(value: string, previous: Attachment[] = []): Attachment[] {
@@ -53,6 +60,11 @@ export function registerRun(program: Command): void {
       collectAttach,
     )
     .option("--callback-socket <path>", "the callback service's unix socket (workers get QB_CALLBACK=unix:PATH; default: in the run's socket folder)")
+    .option("--tls-ca <file>", "CA certificate for mutual TLS with attached workers and --callback (default QB_TLS_CA; see qb certs)")
+    .option("--tls-cert <file>", "the quarterback's certificate (default QB_TLS_CERT)")
+    .option("--tls-key <file>", "its private key (default QB_TLS_KEY)")
+    .option("--token-file <file>", "a file holding the bearer token attached workers and --callback demand (default QB_TOKEN_FILE)")
+    .option("--callback <host:port>", "also serve the callback service here, for workers on other hosts (their QB_CALLBACK); needs TLS unless loopback")
     .action(async (file: string, opts: RunFlags) => {
       try {
         process.exitCode = await runFile(file, opts);
@@ -94,12 +106,47 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
       throw err instanceof RunDirError ? new UsageError(`--run-dir ${err.dir}: ${err.why}`, { cause: err }) : err;
     }
   }
+  const auth = transportAuth(opts);
   // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
   process.exitCode = EXIT.failed;
-  return runCompiled(ir, input.text, file, opts, generation);
+  return runCompiled(ir, input.text, file, opts, generation, auth);
 }
 
-async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlags, generation: number | undefined): Promise<number> {
+/**
+ * The TLS and token material from the options, else QB_TLS_* and QB_TOKEN_FILE; checked
+ * before anything starts: incomplete or unreadable files, or a --callback address that
+ * would listen on the network without TLS, are bad usage.
+ */
+function transportAuth(opts: RunFlags): TransportAuth | undefined {
+  const flags = { ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey, tokenFile: opts.tokenFile };
+  const name = (flag: string, env: string, given: string | undefined): string => (given !== undefined ? flag : env);
+  try {
+    const auth = loadTransportAuth(mergeAuthFiles(authFilesFromEnv(process.env), flags), {
+      ca: name("--tls-ca", "QB_TLS_CA", flags.ca),
+      cert: name("--tls-cert", "QB_TLS_CERT", flags.cert),
+      key: name("--tls-key", "QB_TLS_KEY", flags.key),
+      tokenFile: name("--token-file", "QB_TOKEN_FILE", flags.tokenFile),
+    });
+    if (opts.callback !== undefined) {
+      if (hostOf(opts.callback) === null || !/:\d+$/.test(opts.callback))
+        throw new UsageError(`--callback ${opts.callback}: expected HOST:PORT, e.g. 10.0.0.5:7070 (workers on other hosts dial it)`);
+      checkTransport("the callback service (--callback)", opts.callback, auth, "listen");
+    }
+    return auth;
+  } catch (err) {
+    if (err instanceof AuthConfigError || err instanceof InsecureTransportError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+async function runCompiled(
+  ir: FlowIR,
+  text: string,
+  file: string,
+  opts: RunFlags,
+  generation: number | undefined,
+  auth: TransportAuth | undefined,
+): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -123,6 +170,8 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       ...(opts.pond ? { pond: opts.pond } : {}),
       ...(opts.callbackSocket !== undefined ? { callbackSocket: opts.callbackSocket } : {}),
       ...(generation !== undefined ? { generation } : {}),
+      ...(auth ? { auth } : {}),
+      ...(opts.callback !== undefined ? { callback: opts.callback } : {}),
     });
   } catch (err) {
     process.off("SIGINT", onSignal);
@@ -157,6 +206,12 @@ async function runCompiled(ir: FlowIR, text: string, file: string, opts: RunFlag
       process.stderr.write(renderDiagnostics(file, text, ds));
       process.stderr.write("qb: nothing ran: the workers do not serve what the flow calls\n");
       if (opts.json) writeJsonLine(diagnosticsError(file, text, ds, handle.dir.id));
+      return EXIT.usage;
+    }
+    if (err instanceof InsecureTransportError) {
+      // an attached worker's address would be dialled without TLS: nothing ran
+      process.stderr.write(`qb: ${terminalSafe(err.message)}\n`);
+      if (opts.json) writeJsonLine(runError(err, file, handle.dir.id, handle.dir.path));
       return EXIT.usage;
     }
     // the message is the worker's text: shown escaped here, raw in the JSON line and events.ndjson
