@@ -4,9 +4,10 @@
  * copied in from this machine, then the repo's Containerfile on top.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { ROOT } from "./examples.js";
 
 export interface Result {
@@ -62,12 +63,41 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds `image` again; the image it replaces goes (unless something else still uses it), so runs do not pile them up. */
-async function replacing(image: string, build: () => Promise<unknown>): Promise<void> {
-  const id = async (): Promise<string> => (await run("podman", ["image", "inspect", "--format", "{{.Id}}", image])).stdout.trim();
-  const before = await id();
-  await build();
-  if (before && before !== (await id())) await run("podman", ["rmi", before]);
+/** Paths under the repo that are left out of a digest (as .containerignore leaves them out of the image). */
+const NOT_IN_IMAGE = new Set(["dist/test", "dist/bench"]);
+
+/** SHA-256 over the names and bytes of every file under `paths` (in ROOT, sorted), and `salt`. */
+export function inputsDigest(paths: string[], salt: string): string {
+  const h = createHash("sha256").update(salt);
+  const walk = (abs: string): void => {
+    const rel = relative(ROOT, abs);
+    // V8's code caches differ between builds of the same bundle (V8 checks them against it)
+    if (NOT_IN_IMAGE.has(rel) || rel.endsWith(".tsbuildinfo") || rel.endsWith(".v8-cache") || !existsSync(abs)) return;
+    if (statSync(abs).isDirectory()) for (const e of readdirSync(abs).sort()) walk(join(abs, e));
+    else h.update(`${rel}\0${statSync(abs).size}\0`).update(readFileSync(abs));
+  };
+  for (const p of paths) walk(join(ROOT, p));
+  return h.digest("hex").slice(0, 16);
+}
+
+/**
+ * Builds `image` unless an image built from the same inputs is kept (tagged `image-DIGEST`):
+ * a rebuild from unchanged files hashes node_modules into podman's layer cache again, which
+ * took 36-68 s here, most of this suite's time. Older digests' tags go.
+ */
+async function buildOnce(image: string, digest: string, build: (tag: string) => Promise<unknown>): Promise<void> {
+  const tagged = `${image}-${digest}`;
+  if (!(await exists(tagged))) {
+    await build(tagged);
+    const repo = image.slice(0, image.lastIndexOf(":"));
+    const older = (await run("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}", repo])).stdout
+      .split("\n")
+      .filter((t) => t.startsWith(`${image}-`) && t !== tagged);
+    if (older.length) await run("podman", ["rmi", ...older]);
+    // the layers the build replaced (hundreds of MB each run) go too
+    await run("podman", ["image", "prune", "-f"]);
+  }
+  await must("podman", ["tag", tagged, image]);
 }
 
 /** The images the test plays: each built once (the base and node layers are kept across runs). */
@@ -95,8 +125,11 @@ export async function buildImages(): Promise<void> {
         await must("podman", ["build", "--network", "none", "-t", NODE_IMAGE, ctx], 300_000);
       });
     // the repo's Containerfile, as a user builds it (layers cached: only what changed is redone)
+    // node_modules is what the lock file installs (npm ci): the lock stands for it
+    const imageInputs = ["Containerfile", ".containerignore", "package.json", "package-lock.json", "bin", "proto", "dist", "src", "examples"];
+    const imageDigest = inputsDigest(imageInputs, NODE_IMAGE);
     await timed("quarterback image", () =>
-      replacing(IMAGE, () => must("podman", ["build", "--network", "none", "--build-arg", `BASE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], 600_000)),
+      buildOnce(IMAGE, imageDigest, (tag) => must("podman", ["build", "--network", "none", "--build-arg", `BASE=${NODE_IMAGE}`, "-t", tag, ROOT], 600_000)),
     );
     await timed("test workers image", async () => {
       // the test workers (land-probe) beside the examples, for the flows only this test runs
@@ -110,7 +143,9 @@ export async function buildImages(): Promise<void> {
         cpSync(join(ROOT, from), join(ctx, to), { recursive: true, preserveTimestamps: true });
       }
       writeFileSync(join(ctx, "Containerfile"), `FROM ${IMAGE}\nCOPY test /opt/quarterback/test\nCOPY dist /opt/quarterback/dist\n`);
-      await replacing(TEST_IMAGE, () => must("podman", ["build", "--network", "none", "-t", TEST_IMAGE, ctx], 300_000));
+      await buildOnce(TEST_IMAGE, inputsDigest(["test/workers", "dist/test/workers"], imageDigest), (tag) =>
+        must("podman", ["build", "--network", "none", "-t", tag, ctx], 300_000),
+      );
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
