@@ -5,15 +5,18 @@
  * that the replica has a process to kill when its stream keeps breaking.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Json, WorkerIR } from "../ir/types.js";
 import type { CallErrorMsg, SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import { oneMethodDescribe, serveBareWorker } from "../../test/support/bare-worker.js";
+import * as grpcJs from "@grpc/grpc-js";
+import { vi } from "vitest";
+import { loadProtos } from "../proto/load.js";
 import { groupLive } from "../process/process-group.js";
-import { ReplicaCallError } from "./errors.js";
+import { ReplicaCallError, ReplicaCrashedError } from "./errors.js";
 import { Replica } from "./replica.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qb-replica-"));
@@ -65,6 +68,12 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
         if (m.cancel)
           stream.write({ callId: m.callId, error: { code: "ERROR_CODE_CANCELLED", message: m.cancel.reason, details: "", retryable: false, type: "" } });
         if (!m.start) return;
+        if (m.start.method === "late") {
+          // answers a moment later: to see calls in flight given time to settle
+          const t = setTimeout(() => stream.write({ callId: m.callId, result: { json: '"late"' } }), 150);
+          stream.on("close", () => clearTimeout(t));
+          return;
+        }
         const a = answer(m.start.method, m.start.input?.json ? JSON.parse(m.start.input.json) : null);
         if (!a) return;
         stream.write(a.error ? { callId: m.callId, error: a.error } : { callId: m.callId, result: { json: JSON.stringify(a.result) } });
@@ -289,5 +298,167 @@ describe("a replica of a worker without Session", () => {
       /worker `bare` does not speak Session, which held calls need/,
     );
     expect(r.inFlight).toBe(0);
+  });
+});
+
+const holdOpts = (signal: AbortSignal) => ({ ...opts(signal), onYield: () => undefined, onAwaiting: () => undefined });
+
+describe("cancelling a held call", () => {
+  it("cancels on the worker at once when the signal is already aborted (the reason told, or `cancelled`)", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const ac = new AbortController();
+    ac.abort("not an Error");
+    const h = r.hold("hang", 1, holdOpts(ac.signal));
+    await expect(h.result).rejects.toBeInstanceOf(ReplicaCallError);
+    expect(w.received.find((m) => m.cancel)?.cancel?.reason).toBe("cancelled");
+    expect(r.inFlight).toBe(0);
+  });
+
+  it("cancels on the worker when the signal is aborted during the call, then stops listening to it", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const ac = new AbortController();
+    const removed = vi.spyOn(ac.signal, "removeEventListener");
+    const h = r.hold("hang", 1, holdOpts(ac.signal));
+    await until(() => w.received.some((m) => m.start));
+    expect(w.received.some((m) => m.cancel)).toBe(false);
+    ac.abort(new Error("enough of it"));
+    await expect(h.result).rejects.toBeInstanceOf(ReplicaCallError);
+    expect(w.received.find((m) => m.cancel)?.cancel?.reason).toBe("enough of it");
+    await until(() => removed.mock.calls.some(([type]) => type === "abort"));
+  });
+});
+
+describe("a spawned replica whose process dies", () => {
+  it("fails a call whose stream broke just before the exit as a crash naming worker, replica and exit", async () => {
+    const socket = join(dir, `dies-${n++}.sock`);
+    const address = `unix:${socket}`;
+    const r = replica({ name: "dier", run: "exec sleep 30" }, address);
+    r.spawn();
+    const pid = r.pid!;
+    const w = await bare({ address });
+    await r.start();
+    const pending = r.call("hang", 1, opts());
+    await until(() => w.received.some((m) => m.start));
+    // the stream breaks first; the process's exit arrives a moment later
+    w.streams[0]!.end();
+    setTimeout(() => process.kill(pid, "SIGKILL"), 40);
+    const err = (await pending.catch((e: unknown) => e)) as ReplicaCrashedError;
+    expect(err).toBeInstanceOf(ReplicaCrashedError);
+    expect(err.message).toMatch(/^replica 0 of worker `dier` died \(killed by SIGKILL\)/);
+    expect([err.worker, err.replica, err.exit]).toEqual(["dier", 0, "killed by SIGKILL"]);
+    expect(r.inFlight).toBe(0);
+  });
+
+  it("fails a start it could not spawn with `could not start: ...`", async () => {
+    const r = new Replica({ name: "nowhere", replicas: 1, env: {}, loc, run: "exec sleep 30" }, 0, {
+      address: `unix:${join(dir, `nowhere-${n++}.sock`)}`,
+      logPath: join(dir, `r-${n++}.log`),
+      cwd: join(dir, "no-such-dir"),
+      env: {},
+      startTimeoutMs: 2_000,
+    });
+    replicas.push(r);
+    const err = (await r.start().catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe("WorkerStartError");
+    expect(err.message).toMatch(/^worker `nowhere` replica 0: exited before it was ready \(could not start: spawn \/bin\/sh ENOENT\)/);
+  });
+});
+
+describe("stop(graceMs)", () => {
+  it("lets calls in flight on a live replica be answered within the first half of the grace", async () => {
+    const socket = join(dir, `settle-${n++}.sock`);
+    const address = `unix:${socket}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    r.spawn();
+    const w = await bare({ address });
+    await r.start();
+    const pending = r.call("late", 1, opts());
+    await until(() => w.received.some((m) => m.start));
+    await r.stop(2_000);
+    expect(await pending).toBe("late");
+    expect(r.state).toBe("stopped");
+  });
+
+  it("does not wait for calls on a replica that was not ready", async () => {
+    const socket = join(dir, `unready-${n++}.sock`);
+    const address = `unix:${socket}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    r.spawn();
+    const w = await bare({ address });
+    await r.start();
+    const pending = r.call("late", 1, opts());
+    await until(() => w.received.some((m) => m.start));
+    r.state = "unreachable";
+    await r.stop(2_000);
+    // not answered: cut off with the stream (and the process) at once
+    await expect(pending).rejects.toBeInstanceOf(Error);
+  });
+
+  it("gives a worker that handles SIGTERM the grace to finish, and SIGKILLs one that ignores it at the end", async () => {
+    const log = join(dir, `term-${n++}.txt`);
+    const polite = replica({ run: `trap 'sleep 0.3; echo finished > ${log}; exit 0' TERM; sleep 30 & wait` }, `unix:${join(dir, `p-${n++}.sock`)}`);
+    polite.spawn();
+    await new Promise((res) => setTimeout(res, 100));
+    await polite.stop(2_500);
+    expect(existsSync(log)).toBe(true);
+    const stubborn = replica({ run: "trap '' TERM; sleep 30" }, `unix:${join(dir, `s-${n++}.sock`)}`);
+    stubborn.spawn();
+    const pid = stubborn.pid!;
+    await new Promise((res) => setTimeout(res, 100));
+    const t0 = Date.now();
+    await stubborn.stop(300);
+    expect(groupLive(pid)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+});
+
+describe("starting an attached replica", () => {
+  it("gives up past its start timeout, naming the address and the last error", async () => {
+    const address = `unix:${join(dir, `nobody-${n++}.sock`)}`;
+    const r = replica({ at: [address] }, address, 300);
+    const err = (await r.start().catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe("WorkerStartError");
+    expect(err.message).toMatch(new RegExp(`^worker \`bare\` replica 0: not healthy after 300 ms at ${address}: \\S`));
+  });
+
+  /** A worker serving health and Invoke, whose Describe fails with `describeCode` (or is not implemented). */
+  async function noDescribe(describeCode?: grpcJs.status): Promise<string> {
+    const address = `unix:${join(dir, `nodesc-${n++}.sock`)}`;
+    const protos = loadProtos();
+    const server = new grpcJs.Server();
+    server.addService(protos.health, { Check: (_c: unknown, cb: grpcJs.sendUnaryData<unknown>) => cb(null, { status: "SERVING" }) });
+    server.addService(protos.worker, {
+      Invoke: (call: grpcJs.ServerUnaryCall<{ method: string; input: { json: string } }, unknown>, cb: grpcJs.sendUnaryData<unknown>) =>
+        cb(null, { result: { json: JSON.stringify({ echoed: JSON.parse(call.request.input.json), method: call.request.method }) } }),
+      ...(describeCode === undefined
+        ? {}
+        : { Describe: (_c: unknown, cb: grpcJs.sendUnaryData<unknown>) => cb({ code: describeCode, details: "describe broke" }) }),
+    });
+    await new Promise<void>((res, rej) => server.bindAsync(address, grpcJs.ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+    servers.push(server);
+    return address;
+  }
+
+  it("serves over Invoke a worker that does not implement Describe", async () => {
+    const address = await noDescribe();
+    const r = replica({ at: [address] }, address);
+    await r.start();
+    expect(r.state).toBe("ready");
+    expect(r.describe).toBeUndefined();
+    expect(r.capacity).toBe(Infinity);
+    expect(await r.call("echo", 5, opts())).toEqual({ echoed: 5, method: "echo" });
+  });
+
+  it("fails to start a worker whose Describe fails otherwise", async () => {
+    const address = await noDescribe(grpcJs.status.INTERNAL);
+    const r = replica({ at: [address] }, address);
+    const err = (await r.start().catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/describe broke/);
+    expect(r.state).not.toBe("ready");
   });
 });
