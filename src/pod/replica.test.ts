@@ -33,6 +33,7 @@ function answer(method: string, input: unknown): { result?: unknown; error?: Cal
   if (method === "fail") return { error: { code: "ERROR_CODE_FAILED", message: "it failed", details: "", retryable: false, type: "Boom" } };
   if (method === "busy")
     return { error: { code: "ERROR_CODE_RESOURCE_EXHAUSTED", message: "no free slot", details: "", retryable: true, type: "CapacityError" } };
+  if (method === "capfail") return { error: { code: "ERROR_CODE_FAILED", message: "a method's own", details: "", retryable: false, type: "CapacityError" } };
   if (method === "oom")
     return { error: { code: "ERROR_CODE_RESOURCE_EXHAUSTED", message: "out of memory", details: "", retryable: true, type: "MemoryError" } };
   return { result: { echoed: input, method } };
@@ -179,6 +180,9 @@ describe("a replica attached to a worker that speaks Session", () => {
     expect([busy.retryable, busy.refused]).toEqual([true, true]);
     const oom = (await r.call("oom", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
     expect([oom.retryable, oom.refused]).toEqual([true, false]);
+    // a refusal is said by the code and the type together
+    const capfail = (await r.call("capfail", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect([capfail.retryable, capfail.refused]).toEqual([false, false]);
     expect(r.inFlight).toBe(0);
   });
 
@@ -252,6 +256,33 @@ describe("a replica with a process of its own", () => {
     const err = (await r.call("echo", 9, opts()).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/^replica 0 of worker `bare` died \(killed by SIGKILL\)/);
     expect(w.streams.length).toBe(4);
+  });
+
+  it("counts only the breaks within the window: a fourth break long after the first three reopens the stream", async () => {
+    const address = `unix:${join(dir, `window-${n++}.sock`)}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    const exits: string[] = [];
+    r.onExit = (_x, exit) => void exits.push(exit);
+    r.spawn();
+    const w = await bare({ address });
+    await r.start();
+    await echoUntilServed(r, 0);
+    for (let i = 1; i <= 3; i++) {
+      w.streams[i - 1]!.end();
+      await echoUntilServed(r, i);
+    }
+    // the clock moves past the window (10 s) since those three
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 10_500);
+    try {
+      w.streams[3]!.end();
+      await echoUntilServed(r, 4);
+      expect(w.streams.length).toBe(5);
+      expect(r.state).toBe("ready");
+      expect(exits).toEqual([]);
+    } finally {
+      later.mockRestore();
+    }
   });
 
   it("stop() ends its process group and marks it stopped, without telling an exit", async () => {
