@@ -384,6 +384,21 @@ describe("a spawned replica whose process dies", () => {
     expect(r.inFlight).toBe(0);
   });
 
+  it("does not open its Session again once its process has died", async () => {
+    const address = `unix:${join(dir, `noreopen-${n++}.sock`)}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    r.spawn();
+    const w = await bare({ address });
+    await r.start();
+    await echoUntilServed(r, 0);
+    expect(w.streams.length).toBe(1);
+    process.kill(r.pid!, "SIGKILL");
+    await until(() => r.state === "dead");
+    // a reopened stream would reach this server (it still serves the socket) well within this
+    await new Promise((res) => setTimeout(res, 300));
+    expect(w.streams.length).toBe(1);
+  });
+
   it("fails a start it could not spawn with `could not start: ...`", async () => {
     const r = new Replica({ name: "nowhere", replicas: 1, env: {}, loc, run: "exec sleep 30" }, 0, {
       address: `unix:${join(dir, `nowhere-${n++}.sock`)}`,
