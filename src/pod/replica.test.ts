@@ -293,6 +293,8 @@ describe("a replica with a process of its own", () => {
     const pid = r.pid!;
     expect(groupLive(pid)).toBe(true);
     await r.stop(500);
+    // its exit, told after stop returned, leaves it stopped
+    await new Promise((res) => setTimeout(res, 50));
     expect(r.state).toBe("stopped");
     expect(groupLive(pid)).toBe(false);
     expect(told).toBe(0);
@@ -397,6 +399,15 @@ describe("a spawned replica whose process dies", () => {
     // a reopened stream would reach this server (it still serves the socket) well within this
     await new Promise((res) => setTimeout(res, 300));
     expect(w.streams.length).toBe(1);
+  });
+
+  it("kills what its process left in its group when it dies on its own", async () => {
+    const r = replica({ run: "sleep 30 & exec sleep 31" }, `unix:${join(dir, `orphan-${n++}.sock`)}`);
+    r.spawn();
+    const pid = r.pid!;
+    process.kill(pid, "SIGKILL");
+    await until(() => r.state === "dead");
+    await until(() => !groupLive(pid));
   });
 
   it("fails a start it could not spawn with `could not start: ...`", async () => {
