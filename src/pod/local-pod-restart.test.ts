@@ -51,6 +51,18 @@ describe("a replica that dies", () => {
     }
   });
 
+  it("is restarted and given up the same with no one listening to replica events", async () => {
+    const pod = await LocalPod.start(flow([{ name: "p", run: PROBE }]), podOptions({ maxRestarts: 1 }));
+    try {
+      await expect(call(pod, "p", "exitSoon", { id: 1 })).rejects.toBeInstanceOf(ReplicaCrashedError);
+      expect(await call(pod, "p", "echo", "after")).toBe("after");
+      await expect(call(pod, "p", "exitSoon", { id: 2 })).rejects.toBeInstanceOf(ReplicaCrashedError);
+      await expect(call(pod, "p", "echo", 1)).rejects.toBeInstanceOf(WorkerUnavailableError);
+    } finally {
+      await pod.close();
+    }
+  });
+
   it("a restart that fails to start counts against the budget, and calls waiting for it fail when it is used up", async () => {
     const events: string[] = [];
     const o = podOptions({ maxRestarts: 2, onReplicaEvent: (e) => events.push(`${e.kind} ${e.detail}`) });
