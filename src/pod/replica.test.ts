@@ -386,6 +386,21 @@ describe("a spawned replica whose process dies", () => {
     expect(r.inFlight).toBe(0);
   });
 
+  it("fails a call whose stream broke while the process lives on as retryable, after a short wait for an exit", async () => {
+    const address = `unix:${join(dir, `lives-${n++}.sock`)}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    r.spawn();
+    const w = await bare({ address });
+    await r.start();
+    const pending = r.call("hang", 1, opts());
+    await until(() => w.received.some((m) => m.start));
+    w.streams[0]!.end();
+    const err = (await pending.catch((e: unknown) => e)) as ReplicaCallError;
+    expect(err).toBeInstanceOf(ReplicaCallError);
+    expect([err.retryable, err.refused]).toEqual([true, false]);
+    expect(r.state).toBe("ready");
+  });
+
   it("does not open its Session again once its process has died", async () => {
     const address = `unix:${join(dir, `noreopen-${n++}.sock`)}`;
     const r = replica({ run: "exec sleep 30" }, address);
