@@ -46,15 +46,20 @@ interface Bare {
   streams: Stream[];
   /** Messages received over Session. */
   received: SessionInMsg[];
+  /** The gRPC deadline of each Invoke call, in order. */
+  invokeDeadlines: grpc.Deadline[];
 }
 
 async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string } = {}): Promise<Bare> {
   const address = opts.address ?? `unix:${join(dir, `bare-${n++}.sock`)}`;
   const streams: Stream[] = [];
   const received: SessionInMsg[] = [];
+  const invokeDeadlines: grpc.Deadline[] = [];
+  const signalsTaken = new Map<string, number>();
   const server = await serveBareWorker(address, {
     describe: oneMethodDescribe("bare", "echo", { maxConcurrentCalls: opts.maxConcurrentCalls ?? 0, session: opts.session ?? true, maxMessageBytes: 0 }),
-    invoke: (req, cb) => {
+    invoke: (req, cb, call) => {
+      invokeDeadlines.push(call.getDeadline());
       const r = req as { method: string; input: { json: string } };
       const a = answer(r.method, JSON.parse(r.input.json));
       if (!a) return;
@@ -66,9 +71,15 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
       stream.on("error", () => undefined);
       stream.on("data", (m: SessionInMsg) => {
         received.push(m);
+        // a held call of method "count": answers how many signal values it took once they end
+        if (m.signal) {
+          if (m.signal.end) stream.write({ callId: m.callId, result: { json: String(signalsTaken.get(m.callId) ?? 0) } });
+          else signalsTaken.set(m.callId, (signalsTaken.get(m.callId) ?? 0) + 1);
+        }
         if (m.cancel)
           stream.write({ callId: m.callId, error: { code: "ERROR_CODE_CANCELLED", message: m.cancel.reason, details: "", retryable: false, type: "" } });
         if (!m.start) return;
+        if (m.start.method === "count") return;
         if (m.start.method === "late") {
           // answers a moment later: to see calls in flight given time to settle
           const t = setTimeout(() => stream.write({ callId: m.callId, result: { json: '"late"' } }), 150);
@@ -83,7 +94,7 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
     },
   });
   servers.push(server);
-  return { address, server, streams, received };
+  return { address, server, streams, received, invokeDeadlines };
 }
 
 const servers: grpc.Server[] = [];
@@ -310,6 +321,50 @@ describe("a replica with a process of its own", () => {
   });
 });
 
+describe("what a call tells the worker", () => {
+  it("sends a call's deadline over Session (0 when it has none)", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    await r.call("echo", 1, { ...opts(), timeoutMs: 1_234 });
+    await r.call("echo", 2, opts());
+    expect(w.received.filter((m) => m.start).map((m) => m.start!.timeoutMs)).toEqual([1_234, 0]);
+  });
+
+  it("sends a call's deadline over Invoke as the gRPC deadline (none when it has none)", async () => {
+    const w = await bare({ session: false });
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const t0 = Date.now();
+    await r.call("echo", 1, { ...opts(), timeoutMs: 60_000 });
+    await r.call("echo", 2, opts());
+    const [bounded, open] = w.invokeDeadlines;
+    // grpc-js's server reads the deadline as ms since the epoch
+    expect(Number(bounded) - t0).toBeGreaterThan(59_000);
+    expect(Number(bounded) - t0).toBeLessThanOrEqual(60_000 + (Date.now() - t0));
+    expect(open).toBe(Infinity);
+  });
+
+  it("sends a held call's signal values and their end: the call then returns", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const h = r.hold("count", null, holdOpts(new AbortController().signal));
+    h.signal("x", 1);
+    h.signal("x", 2);
+    h.end("x");
+    // without the end the call would wait for ever: fail fast instead
+    const late = new Promise((_, reject) => setTimeout(() => reject(new Error("the held call did not return within 2 s")), 2_000).unref());
+    expect(await Promise.race([h.result, late])).toBe(2);
+    expect(w.received.filter((m) => m.signal).map((m) => [m.signal!.name, m.signal!.end])).toEqual([
+      ["x", false],
+      ["x", false],
+      ["x", true],
+    ]);
+    expect(r.inFlight).toBe(0);
+  });
+});
+
 describe("a replica of a worker without Session", () => {
   it("runs plain calls over Invoke, tracks none of them, and refuses held calls", async () => {
     const w = await bare({ session: false, maxConcurrentCalls: 2 });
@@ -327,9 +382,16 @@ describe("a replica of a worker without Session", () => {
     expect(r.about("c1")).toBeUndefined();
     ac.abort();
     await expect(pending).rejects.toBeInstanceOf(ReplicaCallError);
-    expect(() => r.hold("echo", 1, { ...opts(), onYield: () => undefined, onAwaiting: () => undefined })).toThrow(
-      /worker `bare` does not speak Session, which held calls need/,
-    );
+    let refused: unknown;
+    try {
+      r.hold("echo", 1, { ...opts(), onYield: () => undefined, onAwaiting: () => undefined });
+    } catch (err) {
+      refused = err;
+    }
+    // not retryable: no other replica of the worker speaks Session either
+    expect(refused).toBeInstanceOf(ReplicaCallError);
+    expect((refused as ReplicaCallError).retryable).toBe(false);
+    expect((refused as ReplicaCallError).message).toMatch(/worker `bare` does not speak Session, which held calls need/);
     expect(r.inFlight).toBe(0);
   });
 });
@@ -513,6 +575,9 @@ describe("starting an attached replica", () => {
     const err = (await r.start().catch((e: unknown) => e)) as Error;
     expect(err.name).toBe("WorkerStartError");
     expect(err.message).toMatch(new RegExp(`^worker \`bare\` replica 0: not healthy after 300 ms at ${address}: \\S`));
+    // the last error is kept as the cause, for a caller that wants its gRPC code
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.message).toContain((err.cause as Error).message);
   });
 
   it("waits for a worker that comes up after its first connection attempt failed", async () => {

@@ -20,7 +20,8 @@ export function oneMethodDescribe(
 
 export interface BareWorker {
   describe: DescribeResponseMsg;
-  invoke(input: unknown, cb: grpc.sendUnaryData<unknown>): void;
+  /** `call`: the gRPC call itself, e.g. to read its deadline. */
+  invoke(input: unknown, cb: grpc.sendUnaryData<unknown>, call: grpc.ServerUnaryCall<unknown, unknown>): void;
   session(stream: grpc.ServerDuplexStream<SessionInMsg, SessionOutMsg | Buffer>): void;
   /** Session answers are Buffers sent as they are. */
   rawSession?: boolean;
@@ -42,7 +43,7 @@ export async function serveBareWorker(address: string, w: BareWorker): Promise<g
     : protos.worker;
   server.addService(definition, {
     Describe: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, w.describe),
-    Invoke: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => w.invoke(call.request, cb),
+    Invoke: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => w.invoke(call.request, cb, call),
     Session: w.session,
   });
   await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
