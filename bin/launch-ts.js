@@ -28,6 +28,9 @@ function newest(dir, deep) {
 
 function isFresh(source, built) {
   try {
+    // a copy of the package (Stryker's sandboxes) gives every file the copy's time, in no
+    // particular order: there the caller says the build is what it wants
+    if (process.env.QB_USE_BUILT_WORKERS === "1") return statSync(built).isFile();
     if (statSync(built).mtimeMs < newest(dirname(source), false)) return false;
     const bundle = statSync(join(ROOT, "dist/bundle/worker.cjs")).mtimeMs;
     return SDK_SOURCES.every((dir) => bundle >= newest(dir, true));
