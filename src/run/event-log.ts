@@ -11,7 +11,7 @@ import type { RunEvent, RunEvents, StepStats } from "../runtime/events.js";
 export const CALL_EVENTS_KEPT = 20_000;
 const ROLL_EVERY_MS = 1_000;
 
-const PER_CALL = new Set<RunEvent["type"]>(["call.started", "call.finished", "call.cancelled"]);
+const PER_CALL = new Set<RunEvent["type"]>(["call.started", "call.finished", "call.progress", "call.cancelled"]);
 
 export interface EventLog {
   /** Writes what is left (a last roll-up) and closes the file. */

@@ -11,7 +11,7 @@ function options(o: Partial<CallOptions> = {}): CallOptions {
 }
 
 function freshStats(): StepStats {
-  return { step: "s", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "running" };
+  return { step: "s", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, progress: 0, state: "running" };
 }
 
 interface Harness {

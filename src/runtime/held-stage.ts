@@ -323,12 +323,14 @@ export class HeldStage {
     const closed = c.awaiting && this.closedOn.get(c.awaiting.name);
     if (closed && isSignalEnded(err)) return this.fail(this.deadlock(c.awaiting!.name, closed.calls.length ? closed.calls : [c], closed.producers));
     const message = err instanceof Error ? err.message : String(err);
+    const replica = replicaOf(err) ?? c.handle?.replica;
+    const where = { worker: site.worker, ...(replica !== undefined ? { replica } : {}) };
     if (attempt <= options.retries && isRetryable(err)) {
       c.restarting = true;
       c.handle = undefined;
       site.stats.retries++;
       const delayMs = backoffDelay(options.backoffMs, attempt);
-      site.events.publish({ type: "call.retried", step: site.step, callId: c.index, attempt, error: message, delayMs, time: Date.now() });
+      site.events.publish({ type: "call.retried", step: site.step, callId: c.index, attempt, error: message, delayMs, ...where, time: Date.now() });
       // the stage's signal aborts on a failure or a cancel: the restart is off then
       const waited = await sleep(delayMs, this.controller.signal).then(
         () => true,
@@ -343,7 +345,7 @@ export class HeldStage {
         step: site.step,
         worker: site.worker,
         method: site.method,
-        replica: replicaOf(err) ?? c.handle?.replica,
+        replica,
         attempt,
         attempts: options.retries + 1,
         input: c.input,
@@ -360,6 +362,7 @@ export class HeldStage {
       error: failure.message,
       skipped,
       input: preview(c.input),
+      ...where,
       time: Date.now(),
     });
     if (!skipped) return this.fail(failure);
