@@ -5,7 +5,7 @@ import type { FlowIR, Json } from "../ir/types.js";
 import type { CallRequest } from "./dispatcher.js";
 import { runEngine } from "./engine.js";
 import { RunEvents, type RunEvent, type StepStats } from "./events.js";
-import { fakeDispatcher } from "./fake-held.js";
+import { fakeDispatcher, type FakeHeldCtx } from "./fake-held.js";
 import { CallProgress, PROGRESS_EVENT_MS, ProgressEvents } from "./progress-events.js";
 import { compiled, recorder, sleep, within } from "./test-flows.js";
 
@@ -182,6 +182,38 @@ describe("call progress", () => {
     expect(progressEvents(seen)).toEqual([]);
     for (const v of [1, 2, 3]) h.release(v);
     await run;
+  });
+
+  it("counts a held call's progress while it lives, and publishes it under the call's index", async () => {
+    let live: StepStats[] = [];
+    const { events, seen } = recorder(true);
+    let go: (() => void) | undefined;
+    const gate = new Promise<void>((r) => (go = r));
+    const dispatcher = fakeDispatcher(
+      {},
+      {
+        gen: async function* ({ v }: { v: number }, ctx: FakeHeldCtx): AsyncGenerator<Json, Json> {
+          ctx.progress(v / 4, `held ${v}`);
+          yield v;
+          await gate;
+          return v;
+        },
+      },
+    );
+    const run = runEngine(ir(`flow p() {\n  worker w { run "x" }\n  h = [1, 2] | w.gen(v: item) hold\n  emit h\n}`), {
+      events,
+      dispatcher,
+      onStats: (s) => (live = s),
+    });
+    await until(() => progressEvents(seen).length === 2);
+    expect(live.find((s) => s.step === "h")!.progress).toBe(0.75);
+    expect(progressEvents(seen).map((e) => [e.callId, e.fraction, e.message]).sort()).toEqual([
+      [0, 0.25, "held 1"],
+      [1, 0.5, "held 2"],
+    ]);
+    go!();
+    await run;
+    expect(live.find((s) => s.step === "h")!.progress).toBe(0);
   });
 
   it("publishes nothing after the run ended: its timer is cleared", async () => {

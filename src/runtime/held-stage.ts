@@ -14,6 +14,7 @@ import { CallFailedError, CallTimeoutError, HeldCallError, RunCancelledError, pr
 import type { HeldStats } from "./events.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
 import { RoundItem, RoundMark, type Flowing } from "./rounds.js";
+import { CallProgress } from "./progress-events.js";
 
 /** One entry of a held step's signal log. */
 interface LogEntry {
@@ -208,6 +209,8 @@ export class HeldStage {
     this.controller.signal.addEventListener("abort", unlink, { once: true });
     site.stats.callsStarted++;
     site.stats.inFlight++;
+    // its progress counts in the step's until the attempt ends (call.progress names it by its index, as call.retried does)
+    const progress = new CallProgress(site.progress, site.step, c.index, site.stats);
     const current = (): boolean => c.attempt === attempt && !c.ended && !this.failed;
     let handle: HeldHandle;
     try {
@@ -221,14 +224,16 @@ export class HeldStage {
         signal: controller.signal,
         onYield: (value, round) => current() && this.onYield(c, value, round),
         onAwaiting: (name, round, taken) => current() && this.onAwaiting(c, name, round, taken),
+        progress: progress.report,
       });
     } catch (err) {
       site.stats.inFlight--;
+      progress.end();
       this.controller.signal.removeEventListener("abort", unlink);
       if (current()) void this.onFailure(c, attempt, err);
       return;
     }
-    if (!current()) return;
+    if (!current()) return progress.end();
     c.handle = handle;
     site.events.publish({ type: "held.started", step: site.step, call: c.index, attempt, replica: handle.replica, input: preview(c.input), time: Date.now() });
     this.flush(c);
@@ -236,11 +241,13 @@ export class HeldStage {
     handle.result.then(
       () => {
         site.stats.inFlight--;
+        progress.end();
         this.controller.signal.removeEventListener("abort", unlink);
         if (current()) this.onEnded(c, attempt);
       },
       (err: unknown) => {
         site.stats.inFlight--;
+        progress.end();
         this.controller.signal.removeEventListener("abort", unlink);
         if (current()) void this.onFailure(c, attempt, err);
       },
