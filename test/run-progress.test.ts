@@ -22,7 +22,10 @@ const FRACTIONS = [0.25, 0.5, 0.75];
 /** A flow with one long call that reports FRACTIONS, `ms` apart, on worker command `run`. */
 function slowFlow(name: string, run: string, ms: number): string {
   const path = join(dir, `${name}.flow`);
-  writeFileSync(path, `flow ${name}() {\n  worker p { run "${run}" }\n  slow = [1] | p.phases(fractions: [${FRACTIONS.join(", ")}], ms: ${ms}, v: item)\n  emit slow\n}\n`);
+  writeFileSync(
+    path,
+    `flow ${name}() {\n  worker p { run "${run}" }\n  slow = [1] | p.phases(fractions: [${FRACTIONS.join(", ")}], ms: ${ms}, v: item)\n  emit slow\n}\n`,
+  );
   return path;
 }
 

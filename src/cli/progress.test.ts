@@ -22,7 +22,19 @@ function stats(): StepStats[] {
       startedAt: 1000,
       finishedAt: 1000,
     },
-    { step: "hits", emitted: 9, callsStarted: 12, callsDone: 9, callsReused: 0, callsFailed: 1, retries: 2, inFlight: 3, progress: 0, state: "running", startedAt: 1000 },
+    {
+      step: "hits",
+      emitted: 9,
+      callsStarted: 12,
+      callsDone: 9,
+      callsReused: 0,
+      callsFailed: 1,
+      retries: 2,
+      inFlight: 3,
+      progress: 0,
+      state: "running",
+      startedAt: 1000,
+    },
     { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, progress: 0, state: "waiting" },
   ];
 }
@@ -44,7 +56,9 @@ describe("progress", () => {
     const map = new Map(list.map((s) => [s.step, s]));
     expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe("▶ hits         9/16         56%  in flight    3  retried 2  failed 1  2.5s  eta 2s");
     // calls a resumed run answered from the journal
-    expect(stepLine(ir, { ...list[1]!, callsReused: 6 }, map, 5, 3500)).toBe("▶ hits         9/16         56%  in flight    3  reused 6  retried 2  failed 1  2.5s  eta 2s");
+    expect(stepLine(ir, { ...list[1]!, callsReused: 6 }, map, 5, 3500)).toBe(
+      "▶ hits         9/16         56%  in flight    3  reused 6  retried 2  failed 1  2.5s  eta 2s",
+    );
     expect(stepLine(ir, list[0]!, map, 5, 3500)).toBe("✔ seeds       16                           0.0s");
     list[1]!.state = "done";
     list[1]!.emitted = 16;

@@ -44,7 +44,9 @@ const samples: Record<string, object> = {
   Start: { method: "m", input: null, timeoutMs: 0, attempt: 1 } satisfies Required<M.StartMsg>,
   Signal: { name: "n", value: null, end: false } satisfies Required<M.SignalMsg>,
   Cancel: { reason: "r" } satisfies Required<M.CancelMsg>,
-  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null, workerMs: 0 } satisfies Required<Omit<M.SessionOutMsg, "msg">>,
+  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null, workerMs: 0 } satisfies Required<
+    Omit<M.SessionOutMsg, "msg">
+  >,
   Progress: { fraction: 0.5, message: "m" } satisfies Required<M.ProgressMsg>,
   Yielded: { value: null, round: 0 } satisfies Required<M.YieldedMsg>,
   Awaiting: { signal: "s", round: 2, taken: 1 } satisfies Required<M.AwaitingMsg>,

@@ -37,9 +37,12 @@ const progressEvents = (seen: RunEvent[]): Array<Extract<RunEvent, { type: "call
   seen.filter((e): e is Extract<RunEvent, { type: "call.progress" }> => e.type === "call.progress");
 
 async function until(cond: () => boolean): Promise<void> {
-  await within(5_000, (async () => {
-    while (!cond()) await sleep(2);
-  })());
+  await within(
+    5_000,
+    (async () => {
+      while (!cond()) await sleep(2);
+    })(),
+  );
 }
 
 describe("call progress", () => {
@@ -108,9 +111,7 @@ describe("call progress", () => {
     const { events, seen } = recorder(true);
     const run = runEngine(ir(SLOW), { events, dispatcher: fakeDispatcher({ slow: h.method }) });
     await until(() => h.calls.size === 3);
-    const started = new Map(
-      seen.flatMap((e) => (e.type === "call.started" ? [[e.callId, e] as const] : [])).map(([id, e]) => [id, e.step] as const),
-    );
+    const started = new Map(seen.flatMap((e) => (e.type === "call.started" ? [[e.callId, e] as const] : [])).map(([id, e]) => [id, e.step] as const));
     h.calls.get(1)!.progress!(-1, "warming up");
     h.calls.get(2)!.progress!(0.5, "half");
     const [first, second] = progressEvents(seen);
@@ -207,7 +208,11 @@ describe("call progress", () => {
     });
     await until(() => progressEvents(seen).length === 2);
     expect(live.find((s) => s.step === "h")!.progress).toBe(0.75);
-    expect(progressEvents(seen).map((e) => [e.callId, e.fraction, e.message]).sort()).toEqual([
+    expect(
+      progressEvents(seen)
+        .map((e) => [e.callId, e.fraction, e.message])
+        .sort(),
+    ).toEqual([
       [0, 0.25, "held 1"],
       [1, 0.5, "held 2"],
     ]);

@@ -36,7 +36,18 @@ export type RunEvent =
    * replica's log file (logs/<worker>-<replica>.log) when it failed, so that the lines the
    * replica wrote around the failure can be found (the run adds it; the engine does no I/O).
    */
-  | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; worker?: string; replica?: number; logOffset?: number; time: number }
+  | {
+      type: "call.retried";
+      step: string;
+      callId: number;
+      attempt: number;
+      error: string;
+      delayMs: number;
+      worker?: string;
+      replica?: number;
+      logOffset?: number;
+      time: number;
+    }
   /** A call failed for good (`skipped`: its step goes on without it); where, as call.retried says. */
   | {
       type: "call.failed";
