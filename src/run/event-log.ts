@@ -1,6 +1,6 @@
 /**
- * `events.ndjson`: every run keeps its events, per-call ones included (call.started and
- * call.finished with replica, attempt, queue and call time), whether or not `--json` shows
+ * `events.ndjson`: every run keeps its events, per-call ones included (call.started,
+ * call.progress, and call.finished with replica, attempt, queue, worker and call time), whether or not `--json` shows
  * them. Past CALL_EVENTS_KEPT per-call events the log stays bounded: later calls are rolled
  * into one `calls.rolled` event per second (each step's counters), and unless someone else
  * wants them (`--json`) the run stops making per-call events at all.
