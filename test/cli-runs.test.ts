@@ -243,7 +243,8 @@ describe("qb logs", () => {
     expect(events.filter((l) => /^call\.started worker=md5 method=file callId=\d attempt=1$/.test(l))).toHaveLength(4);
     const finished = events.filter((l) => l.startsWith("call.finished "));
     expect(finished).toHaveLength(4);
-    for (const l of finished) expect(l).toMatch(/^call\.finished callId=\d attempt=1 ms=\d+(\.\d)? replica=[01]( queuedMs=\d+(\.\d)?)?$/);
+    // the md5 worker (the TypeScript SDK) says how long its method ran
+    for (const l of finished) expect(l).toMatch(/^call\.finished callId=\d attempt=1 ms=\d+(\.\d)? replica=[01]( queuedMs=\d+(\.\d)?)? workerMs=\d+(\.\d)?$/);
     expect(lines.filter((l) => /^md5\/[01] +\| md5 file /.test(l))).toHaveLength(4);
     // --replica: that replica's log, and of the events naming a replica, its own
     const one = qb("logs", ids.digest, "--step", "digests", "--replica", "1").stdout.trimEnd().split("\n");

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { compile } from "../dsl/compile.js";
 import type { StepStats } from "../runtime/events.js";
-import { liveDisplay, plainDisplay, stepLine } from "./progress.js";
+import { etaText, liveDisplay, plainDisplay, stepLine } from "./progress.js";
 
 const ir = compile('flow p() {\n  worker w { run "x" }\n  seeds = range(16)\n  hits = seeds | w.f\n  total = hits | reduce w.add\n  emit total\n}').ir!;
 
@@ -17,12 +17,25 @@ function stats(): StepStats[] {
       callsFailed: 0,
       retries: 0,
       inFlight: 0,
+      progress: 0,
       state: "done",
       startedAt: 1000,
       finishedAt: 1000,
     },
-    { step: "hits", emitted: 9, callsStarted: 12, callsDone: 9, callsReused: 0, callsFailed: 1, retries: 2, inFlight: 3, state: "running", startedAt: 1000 },
-    { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
+    {
+      step: "hits",
+      emitted: 9,
+      callsStarted: 12,
+      callsDone: 9,
+      callsReused: 0,
+      callsFailed: 1,
+      retries: 2,
+      inFlight: 3,
+      progress: 0,
+      state: "running",
+      startedAt: 1000,
+    },
+    { step: "total", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, progress: 0, state: "waiting" },
   ];
 }
 
@@ -32,7 +45,7 @@ describe("progress", () => {
     const map = new Map(list.map((s) => [s.step, s]));
     list[1]!.held = { live: 8, awaiting: { centroids: 6 }, round: 4, signals: 5 };
     expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe(
-      '▶ hits         9/16        in flight    3  held 8  round 4  6 await "centroids"  retried 2  failed 1  2.5s',
+      '▶ hits         9/16         56%  in flight    3  held 8  round 4  6 await "centroids"  retried 2  failed 1  2.5s  eta 2s',
     );
     list[1]!.held = { live: 3, awaiting: {}, round: -1, signals: 0 };
     expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("held 3  round -  retried");
@@ -41,9 +54,11 @@ describe("progress", () => {
   it("shows done/total, in flight, retries, failures and time per step", () => {
     const list = stats();
     const map = new Map(list.map((s) => [s.step, s]));
-    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe("▶ hits         9/16        in flight    3  retried 2  failed 1  2.5s");
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toBe("▶ hits         9/16         56%  in flight    3  retried 2  failed 1  2.5s  eta 2s");
     // calls a resumed run answered from the journal
-    expect(stepLine(ir, { ...list[1]!, callsReused: 6 }, map, 5, 3500)).toBe("▶ hits         9/16        in flight    3  reused 6  retried 2  failed 1  2.5s");
+    expect(stepLine(ir, { ...list[1]!, callsReused: 6 }, map, 5, 3500)).toBe(
+      "▶ hits         9/16         56%  in flight    3  reused 6  retried 2  failed 1  2.5s  eta 2s",
+    );
     expect(stepLine(ir, list[0]!, map, 5, 3500)).toBe("✔ seeds       16                           0.0s");
     list[1]!.state = "done";
     list[1]!.emitted = 16;
@@ -51,6 +66,57 @@ describe("progress", () => {
     list[2]!.callsDone = 1;
     // a reduce of 16 items makes 15 calls
     expect(stepLine(ir, list[2]!, map, 5, 3500)).toContain("1/15");
+  });
+
+  it("counts the progress calls in flight reported in the percentage done, and estimates the time left from it", () => {
+    const one = compile('flow p() {\n  worker w { run "x" }\n  slow = [1] | w.f\n  emit slow\n}').ir!;
+    const s: StepStats = {
+      step: "slow",
+      emitted: 0,
+      callsStarted: 1,
+      callsDone: 0,
+      callsReused: 0,
+      callsFailed: 0,
+      retries: 0,
+      inFlight: 1,
+      progress: 0,
+      state: "running",
+      startedAt: 1000,
+    };
+    const line = (now: number): string => stepLine(one, s, new Map([["slow", s]]), 4, now);
+    // no progress yet: 0%, and no estimate
+    expect(line(3000)).toBe("▶ slow        0/1           0%  in flight    1  2.0s");
+    s.progress = 0.5;
+    // half done after 0.5 s: too soon for an estimate
+    expect(line(1500)).toBe("▶ slow        0/1          50%  in flight    1  0.5s");
+    // half done after 6 s: 6 s more
+    expect(line(7000)).toBe("▶ slow        0/1          50%  in flight    1  6.0s  eta 6s");
+    s.progress = 0.999;
+    expect(line(7000)).toContain(" 99%  ");
+    // done: 100%, no estimate
+    Object.assign(s, { progress: 0, inFlight: 0, callsDone: 1, state: "done", finishedAt: 8000 });
+    expect(line(9000)).toBe("✔ slow        1/1         100%  in flight    0  7.0s");
+  });
+
+  it("adds the calls done of a step and its calls' progress over its total, capped at 100%", () => {
+    const list = stats();
+    const map = new Map(list.map((s) => [s.step, s]));
+    // 9 done and three in flight at 0.5, 0.25, 0.25 of 16: 10/16
+    list[1]!.progress = 1;
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("9/16         62%  in flight");
+    // 2.5 s for 10/16: 1.5 s more
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toMatch(/2\.5s  eta 2s$/);
+    list[1]!.progress = 20;
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).toContain("100%");
+    expect(stepLine(ir, list[1]!, map, 5, 3500)).not.toContain("eta");
+  });
+
+  it("writes an estimate in whole seconds, rounded up, then minutes and hours", () => {
+    expect(etaText(400)).toBe("1s");
+    expect(etaText(12_000)).toBe("12s");
+    expect(etaText(59_500)).toBe("1m00s");
+    expect(etaText(185_000)).toBe("3m05s");
+    expect(etaText(2 * 3600_000 + 7 * 60_000)).toBe("2h07m");
   });
 
   it("shows the calls a finished step still has out as stopping, not in flight", () => {
@@ -73,6 +139,7 @@ describe("progress", () => {
       callsFailed: 0,
       retries: 0,
       inFlight: 0,
+      progress: 0,
       state: "running",
       startedAt: 1000,
     };

@@ -1,6 +1,7 @@
 /**
  * What a user sees while a flow runs. On a terminal: one line per step, redrawn in place
- * (Nextflow's console is the model). Elsewhere: a plain line whenever a step ends or
+ * (Nextflow's console is the model): calls done of the total, the percentage done (calls in
+ * flight counted by the progress they reported), calls in flight, elapsed time and an ETA. Elsewhere: a plain line whenever a step ends or
  * fails, for each retry, skipped item and warning, and a summary of running steps every five seconds.
  */
 import { terminalSafe } from "../dsl/terminal-safe.js";
@@ -51,14 +52,45 @@ function seconds(s: StepStats, now: number): string {
   return `${(((s.finishedAt ?? now) - s.startedAt) / 1000).toFixed(1)}s`;
 }
 
+/**
+ * How far a step's calls are, 0..1: the calls done, plus the fractions the calls in flight
+ * last reported (`ctx.progress`), over the calls it makes in all.
+ */
+export function fractionDone(s: StepStats, total: number): number {
+  return Math.min(1, Math.max(0, (s.callsDone + s.progress) / total));
+}
+
+/** A running step's time left at the pace it went so far; nothing before ETA_AFTER_MS of it, or before any progress. */
+function eta(s: StepStats, fraction: number, now: number): string {
+  if (s.state !== "running" || !s.startedAt || fraction <= 0 || fraction >= 1) return "";
+  const elapsed = now - s.startedAt;
+  if (elapsed < ETA_AFTER_MS) return "";
+  return `eta ${etaText((elapsed * (1 - fraction)) / fraction)}`;
+}
+
+/** The ETA needs this much of a step's run to go by. */
+const ETA_AFTER_MS = 1_000;
+
+/** `12s`, `3m05s`, `2h07m`: whole seconds, rounded up. */
+export function etaText(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+}
+
 export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, width: number, now = Date.now()): string {
   const total = totalOf(ir, s.step, all);
   const hasCalls = s.callsStarted > 0;
   const done = hasCalls ? s.callsDone : s.emitted;
+  // the calls in flight count by the progress they reported: a long call is not stuck at 0
+  const fraction = hasCalls && total !== undefined && total > 0 ? fractionDone(s, total) : undefined;
   const mark = s.state === "done" ? "✔" : s.state === "failed" ? "✘" : s.state === "cancelled" ? "■" : s.state === "running" ? "▶" : "·";
   const parts = [
     `${mark} ${s.step.padEnd(width)}`,
     `${String(done).padStart(7)}${total !== undefined && hasCalls ? `/${total}` : ""}`.padEnd(16),
+    fraction === undefined ? "" : `${Math.floor(fraction * 100 + 1e-9)}%`.padStart(4),
     // a step that ended (a `take` had enough, or a cancel) while calls were out: they are
     // being cancelled, not running
     hasCalls
@@ -71,6 +103,7 @@ export function stepLine(ir: FlowIR, s: StepStats, all: Map<string, StepStats>, 
     s.retries ? `retried ${s.retries}` : "",
     s.callsFailed ? `failed ${s.callsFailed}` : "",
     seconds(s, now),
+    fraction === undefined ? "" : eta(s, fraction, now),
   ];
   return parts.filter((p) => p !== "").join("  ");
 }

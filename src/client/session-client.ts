@@ -33,6 +33,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** The caller's name for the call (the quarterback's step), given back by `about`. */
   tag?: string;
+  /** Told each progress message of the call (`ctx.progress`); a fraction below 0 means unknown. */
+  onProgress?(fraction: number, message: string): void;
+  /** Told, before the result resolves, how long the method ran in the worker (ms), when the worker says. */
+  onWorkerMs?(ms: number): void;
 }
 
 /** A call in flight, as `SessionClient.about` describes it. */
@@ -161,7 +165,7 @@ export class SessionClient {
     const id = `c${this.next++}`;
     const signal = options.signal;
     const attempt = options.attempt ?? 1;
-    const call = new SessionRequest(id, signal, method, attempt, input, options.tag);
+    const call = new SessionRequest(id, signal, method, attempt, input, options.tag, options.onProgress, options.onWorkerMs);
     if (this.failure) {
       call.fail(this.failure);
       return call.result;

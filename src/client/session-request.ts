@@ -1,7 +1,8 @@
 /**
  * The lean record of one call started with `SessionClient.request`: only what it takes to
- * settle its promise. No options, callbacks or message log, so a thousand calls in flight
- * hold little memory and make little garbage (the pod's dispatch path).
+ * settle its promise, and the caller's progress and timing callbacks when it gave them. No
+ * options object or message log, so a thousand calls in flight hold little memory and make
+ * little garbage (the pod's dispatch path).
  */
 import type { SessionOutMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
@@ -33,6 +34,10 @@ export class SessionRequest implements LiveCall {
     readonly attempt: number,
     readonly input: Value,
     readonly tag: string | undefined,
+    /** Told each progress message of the call; without it they are dropped. */
+    private readonly onProgress: ((fraction: number, message: string) => void) | undefined = undefined,
+    /** Told, before the result resolves, how long the method ran in the worker, when it says (worker_ms > 0). */
+    private readonly onWorkerMs: ((ms: number) => void) | undefined = undefined,
   ) {
     this.result = new Promise<Value>((resolve, reject) => {
       this.resolve = resolve;
@@ -41,10 +46,12 @@ export class SessionRequest implements LiveCall {
   }
 
   receive(msg: SessionOutMsg): void {
-    // progress, yields and "awaiting" do not concern a plain request
+    // yields and "awaiting" do not concern a plain request
     if (msg.msg === "result") {
       this.ended = true;
       try {
+        const workerMs = msg.workerMs;
+        if (this.onWorkerMs !== undefined && workerMs !== undefined && workerMs > 0) this.onWorkerMs(workerMs);
         this.resolve(decodeValue(msg.result));
       } catch (err) {
         this.reject(err);
@@ -52,6 +59,8 @@ export class SessionRequest implements LiveCall {
     } else if (msg.msg === "error") {
       this.ended = true;
       this.reject(new RemoteCallError(msg.error!, this.id));
+    } else if (msg.msg === "progress" && this.onProgress !== undefined) {
+      this.onProgress(msg.progress?.fraction ?? -1, msg.progress?.message ?? "");
     }
   }
 

@@ -30,6 +30,8 @@ export interface InvokeOptions {
   signal?: AbortSignal;
   callId?: string;
   attempt?: number;
+  /** Told, before the result resolves, how long the method ran in the worker (ms), when the worker says. */
+  onWorkerMs?(ms: number): void;
 }
 
 type Unary<Req, Res> = (
@@ -105,6 +107,7 @@ export class WorkerClient {
     const out = await this.invokeRaw({ method, input: encodeValue(input), callId: options.callId ?? "", attempt: options.attempt ?? 1 }, options);
     const bytes = overLimit(out.result, this.maxValueBytes);
     if (bytes !== undefined) throw new MessageTooLargeError(method, bytes, this.maxValueBytes!);
+    if (options.onWorkerMs !== undefined && out.workerMs !== undefined && out.workerMs > 0) options.onWorkerMs(out.workerMs);
     return outcome(out, options.callId ?? "");
   }
 

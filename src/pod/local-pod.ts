@@ -248,7 +248,7 @@ export class LocalPod implements Dispatcher {
 
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
-    const options = { step: req.step, attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal };
+    const options = { step: req.step, attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal, progress: req.progress, ran: req.ran };
     if (now) {
       req.placed?.(now.index);
       return now.call(req.method, req.input, options);
@@ -268,11 +268,25 @@ export class LocalPod implements Dispatcher {
       signal: req.signal,
       onYield: req.onYield,
       onAwaiting: req.onAwaiting,
+      progress: req.progress,
     });
   }
 
   about(worker: string, replica: number, callId: string): CallAbout | undefined {
     return this.replicas.get(worker)?.[replica]?.about(callId);
+  }
+
+  /**
+   * A progress report a worker sent the callback service about its Invoke call `callId`
+   * (progress over a Session stream goes to its call directly).
+   */
+  progress(worker: string, replica: number, callId: string, fraction: number, message: string): void {
+    this.replicas.get(worker)?.[replica]?.progress(callId, fraction, message);
+  }
+
+  /** The log file of `worker`'s replica `replica` (its process's stdout and stderr), if the pod has that replica. */
+  logPath(worker: string, replica: number): string | undefined {
+    return this.replicas.get(worker)?.[replica]?.place.logPath;
   }
 
   /**

@@ -51,6 +51,10 @@ export interface CallOptions {
   attempt: number;
   timeoutMs: number | null;
   signal: AbortSignal;
+  /** Told each progress report of the call (over Session, or through the callback service for Invoke). */
+  progress?: ((fraction: number, message: string) => void) | undefined;
+  /** Told how long the worker's method ran (ms, measured in the worker), when it says. */
+  ran?: ((workerMs: number) => void) | undefined;
 }
 
 /**
@@ -86,6 +90,12 @@ export class Replica {
   onExit: ((replica: Replica, exit: string) => void) | undefined;
   /** Called when a call ends, freeing one of its slots. */
   onCallEnded: ((replica: Replica) => void) | undefined;
+  /**
+   * The progress callbacks of the Invoke calls in flight that have one, by the call id they
+   * were given: a worker reports an Invoke's progress to the callback service (`progress`).
+   */
+  private readonly invokeProgress = new Map<string, (fraction: number, message: string) => void>();
+  private nextInvoke = 1;
   /** Called when an attached replica becomes unreachable, answers again, or is counted dead. */
   onReachability: ((replica: Replica, kind: "unreachable" | "reconnected" | "gave-up", detail: string) => void) | undefined;
 
@@ -341,17 +351,42 @@ export class Replica {
             timeoutMs: options.timeoutMs ?? 0,
             signal: options.signal,
             tag: options.step,
+            onProgress: options.progress,
+            onWorkerMs: options.ran,
           })
-        : this.client!.invoke(method, toValue(input), {
-            attempt: options.attempt,
-            signal: options.signal,
-            ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}),
-          });
+        : this.invoke(method, input, options);
     } catch (err) {
       result = Promise.reject(err);
     }
     // no async frame per call: the handlers are made once per replica
     return result.then(this.callSucceeded, this.callFailed);
+  }
+
+  /**
+   * A call over Invoke, with an id of its own (`i1`, `i2`, ...): the worker names it in the
+   * progress it reports to the callback service, which `progress` routes to the call.
+   */
+  private invoke(method: string, input: Json, options: CallOptions): Promise<Value> {
+    const callId = `i${this.nextInvoke++}`;
+    const result = this.client!.invoke(method, toValue(input), {
+      callId,
+      attempt: options.attempt,
+      signal: options.signal,
+      ...(options.timeoutMs !== null ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.ran ? { onWorkerMs: options.ran } : {}),
+    });
+    const progress = options.progress;
+    if (progress === undefined) return result;
+    this.invokeProgress.set(callId, progress);
+    // reports that come after the answer are dropped
+    const forget = (): void => void this.invokeProgress.delete(callId);
+    result.then(forget, forget);
+    return result;
+  }
+
+  /** A progress report of Invoke call `callId` (from the callback service); one about no call in flight is dropped. */
+  progress(callId: string, fraction: number, message: string): void {
+    this.invokeProgress.get(callId)?.(fraction, message);
   }
 
   /**
@@ -372,6 +407,7 @@ export class Replica {
       timeoutMs: 0,
       onYield: (v, round) => options.onYield(toJson(v), round),
       onAwaiting: options.onAwaiting,
+      ...(options.progress ? { onProgress: options.progress } : {}),
     });
     const cancel = (): void => call.cancel(options.signal.reason instanceof Error ? options.signal.reason.message : "cancelled");
     if (options.signal.aborted) cancel();

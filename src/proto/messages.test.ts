@@ -29,7 +29,7 @@ const samples: Record<string, object> = {
   LandRef: { path: "a", size: 1, sha256: "00", mediaType: "text/csv" } satisfies Required<M.LandRefMsg>,
   CallError: { code: "ERROR_CODE_FAILED", message: "m", details: "d", retryable: true, type: "Error" } satisfies Required<M.CallErrorMsg>,
   Input: { method: "m", input: null, callId: "c", attempt: 1 } satisfies Required<M.InputMsg>,
-  Output: { result: null, error: null } satisfies Required<Omit<M.OutputMsg, "outcome">>,
+  Output: { result: null, error: null, workerMs: 0 } satisfies Required<Omit<M.OutputMsg, "outcome">>,
   DescribeResponse: {
     name: "n",
     version: "v",
@@ -44,7 +44,9 @@ const samples: Record<string, object> = {
   Start: { method: "m", input: null, timeoutMs: 0, attempt: 1 } satisfies Required<M.StartMsg>,
   Signal: { name: "n", value: null, end: false } satisfies Required<M.SignalMsg>,
   Cancel: { reason: "r" } satisfies Required<M.CancelMsg>,
-  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null } satisfies Required<Omit<M.SessionOutMsg, "msg">>,
+  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null, workerMs: 0 } satisfies Required<
+    Omit<M.SessionOutMsg, "msg">
+  >,
   Progress: { fraction: 0.5, message: "m" } satisfies Required<M.ProgressMsg>,
   Yielded: { value: null, round: 0 } satisfies Required<M.YieldedMsg>,
   Awaiting: { signal: "s", round: 2, taken: 1 } satisfies Required<M.AwaitingMsg>,
@@ -92,6 +94,7 @@ describe("messages.ts matches worker.proto", () => {
     expect(session.responseDeserialize(session.responseSerialize(msg))).toEqual({
       callId: "c1",
       yielded: { value: { json: "[1,2]", kind: "json" }, round: 3 },
+      workerMs: 0,
       msg: "yielded",
     });
   });

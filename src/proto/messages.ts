@@ -39,6 +39,8 @@ export interface InputMsg {
 export interface OutputMsg {
   result?: ValueMsg | null;
   error?: CallErrorMsg | null;
+  /** How long the method ran (ms, measured in the worker); 0 or absent: not measured. */
+  workerMs?: number;
   outcome?: "result" | "error";
 }
 
@@ -110,6 +112,8 @@ export interface SessionOutMsg {
   awaiting?: AwaitingMsg | null;
   result?: ValueMsg | null;
   error?: CallErrorMsg | null;
+  /** With a result or an error: how long the method ran (ms, measured in the worker); 0 or absent: not measured. */
+  workerMs?: number;
   msg?: "progress" | "yielded" | "awaiting" | "result" | "error";
 }
 

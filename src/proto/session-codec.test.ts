@@ -62,6 +62,9 @@ describe("decodeResult", () => {
       { callId: "c1", result: { json: "1" } },
       { callId: "", result: { json: "" } },
       { callId: "c😀", result: { json: JSON.stringify({ s: "héllo", big: "y".repeat(20_000) }) } },
+      // with the time the worker's method ran
+      { callId: "c2", result: { json: "[1]" }, workerMs: 12.375 },
+      { callId: "c3", result: { json: "2" }, workerMs: 1e-3 },
     ]) {
       const bytes = outBytes(m);
       expect(decodeResult(bytes)).toEqual(generic.responseDeserialize(bytes));
@@ -83,6 +86,9 @@ describe("decodeResult", () => {
       Buffer.concat([outBytes({ callId: "a", result: { json: "1" } }), outBytes({ callId: "b" })]),
       // truncated
       outBytes({ callId: "c", result: { json: "123" } }).subarray(0, 6),
+      outBytes({ callId: "c", result: { json: "123" }, workerMs: 5 }).subarray(0, -1),
+      // worker_ms twice
+      Buffer.concat([outBytes({ callId: "c", result: { json: "1" }, workerMs: 5 }), Buffer.from([0x39, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f])]),
     ];
     for (const b of others) expect(decodeResult(b)).toBeUndefined();
   });

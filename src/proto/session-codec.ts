@@ -102,13 +102,14 @@ function lengthAt(buf: Buffer, pos: number, limit: number): [number, number] | u
 }
 
 /**
- * `{callId, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined when
- * the message is anything else (progress, error, a land value, an unknown or repeated field...).
+ * `{callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined
+ * when the message is anything else (progress, error, a land value, an unknown or repeated field...).
  */
 export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
   let callId = "";
   let json: string | undefined;
   let seenId = false;
+  let workerMs: number | undefined;
   let pos = 0;
   while (pos < buf.length) {
     const tag = buf[pos++];
@@ -127,12 +128,17 @@ export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
       if (!s || s[1] !== f[1]) return undefined;
       json = buf.toString("utf8", s[0], s[1]);
       pos = f[1];
+    } else if (tag === 0x39 && workerMs === undefined && pos + 8 <= buf.length) {
+      // SessionOut.worker_ms = 7, a double (8 bytes, little-endian)
+      workerMs = buf.readDoubleLE(pos);
+      pos += 8;
     } else {
       return undefined;
     }
   }
   if (json === undefined) return undefined;
-  return { callId, result: { json, kind: "json" }, msg: "result" };
+  // the generic decoder's object, keys in its order (defaults first)
+  return { callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
 }
 
 /** The Session method with the fast codec in front of the generic one (caller's side). */

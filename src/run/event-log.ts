@@ -1,6 +1,6 @@
 /**
- * `events.ndjson`: every run keeps its events, per-call ones included (call.started and
- * call.finished with replica, attempt, queue and call time), whether or not `--json` shows
+ * `events.ndjson`: every run keeps its events, per-call ones included (call.started,
+ * call.progress, and call.finished with replica, attempt, queue, worker and call time), whether or not `--json` shows
  * them. Past CALL_EVENTS_KEPT per-call events the log stays bounded: later calls are rolled
  * into one `calls.rolled` event per second (each step's counters), and unless someone else
  * wants them (`--json`) the run stops making per-call events at all.
@@ -11,7 +11,7 @@ import type { RunEvent, RunEvents, StepStats } from "../runtime/events.js";
 export const CALL_EVENTS_KEPT = 20_000;
 const ROLL_EVERY_MS = 1_000;
 
-const PER_CALL = new Set<RunEvent["type"]>(["call.started", "call.finished", "call.cancelled"]);
+const PER_CALL = new Set<RunEvent["type"]>(["call.started", "call.finished", "call.progress", "call.cancelled"]);
 
 export interface EventLog {
   /** Writes what is left (a last roll-up) and closes the file. */

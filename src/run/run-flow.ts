@@ -26,6 +26,7 @@ import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
 import { writeEventLog } from "./event-log.js";
+import { withLogOffset } from "./log-offset.js";
 import { reportSender, WorkerFatalReportError } from "./fatal-report.js";
 
 /** How long a worker gets to answer its cancels and exit when the run failed or was cancelled. */
@@ -151,6 +152,9 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   // run.finished / run.failed go out after the teardown, last
   events.holdEnd();
   let pod: LocalPod | undefined;
+  // a failed or retried call's event gets the size of its replica's log file: added here, as
+  // it is published (the moment of the failure), since the engine that publishes it does no I/O
+  events.annotate = (e) => withLogOffset(e, (worker, replica) => pod?.logPath(worker, replica));
   let liveStats: StepStats[] = [];
   const log = writeEventLog(events, dir.events, () => liveStats, { othersWantCallEvents: options.detailedEvents === true });
   const controller = new AbortController();
@@ -235,7 +239,10 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
             const fatal = new WorkerFatalReportError(r, r.callId && r.worker ? pod?.about(r.worker, r.replica, r.callId) : undefined);
             events.publish({ type: "log", level: "error", message: fatal.message, time: Date.now() });
             if (!controller.signal.aborted) controller.abort(fatal);
-          } else if (r.kind !== "REPORT_KIND_PROGRESS") {
+          } else if (r.kind === "REPORT_KIND_PROGRESS") {
+            // an Invoke call's progress (a Session call's comes over its stream)
+            if (r.callId && r.worker) pod?.progress(r.worker, r.replica, r.callId, r.fraction, r.message);
+          } else {
             events.publish({ type: "log", level: r.kind === "REPORT_KIND_ERROR" ? "error" : "warn", message: `${who}: ${r.message}`, time: Date.now() });
           }
           return { runCancelled: controller.signal.aborted };

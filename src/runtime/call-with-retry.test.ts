@@ -11,7 +11,7 @@ function options(o: Partial<CallOptions> = {}): CallOptions {
 }
 
 function freshStats(): StepStats {
-  return { step: "s", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "running" };
+  return { step: "s", emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, progress: 0, state: "running" };
 }
 
 interface Harness {
@@ -142,8 +142,18 @@ describe("callWithRetry", () => {
       const signal = new AbortController().signal;
       await expect(callWithRetry(h.site, 7, signal)).resolves.toEqual([{ got: 7 }]);
       expect(h.requests).toHaveLength(1);
-      // no placement callback: without a deadline there is nothing to time
-      expect(h.requests[0]).toStrictEqual({ step: "s", worker: "w", method: "m", input: 7, attempt: 1, timeoutMs: null, signal, reused });
+      // no placement callback: without a deadline there is nothing to time; a progress callback, always
+      expect(h.requests[0]).toStrictEqual({
+        step: "s",
+        worker: "w",
+        method: "m",
+        input: 7,
+        attempt: 1,
+        timeoutMs: null,
+        signal,
+        reused,
+        progress: expect.any(Function),
+      });
       expect(h.stats).toMatchObject({ callsStarted: 1, callsDone: 1, callsFailed: 0, retries: 0, inFlight: 0 });
       expect(h.events).toEqual([]);
     });
@@ -215,7 +225,7 @@ describe("callWithRetry", () => {
       await expect(r.result).resolves.toEqual(["ok"]);
       expect(h.requests.map((q) => q.attempt)).toEqual([1, 2]);
       expect(h.events).toEqual([
-        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "flaky once", delayMs: 80, time: expect.any(Number) },
+        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "flaky once", delayMs: 80, worker: "w", time: expect.any(Number) },
       ]);
       expect(h.stats).toMatchObject({ callsStarted: 2, callsDone: 1, retries: 1, callsFailed: 0, inFlight: 0 });
     });
@@ -254,7 +264,7 @@ describe("callWithRetry", () => {
       expect(failed.cause).toBe(last);
       expect(h.stats).toMatchObject({ callsStarted: 2, callsDone: 0, callsFailed: 1, retries: 1, inFlight: 0 });
       expect(h.events).toEqual([
-        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "broken", delayMs: 5, time: expect.any(Number) },
+        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "broken", delayMs: 5, worker: "w", time: expect.any(Number) },
         {
           type: "call.failed",
           step: "s",
@@ -263,6 +273,8 @@ describe("callWithRetry", () => {
           error: failed.message,
           skipped: false,
           input: '{"a":[1,2]}',
+          worker: "w",
+          replica: 3,
           time: expect.any(Number),
         },
       ]);
@@ -386,7 +398,7 @@ describe("callWithRetry", () => {
       await vi.advanceTimersByTimeAsync(10);
       await expect(r).resolves.toEqual(["a"]);
       expect(h.events).toEqual([
-        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "stream cut", delayMs: 10, time: expect.any(Number) },
+        { type: "call.retried", step: "s", callId: expect.any(Number), attempt: 1, error: "stream cut", delayMs: 10, worker: "w", time: expect.any(Number) },
       ]);
     });
 

@@ -4,6 +4,7 @@ import { CallFailedError, CallTimeoutError, RunCancelledError, preview } from ".
 import type { RunEvents, StepStats } from "./events.js";
 import { onAbort } from "./abort-registry.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
+import { CallProgress, type ProgressEvents } from "./progress-events.js";
 
 export interface CallSite {
   step: string;
@@ -16,6 +17,8 @@ export interface CallSite {
   dispatcher: Dispatcher;
   /** Counts a call answered from a resumed run's journal. */
   reused?: () => void;
+  /** The run's call.progress events (without it, progress only counts in `stats.progress`). */
+  progress?: ProgressEvents;
 }
 
 let nextCallId = 1;
@@ -57,9 +60,20 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   const callId = nextCallId++;
   stats.callsStarted++;
   stats.inFlight++;
+  const progress = new CallProgress(site.progress, site.step, callId, stats);
   let call: Promise<Json>;
   try {
-    call = site.dispatcher.call({ step: site.step, worker: site.worker, method: site.method, input, attempt: 1, timeoutMs: null, signal, reused: site.reused });
+    call = site.dispatcher.call({
+      step: site.step,
+      worker: site.worker,
+      method: site.method,
+      input,
+      attempt: 1,
+      timeoutMs: null,
+      signal,
+      reused: site.reused,
+      progress: progress.report,
+    });
   } catch (err) {
     // a dispatcher that throws instead of rejecting fails the attempt all the same
     call = Promise.reject(err);
@@ -67,11 +81,13 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   return call.then(
     (value) => {
       stats.inFlight--;
+      progress.end();
       stats.callsDone++;
       return [value];
     },
     async (err: unknown) => {
       stats.inFlight--;
+      progress.end();
       const next = await afterFailure(site, input, signal, callId, 1, err, 0);
       return next === "skip" ? [] : attempts(site, input, signal, callId, next === "again" ? 1 : 2, next === "again" ? 1 : 0);
     },
@@ -94,12 +110,15 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     let placedAt: number | undefined;
     let queued: LongTimer | NodeJS.Timeout | undefined;
     let settled = false;
+    let workerMs: number | undefined;
+    let ran: ((ms: number) => void) | undefined;
     if (detailed) {
       placed = (r) => {
         if (settled) return;
         replica = r;
         placedAt = performance.now();
       };
+      ran = (ms) => void (workerMs = ms);
     }
     if (options.timeoutMs !== null) {
       const c = (controller = new AbortController());
@@ -126,6 +145,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
     const callSignal = controller?.signal ?? signal;
     stats.callsStarted++;
     stats.inFlight++;
+    const progress = new CallProgress(site.progress, site.step, callId, stats);
     const t0 = detailed ? performance.now() : 0;
     if (detailed) events.publish({ type: "call.started", step: site.step, worker: site.worker, method: site.method, callId, attempt, time: Date.now() });
     let failure: unknown;
@@ -140,6 +160,8 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
         signal: callSignal,
         placed,
         reused: site.reused,
+        progress: progress.report,
+        ...(ran ? { ran } : {}),
       });
       // the deadline holds even against a worker that ignores cancellation
       const value = await (controller === undefined ? call : Promise.race([call, abortedPromise(controller.signal)]));
@@ -154,6 +176,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
           ms: performance.now() - t0,
           ...(replica !== undefined ? { replica } : {}),
           ...(queuedMs !== undefined ? { queuedMs } : {}),
+          ...(workerMs !== undefined ? { workerMs } : {}),
           time: Date.now(),
         });
       }
@@ -162,6 +185,7 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
     } finally {
       stats.inFlight--;
+      progress.end();
       settled = true;
       clearLongTimeout(timer);
       clearLongTimeout(queued);
@@ -205,20 +229,23 @@ async function afterFailure(
   }
   const message = err instanceof Error ? err.message : String(err);
   const attempts = options.retries + 1;
+  const replica = replicaOf(err);
+  // where it failed: the run adds the replica's log offset (RunEvents.annotate)
+  const where = { worker: site.worker, ...(replica !== undefined ? { replica } : {}) };
   if (attempt < attempts && isRetryable(err)) {
     const delayMs = backoffDelay(options.backoffMs, attempt);
     stats.retries++;
-    events.publish({ type: "call.retried", step: site.step, callId, attempt, error: message, delayMs, time: Date.now() });
+    events.publish({ type: "call.retried", step: site.step, callId, attempt, error: message, delayMs, ...where, time: Date.now() });
     await sleep(delayMs, signal);
     return "retry";
   }
   stats.callsFailed++;
   const failure = new CallFailedError(
-    { step: site.step, worker: site.worker, method: site.method, replica: replicaOf(err), attempt, attempts, input, ...(site.loc ? { loc: site.loc } : {}) },
+    { step: site.step, worker: site.worker, method: site.method, replica, attempt, attempts, input, ...(site.loc ? { loc: site.loc } : {}) },
     { cause: err },
   );
   const skipped = options.onError === "skip";
-  events.publish({ type: "call.failed", step: site.step, callId, attempt, error: failure.message, skipped, input: preview(input), time: Date.now() });
+  events.publish({ type: "call.failed", step: site.step, callId, attempt, error: failure.message, skipped, input: preview(input), ...where, time: Date.now() });
   if (skipped) return "skip";
   throw failure;
 }

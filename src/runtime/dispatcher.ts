@@ -19,6 +19,13 @@ export interface CallRequest {
   placed?: (replica: number) => void;
   /** Told that the call was answered from a resumed run's journal: no worker ran it. */
   reused?: () => void;
+  /**
+   * Told each progress report of the call (`ctx.progress`) as it arrives. A fraction
+   * outside [0, 1] (workers send -1 for "unknown") carries only the message.
+   */
+  progress?(fraction: number, message: string): void;
+  /** Told, before the call resolves, how long the worker's method ran (ms, as the worker measured it), when the worker says. */
+  ran?(workerMs: number): void;
 }
 
 export interface Dispatcher {
@@ -54,6 +61,8 @@ export interface HeldRequest {
   onYield(value: Json, round: number): void;
   /** The call waits for signal `name`, having taken `round` values in all and `taken` of this one. */
   onAwaiting(name: string, round: number, taken: number): void;
+  /** Told each progress report of the call, as CallRequest's `progress`. */
+  progress?(fraction: number, message: string): void;
 }
 
 /** A held call running on one replica. */

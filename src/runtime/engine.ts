@@ -7,6 +7,7 @@ import type { Dispatcher } from "./dispatcher.js";
 import { RunCancelledError, StepError, preview } from "./errors.js";
 import { callCounts, RunEvents, type StepStats } from "./events.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { ProgressEvents } from "./progress-events.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
 import { flatten, gather, last, merge, take } from "./stream-stages.js";
@@ -63,10 +64,12 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   const stats = new Map<string, StepStats>(
     ir.steps.map((s) => [
       s.name,
-      { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, state: "waiting" },
+      { step: s.name, emitted: 0, callsStarted: 0, callsDone: 0, callsReused: 0, callsFailed: 0, retries: 0, inFlight: 0, progress: 0, state: "waiting" },
     ]),
   );
   options.onStats?.([...stats.values()]);
+  // calls' progress reports, coalesced into call.progress events; stopped when the run ends
+  const progress = new ProgressEvents(events);
 
   // one channel per reader of each step's output (a tee when there are several)
   const readers = new Map<string, Channel<Flowing>[]>(ir.steps.map((s) => [s.name, []]));
@@ -163,6 +166,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       events,
       dispatcher: options.dispatcher,
       reused: () => void s.callsReused++,
+      progress,
     };
   }
 
@@ -298,6 +302,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
   if (signal.aborted) first = signal.reason;
   else await Promise.all([...ir.steps.map((s) => guard(runStep(s))), ...sinkTasks.map((t) => guard(t()))]);
   monitor?.stop();
+  progress.stop();
   options.signal?.removeEventListener("abort", onOuterAbort);
   const elapsedMs = performance.now() - t0;
   if (first !== undefined) {

@@ -16,12 +16,52 @@ export type RunEvent =
   /** The step stopped because the run was cancelled or failed elsewhere. */
   | { type: "step.cancelled"; step: string; time: number }
   | { type: "call.started"; step: string; worker: string; method: string; callId: number; attempt: number; time: number }
-  /** `ms` from the call to its result; `queuedMs` of it spent waiting for a free slot before reaching `replica` (when the dispatcher says). */
-  | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; replica?: number; queuedMs?: number; time: number }
+  /**
+   * `ms` from the call to its result; `queuedMs` of it spent waiting for a free slot before
+   * reaching `replica` (when the dispatcher says); `workerMs` of it the worker's method ran,
+   * as the worker measured it (when it says). The rest, ms − queuedMs − workerMs, is transport.
+   */
+  | { type: "call.finished"; step: string; callId: number; attempt: number; ms: number; replica?: number; queuedMs?: number; workerMs?: number; time: number }
+  /**
+   * A call's latest progress report (`ctx.progress`), at most one event per call every
+   * PROGRESS_EVENT_MS (the latest report wins). `fraction` is the last one in [0, 1] the
+   * call reported, null while it has sent only messages.
+   */
+  | { type: "call.progress"; step: string; callId: number; fraction: number | null; message: string; time: number }
   /** Per-call events past the event log's limit are not written one by one: each step's counters, every second. */
   | { type: "calls.rolled"; steps: Array<{ step: string; done: number; reused: number; failed: number; retries: number; inFlight: number }>; time: number }
-  | { type: "call.retried"; step: string; callId: number; attempt: number; error: string; delayMs: number; time: number }
-  | { type: "call.failed"; step: string; callId: number; attempt: number; error: string; skipped: boolean; input: string; time: number }
+  /**
+   * An attempt failed and the call goes again after `delayMs`. `worker` and `replica` say where
+   * it failed (the replica when the dispatcher knows); `logOffset` is the size in bytes of that
+   * replica's log file (logs/<worker>-<replica>.log) when it failed, so that the lines the
+   * replica wrote around the failure can be found (the run adds it; the engine does no I/O).
+   */
+  | {
+      type: "call.retried";
+      step: string;
+      callId: number;
+      attempt: number;
+      error: string;
+      delayMs: number;
+      worker?: string;
+      replica?: number;
+      logOffset?: number;
+      time: number;
+    }
+  /** A call failed for good (`skipped`: its step goes on without it); where, as call.retried says. */
+  | {
+      type: "call.failed";
+      step: string;
+      callId: number;
+      attempt: number;
+      error: string;
+      skipped: boolean;
+      input: string;
+      worker?: string;
+      replica?: number;
+      logOffset?: number;
+      time: number;
+    }
   | { type: "call.cancelled"; step: string; callId: number; time: number }
   /** A held call started (or started again after a failure) on a replica. */
   | { type: "held.started"; step: string; call: number; attempt: number; replica: number; input: string; time: number }
@@ -67,6 +107,12 @@ export interface StepStats {
   callsFailed: number;
   retries: number;
   inFlight: number;
+  /**
+   * The progress of the calls in flight: the sum of the last fraction in [0, 1] each one
+   * reported (a call's share leaves when it ends). `(callsDone + progress) / total` is how
+   * far the step's calls are.
+   */
+  progress: number;
   state: "waiting" | "running" | "done" | "failed" | "cancelled";
   /** Steps with a held call: its live calls, how many wait for a signal (and which), the last complete round. */
   held?: HeldStats;
@@ -97,7 +143,14 @@ export class RunEvents extends EventEmitter<{ event: [RunEvent] }> {
   /** The run's last event, kept back while `holdEnd` is in force. */
   private held: RunEvent[] | undefined;
 
-  publish(e: RunEvent): void {
+  /**
+   * Adds to an event what its publisher cannot know, before any listener sees it (the run
+   * adds a failed call's log offset: the engine that publishes it does no I/O).
+   */
+  annotate: ((e: RunEvent) => RunEvent) | undefined;
+
+  publish(event: RunEvent): void {
+    const e = this.annotate ? this.annotate(event) : event;
     if (this.held && (e.type === "run.finished" || e.type === "run.failed" || e.type === "run.cancelled")) this.held.push(e);
     else this.emit("event", e);
   }

@@ -19,6 +19,8 @@ export interface FakeHeldCtx {
   readonly abortSignal: AbortSignal;
   signal(name: string): Promise<Json>;
   signals(name: string): AsyncIterable<Json>;
+  /** Reports progress, as a worker's ctx.progress does. */
+  progress(fraction: number, message: string): void;
 }
 
 type Plain = (input: any, req: CallRequest) => Promise<Json> | Json;
@@ -67,6 +69,7 @@ export function fakeDispatcher(plain: Record<string, Plain>, held: Record<string
       const ctx: FakeHeldCtx = {
         attempt: req.attempt,
         abortSignal: req.signal,
+        progress: (fraction, message) => req.progress?.(fraction, message),
         signal(name) {
           const queue = q(name);
           if (req.signal.aborted) return Promise.reject(req.signal.reason);

@@ -14,6 +14,7 @@ import { CallFailedError, CallTimeoutError, HeldCallError, RunCancelledError, pr
 import type { HeldStats } from "./events.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
 import { RoundItem, RoundMark, type Flowing } from "./rounds.js";
+import { CallProgress } from "./progress-events.js";
 
 /** One entry of a held step's signal log. */
 interface LogEntry {
@@ -208,6 +209,8 @@ export class HeldStage {
     this.controller.signal.addEventListener("abort", unlink, { once: true });
     site.stats.callsStarted++;
     site.stats.inFlight++;
+    // its progress counts in the step's until the attempt ends (call.progress names it by its index, as call.retried does)
+    const progress = new CallProgress(site.progress, site.step, c.index, site.stats);
     const current = (): boolean => c.attempt === attempt && !c.ended && !this.failed;
     let handle: HeldHandle;
     try {
@@ -221,14 +224,16 @@ export class HeldStage {
         signal: controller.signal,
         onYield: (value, round) => current() && this.onYield(c, value, round),
         onAwaiting: (name, round, taken) => current() && this.onAwaiting(c, name, round, taken),
+        progress: progress.report,
       });
     } catch (err) {
       site.stats.inFlight--;
+      progress.end();
       this.controller.signal.removeEventListener("abort", unlink);
       if (current()) void this.onFailure(c, attempt, err);
       return;
     }
-    if (!current()) return;
+    if (!current()) return progress.end();
     c.handle = handle;
     site.events.publish({ type: "held.started", step: site.step, call: c.index, attempt, replica: handle.replica, input: preview(c.input), time: Date.now() });
     this.flush(c);
@@ -236,11 +241,13 @@ export class HeldStage {
     handle.result.then(
       () => {
         site.stats.inFlight--;
+        progress.end();
         this.controller.signal.removeEventListener("abort", unlink);
         if (current()) this.onEnded(c, attempt);
       },
       (err: unknown) => {
         site.stats.inFlight--;
+        progress.end();
         this.controller.signal.removeEventListener("abort", unlink);
         if (current()) void this.onFailure(c, attempt, err);
       },
@@ -323,12 +330,14 @@ export class HeldStage {
     const closed = c.awaiting && this.closedOn.get(c.awaiting.name);
     if (closed && isSignalEnded(err)) return this.fail(this.deadlock(c.awaiting!.name, closed.calls.length ? closed.calls : [c], closed.producers));
     const message = err instanceof Error ? err.message : String(err);
+    const replica = replicaOf(err) ?? c.handle?.replica;
+    const where = { worker: site.worker, ...(replica !== undefined ? { replica } : {}) };
     if (attempt <= options.retries && isRetryable(err)) {
       c.restarting = true;
       c.handle = undefined;
       site.stats.retries++;
       const delayMs = backoffDelay(options.backoffMs, attempt);
-      site.events.publish({ type: "call.retried", step: site.step, callId: c.index, attempt, error: message, delayMs, time: Date.now() });
+      site.events.publish({ type: "call.retried", step: site.step, callId: c.index, attempt, error: message, delayMs, ...where, time: Date.now() });
       // the stage's signal aborts on a failure or a cancel: the restart is off then
       const waited = await sleep(delayMs, this.controller.signal).then(
         () => true,
@@ -343,7 +352,7 @@ export class HeldStage {
         step: site.step,
         worker: site.worker,
         method: site.method,
-        replica: replicaOf(err) ?? c.handle?.replica,
+        replica,
         attempt,
         attempts: options.retries + 1,
         input: c.input,
@@ -360,6 +369,7 @@ export class HeldStage {
       error: failure.message,
       skipped,
       input: preview(c.input),
+      ...where,
       time: Date.now(),
     });
     if (!skipped) return this.fail(failure);

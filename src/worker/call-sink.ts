@@ -6,8 +6,8 @@ export interface CallSink {
   yielded(value: ValueMsg, round: number): void;
   /** `round`: signal values taken so far (all names); `taken`: values of this signal taken. */
   awaiting(signal: string, round: number, taken: number): void;
-  /** Terminal. */
-  result(value: ValueMsg): void;
-  /** Terminal. */
-  error(error: CallErrorMsg): void;
+  /** Terminal. `workerMs`: how long the method ran. */
+  result(value: ValueMsg, workerMs: number): void;
+  /** Terminal. `workerMs`: how long the method ran, when it ran and ended on its own (not a cancel or deadline). */
+  error(error: CallErrorMsg, workerMs?: number): void;
 }

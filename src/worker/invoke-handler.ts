@@ -52,11 +52,11 @@ class InvokeSink implements CallSink {
 
   awaiting(): void {}
 
-  result(value: ValueMsg): void {
-    this.callback(null, { result: value });
+  result(value: ValueMsg, workerMs: number): void {
+    this.callback(null, { result: value, workerMs });
   }
 
-  error(error: CallErrorMsg): void {
-    this.callback(null, { error });
+  error(error: CallErrorMsg, workerMs?: number): void {
+    this.callback(null, workerMs === undefined ? { error } : { error, workerMs });
   }
 }

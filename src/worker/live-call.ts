@@ -42,6 +42,8 @@ export class LiveCall implements CallContext {
   private lastProgressAt = 0;
   private pendingProgress: { fraction: number; message: string } | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
+  /** When the method was called (performance.now()): the result says how long it ran. */
+  private ranFrom = 0;
 
   constructor(
     private readonly core: WorkerCore,
@@ -164,6 +166,7 @@ export class LiveCall implements CallContext {
   /** Runs the method to its end; never throws. */
   async run(): Promise<void> {
     this.core.live.add(this);
+    this.ranFrom = performance.now();
     try {
       const out = this.start.method.held ? await this.runHeld() : await this.start.method.handler(this.start.input, this);
       if (!this.ended) this.finish(out);
@@ -224,13 +227,13 @@ export class LiveCall implements CallContext {
     }
     this.ended = true;
     this.clearTimers();
-    this.sink.result(msg);
+    this.sink.result(msg, performance.now() - this.ranFrom);
   }
 
   private fail(err: unknown): void {
     this.ended = true;
     this.clearTimers();
-    this.sink.error(toCallErrorMsg(err, this.core.config.maxMessageBytes));
+    this.sink.error(toCallErrorMsg(err, this.core.config.maxMessageBytes), performance.now() - this.ranFrom);
   }
 
   private flushProgress(): void {

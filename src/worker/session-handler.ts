@@ -155,13 +155,13 @@ class SessionSink implements CallSink {
     this.session.send({ callId: this.callId, awaiting: { signal, round, taken } });
   }
 
-  result(value: ValueMsg): void {
-    this.session.send({ callId: this.callId, result: value });
+  result(value: ValueMsg, workerMs: number): void {
+    this.session.send({ callId: this.callId, result: value, workerMs });
     this.session.ended(this.callId);
   }
 
-  error(error: CallErrorMsg): void {
-    this.session.send({ callId: this.callId, error });
+  error(error: CallErrorMsg, workerMs?: number): void {
+    this.session.send(workerMs === undefined ? { callId: this.callId, error } : { callId: this.callId, error, workerMs });
     this.session.ended(this.callId);
   }
 }

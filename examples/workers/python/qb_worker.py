@@ -102,7 +102,8 @@ def _build():
                                    ("retryable", 4, "bool"), ("type", 5, "string")])
     # Invoke
     _message(worker, "Input", [("method", 1, "string"), ("input", 2, v1 + "Value"), ("call_id", 3, "string"), ("attempt", 4, "uint32")])
-    _message(worker, "Output", [("result", 1, v1 + "Value", "outcome"), ("error", 2, v1 + "CallError", "outcome")], oneofs=["outcome"])
+    _message(worker, "Output", [("result", 1, v1 + "Value", "outcome"), ("error", 2, v1 + "CallError", "outcome"), ("worker_ms", 3, "double")],
+             oneofs=["outcome"])
     # Describe
     _message(worker, "DescribeRequest", [])
     _message(worker, "DescribeResponse", [("name", 1, "string"), ("version", 2, "string"), ("methods", 3, "repeated " + v1 + "MethodInfo"),
@@ -117,7 +118,7 @@ def _build():
     _message(worker, "Cancel", [("reason", 1, "string")])
     _message(worker, "SessionOut", [("call_id", 1, "string"), ("progress", 2, v1 + "Progress", "msg"), ("yielded", 3, v1 + "Yielded", "msg"),
                                     ("awaiting", 4, v1 + "Awaiting", "msg"), ("result", 5, v1 + "Value", "msg"),
-                                    ("error", 6, v1 + "CallError", "msg")], oneofs=["msg"])
+                                    ("error", 6, v1 + "CallError", "msg"), ("worker_ms", 7, "double")], oneofs=["msg"])
     _message(worker, "Progress", [("fraction", 1, "double"), ("message", 2, "string")])
     _message(worker, "Yielded", [("value", 1, v1 + "Value"), ("round", 2, "uint32")])
     _message(worker, "Awaiting", [("signal", 1, "string"), ("round", 2, "uint32"), ("taken", 3, "uint32")])
@@ -452,13 +453,14 @@ class Call:
         threading.Thread(target=self._run_session, args=(fn, value), daemon=True, name=f"call {self.id}").start()
 
     def _run_session(self, fn, value):
+        started = time.perf_counter()  # the result says how long the method ran (worker_ms)
         try:
             out = fn(value, self)
             if self.held and inspect.isgenerator(out):
                 out = self._run_held(out)
-            message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes))
+            message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes), worker_ms=_ms_since(started))
         except Exception as e:  # a failing call is an error answer, never a dead worker
-            message = SessionOut(call_id=self.id, error=error_of(e))
+            message = SessionOut(call_id=self.id, error=error_of(e), worker_ms=_ms_since(started))
         finally:
             self._worker.release(self)
         with self._cond:
@@ -511,6 +513,11 @@ class Call:
         if not self._ended:
             left = self.time_remaining()
             self.abort("deadline" if left is not None and left <= DEADLINE_SLACK_S else "cancelled")
+
+
+def _ms_since(started):
+    """Milliseconds since `started` (a time.perf_counter() value), for worker_ms."""
+    return (time.perf_counter() - started) * 1000.0
 
 
 # ---- Session: many calls on one stream ------------------------------------------------------
@@ -847,12 +854,13 @@ class _Worker:
             return Output(error=error_message(e.code, str(e), e.retryable, type_name=e.type_name))
         if not context.add_callback(call._on_rpc_done):
             call._on_rpc_done()  # the RPC has already ended
+        started = time.perf_counter()  # the answer says how long the method ran (worker_ms)
         try:
             result = fn(decode(request.input), call)
             call.check()
-            return Output(result=encode(result, self.max_message_bytes))
+            return Output(result=encode(result, self.max_message_bytes), worker_ms=_ms_since(started))
         except Exception as e:  # one bad call never takes the worker down
-            return Output(error=error_of(e))
+            return Output(error=error_of(e), worker_ms=_ms_since(started))
         finally:
             call._ended = True
             self.release(call)

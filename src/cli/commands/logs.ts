@@ -169,7 +169,7 @@ class RunReader {
   private wanted(e: RunEvent): boolean {
     if (!("step" in e) || e.step !== this.sel.step) return false;
     if (this.sel.replica !== undefined && "replica" in e && e.replica !== this.sel.replica) return false;
-    if (this.sel.workers && "worker" in e && !this.sel.workers.has(e.worker)) return false;
+    if (this.sel.workers && "worker" in e && e.worker !== undefined && !this.sel.workers.has(e.worker)) return false;
     return true;
   }
 

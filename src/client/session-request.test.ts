@@ -1,0 +1,51 @@
+/** The lean Session call record: its progress and timing callbacks, and nothing without them. */
+import { describe, expect, it } from "vitest";
+import type { SessionOutMsg } from "../proto/messages.js";
+import { SessionRequest } from "./session-request.js";
+
+const progress = (fraction: number, message: string): SessionOutMsg => ({ callId: "c1", progress: { fraction, message }, msg: "progress" });
+const result = (json: string, workerMs = 0): SessionOutMsg => ({ callId: "c1", result: { json, kind: "json" }, workerMs, msg: "result" });
+
+describe("SessionRequest", () => {
+  it("passes each progress message to its callback, fraction and message as sent", async () => {
+    const seen: Array<[number, string]> = [];
+    const r = new SessionRequest("c1", undefined, "m", 1, null, undefined, (f, m) => seen.push([f, m]));
+    r.receive(progress(0.25, "a quarter"));
+    r.receive(progress(-1, "unknown"));
+    r.receive({ callId: "c1", progress: null, msg: "progress" });
+    expect(seen).toEqual([
+      [0.25, "a quarter"],
+      [-1, "unknown"],
+      // a Progress without a body: unknown, no message
+      [-1, ""],
+    ]);
+    expect(r.ended).toBe(false);
+    r.receive(result("7"));
+    await expect(r.result).resolves.toBe(7);
+  });
+
+  it("drops progress without a callback, and still settles", async () => {
+    const r = new SessionRequest("c1", undefined, "m", 1, null, undefined);
+    r.receive(progress(0.5, "half"));
+    r.receive(result('"ok"'));
+    await expect(r.result).resolves.toBe("ok");
+  });
+
+  it("tells the worker's time before the result resolves; 0 (not measured) is not told", async () => {
+    const order: string[] = [];
+    const times: number[] = [];
+    const r = new SessionRequest("c1", undefined, "m", 1, null, undefined, undefined, (ms) => {
+      times.push(ms);
+      order.push("ran");
+    });
+    void r.result.then(() => order.push("resolved"));
+    r.receive(result("1", 12.5));
+    await r.result;
+    expect(times).toEqual([12.5]);
+    expect(order).toEqual(["ran", "resolved"]);
+    const quiet = new SessionRequest("c2", undefined, "m", 1, null, undefined, undefined, (ms) => times.push(ms));
+    quiet.receive({ ...result("1"), callId: "c2" });
+    await quiet.result;
+    expect(times).toEqual([12.5]);
+  });
+});
