@@ -52,7 +52,18 @@ describe("report HTML", () => {
       const t = 1_000 + i * 10;
       write({ type: "call.started", step: "xs", worker: "w", method: "a", callId: i, attempt: 1, time: t });
       if (i % 1000 === 999)
-        write({ type: "call.failed", step: "xs", callId: i, attempt: 1, error: `${HOSTILE} ${"x".repeat(2000)}`, skipped: true, input: "{}", time: t + 5, replica: i % 4, logOffset: 0 });
+        write({
+          type: "call.failed",
+          step: "xs",
+          callId: i,
+          attempt: 1,
+          error: `${HOSTILE} ${"x".repeat(2000)}`,
+          skipped: true,
+          input: "{}",
+          time: t + 5,
+          replica: i % 4,
+          logOffset: 0,
+        });
       else write({ type: "call.finished", step: "xs", callId: i, attempt: 1, ms: 5 + (i % 13), replica: i % 4, queuedMs: 1, workerMs: 3, time: t + 5 });
     }
     write({ type: "step.finished", step: "xs", items: 99_900, time: 1_001_000 });

@@ -146,7 +146,9 @@ describe("who may connect", () => {
     const s = await start();
     expect((await fetch(`${s.url()}api/runs`)).status).toBe(200);
     const res = await new Promise<number>((resolve) => {
-      void import("node:http").then(({ get }) => get({ host: "127.0.0.1", port: s.port, path: "/api/runs", headers: { host: "evil.example:80" } }, (r) => resolve(r.statusCode!)));
+      void import("node:http").then(({ get }) =>
+        get({ host: "127.0.0.1", port: s.port, path: "/api/runs", headers: { host: "evil.example:80" } }, (r) => resolve(r.statusCode!)),
+      );
     });
     expect(res).toBe(403);
   });
@@ -171,7 +173,10 @@ describe("log windows", () => {
     writeFileSync(join(dir, "logs", "w-1.log"), "other\n");
     const offset = lines.slice(0, 50).join("\n").length + 1;
     const s = await start();
-    const around = (await (await fetch(`${s.url()}api/runs/r6/log?worker=w&replica=0&offset=${offset}`)).json()) as Array<{ lines: Array<{ text: string; at: number }>; mark: number }>;
+    const around = (await (await fetch(`${s.url()}api/runs/r6/log?worker=w&replica=0&offset=${offset}`)).json()) as Array<{
+      lines: Array<{ text: string; at: number }>;
+      mark: number;
+    }>;
     expect(around).toHaveLength(1);
     expect(around[0]!.mark).toBe(offset);
     expect(around[0]!.lines.map((l) => l.text)).toEqual(lines.slice(30, 70));

@@ -56,33 +56,37 @@ export function readSse(
   let setStatus!: (n: number) => void;
   const status = new Promise<number>((r) => (setStatus = r));
   const ended = new Promise<"end" | "stopped" | "dropped">((resolve) => {
-    const req = request(url, { headers: { ...(options.lastEventId !== undefined ? { "last-event-id": String(options.lastEventId) } : {}), ...options.headers } }, (res) => {
-      setStatus(res.statusCode ?? 0);
-      let buf = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buf += chunk;
-        let cut: number;
-        while ((cut = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          const m: SseMessage = { id: null, event: "message", data: [] };
-          for (const line of block.split("\n")) {
-            if (line.startsWith("id: ")) m.id = Number(line.slice(4));
-            else if (line.startsWith("event: ")) m.event = line.slice(7);
-            else if (line.startsWith("data: ")) m.data.push(line.slice(6));
+    const req = request(
+      url,
+      { headers: { ...(options.lastEventId !== undefined ? { "last-event-id": String(options.lastEventId) } : {}), ...options.headers } },
+      (res) => {
+        setStatus(res.statusCode ?? 0);
+        let buf = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buf += chunk;
+          let cut: number;
+          while ((cut = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            const m: SseMessage = { id: null, event: "message", data: [] };
+            for (const line of block.split("\n")) {
+              if (line.startsWith("id: ")) m.id = Number(line.slice(4));
+              else if (line.startsWith("event: ")) m.event = line.slice(7);
+              else if (line.startsWith("data: ")) m.data.push(line.slice(6));
+            }
+            if (m.data.length === 0 && m.event === "message") continue;
+            messages.push(m);
+            if (m.event === "end") return resolve("end");
+            if (options.stop?.(messages)) {
+              req.destroy();
+              return resolve("stopped");
+            }
           }
-          if (m.data.length === 0 && m.event === "message") continue;
-          messages.push(m);
-          if (m.event === "end") return resolve("end");
-          if (options.stop?.(messages)) {
-            req.destroy();
-            return resolve("stopped");
-          }
-        }
-      });
-      res.on("close", () => resolve("dropped"));
-    });
+        });
+        res.on("close", () => resolve("dropped"));
+      },
+    );
     req.on("error", () => resolve("dropped"));
     req.end();
   });

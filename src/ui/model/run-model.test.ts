@@ -13,8 +13,17 @@ const FLOW = `flow f() {
 }
 `;
 
-const started = (step: string, callId: number, time: number, attempt = 1): UiEvent => ({ type: "call.started", step, worker: "w", method: step === "xs" ? "a" : "b", callId, attempt, time });
-const finished = (step: string, callId: number, time: number, ms: number, extra: object = {}): UiEvent => ({ type: "call.finished", step, callId, attempt: 1, ms, time, ...extra }) as UiEvent;
+const started = (step: string, callId: number, time: number, attempt = 1): UiEvent => ({
+  type: "call.started",
+  step,
+  worker: "w",
+  method: step === "xs" ? "a" : "b",
+  callId,
+  attempt,
+  time,
+});
+const finished = (step: string, callId: number, time: number, ms: number, extra: object = {}): UiEvent =>
+  ({ type: "call.finished", step, callId, attempt: 1, ms, time, ...extra }) as UiEvent;
 
 describe("RunModel", () => {
   it("counts calls per step, plans a step from its source (or its upstream's items), and splits the time when the worker says", () => {
@@ -48,7 +57,16 @@ describe("RunModel", () => {
     m.apply({ type: "call.retried", step: "ys", callId: 7, attempt: 1, error: "flaky", delayMs: 5, time: 1_050, replica: 0, logOffset: 10 } as UiEvent);
     m.apply(started("ys", 7, 1_060, 2));
     m.apply(started("ys", 8, 1_060));
-    m.apply({ type: "call.failed", step: "ys", callId: 8, attempt: 1, error: "step `ys`: w.b on replica 1, attempt 1/1, input 3: <b>no</b>", skipped: false, input: "3", time: 1_500 });
+    m.apply({
+      type: "call.failed",
+      step: "ys",
+      callId: 8,
+      attempt: 1,
+      error: "step `ys`: w.b on replica 1, attempt 1/1, input 3: <b>no</b>",
+      skipped: false,
+      input: "3",
+      time: 1_500,
+    });
     const v = m.view();
     // call 7 runs again after its retry: only 8 is a failure now
     expect(v.failures.map((c) => [c.callId, c.state])).toEqual([[8, "failed"]]);
@@ -76,7 +94,11 @@ describe("RunModel", () => {
     const m = new RunModel(stepInfos(irOf(FLOW)));
     m.apply({ type: "run.started", runId: "r", flow: "f", steps: ["xs", "ys"], time: 0 });
     for (let i = 0; i < 3; i++) m.apply(finished("xs", i, 500, 10));
-    const roll = (time: number, done: number): UiEvent => ({ type: "calls.rolled", steps: [{ step: "xs", done, reused: 0, failed: 0, retries: 2, inFlight: 1 }], time });
+    const roll = (time: number, done: number): UiEvent => ({
+      type: "calls.rolled",
+      steps: [{ step: "xs", done, reused: 0, failed: 0, retries: 2, inFlight: 1 }],
+      time,
+    });
     m.apply(roll(1_500, 10));
     m.apply(roll(2_500, 25));
     const v = m.view();

@@ -72,7 +72,7 @@ export function graphView(layout: GraphLayout, steps: StepInfo[], onSelect: (ste
         "marker-end": "url(#arrow)",
         "data-from": stepName(e.from),
         "data-to": stepName(e.to),
-        "data-feedback": e.feedback,
+        "data-feedback": String(e.feedback),
         "data-signal": e.label,
       }),
     );
