@@ -31,10 +31,16 @@ export function resumeAfter(lastEventId: string | string[] | undefined): number 
   return v !== undefined && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : 0;
 }
 
-/** One SSE message: the lines as data fields, `id` the number of the last. */
+/**
+ * One SSE message: the events of `lines` as one JSON array on a single data field (a
+ * browser parses one line, not one per event), `id` the number of the last line.
+ */
 export function sseMessage(id: number, lines: string[]): string {
-  return `id: ${id}\n${lines.map((l) => `data: ${l}\n`).join("")}\n`;
+  return `id: ${id}\ndata: [${lines.join(",")}]\n\n`;
 }
+
+/** A line the event log wrote whole (a line torn by a crash would spoil the batch's array). */
+const whole = (l: string): boolean => l.startsWith("{") && l.endsWith("}");
 
 export interface EventStream {
   /** Ends the stream without an `end` message (the client reconnects). */
@@ -81,6 +87,7 @@ export function streamEvents(res: ServerResponse, dir: string, after: number, op
     for (const l of lines) {
       line++;
       if (line <= after) continue;
+      if (!whole(l)) continue;
       if (!sawEnd && l.includes('"type":"run.')) sawEnd = endsRun(l);
       pending.push(l);
       if (pending.length >= batch) flush();
@@ -110,8 +117,10 @@ export function streamEvents(res: ServerResponse, dir: string, after: number, op
         return stop();
       }
     }
-    if (ok) timer = setTimeout(tick, lines.length > 0 ? 0 : pollMs);
-    else res.once("drain", () => (timer = setTimeout(tick, 0)));
+    // lines() read to the end of the file: the next read waits a poll either way, so a fast
+    // run's reader costs the quarterback's event loop a few reads a second, not one per write
+    if (ok) timer = setTimeout(tick, pollMs);
+    else res.once("drain", () => (timer = setTimeout(tick, pollMs)));
   };
   tick();
   return {

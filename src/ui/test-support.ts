@@ -93,5 +93,6 @@ export function readSse(
   return { messages, ended, status };
 }
 
-/** The event lines of messages, in order. */
-export const dataOf = (ms: SseMessage[]): string[] => ms.filter((m) => m.event === "message").flatMap((m) => m.data);
+/** The events of messages (each a JSON array of events), in order, as JSON lines again. */
+export const dataOf = (ms: SseMessage[]): string[] =>
+  ms.filter((m) => m.event === "message").flatMap((m) => (JSON.parse(m.data.join("\n")) as object[]).map((e) => JSON.stringify(e)));

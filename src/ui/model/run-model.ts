@@ -19,6 +19,13 @@ export interface ViewLimits {
 
 export const LIVE_LIMITS: ViewLimits = { callsPerStep: 200, failures: 200, bars: 4000, buckets: 3600 };
 
+/** Which costly parts a view computes (a live page asks only for what it is about to draw). */
+export interface ViewParts {
+  /** Steps whose calls are listed: "all", or some (the others get an empty list). */
+  callsOf: "all" | string[];
+  bars: boolean;
+}
+
 interface StepAcc extends StepView {
   info: StepInfo | undefined;
   sumMs: number;
@@ -268,18 +275,25 @@ export class RunModel {
   }
 
   /** The view, bounded by `limits`. */
-  view(limits: ViewLimits = LIVE_LIMITS): RunView {
+  view(limits: ViewLimits = LIVE_LIMITS, parts: ViewParts = { callsOf: "all", bars: true }): RunView {
     const sampled: string[] = [];
     const all = [...this.calls.values()];
+    // the progress in-flight calls report, per step, in one pass
+    const partials = new Map<string, number>();
+    for (const c of all)
+      if (c.state === "running" && c.progress && c.progress.fraction >= 0) partials.set(c.step, (partials.get(c.step) ?? 0) + c.progress.fraction);
     const steps: StepView[] = [...this.steps.values()].map((s) => {
       const { info: _info, sumMs, timed, heldCalls: _held, ...v } = s;
-      const progress = all.filter((c) => c.step === s.name && c.state === "running" && c.progress && c.progress.fraction >= 0);
-      const partial = progress.reduce((sum, c) => sum + c.progress!.fraction, 0);
+      const partial = partials.get(s.name) ?? 0;
       const fraction = v.planned ? Math.min(1, (v.done + partial) / v.planned) : v.state === "done" ? 1 : null;
       return { ...v, fraction, meanMs: timed ? sumMs / timed : null, held: v.held ? { ...v.held, awaiting: { ...v.held.awaiting } } : null };
     });
     const calls: Record<string, CallView[]> = {};
     for (const s of steps) {
+      if (parts.callsOf !== "all" && !parts.callsOf.includes(s.name)) {
+        calls[s.name] = [];
+        continue;
+      }
       const own = all.filter((c) => c.step === s.name);
       own.sort(slowestFirst(this.lastTime ?? 0));
       calls[s.name] = own.slice(0, limits.callsPerStep).map((c) => ({ ...c }));
@@ -289,7 +303,7 @@ export class RunModel {
     failedAll.sort((a, b) => rank(a) - rank(b) || (a.endedAt ?? 0) - (b.endedAt ?? 0));
     const failures = failedAll.slice(0, limits.failures).map((c) => ({ ...c }));
     if (failedAll.length > limits.failures) sampled.push(`the first ${limits.failures} of ${failedAll.length} failed or retried calls shown`);
-    const bars = this.bars(all, limits, sampled);
+    const bars = parts.bars ? this.bars(all, limits, sampled) : [];
     const throughput = this.throughput(limits, sampled);
     const sum = (f: (s: StepView) => number): number => steps.reduce((t, s) => t + f(s), 0);
     const plannedAll = steps.length > 0 && steps.every((s) => s.planned !== null) ? sum((s) => s.planned!) : null;

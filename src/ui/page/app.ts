@@ -4,6 +4,7 @@
  * timeline per replica and the throughput. The same code draws a live run (fed by
  * live.ts) and a report (a view embedded in the file).
  */
+import type { ViewParts } from "../model/run-model.js";
 import type { CallView, RunInfo, RunStatus, RunSummary, RunView } from "../model/view-types.js";
 import { callsTable, failurePanel, stepSummary, type LogSource } from "./calls-view.js";
 import { clear, fmtMs, h, setText } from "./dom.js";
@@ -27,6 +28,8 @@ export class App {
   private chosen = false;
   private failuresSig = "";
   private lastHeavy = 0;
+  /** How long the last timeline and throughput took to draw: they are drawn less often when costly. */
+  private heavyCost = 0;
 
   readonly header = h("header");
   readonly nav = h("nav", { id: "runs" }, h("h2", {}, "Runs"));
@@ -108,20 +111,37 @@ export class App {
     }
   }
 
+  /** Set by a live page: asks for a fresh view (a view holds the calls of the step selected when it was made). */
+  refresh: (() => void) | undefined;
+
+  private redraw(): void {
+    if (this.refresh) this.refresh();
+    else if (this.view) this.show(this.view, false);
+  }
+
   private select(step: string): void {
     this.selected = step;
     this.open = null;
-    if (this.view) this.show(this.view, false);
+    this.redraw();
   }
 
   private openCall(c: CallView): void {
     this.chosen = true;
     this.selected = c.step;
     this.open = { key: callKey(c), sig: "" };
-    if (this.view) this.show(this.view, false);
+    this.redraw();
   }
 
-  /** Draws `view`; the timeline and throughput at most once a second unless `heavy`. */
+  /** What the next `show` needs of a view: the selected step's calls, the timeline when it is due. */
+  wants(heavy: boolean): ViewParts {
+    return { callsOf: this.selected === null ? [] : [this.selected], bars: heavy || this.heavyDue() };
+  }
+
+  private heavyDue(): boolean {
+    return Date.now() - this.lastHeavy > Math.max(1000, 20 * this.heavyCost);
+  }
+
+  /** Draws `view`; the timeline and throughput at most once a second (less when they are costly) unless `heavy`. */
   show(view: RunView, heavy: boolean): void {
     const info = this.info;
     if (!info) return;
@@ -145,14 +165,16 @@ export class App {
     // failure first: until someone picks a step, the first failure is open
     if (!this.chosen && view.failures.length > 0 && this.open === null) {
       const f = view.failures.find((c) => c.state === "failed") ?? view.failures[0]!;
+      const moved = this.selected !== f.step;
       this.selected = f.step;
       this.open = { key: callKey(f), sig: "" };
+      // this view has no calls of that step yet
+      if (moved && this.refresh) queueMicrotask(this.refresh);
     }
     this.drawFailures(view);
     this.drawStep(view, info);
-    const now = Date.now();
-    if (heavy || now - this.lastHeavy > 1000) {
-      this.lastHeavy = now;
+    if (heavy || this.heavyDue()) {
+      const t0 = performance.now();
       const width = Math.max(600, this.timelineBox.clientWidth || 1000);
       clear(this.timelineBox);
       this.timelineBox.append(timeline(view.bars, width, status === "running" && this.mode === "live" ? Date.now() : (view.lastTime ?? 0)));
@@ -162,6 +184,8 @@ export class App {
         this.throughputBox.append(h("p", { class: "note" }, "past the event log's per-call limit, calls are counted once a second (calls.rolled)"));
       clear(this.notes);
       for (const n of view.sampled) this.notes.append(h("div", {}, n));
+      this.lastHeavy = Date.now();
+      this.heavyCost = performance.now() - t0;
     }
   }
 
@@ -190,7 +214,8 @@ export class App {
     clear(this.stepBox);
     const calls = view.calls[st.name] ?? [];
     this.stepBox.append(stepSummary(st));
-    if (calls.length) this.stepBox.append(callsTable(calls, (c) => this.openCall(c)));
+    const now = view.status === "running" && this.mode === "live" ? Date.now() : (view.lastTime ?? 0);
+    if (calls.length) this.stepBox.append(callsTable(calls, now, (c) => this.openCall(c)));
     else this.stepBox.append(h("p", { class: "note" }, view.rolled ? "no per-call events for this step (past the event log's limit)" : "no calls yet"));
     if (!this.open) return clear(this.failureBox);
     const c = calls.find((x) => callKey(x) === this.open!.key) ?? view.failures.find((x) => callKey(x) === this.open!.key);

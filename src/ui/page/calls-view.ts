@@ -34,7 +34,8 @@ export function stepSummary(st: StepView): HTMLElement {
   );
 }
 
-export function callsTable(calls: CallView[], onOpen: (c: CallView) => void): HTMLElement {
+/** `now`: a running call's total is its time so far (marked …). */
+export function callsTable(calls: CallView[], now: number, onOpen: (c: CallView) => void): HTMLElement {
   const head = h(
     "tr",
     {},
@@ -52,7 +53,11 @@ export function callsTable(calls: CallView[], onOpen: (c: CallView) => void): HT
       h("td", { "data-col": "replica" }, replicaOf(c)),
       h("td", { "data-col": "attempt", class: "num" }, c.attempt),
       h("td", { "data-col": "state" }, c.state),
-      h("td", { "data-col": "ms", class: "num" }, fmtMs(c.ms)),
+      h(
+        "td",
+        { "data-col": "ms", class: "num" },
+        c.ms === undefined && c.startedAt !== undefined && (c.state === "running" || c.state === "held") ? `${fmtMs(now - c.startedAt)}…` : fmtMs(c.ms),
+      ),
       h("td", { "data-col": "queued", class: "num" }, fmtMs(c.queuedMs)),
       h("td", { "data-col": "transport", class: "num" }, fmtMs(c.transportMs)),
       h("td", { "data-col": "worker", class: "num" }, fmtMs(c.workerMs)),

@@ -4,7 +4,7 @@
  * for the runs and follows one run's events over Server-Sent Events: EventSource
  * reconnects by itself after a drop, and the server resumes after the last line it got.
  */
-import { RunModel } from "../model/run-model.js";
+import { LIVE_LIMITS, RunModel } from "../model/run-model.js";
 import type { UiEvent } from "../model/ui-events.js";
 import type { LogExcerpt, ReportData, RunInfo, RunSummary } from "../model/view-types.js";
 import { App } from "./app.js";
@@ -51,13 +51,22 @@ async function startLive(root: HTMLElement): Promise<void> {
   const model = new RunModel(info.steps);
   let timer: number | undefined;
   let reconnects = 0;
+  // redraws at most every 250 ms, less often when drawing is slow (a fast run's page must
+  // not take the CPU its workers need)
+  let drawCost = 0;
   const draw = (heavy: boolean): void => {
     timer = undefined;
-    app.show(model.view(), heavy);
+    const t0 = performance.now();
+    app.show(model.view(LIVE_LIMITS, app.wants(heavy)), heavy);
     app.streamState.setAttribute("data-events", String(model.count));
+    drawCost = performance.now() - t0;
   };
   const schedule = (): void => {
-    timer ??= window.setTimeout(() => draw(false), 200);
+    timer ??= window.setTimeout(() => draw(false), Math.max(250, 10 * drawCost));
+  };
+  app.refresh = () => {
+    if (timer !== undefined) window.clearTimeout(timer);
+    draw(false);
   };
   draw(true);
   const stream = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
@@ -74,14 +83,8 @@ async function startLive(root: HTMLElement): Promise<void> {
     state("connecting", "reconnecting…");
   };
   stream.onmessage = (m: MessageEvent<string>) => {
-    for (const line of m.data.split("\n")) {
-      if (line === "") continue;
-      try {
-        model.apply(JSON.parse(line) as UiEvent);
-      } catch {
-        // a line that is not an event (torn by a crash) is skipped
-      }
-    }
+    // one message: a batch of events as a JSON array (src/ui/event-stream.ts)
+    for (const e of JSON.parse(m.data) as UiEvent[]) model.apply(e);
     schedule();
   };
   stream.addEventListener("end", () => {
