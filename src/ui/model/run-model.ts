@@ -219,6 +219,7 @@ export class RunModel {
         this.settle(c);
         c.state = "cancelled";
         c.endedAt = e.time;
+        if (c.startedAt !== undefined && c.ms === undefined) c.ms = e.time - c.startedAt;
         return;
       }
       case "call.progress": {
@@ -367,6 +368,6 @@ function rank(c: CallView): number {
 
 /** Slowest first: a running call counts as long as it has run so far. */
 function slowestFirst(now: number): (a: CallView, b: CallView) => number {
-  const ms = (c: CallView): number => c.ms ?? (c.startedAt !== undefined ? now - c.startedAt : 0);
+  const ms = (c: CallView): number => c.ms ?? (c.startedAt !== undefined ? (c.endedAt ?? now) - c.startedAt : 0);
   return (a, b) => ms(b) - ms(a) || a.callId - b.callId;
 }

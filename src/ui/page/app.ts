@@ -137,8 +137,11 @@ export class App {
     return { callsOf: this.selected === null ? [] : [this.selected], bars: heavy || this.heavyDue() };
   }
 
+  /** The timeline and throughput were last drawn with nothing in them. */
+  private drawnEmpty = true;
+
   private heavyDue(): boolean {
-    return Date.now() - this.lastHeavy > Math.max(1000, 20 * this.heavyCost);
+    return this.drawnEmpty || Date.now() - this.lastHeavy > Math.max(1000, 20 * this.heavyCost);
   }
 
   /** Draws `view`; the timeline and throughput at most once a second (less when they are costly) unless `heavy`. */
@@ -186,6 +189,7 @@ export class App {
       for (const n of view.sampled) this.notes.append(h("div", {}, n));
       this.lastHeavy = Date.now();
       this.heavyCost = performance.now() - t0;
+      this.drawnEmpty = view.bars.length === 0 && view.throughput.counts.length === 0;
     }
   }
 
