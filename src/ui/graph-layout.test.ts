@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { graphModel } from "../dsl/graph.js";
 import { layoutGraph } from "./graph-layout.js";
-import { HELD_FLOW, irOf } from "./test-support.js";
+import { HELD_FLOW, irOf } from "../../test/support/ui-runs.js";
 
 describe("layoutGraph", () => {
   const ir = irOf(HELD_FLOW);

@@ -10,7 +10,7 @@ import { freshDirPerTest } from "../../test/support/temp-dir.js";
 import { escapeHtml, pageHtml, scriptJson } from "./html.js";
 import type { ReportData } from "./model/view-types.js";
 import { REPORT_LIMITS, reportData } from "./report.js";
-import { appendEvents, irOf, makeRun } from "./test-support.js";
+import { appendEvents, irOf, makeRun } from "../../test/support/ui-runs.js";
 
 const tmp = freshDirPerTest("qb-ui-report-");
 

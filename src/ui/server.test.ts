@@ -12,7 +12,7 @@ import { writeRunRecord } from "../run/run-record.js";
 import { MIN_TOKEN_LENGTH, UiAuthConfigError, readTokenFile, sameToken } from "./auth.js";
 import type { RunInfo, RunSummary } from "./model/view-types.js";
 import { UiServer } from "./server.js";
-import { appendEvents, dataOf, HELD_FLOW, irOf, makeRun, readSse } from "./test-support.js";
+import { appendEvents, dataOf, HELD_FLOW, irOf, makeRun, readSse } from "../../test/support/ui-runs.js";
 
 const tmp = freshDirPerTest("qb-ui-server-");
 let server: UiServer | undefined;

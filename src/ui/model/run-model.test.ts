@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { stepInfos } from "./flow-info.js";
 import { RunModel } from "./run-model.js";
 import type { UiEvent } from "./ui-events.js";
-import { HELD_FLOW, irOf } from "../test-support.js";
+import { HELD_FLOW, irOf } from "../../../test/support/ui-runs.js";
 
 const FLOW = `flow f() {
   worker w { run "node w.js" replicas 2 }

@@ -76,6 +76,8 @@ async function startLive(root: HTMLElement): Promise<void> {
   };
   state("connecting", "connecting…");
   stream.onopen = () => state("open", reconnects ? `live (reconnected ${reconnects}×)` : "live");
+  // elapsed times move on while nothing happens (a long call, a held step waiting)
+  const ticker = window.setInterval(schedule, 1000);
   stream.onerror = () => {
     if (stream.readyState === EventSource.CLOSED) return;
     reconnects++;
@@ -89,6 +91,7 @@ async function startLive(root: HTMLElement): Promise<void> {
   };
   stream.addEventListener("end", () => {
     stream.close();
+    window.clearInterval(ticker);
     state("ended", "run over: all events read");
     void Promise.all([getJson<RunInfo>(`/api/runs/${encodeURIComponent(runId!)}`), getJson<RunSummary[]>("/api/runs")]).then(([i, all]) => {
       app.updateRun(i.run);

@@ -1,13 +1,13 @@
 /**
  * For the web view's unit tests: run directories written by hand (run.json, flow.json,
- * events.ndjson, logs/) and a small Server-Sent Events client. Not part of the server.
+ * events.ndjson, logs/) and a small Server-Sent Events client.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { compile } from "../dsl/compile.js";
-import type { FlowIR } from "../ir/types.js";
-import { writeRunRecord, type RunRecord } from "../run/run-record.js";
+import { compile } from "../../src/dsl/compile.js";
+import type { FlowIR } from "../../src/ir/types.js";
+import { writeRunRecord, type RunRecord } from "../../src/run/run-record.js";
 
 export function irOf(text: string): FlowIR {
   const r = compile(text, { file: "t.flow", params: {} });
