@@ -15,6 +15,9 @@
  *
  * Both sit two folders below the package root like every file of dist/, so the .proto
  * files are found the same way (src/proto/paths.ts).
+ *
+ *   dist/ui/page.bundle.js  the web view's page (src/ui/page/main.ts) for the browser: one
+ *                           script, served by `qb ui` and inlined in `qb report`'s file.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -172,6 +175,19 @@ await bundle("cli", "dist/cli/run-cli.js", [
   ...KUBERNETES_MODELS,
 ]);
 await bundle("worker", "dist/worker/index.js", ["apache-arrow", "@grpc/proto-loader"]);
+// the page: from the TypeScript sources (tsc leaves src/ui/page out: it is browser code)
+await esbuild.build({
+  absWorkingDir: ROOT,
+  entryPoints: ["src/ui/page/main.ts"],
+  outfile: "dist/ui/page.bundle.js",
+  bundle: true,
+  platform: "browser",
+  format: "iife",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
 primeWorker();
 primeCli();
 for (const name of ["cli", "worker"]) {

@@ -2,14 +2,16 @@
  * Under CI=true, the tools `.ci/run` provides must all be here: this file fails, naming each
  * one that is missing, whichever suites use it (the pond suites need MariaDB, the Python
  * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz, k8s-pod podman, the
- * multi-host suite network namespaces, the TLS suite openssl). Each suite
+ * multi-host suite network namespaces, the TLS suite openssl, the web view's browser tests Chromium). Each suite
  * that would skip also refuses on its own (`skipForWant`); this is the one place that
  * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
  * CI either. Outside CI a missing tool is a skip, with the usual SKIPPED line.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openPond } from "../src/pond/index.js";
+import { CHROMIUM } from "./support/browser.js";
 import { netnsUnavailable } from "./support/netns.js";
 import { MYSQL_URL } from "./pond-drivers.js";
 import { podmanMissing } from "./support/podman.js";
@@ -60,6 +62,12 @@ const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what
     ready: () => spawnSync("openssl", ["version"]).status === 0,
     what: "the openssl commands in test/run-tls.test.ts",
     remedy: "install openssl",
+  },
+  {
+    tool: `Chromium (${CHROMIUM})`,
+    ready: () => existsSync(CHROMIUM),
+    what: "the web view's browser tests (test/ui-browser.test.ts)",
+    remedy: "install Debian's chromium package",
   },
 ];
 

@@ -7,8 +7,10 @@ import { registerGraph } from "./commands/graph.js";
 import { registerK8s } from "./commands/k8s.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerPond } from "./commands/pond.js";
+import { registerReport } from "./commands/report.js";
 import { registerRun } from "./commands/run.js";
 import { registerRuns } from "./commands/runs.js";
+import { registerUi } from "./commands/ui.js";
 import { registerWorker } from "./commands/worker.js";
 import { terminalSafe } from "../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -36,8 +38,10 @@ export async function runCli(argv: string[]): Promise<void> {
   registerK8s(program);
   registerLogs(program);
   registerPond(program);
+  registerReport(program);
   registerRun(program);
   registerRuns(program);
+  registerUi(program);
   registerWorker(program);
 
   try {

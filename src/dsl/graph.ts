@@ -38,22 +38,22 @@ function sinkLabel(s: SinkIR): string {
   return s.kind === "emit" ? "emit" : s.kind === "pond" ? `pond.table ${s.table}` : `land ${s.path}`;
 }
 
-interface Node {
+export interface GraphNode {
   id: string;
   lines: string[];
   kind: "step" | "held" | "sink";
 }
-interface Edge {
+export interface GraphEdge {
   from: string;
   to: string;
   label?: string;
   feedback: boolean;
 }
 
-/** Nodes are steps (and sinks), edges are channels; signal edges are the dashed feedback. */
-function model(ir: FlowIR): { nodes: Node[]; edges: Edge[] } {
-  const nodes: Node[] = [];
-  const edges: Edge[] = [];
+/** Nodes are steps (and sinks), edges are channels; signal edges are the dashed feedback. The web view draws the same. */
+export function graphModel(ir: FlowIR): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
   for (const s of ir.steps) {
     const lines = [s.name];
     const src = sourceLabel(s.source);
@@ -76,7 +76,7 @@ function dotString(s: string): string {
 }
 
 export function toDot(ir: FlowIR): string {
-  const { nodes, edges } = model(ir);
+  const { nodes, edges } = graphModel(ir);
   const out = [
     `digraph ${dotString(ir.flow)} {`,
     "  rankdir=TB;",
@@ -101,7 +101,7 @@ function mermaidText(s: string): string {
 }
 
 export function toMermaid(ir: FlowIR): string {
-  const { nodes, edges } = model(ir);
+  const { nodes, edges } = graphModel(ir);
   const out = ["flowchart TB"];
   for (const n of nodes) {
     const label = n.lines.map(mermaidText).join("<br/>");

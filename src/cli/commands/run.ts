@@ -16,8 +16,9 @@ import { prepareRunDir, RunDirError } from "../../run/run-dir-check.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
 import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
+import { addRunUiOptions, startRunUi, type RunUi, type RunUiFlags } from "../run-ui.js";
 
-interface RunFlags {
+interface RunFlags extends RunUiFlags {
   param?: Record<string, string>;
   json?: boolean;
   runDir?: string;
@@ -64,16 +65,16 @@ export function registerRun(program: Command): void {
     .option("--tls-cert <file>", "the quarterback's certificate (default QB_TLS_CERT)")
     .option("--tls-key <file>", "its private key (default QB_TLS_KEY)")
     .option("--token-file <file>", "a file holding the bearer token attached workers and --callback demand (default QB_TOKEN_FILE)")
-    .option("--callback <host:port>", "also serve the callback service here, for workers on other hosts (their QB_CALLBACK); needs TLS unless loopback")
-    .action(async (file: string, opts: RunFlags) => {
-      try {
-        process.exitCode = await runFile(file, opts);
-      } catch (err) {
-        // with --json, stdout always ends with how the command ended
-        if (opts.json && err instanceof UsageError) writeJsonLine({ type: "error", error: err.message });
-        throw err;
-      }
-    });
+    .option("--callback <host:port>", "also serve the callback service here, for workers on other hosts (their QB_CALLBACK); needs TLS unless loopback");
+  addRunUiOptions(program.commands.at(-1)!).action(async (file: string, opts: RunFlags) => {
+    try {
+      process.exitCode = await runFile(file, opts);
+    } catch (err) {
+      // with --json, stdout always ends with how the command ended
+      if (opts.json && err instanceof UsageError) writeJsonLine({ type: "error", error: err.message });
+      throw err;
+    }
+  });
 }
 
 async function runFile(file: string, opts: RunFlags): Promise<number> {
@@ -107,9 +108,19 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
     }
   }
   const auth = transportAuth(opts);
+  // the web view (--ui) starts first: a port in use is bad usage, and nothing has run
+  const ui = await startRunUi(opts, process.cwd());
   // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
   process.exitCode = EXIT.failed;
-  return runCompiled(ir, input.text, file, opts, generation, auth);
+  let code: number;
+  try {
+    code = await runCompiled(ir, input.text, file, opts, generation, auth, ui);
+  } catch (err) {
+    await ui?.close();
+    throw err;
+  }
+  await ui?.serveUntilStopped();
+  return code;
 }
 
 /**
@@ -146,6 +157,7 @@ async function runCompiled(
   opts: RunFlags,
   generation: number | undefined,
   auth: TransportAuth | undefined,
+  ui: RunUi | undefined,
 ): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
@@ -179,6 +191,7 @@ async function runCompiled(
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`, { cause: err });
     throw err;
   }
+  ui?.attach(handle.dir.path, handle.dir.id);
   let display: Display | undefined;
   if (opts.json) {
     handle.events.on("event", (e) => writeJsonLine(e));
