@@ -224,7 +224,7 @@ export class RunModel {
       }
       case "call.progress": {
         const c = this.calls.get(`${e.step}#${e.callId}`);
-        if (c && (c.state === "running" || c.state === "held")) c.progress = { fraction: e.fraction, message: e.message };
+        if (c && (c.state === "running" || c.state === "held")) c.progress = { fraction: e.fraction ?? -1, message: e.message };
         return;
       }
       case "calls.rolled": {

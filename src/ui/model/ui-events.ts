@@ -9,8 +9,8 @@ export interface CallProgressEvent {
   type: "call.progress";
   step: string;
   callId: number;
-  /** 0..1, or -1 when the worker cannot tell. */
-  fraction: number;
+  /** 0..1; null while the call sent only messages (-1 in runs written before that rule). */
+  fraction: number | null;
   message: string;
   time: number;
 }
