@@ -236,6 +236,78 @@ describe("a replica attached to a worker that speaks Session", () => {
   });
 });
 
+describe("an attached replica that loses its worker", () => {
+  type Told = { kind: string; detail: string; state: string };
+  function listen(r: Replica): Told[] {
+    const told: Told[] = [];
+    r.onReachability = (replica, kind, detail) => told.push({ kind, detail, state: replica.state });
+    return told;
+  }
+
+  it("is unreachable while its worker is down, and ready with a new Session once a health check passes", async () => {
+    const address = `unix:${join(dir, `comeback-${n++}.sock`)}`;
+    const w = await bare({ address });
+    const r = replica({ at: [address] }, address, 10_000);
+    const told = listen(r);
+    await r.start();
+    await echoUntilServed(r, 0);
+    w.server.forceShutdown();
+    rmSync(address.slice("unix:".length), { force: true });
+    await until(() => r.state === "unreachable");
+    expect(told).toEqual([{ kind: "unreachable", detail: expect.stringMatching(new RegExp(`^${address}: \\S`)), state: "unreachable" }]);
+    // down for a while: health checks fail, backing off, and it stays unreachable
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.state).toBe("unreachable");
+    const back = await bare({ address });
+    await until(() => r.state === "ready", 3_000);
+    expect(told.at(-1)).toEqual({
+      kind: "reconnected",
+      detail: expect.stringMatching(new RegExp(`^answering again at ${address} after \\d+ ms$`)),
+      state: "ready",
+    });
+    expect(told.length).toBe(2);
+    expect(await r.call("echo", 7, opts())).toEqual({ echoed: 7, method: "echo" });
+    // over a Session opened again on the worker that came back (it reaches the worker with the call)
+    expect(back.streams.length).toBe(1);
+    expect(back.received.filter((m) => m.start).length).toBe(1);
+  });
+
+  it("is dead past its start timeout, naming the address, how long and the last error", async () => {
+    const address = `unix:${join(dir, `gone-${n++}.sock`)}`;
+    const w = await bare({ address });
+    const r = replica({ at: [address] }, address, 400);
+    const told = listen(r);
+    await r.start();
+    await echoUntilServed(r, 0);
+    w.server.forceShutdown();
+    rmSync(address.slice("unix:".length), { force: true });
+    await until(() => r.state === "dead", 3_000);
+    const gaveUp = told.find((t) => t.kind === "gave-up")!;
+    expect(gaveUp.state).toBe("dead");
+    expect(gaveUp.detail).toMatch(new RegExp(`^not answering at ${address} for (\\d+) ms: \\S`));
+    expect(Number(/for (\d+) ms/.exec(gaveUp.detail)![1])).toBeGreaterThan(400);
+    expect(told.filter((t) => t.kind === "gave-up").length).toBe(1);
+  });
+
+  it("stops looking for its worker once stopped: no event after stop()", async () => {
+    const address = `unix:${join(dir, `stopped-${n++}.sock`)}`;
+    const w = await bare({ address });
+    const r = replica({ at: [address] }, address, 10_000);
+    const told = listen(r);
+    await r.start();
+    await echoUntilServed(r, 0);
+    w.server.forceShutdown();
+    rmSync(address.slice("unix:".length), { force: true });
+    await until(() => r.state === "unreachable");
+    await r.stop(50);
+    const back = await bare({ address });
+    await new Promise((res) => setTimeout(res, 1_200));
+    expect(r.state).toBe("stopped");
+    expect(told.map((t) => t.kind)).toEqual(["unreachable"]);
+    expect(back.streams.length).toBe(0);
+  });
+});
+
 describe("a replica with a process of its own", () => {
   it("is killed when its Session keeps breaking (the fourth break within the window): dead, its exit told", async () => {
     const socket = join(dir, `spawned-${n++}.sock`);
