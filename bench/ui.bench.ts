@@ -27,7 +27,7 @@ import { REPO, load, log, makeTemp, removeTemp, round } from "./workers/harness.
 
 /** As bench/overhead.bench.ts. Past 10,000 calls the event log rolls calls up (20,000 per-call events): the page's work stops growing with the run. */
 const SIZES = [20_000, 100_000];
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CHROMIUM = process.env.QB_CHROMIUM ?? "/usr/bin/chromium";
 
 const FLOW = `flow overhead(n: int = 1000, p: int = 1024) {
