@@ -238,21 +238,23 @@ describe("a replica attached to a worker that speaks Session", () => {
 
 describe("an attached replica that loses its worker", () => {
   type Told = { kind: string; detail: string; state: string };
-  function listen(r: Replica): Told[] {
+
+  /** A replica attached to a bare worker at a fresh socket, served once, whose worker then goes away (socket and all). */
+  async function servedThenLost(name: string, startTimeoutMs: number): Promise<{ address: string; r: Replica; told: Told[] }> {
+    const address = `unix:${join(dir, `${name}-${n++}.sock`)}`;
+    const w = await bare({ address });
+    const r = replica({ at: [address] }, address, startTimeoutMs);
     const told: Told[] = [];
     r.onReachability = (replica, kind, detail) => told.push({ kind, detail, state: replica.state });
-    return told;
-  }
-
-  it("is unreachable while its worker is down, and ready with a new Session once a health check passes", async () => {
-    const address = `unix:${join(dir, `comeback-${n++}.sock`)}`;
-    const w = await bare({ address });
-    const r = replica({ at: [address] }, address, 10_000);
-    const told = listen(r);
     await r.start();
     await echoUntilServed(r, 0);
     w.server.forceShutdown();
     rmSync(address.slice("unix:".length), { force: true });
+    return { address, r, told };
+  }
+
+  it("is unreachable while its worker is down, and ready with a new Session once a health check passes", async () => {
+    const { address, r, told } = await servedThenLost("comeback", 10_000);
     await until(() => r.state === "unreachable");
     expect(told).toEqual([{ kind: "unreachable", detail: expect.stringMatching(new RegExp(`^${address}: \\S`)), state: "unreachable" }]);
     // down for a while: health checks fail, backing off, and it stays unreachable
@@ -273,14 +275,7 @@ describe("an attached replica that loses its worker", () => {
   });
 
   it("is dead past its start timeout, naming the address, how long and the last error", async () => {
-    const address = `unix:${join(dir, `gone-${n++}.sock`)}`;
-    const w = await bare({ address });
-    const r = replica({ at: [address] }, address, 400);
-    const told = listen(r);
-    await r.start();
-    await echoUntilServed(r, 0);
-    w.server.forceShutdown();
-    rmSync(address.slice("unix:".length), { force: true });
+    const { address, r, told } = await servedThenLost("gone", 400);
     await until(() => r.state === "dead", 3_000);
     const gaveUp = told.find((t) => t.kind === "gave-up")!;
     expect(gaveUp.state).toBe("dead");
@@ -290,14 +285,7 @@ describe("an attached replica that loses its worker", () => {
   });
 
   it("stops looking for its worker once stopped: no event after stop()", async () => {
-    const address = `unix:${join(dir, `stopped-${n++}.sock`)}`;
-    const w = await bare({ address });
-    const r = replica({ at: [address] }, address, 10_000);
-    const told = listen(r);
-    await r.start();
-    await echoUntilServed(r, 0);
-    w.server.forceShutdown();
-    rmSync(address.slice("unix:".length), { force: true });
+    const { address, r, told } = await servedThenLost("stopped", 10_000);
     await until(() => r.state === "unreachable");
     await r.stop(50);
     const back = await bare({ address });
