@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
+import { uiLoopFlow } from "../test/support/ui-loop-flow.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const QB = join(ROOT, "bin/qb.js");
@@ -21,23 +22,7 @@ const CHROMIUM = process.env.QB_CHROMIUM ?? "/usr/bin/chromium";
 const WORKER = `node ${ROOT}/test/workers/ui-probe.js`;
 const dir = mkdtempSync(join(tmpdir(), "qb-ui-shots-"));
 
-writeFileSync(
-  join(dir, "loop.flow"),
-  `flow loop() {
-  worker u { run "${WORKER}" replicas 2 }
-  xs    = range(24) | u.work(ms: 250, v: item) parallel 3
-  ys    = xs | u.work(ms: 80, v: item)
-  start = [0] | u.work(ms: 10, v: item)
-  h     = [{n: 6, ms: 300}] | u.rounds hold
-  r     = h | gather by round
-  more  = r | u.work(ms: 300, v: 1)
-  go    = merge(start, more)
-  h <- go as "go"
-  emit ys
-  emit r
-}
-`,
-);
+writeFileSync(join(dir, "loop.flow"), uiLoopFlow("loop", WORKER, { items: 24, parallel: 3, ms: 250, nextMs: 80, rounds: 6 }));
 writeFileSync(
   join(dir, "failing.flow"),
   `flow failing() {

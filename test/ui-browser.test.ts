@@ -20,26 +20,14 @@ import { UiServer } from "../dist/ui/server.js";
 import { chromiumReady, launchChromium } from "./support/browser.js";
 import { ROOT } from "./support/examples.js";
 import { startQb, type QbRun } from "./support/qb-process.js";
+import { uiLoopFlow } from "./support/ui-loop-flow.js";
 
 const ready = chromiumReady("the web view's browser tests (test/ui-browser.test.ts)");
 const dir = mkdtempSync(join(tmpdir(), "qb-ui-browser-"));
 const WORKER = `node ${ROOT}/test/workers/ui-probe.js`;
 
 // 16 calls two at a time (~1.6 s), then ys; a held loop of 4 rounds alongside
-const SLOW = `flow slow() {
-  worker u { run "${WORKER}" replicas 2 }
-  xs    = range(16) | u.work(ms: 200, v: item) parallel 2
-  ys    = xs | u.work(ms: 50, v: item)
-  start = [0] | u.work(ms: 10, v: item)
-  h     = [{n: 4, ms: 300}] | u.rounds hold
-  r     = h | gather by round
-  more  = r | u.work(ms: 300, v: 1)
-  go    = merge(start, more)
-  h <- go as "go"
-  emit ys
-  emit r
-}
-`;
+const SLOW = uiLoopFlow("slow", WORKER, { items: 16, parallel: 2, ms: 200, nextMs: 50, rounds: 4 });
 const STEPS = ["xs", "ys", "start", "h", "r", "more", "go"];
 const FAILING = `flow failing() {
   worker u { run "${WORKER}" replicas 1 }
