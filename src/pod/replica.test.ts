@@ -48,6 +48,8 @@ interface Bare {
   received: SessionInMsg[];
   /** The gRPC deadline of each Invoke call, in order. */
   invokeDeadlines: grpc.Deadline[];
+  /** The call id of each Invoke call, in order. */
+  invokeIds: string[];
 }
 
 async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string } = {}): Promise<Bare> {
@@ -55,12 +57,19 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
   const streams: Stream[] = [];
   const received: SessionInMsg[] = [];
   const invokeDeadlines: grpc.Deadline[] = [];
+  const invokeIds: string[] = [];
   const signalsTaken = new Map<string, number>();
   const server = await serveBareWorker(address, {
     describe: oneMethodDescribe("bare", "echo", { maxConcurrentCalls: opts.maxConcurrentCalls ?? 0, session: opts.session ?? true, maxMessageBytes: 0 }),
     invoke: (req, cb, call) => {
       invokeDeadlines.push(call.getDeadline());
-      const r = req as { method: string; input: { json: string } };
+      const r = req as { method: string; input: { json: string }; callId: string };
+      invokeIds.push(r.callId);
+      if (r.method === "late") {
+        // answers a moment later: progress reported meanwhile reaches the call
+        setTimeout(() => cb(null, { result: { json: '"late"' } }), 150);
+        return;
+      }
       const a = answer(r.method, JSON.parse(r.input.json));
       if (!a) return;
       cb(null, a.error ? { error: a.error } : { result: { json: JSON.stringify(a.result) } });
@@ -94,7 +103,7 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
     },
   });
   servers.push(server);
-  return { address, server, streams, received, invokeDeadlines };
+  return { address, server, streams, received, invokeDeadlines, invokeIds };
 }
 
 const servers: grpc.Server[] = [];
@@ -426,6 +435,30 @@ describe("what a call tells the worker", () => {
 });
 
 describe("a replica of a worker without Session", () => {
+  it("gives each Invoke call an id of its own and routes progress reported under it to that call while it runs, not after", async () => {
+    const w = await bare({ session: false });
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const heard: Array<[string, number, string]> = [];
+    const first = r.call("late", 1, { ...opts(), progress: (f, m) => heard.push(["first", f, m]) });
+    const second = r.call("late", 2, { ...opts(), progress: (f, m) => heard.push(["second", f, m]) });
+    await until(() => w.invokeIds.length === 2);
+    expect(w.invokeIds).toEqual(["i1", "i2"]);
+    r.progress("i2", 0.5, "half");
+    r.progress("i1", 0.25, "quarter");
+    r.progress("i9", 1, "no such call");
+    expect(heard).toEqual([
+      ["second", 0.5, "half"],
+      ["first", 0.25, "quarter"],
+    ]);
+    expect(await Promise.all([first, second])).toEqual(["late", "late"]);
+    r.progress("i1", 1, "after the answer");
+    // a call without a progress callback gets an id too
+    await r.call("echo", 3, opts());
+    expect(w.invokeIds).toEqual(["i1", "i2", "i3"]);
+    expect(heard).toHaveLength(2);
+  });
+
   it("runs plain calls over Invoke, tracks none of them, and refuses held calls", async () => {
     const w = await bare({ session: false, maxConcurrentCalls: 2 });
     const r = replica({ at: [w.address] }, w.address);
