@@ -5,7 +5,7 @@
  * that the replica has a process to kill when its stream keeps breaking.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -52,7 +52,7 @@ interface Bare {
   invokeIds: string[];
 }
 
-async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string } = {}): Promise<Bare> {
+async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string; health?: () => string } = {}): Promise<Bare> {
   const address = opts.address ?? `unix:${join(dir, `bare-${n++}.sock`)}`;
   const streams: Stream[] = [];
   const received: SessionInMsg[] = [];
@@ -61,6 +61,7 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
   const signalsTaken = new Map<string, number>();
   const server = await serveBareWorker(address, {
     describe: oneMethodDescribe("bare", "echo", { maxConcurrentCalls: opts.maxConcurrentCalls ?? 0, session: opts.session ?? true, maxMessageBytes: 0 }),
+    ...(opts.health ? { health: opts.health } : {}),
     invoke: (req, cb, call) => {
       invokeDeadlines.push(call.getDeadline());
       const r = req as { method: string; input: { json: string }; callId: string };
@@ -209,6 +210,8 @@ describe("a replica attached to a worker that speaks Session", () => {
   it("opens its Session again when the stream breaks: the call on it fails retryable, the next one runs once the worker answers", async () => {
     const w = await bare();
     const r = replica({ at: [w.address] }, w.address);
+    const told: string[] = [];
+    r.onReachability = (_r, kind, detail) => told.push(`${kind} ${detail}`);
     await r.start();
     const pending = r.call("hang", 1, opts());
     await until(() => w.received.length === 1);
@@ -219,6 +222,8 @@ describe("a replica attached to a worker that speaks Session", () => {
     expect(err.refused).toBe(false);
     // given no calls until a health check says the worker is there, then ready again
     expect(r.state).toBe("unreachable");
+    // the status's own words (grpc-js says OK for a stream the worker ended)
+    expect(told[0]).toBe(`unreachable ${w.address}: OK`);
     await until(() => r.state === "ready");
     // a stream reaches the worker with its first call
     expect(await r.call("echo", "again", opts())).toEqual({ echoed: "again", method: "echo" });
@@ -248,18 +253,30 @@ describe("a replica attached to a worker that speaks Session", () => {
 describe("an attached replica that loses its worker", () => {
   type Told = { kind: string; detail: string; state: string };
 
-  /** A replica attached to a bare worker at a fresh socket, served once, whose worker then goes away (socket and all). */
-  async function servedThenLost(name: string, startTimeoutMs: number): Promise<{ address: string; r: Replica; told: Told[] }> {
+  /**
+   * A replica attached to a bare worker at a fresh socket, served once, whose worker then goes
+   * away (socket and all). `checks` counts the health checks it makes from then on (the
+   * worker is gone, so only the replica's own client can tell).
+   */
+  async function servedThenLost(
+    name: string,
+    startTimeoutMs: number,
+    session = true,
+  ): Promise<{ address: string; r: Replica; told: Told[]; checks: () => number }> {
     const address = `unix:${join(dir, `${name}-${n++}.sock`)}`;
-    const w = await bare({ address });
+    const w = await bare({ address, session });
     const r = replica({ at: [address] }, address, startTimeoutMs);
     const told: Told[] = [];
     r.onReachability = (replica, kind, detail) => told.push({ kind, detail, state: replica.state });
     await r.start();
     await echoUntilServed(r, 0);
+    const client = (r as unknown as { client: { health: (...a: unknown[]) => Promise<string> } }).client;
+    const health = client.health.bind(client);
+    let checks = 0;
+    client.health = (...a) => (checks++, health(...a));
     w.server.forceShutdown();
     rmSync(address.slice("unix:".length), { force: true });
-    return { address, r, told };
+    return { address, r, told, checks: () => checks };
   }
 
   it("is unreachable while its worker is down, and ready with a new Session once a health check passes", async () => {
@@ -276,6 +293,9 @@ describe("an attached replica that loses its worker", () => {
       detail: expect.stringMatching(new RegExp(`^answering again at ${address} after \\d+ ms$`)),
       state: "ready",
     });
+    expect(Number(/after (\d+) ms/.exec(told.at(-1)!.detail)![1])).toBeLessThan(5_000);
+    // the worker's own words on why the stream broke, not the generic line
+    expect(told[0]!.detail).not.toMatch(/the Session stream ended/);
     expect(told.length).toBe(2);
     expect(await r.call("echo", 7, opts())).toEqual({ echoed: 7, method: "echo" });
     // over a Session opened again on the worker that came back (it reaches the worker with the call)
@@ -284,24 +304,66 @@ describe("an attached replica that loses its worker", () => {
   });
 
   it("is dead past its start timeout, naming the address, how long and the last error", async () => {
-    const { address, r, told } = await servedThenLost("gone", 400);
+    const { address, r, told, checks } = await servedThenLost("gone", 400);
     await until(() => r.state === "dead", 3_000);
     const gaveUp = told.find((t) => t.kind === "gave-up")!;
     expect(gaveUp.state).toBe("dead");
     expect(gaveUp.detail).toMatch(new RegExp(`^not answering at ${address} for (\\d+) ms: \\S`));
     expect(Number(/for (\d+) ms/.exec(gaveUp.detail)![1])).toBeGreaterThan(400);
+    expect(Number(/for (\d+) ms/.exec(gaveUp.detail)![1])).toBeLessThan(5_000);
+    // it goes on looking, backing off to a check a second, and says it gave up only once
+    await new Promise((res) => setTimeout(res, 1_100));
     expect(told.filter((t) => t.kind === "gave-up").length).toBe(1);
+    // checks at 0, 25, 75, 175, 375, 775, 1775 ms...: a handful in these ~1.9 s, not one every 25 ms nor one a second
+    expect(checks()).toBeGreaterThanOrEqual(5);
+    expect(checks()).toBeLessThanOrEqual(12);
   });
 
   it("stops looking for its worker once stopped: no event after stop()", async () => {
-    const { address, r, told } = await servedThenLost("stopped", 10_000);
+    const { address, r, told, checks } = await servedThenLost("stopped", 10_000);
     await until(() => r.state === "unreachable");
     await r.stop(50);
+    const checked = checks();
     const back = await bare({ address });
     await new Promise((res) => setTimeout(res, 1_200));
     expect(r.state).toBe("stopped");
     expect(told.map((t) => t.kind)).toEqual(["unreachable"]);
     expect(back.streams.length).toBe(0);
+    // not even a health check: the looking stopped, not just its events
+    expect(checks()).toBe(checked);
+  });
+
+  it("is counted dead with no one listening to its reachability", async () => {
+    const { r } = await servedThenLost("quiet", 200);
+    r.onReachability = undefined;
+    await until(() => r.state === "dead", 3_000);
+  });
+
+  it("over Invoke: unreachable once a call finds it gone (told once however many calls fail), and back over Invoke alone", async () => {
+    const { address, r, told } = await servedThenLost("invoke", 10_000, false);
+    const failed = await Promise.all([1, 2].map((i) => r.call("echo", i, opts()).catch((e: unknown) => e)));
+    for (const err of failed) expect((err as ReplicaCallError).retryable).toBe(true);
+    expect(r.state).toBe("unreachable");
+    expect(told.map((t) => t.kind)).toEqual(["unreachable"]);
+    const back = await bare({ address, session: false });
+    await until(() => r.state === "ready", 3_000);
+    expect(told.map((t) => t.kind)).toEqual(["unreachable", "reconnected"]);
+    expect(await r.call("echo", 3, opts())).toEqual({ echoed: 3, method: "echo" });
+    // no Session opened on a worker that does not speak it
+    expect(back.streams).toEqual([]);
+  });
+
+  it("over Invoke: stays ready when a call fails otherwise (the worker's error, or the call's deadline)", async () => {
+    const w = await bare({ session: false });
+    const r = replica({ at: [w.address] }, w.address);
+    const told: string[] = [];
+    r.onReachability = (_r, kind) => told.push(kind);
+    await r.start();
+    expect(await r.call("fail", 1, opts()).catch((e: unknown) => (e as Error).message)).toBe("it failed");
+    const late = (await r.call("hang", 1, { ...opts(), timeoutMs: 50 }).catch((e: unknown) => e)) as ReplicaCallError;
+    expect(late).toBeInstanceOf(ReplicaCallError);
+    expect(r.state).toBe("ready");
+    expect(told).toEqual([]);
   });
 });
 
@@ -571,6 +633,32 @@ describe("a spawned replica whose process dies", () => {
     expect(w.streams.length).toBe(1);
   });
 
+  it("keeps no descriptor of its log open: the process has its own", async () => {
+    const r = replica({ run: "exec sleep 30" }, `unix:${join(dir, `fd-${n++}.sock`)}`);
+    r.spawn();
+    const logs = readdirSync("/proc/self/fd").flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+    expect(logs.filter((l) => l === r.place.logPath)).toEqual([]);
+  });
+
+  it("fails a call its live worker answered with an error at once, without waiting for an exit", async () => {
+    const address = `unix:${join(dir, `answers-${n++}.sock`)}`;
+    const r = replica({ run: "exec sleep 30" }, address);
+    r.spawn();
+    await bare({ address });
+    await r.start();
+    const t0 = Date.now();
+    const err = (await r.call("fail", 1, opts()).catch((e: unknown) => e)) as ReplicaCallError;
+    expect(err.message).toBe("it failed");
+    // a call whose stream broke waits up to 250 ms for the exit; an answer needs no wait
+    expect(Date.now() - t0).toBeLessThan(200);
+  });
+
   it("kills what its process left in its group when it dies on its own", async () => {
     const r = replica({ run: "sleep 30 & exec sleep 31" }, `unix:${join(dir, `orphan-${n++}.sock`)}`);
     r.spawn();
@@ -662,6 +750,30 @@ describe("stop(graceMs)", () => {
 });
 
 describe("starting an attached replica", () => {
+  it("waits while its worker's health says NOT_SERVING, and is ready once it says SERVING", async () => {
+    const t0 = Date.now();
+    const w = await bare({ health: () => (Date.now() - t0 < 300 ? "NOT_SERVING" : "SERVING") });
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(r.state).toBe("ready");
+  });
+
+  it("fails its start when stopped before it was ready, at once", async () => {
+    const address = `unix:${join(dir, `never-${n++}.sock`)}`;
+    const r = replica({ at: [address] }, address, 5_000);
+    const starting = r.start().then(
+      () => new Error("started"),
+      (e: unknown) => e as Error,
+    );
+    await new Promise((res) => setTimeout(res, 100));
+    const t0 = Date.now();
+    await r.stop(50);
+    const err = await starting;
+    expect(err.message).toMatch(/^worker `bare` replica 0: stopped before it was ready/);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
   it("gives up past its start timeout, naming the address and the last error", async () => {
     const address = `unix:${join(dir, `nobody-${n++}.sock`)}`;
     const r = replica({ at: [address] }, address, 300);

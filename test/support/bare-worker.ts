@@ -25,6 +25,8 @@ export interface BareWorker {
   session(stream: grpc.ServerDuplexStream<SessionInMsg, SessionOutMsg | Buffer>): void;
   /** Session answers are Buffers sent as they are. */
   rawSession?: boolean;
+  /** What its health check answers (default SERVING). */
+  health?: () => string;
 }
 
 /** The Session method's own encoder, to make valid frames a raw Session may then break. */
@@ -36,7 +38,7 @@ export function sessionEncoder(): (m: SessionOutMsg) => Buffer {
 export async function serveBareWorker(address: string, w: BareWorker): Promise<grpc.Server> {
   const protos = loadProtos();
   const server = new grpc.Server({ "grpc.max_send_message_length": -1 });
-  server.addService(protos.health, { Check: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { status: "SERVING" }) });
+  server.addService(protos.health, { Check: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { status: w.health?.() ?? "SERVING" }) });
   const session = (protos.worker as unknown as Record<string, grpc.MethodDefinition<object, object>>).Session!;
   const definition: grpc.ServiceDefinition = w.rawSession
     ? { ...protos.worker, Session: { ...session, responseSerialize: (b: Buffer) => b } as typeof session }
