@@ -27,6 +27,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { API_VERSIONS } from "../src/k8s/check.js";
+import { buildInputsHash, STAMP } from "./build-inputs.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -193,3 +194,5 @@ primeCli();
 for (const name of ["cli", "worker"]) {
   if (!existsSync(join(ROOT, `dist/bundle/${name}.cjs.v8-cache`))) process.stderr.write(`bundle: WARNING: no code cache for ${name}.cjs yet\n`);
 }
+// the last step of the build: what it was built from (scripts/prepare.js skips a build of the same)
+writeFileSync(join(ROOT, STAMP), buildInputsHash(ROOT) + "\n");

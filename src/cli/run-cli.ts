@@ -4,6 +4,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerInit } from "./commands/init.js";
 import { registerK8s } from "./commands/k8s.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerPond } from "./commands/pond.js";
@@ -14,6 +15,7 @@ import { registerUi } from "./commands/ui.js";
 import { registerWorker } from "./commands/worker.js";
 import { terminalSafe } from "../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "./errors.js";
+import { ownPackage } from "../common/own-package.js";
 
 /** Runs `qb` with `argv` (as process.argv: node, script, args...); sets process.exitCode. */
 export async function runCli(argv: string[]): Promise<void> {
@@ -26,7 +28,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const program = new Command()
     .name("qb")
     .description("Quarterback: run flows of gRPC calls into warm workers")
-    .version("0.1.0")
+    .version(ownPackage().version)
     .showHelpAfterError()
     .exitOverride();
 
@@ -35,6 +37,7 @@ export async function runCli(argv: string[]): Promise<void> {
   registerCompile(program);
   registerFmt(program);
   registerGraph(program);
+  registerInit(program);
   registerK8s(program);
   registerLogs(program);
   registerPond(program);

@@ -1,0 +1,70 @@
+/**
+ * The first minutes of a new user, for real: the README's quick start on a fresh clone of
+ * this repository (`npm ci`, then the first `npx qb run examples/pi.flow`), and a project
+ * made by `qb init` that depends on this package packed by `npm pack`, installed into a
+ * folder of its own after the clone is gone. Slow (two installs and a build: about a
+ * minute), so one clone serves both. Packages come from npm's cache; only metadata the
+ * cache lacks goes to the registry (`--prefer-offline`), as `.ci/run`'s own `npm ci` does.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "qb-quickstart-"));
+const clone = join(dir, "clone");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NPM_QUIET = ["--prefer-offline", "--no-audit", "--no-fund"];
+
+/** Runs a command in `cwd`; fails the test with its output when it fails; stdout and the seconds it took. */
+function run(cwd: string, cmd: string, args: string[]): { stdout: string; stderr: string; s: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} in ${cwd} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr, s };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe("a new user's first minutes", () => {
+  let tarball = "";
+
+  it("the README's quick start on a fresh clone: the first `npx qb run` does not build again", { timeout: 300_000 }, () => {
+    execFileSync("git", ["clone", "-q", ROOT, clone]);
+    run(clone, "npm", ["ci", ...NPM_QUIET]);
+    expect(existsSync(join(clone, "dist/bundle/cli.cjs"))).toBe(true);
+
+    const first = run(clone, "npx", ["qb", "run", "examples/pi.flow"]);
+    const pi = (JSON.parse(first.stdout) as { pi: number[] }).pi[0]!;
+    expect(Math.abs(pi - Math.PI)).toBeLessThan(0.01);
+    const direct = [0, 1, 2].map(() => run(clone, "node", ["bin/qb.js", "run", "examples/pi.flow"]).s);
+    const ratio = first.s / median(direct);
+    console.log(`quick start: first npx qb run ${first.s.toFixed(2)} s, node bin/qb.js run ${median(direct).toFixed(2)} s (median of 3): ${ratio.toFixed(2)}x`);
+    // before scripts/prepare.js: npx copied the checkout into its cache and built it again (7-16 s)
+    expect(ratio).toBeLessThan(2);
+  });
+
+  it("`qb init` makes a project that runs on the packed package, with the clone gone", { timeout: 300_000 }, () => {
+    // the build is current: `prepare` does not build again for the pack
+    const packed = run(clone, "npm", ["pack", "--pack-destination", dir, ...NPM_QUIET]);
+    tarball = join(dir, packed.stdout.trim().split("\n").at(-1)!);
+    const project = join(dir, "my-flows");
+    const init = run(clone, "node", ["bin/qb.js", "init", project]);
+    expect(init.stdout).toContain("npx qb run flows/hello.flow");
+    expect(readdirSync(project).sort()).toEqual([".gitignore", "README.md", "flows", "package.json", "test", "workers"]);
+    // a second init refuses the folder, which is not empty now
+    const again = spawnSync("node", [join(clone, "bin/qb.js"), "init", project], { encoding: "utf8" });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/my-flows is not empty/);
+
+    rmSync(clone, { recursive: true, force: true });
+    run(project, "npm", ["install", tarball, ...NPM_QUIET]);
+    expect(JSON.parse(run(project, "npx", ["qb", "run", "flows/hello.flow", "--param", "n=5"]).stdout)).toEqual({ total: [30] });
+    expect(run(project, "npm", ["test"]).stdout).toMatch(/# pass 1/);
+  });
+});
