@@ -94,6 +94,25 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   );
 }
 
+/**
+ * An item of an `on error skip` stage whose arguments could not be built (`err` says why):
+ * no call goes out; it counts and is reported as a call failed at attempt 0, skipped.
+ */
+export function skipUnbuilt(site: CallSite, item: Json, err: Error): Json[] {
+  site.stats.callsFailed++;
+  site.events.publish({
+    type: "call.failed",
+    step: site.step,
+    callId: nextCallId++,
+    attempt: 0,
+    error: err.message,
+    skipped: true,
+    input: preview(item),
+    time: Date.now(),
+  });
+  return [];
+}
+
 /** Attempts `first`, `first + 1`, ... of a call until one succeeds or no retry is left. */
 async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId: number, first: number, refusedBefore = 0): Promise<Json[]> {
   let refused = refusedBefore;

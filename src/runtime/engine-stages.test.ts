@@ -6,7 +6,7 @@ import type { FlowIR, IRExpr, Json } from "../ir/types.js";
 import { runEngine } from "./engine.js";
 import { StepError } from "./errors.js";
 import { fakeDispatcher } from "./fake-held.js";
-import { compiled, sleep } from "./test-flows.js";
+import { compiled, recorder, sleep } from "./test-flows.js";
 
 const ir = (text: string): FlowIR => compiled(compile(text));
 
@@ -142,6 +142,24 @@ describe("runEngine argument errors", () => {
     expect((err as Error).message).toBe('step `s`: no field `a` (fields: b) in the arguments of w.g (line 3), item {"b":2}');
     expect((err as Error).cause).toBeInstanceOf(ExpressionError);
     expect(((err as Error).cause as Error).message).toBe("no field `a` (fields: b)");
+  });
+
+  it("skips an item its arguments cannot be built from when the stage says `on error skip`, reporting it as a failed call", async () => {
+    const f = ir(`flow t() {\n  worker w { run "x" }\n  s = [{a: 1}, {b: 2}, {a: 3}] | w.g(x: item.a) ordered on error skip\n  emit s\n}`);
+    const { events, seen } = recorder();
+    const r = await runEngine(f, { dispatcher: fakeDispatcher({ g: (x) => (x as { x: number }).x * 10 }), events });
+    expect(r.result).toEqual({ s: [10, 30] });
+    const failed = seen.filter((e) => e.type === "call.failed");
+    expect(failed).toEqual([
+      expect.objectContaining({
+        step: "s",
+        attempt: 0,
+        skipped: true,
+        input: '{"b":2}',
+        error: 'step `s`: no field `a` (fields: b) in the arguments of w.g (line 3), item {"b":2}',
+      }),
+    ]);
+    expect(r.stats.find((st) => st.step === "s")).toMatchObject({ callsStarted: 2, callsDone: 2, callsFailed: 1 });
   });
 
   it("passes on an error that is not the expression's own as it is", async () => {

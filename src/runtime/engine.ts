@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { FlowIR, Json, StageIR, StepIR } from "../ir/types.js";
 import { evaluate, ExpressionError } from "../ir/evaluate.js";
-import { callWithRetry, type CallSite } from "./call-with-retry.js";
+import { callWithRetry, skipUnbuilt, type CallSite } from "./call-with-retry.js";
 import { Channel, broadcast } from "./channel.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { RunCancelledError, StepError, preview } from "./errors.js";
@@ -194,9 +194,19 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
         const s = site(step, st);
         const limit = st.options.parallel ?? defaultParallel(st.worker);
         const args = argsOf(step, st);
-        const call = monitor
-          ? (item: Json, callSignal: AbortSignal): Promise<Json[]> => monitor.track(callWithRetry(s, args(item), callSignal))
-          : (item: Json, callSignal: AbortSignal): Promise<Json[]> => callWithRetry(s, args(item), callSignal);
+        const skipping = st.options.onError === "skip";
+        const call = (item: Json, callSignal: AbortSignal): Promise<Json[]> => {
+          let input: Json;
+          try {
+            input = args(item);
+          } catch (err) {
+            // `on error skip` covers an item its arguments cannot be built from (a missing
+            // field, a type error): reported as a failed call, and the step goes on
+            if (skipping && err instanceof StepError && err.cause instanceof ExpressionError) return Promise.resolve(skipUnbuilt(s, item, err));
+            throw err;
+          }
+          return monitor ? monitor.track(callWithRetry(s, input, callSignal)) : callWithRetry(s, input, callSignal);
+        };
         if (rounded) {
           // in order, so that a mark goes on only after the outputs of the items before it
           return mapConcurrent<Flowing, Flowing>(
