@@ -1,6 +1,6 @@
 import type { Expr, Source } from "./ast.js";
 import { diagnostic } from "./diagnostics.js";
-import { checkExpr, constString, describeType, isConstant, joinAll } from "./expressions.js";
+import { checkExpr, constString, constStrings, describeType, isConstant, joinAll } from "./expressions.js";
 import { wholeNumber } from "./options.js";
 import { sqlParameterUses, sqlSecondStatement } from "../sql/scanner.js";
 import { escapesLand } from "./land-path.js";
@@ -173,10 +173,17 @@ function pond(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
   return ok ? { ir: { kind: "pond", sql, params: bound }, out: "object", rounds: false } : undefined;
 }
 
-/** `glob(pattern, root: dir)` anywhere, or `land.glob(pattern)` under the land. */
+/** `glob(pattern, root: dir, exclude: ...)` anywhere, or `land.glob(pattern, exclude: ...)` under the land. */
 function glob(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
   const isLand = s.callee === "land.glob";
-  const a = positional(cx, s, 1, 1, isLand ? '`land.glob("**/*.csv")`' : '`glob("**/*", root: dir)`', isLand ? [] : ["root"]);
+  const a = positional(
+    cx,
+    s,
+    1,
+    1,
+    isLand ? '`land.glob("**/*.csv", exclude: "tmp/**")`' : '`glob("**/*", root: dir, exclude: "tmp/**")`',
+    isLand ? ["exclude"] : ["root", "exclude"],
+  );
   if (!a) return undefined;
   const pattern = constString(a[0]!, "a glob pattern", cx.constScope);
   if (pattern === undefined) return undefined;
@@ -189,6 +196,12 @@ function glob(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
   } else if (!isLand) {
     root = ".";
   }
+  let exclude: string[] | undefined;
+  const excludeArg = s.args.find((x) => x.name === "exclude");
+  if (excludeArg) {
+    exclude = constStrings(excludeArg.value, "`exclude`", cx.constScope);
+    if (exclude === undefined) return undefined;
+  }
   if (isLand && escapesLand(pattern)) {
     cx.report(
       diagnostic(
@@ -200,5 +213,5 @@ function glob(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
     );
     return undefined;
   }
-  return { ir: { kind: "glob", pattern, root }, out: "object", rounds: false };
+  return { ir: { kind: "glob", pattern, root, ...(exclude ? { exclude } : {}) }, out: "object", rounds: false };
 }

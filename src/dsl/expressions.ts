@@ -235,6 +235,17 @@ export function joinAll(types: Type[]): Type {
 }
 
 /** A constant string (a name, a path, a command), or undefined after a diagnostic. */
+/** A constant string or list of strings (`exclude: "tmp/**"`, `exclude: ["a", "b"]`), as a list. */
+export function constStrings(e: Expr, what: string, scope: ExprScope): string[] | undefined {
+  const t = checkExpr(e, scope);
+  if (t.error) return undefined;
+  const v = isConstant(t) ? t.ir.value : undefined;
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  scope.report(diagnostic("QB3001", e.span, `${what} must be a string or a list of strings, got ${describeType(t.type)}`));
+  return undefined;
+}
+
 export function constString(e: Expr, what: string, scope: ExprScope): string | undefined {
   const t = checkExpr(e, scope);
   if (t.error) return undefined;

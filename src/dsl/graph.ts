@@ -15,7 +15,7 @@ function sourceLabel(s: SourceIR): string | undefined {
     case "pond":
       return `pond: ${s.sql.length > 40 ? `${s.sql.slice(0, 37)}...` : s.sql}`;
     case "glob":
-      return s.root === null ? `land.glob(${s.pattern})` : `glob(${s.pattern})`;
+      return `${s.root === null ? "land.glob" : "glob"}(${s.pattern}${s.exclude ? `, exclude ${s.exclude.join(" ")}` : ""})`;
   }
 }
 

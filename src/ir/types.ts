@@ -81,7 +81,7 @@ export type SourceIR =
   | { kind: "merge"; steps: string[] }
   | { kind: "pond"; sql: string; params: Record<string, Json> }
   /** Files matching `pattern`; under `root` (a filesystem path) or, when root is null, under the land. */
-  | { kind: "glob"; pattern: string; root: string | null };
+  | { kind: "glob"; pattern: string; root: string | null; exclude?: string[] };
 
 export type StageIR =
   | {

@@ -8,9 +8,15 @@ import { resolveInLand } from "../land/safe-path.js";
 /**
  * Files matching `pattern` under `root` (relative to `cwd`), or under the land when root is
  * null, sorted by path: items `{path, file, size}` with `path` relative to the root and
- * `file` absolute.
+ * `file` absolute. None matching an `exclude` pattern; none in a `node_modules` folder
+ * unless the pattern names one (dot folders such as `.git` only when the pattern does).
  */
-export async function* globFiles(pattern: string, root: string | null, where: { cwd: string; land: string }): AsyncGenerator<Json> {
+export async function* globFiles(
+  pattern: string,
+  root: string | null,
+  where: { cwd: string; land: string },
+  exclude: readonly string[] = [],
+): AsyncGenerator<Json> {
   const base = root === null ? where.land : resolve(where.cwd, root);
   const info = await stat(base).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot list ${root === null ? "the land" : `folder ${root}`} (${base}): ${err.code === "ENOENT" ? "no such folder" : err.message}`, {
@@ -20,7 +26,8 @@ export async function* globFiles(pattern: string, root: string | null, where: { 
   if (!info.isDirectory()) throw new Error(`cannot list ${base}: not a folder`);
   // loaded on first use: most flows never glob, and it is ~4 ms of every `qb run`'s startup
   const { glob } = await import("tinyglobby");
-  const files = await glob(pattern, { cwd: base, onlyFiles: true, dot: false, followSymbolicLinks: root !== null, expandDirectories: false });
+  const ignore = [...exclude, ...(pattern.split("/").includes("node_modules") ? [] : ["**/node_modules/**"])];
+  const files = await glob(pattern, { cwd: base, onlyFiles: true, dot: false, followSymbolicLinks: root !== null, expandDirectories: false, ignore });
   files.sort();
   for (const path of files) {
     const file = resolve(base, path);

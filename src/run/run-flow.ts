@@ -306,7 +306,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         signal: controller.signal,
         runId: dir.id,
         defaultParallel: (w) => started.defaultParallel(w),
-        globFiles: (pattern, root) => listed(globFiles(pattern, root, { cwd, land: dir.land }), files),
+        globFiles: (pattern, root, exclude) => listed(globFiles(pattern, root, { cwd, land: dir.land }, exclude), files),
         writeLand: (path, items) => writeLandJsonl(dir.land, path, items),
         ...(pond
           ? {

@@ -132,6 +132,28 @@ describe("runEngine sources given by the run", () => {
     expect(r.result.files).toEqual([{ path: "a.txt", file: "/data/a.txt", size: 1 }]);
   });
 
+  it("hands globFiles the exclude patterns, one or a list (none when not given)", async () => {
+    const f = ir(
+      `flow s() {\n  a = land.glob("**/*", exclude: "tmp/**")\n  b = glob("*", root: "/d", exclude: ["x*", "y*"])\n  c = land.glob("*")\n  emit a, b, c\n}`,
+    );
+    const asked: unknown[] = [];
+    await runEngine(f, {
+      dispatcher: d(),
+      globFiles: async function* (pattern, root, exclude) {
+        asked.push([pattern, exclude]);
+        yield* [];
+      },
+    });
+    expect(asked).toHaveLength(3);
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        ["**/*", ["tmp/**"]],
+        ["*", ["x*", "y*"]],
+        ["*", []],
+      ]),
+    );
+  });
+
   it("fails a pond source in a run without a pond, naming the step", async () => {
     const f = ir(`flow s() {\n  rows = pond("SELECT 1")\n  emit rows\n}`);
     await expect(runEngine(f, { dispatcher: d() })).rejects.toThrow("step `rows`: this run has no pond to query");

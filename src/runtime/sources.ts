@@ -7,7 +7,7 @@ export interface SourceContext {
   /** Rows of a pond query, when the run has a pond. */
   pondRows?: (sql: string, params: Record<string, Json>, signal: AbortSignal) => AsyncIterable<Json>;
   /** Files matching a glob, as `{path, file, size}` items. */
-  globFiles?: (pattern: string, root: string | null, signal: AbortSignal) => AsyncIterable<Json>;
+  globFiles?: (pattern: string, root: string | null, exclude: readonly string[], signal: AbortSignal) => AsyncIterable<Json>;
   signal: AbortSignal;
 }
 
@@ -50,6 +50,6 @@ export function independentSource(source: Exclude<SourceIR, { kind: "step" | "me
       return ctx.pondRows(source.sql, source.params, ctx.signal);
     case "glob":
       if (!ctx.globFiles) throw new StepError(ctx.step, "this run cannot list files");
-      return ctx.globFiles(source.pattern, source.root, ctx.signal);
+      return ctx.globFiles(source.pattern, source.root, source.exclude ?? [], ctx.signal);
   }
 }
