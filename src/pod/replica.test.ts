@@ -783,6 +783,8 @@ describe("starting an attached replica", () => {
     // the last error is kept as the cause, for a caller that wants its gRPC code
     expect(err.cause).toBeInstanceOf(Error);
     expect(err.message).toContain((err.cause as Error).message);
+    // a call that does not wait says why (grpc-js's words), not waitForReady's bare "deadline passed"
+    expect(err.message).toMatch(/: health: No connection established/);
   });
 
   it("waits for a worker that comes up after its first connection attempt failed", async () => {
