@@ -38,12 +38,15 @@ export const GROUPS: Group[] = [
     name: "pod",
     mutate: ["src/pod/replica.ts", "src/pod/local-pod.ts"],
     tests: ["src/pod/**/*.test.ts", "test/run-attach-crash.test.ts", "test/audit-cli-api.test.ts"],
-    concurrency: 4,
+    // its tests wait on real timers (exit waits, stop's grace, the break window): four runners
+    // still left load at about 2 and the CPU 29% idle
+    concurrency: 6,
   },
   {
     name: "pond",
     mutate: ["src/pond/sink.ts", "src/pond/lake/sync.ts"],
     // in-process pond tests only (test/pond-cli.test.ts runs bin/qb.js)
+    concurrency: 3,
     tests: [
       "src/pond/**/*.test.ts",
       "test/pond-{bound-params,cancel,conformance,failed-sync-table,lake,sink,sync-options}.test.ts",

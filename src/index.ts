@@ -12,6 +12,7 @@ export { runEngine, type EngineOptions, type EngineResult } from "./runtime/engi
 export { RunEvents, type RunEvent, type StepStats } from "./runtime/events.js";
 export { CallFailedError, CallTimeoutError, RunCancelledError, StepError } from "./runtime/errors.js";
 export { RunDirError } from "./run/run-dir-check.js";
+export { findProjectRoot, projectRootOfFlow } from "./run/project-root.js";
 export { WorkerFatalReportError } from "./run/fatal-report.js";
 export { transportAuth, AuthConfigError, InsecureTransportError, type AuthFiles, type TransportAuth } from "./run/transport.js";
 export type { Dispatcher, CallRequest } from "./runtime/dispatcher.js";

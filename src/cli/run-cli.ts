@@ -16,6 +16,7 @@ import { registerWorker } from "./commands/worker.js";
 import { terminalSafe } from "../dsl/terminal-safe.js";
 import { EXIT, UsageError } from "./errors.js";
 import { ownPackage } from "../common/own-package.js";
+import { chooseProject } from "./project.js";
 
 /** Runs `qb` with `argv` (as process.argv: node, script, args...); sets process.exitCode. */
 export async function runCli(argv: string[]): Promise<void> {
@@ -29,8 +30,13 @@ export async function runCli(argv: string[]): Promise<void> {
     .name("qb")
     .description("Quarterback: run flows of gRPC calls into warm workers")
     .version(ownPackage().version)
+    .option(
+      "--project <dir>",
+      "the project: where a flow's relative paths point and its runs are kept (default: QB_PROJECT, else the nearest folder with .qb or package.json, from the flow's folder or the current one)",
+    )
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", (cmd) => chooseProject(cmd.opts<{ project?: string }>().project));
 
   registerCerts(program);
   registerCheck(program);

@@ -1,5 +1,5 @@
 /** Pond URLs: which driver, and where. */
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { PondUrlError } from "./errors.js";
 
 /** The pond used when neither `--pond` nor `QB_POND` is given. */
@@ -15,6 +15,23 @@ export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.e
   const fromEnv = env.QB_POND;
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   return DEFAULT_POND;
+}
+
+/** Whether a pond was named (`--pond` given, or `QB_POND` set), rather than the default. */
+export function pondNamed(flag?: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (flag !== undefined && flag !== "") || (env.QB_POND !== undefined && env.QB_POND !== "");
+}
+
+/**
+ * `url` with a relative DuckDB path made absolute against `cwd` (a pond named on the command
+ * line or in QB_POND is relative to the folder the command was typed in); other URLs as given.
+ */
+export function anchorPondUrl(url: string, cwd: string): string {
+  if (/^duckdb:/i.test(url)) {
+    const path = url.slice("duckdb:".length);
+    return path === "" || path === ":memory:" || isAbsolute(path) ? url : `duckdb:${resolve(cwd, path)}`;
+  }
+  return /\.duckdb$/i.test(url) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isAbsolute(url) ? resolve(cwd, url) : url;
 }
 
 /**

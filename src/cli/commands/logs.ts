@@ -14,6 +14,7 @@ import type { RunEvent } from "../../runtime/events.js";
 import { UsageError } from "../errors.js";
 import { EVENTS_FILE, GrowingFile, parseEvent, readEvents, readFlowIR, stepWorkers, workerLogs, type WorkerLog } from "../run-dir-files.js";
 import { lookUpRun, RUN_ID_HELP } from "../run-lookup.js";
+import { commandProject } from "../project.js";
 import { eventLine } from "../run-text.js";
 
 interface LogsFlags {
@@ -39,7 +40,7 @@ export function registerLogs(program: Command): void {
     .option("--replica <n>", "only replica n (0, 1, ...)")
     .option("-f, --follow", "keep printing new lines until the run is no longer running (or Ctrl-C)")
     .option("--json", "NDJSON: {worker, replica, line} per log line, and the step's events as they are")
-    .action((ref: string, opts: LogsFlags) => logsCommand(process.cwd(), ref, opts));
+    .action((ref: string, opts: LogsFlags) => logsCommand(commandProject(), ref, opts));
 }
 
 /** What to print: which logs, which events. */

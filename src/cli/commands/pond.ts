@@ -4,17 +4,31 @@ import type { Generation, JsonValue, Pond, Row } from "../../pond/index.js";
 import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { collectParam } from "../flow-input.js";
 import { EXIT, UsageError } from "../errors.js";
+import { commandProject } from "../project.js";
 
-const POND_HELP = "the pond: a .duckdb file, duckdb:PATH, :memory: or mysql://user:password@host:port/db (default: $QB_POND, else .qb/pond.duckdb)";
+const POND_HELP =
+  "the pond: a .duckdb file, duckdb:PATH, :memory: or mysql://user:password@host:port/db (default: $QB_POND, else the project's .qb/pond.duckdb)";
 
 /** Bad usage (exit 2) stays UsageError; anything else is a failure (exit 1) with a clear line. */
 async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>): Promise<void> {
   // the pond's drivers, the lake readers and csv-parse load only when a pond command runs
-  const { openPond, resolvePondUrl, PondUrlError, SyncOptionError, PondParamError, PondSchemaError, LakeSourceError, PondError } =
-    await import("../../pond/index.js");
+  const {
+    openPond,
+    resolvePondUrl,
+    anchorPondUrl,
+    pondNamed,
+    DEFAULT_POND,
+    PondUrlError,
+    SyncOptionError,
+    PondParamError,
+    PondSchemaError,
+    LakeSourceError,
+    PondError,
+  } = await import("../../pond/index.js");
   let pond: Pond | undefined;
   try {
-    pond = await openPond(resolvePondUrl(url));
+    // a pond named here is relative to the current folder; the default is the project's
+    pond = await openPond(pondNamed(url) ? anchorPondUrl(resolvePondUrl(url), process.cwd()) : DEFAULT_POND, { cwd: commandProject() });
     await fn(pond);
   } catch (err) {
     const usage =

@@ -4,6 +4,7 @@ import { terminalSafe } from "../../dsl/terminal-safe.js";
 import { PageNotBuiltError, REPORT_RULE, reportData, reportHtml, RunUnreadableError } from "../../ui/index.js";
 import { UsageError } from "../errors.js";
 import { lookUpRun, RUN_ID_HELP } from "../run-lookup.js";
+import { commandProject } from "../project.js";
 
 export function registerReport(program: Command): void {
   program
@@ -14,7 +15,7 @@ export function registerReport(program: Command): void {
     .argument("<run>", RUN_ID_HELP)
     .option("-o, --output <file>", "the file to write", "report.html")
     .action((ref: string, opts: { output: string }) => {
-      const run = lookUpRun(process.cwd(), ref);
+      const run = lookUpRun(commandProject(), ref);
       let html: string;
       try {
         html = reportHtml(reportData(run.dir));

@@ -17,6 +17,10 @@ import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
 import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
 import { addRunUiOptions, startRunUi, type RunUi, type RunUiFlags } from "../run-ui.js";
+import { flowProject, fromShell } from "../project.js";
+import { anchorPondUrl, pondNamed, resolvePondUrl } from "../../pond/url.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 interface RunFlags extends RunUiFlags {
   param?: Record<string, string>;
@@ -51,8 +55,8 @@ export function registerRun(program: Command): void {
     .argument("<file>", "flow file")
     .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "NDJSON events on stdout, the result as the last line")
-    .option("--run-dir <dir>", "the run directory (default .qb/runs/<id>)")
-    .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else .qb/pond.duckdb)")
+    .option("--run-dir <dir>", "the run directory (default .qb/runs/<id> in the flow's project: see --project)")
+    .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else the project's .qb/pond.duckdb)")
     .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
     .option("--resume [run]", "reuse the outputs of calls an earlier run finished (default: the latest run of this flow; see qb runs)")
     .option(
@@ -102,14 +106,14 @@ async function runFile(file: string, opts: RunFlags): Promise<number> {
   }
   if (opts.runDir) {
     try {
-      prepareRunDir(opts.runDir);
+      prepareRunDir(fromShell(opts.runDir));
     } catch (err) {
       throw err instanceof RunDirError ? new UsageError(`--run-dir ${err.dir}: ${err.why}`, { cause: err }) : err;
     }
   }
   const auth = transportAuth(opts);
   // the web view (--ui) starts first: a port in use is bad usage, and nothing has run
-  const ui = await startRunUi(opts, process.cwd());
+  const ui = await startRunUi(opts, flowProject(file));
   // until the run ends, ending the process (its stdout closed: `qb run --json | head`) is a failure
   process.exitCode = EXIT.failed;
   let code: number;
@@ -171,16 +175,19 @@ async function runCompiled(
   // the pod and grpc-js load only for `qb run`: check, compile and fmt stay quick
   const { startRun, WorkerMismatchError, RunNotFoundError } = await import("../../run/index.js");
   let handle: RunHandle;
+  // the flow's paths and its runs are its project's; paths typed on the command line are the shell's
+  const resume = typeof opts.resume === "string" && existsSync(join(fromShell(opts.resume), "run.json")) ? fromShell(opts.resume) : opts.resume;
   try {
     handle = startRun(ir, {
       signal: controller.signal,
-      file,
+      cwd: flowProject(file),
+      file: fromShell(file),
       ...(opts.param ? { params: opts.param } : {}),
-      ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      ...(resume !== undefined ? { resume } : {}),
       detailedEvents: opts.json === true,
-      ...(opts.runDir ? { runDir: opts.runDir } : {}),
-      ...(opts.pond ? { pond: opts.pond } : {}),
-      ...(opts.callbackSocket !== undefined ? { callbackSocket: opts.callbackSocket } : {}),
+      ...(opts.runDir ? { runDir: fromShell(opts.runDir) } : {}),
+      ...(pondNamed(opts.pond) ? { pond: anchorPondUrl(resolvePondUrl(opts.pond), process.cwd()) } : {}),
+      ...(opts.callbackSocket !== undefined ? { callbackSocket: fromShell(opts.callbackSocket) } : {}),
       ...(generation !== undefined ? { generation } : {}),
       ...(auth ? { auth } : {}),
       ...(opts.callback !== undefined ? { callback: opts.callback } : {}),

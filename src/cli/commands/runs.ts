@@ -13,28 +13,31 @@ import type { RunEvent } from "../../runtime/events.js";
 import { UsageError } from "../errors.js";
 import { readEvents, readFlowIR, readResult, stepCalls } from "../run-dir-files.js";
 import { lookUpRun, RUN_ID_HELP } from "../run-lookup.js";
+import { commandProject } from "../project.js";
 import { duration, localTime, shellQuote } from "../run-text.js";
 
 export function registerRuns(program: Command): void {
-  const runs = program.command("runs").description("the runs of this folder (.qb/runs), newest first; show one, prune old ones (see qb logs)");
+  const runs = program
+    .command("runs")
+    .description("the runs of this project (its .qb/runs: see --project), newest first; show one, prune old ones (see qb logs)");
   runs
     .command("list", { isDefault: true })
     .description("a table of the runs, newest first: id, flow, status, start, duration, calls done/reused/failed")
     .option("--json", "one JSON list of the runs' records (run.json), each with its dir")
-    .action((opts: { json?: boolean }) => listCommand(process.cwd(), opts.json === true));
+    .action((opts: { json?: boolean }) => listCommand(commandProject(), opts.json === true));
   runs
     .command("show")
     .description("one run: its steps, its result or error, its directory and the command that resumes it")
     .argument("<id>", RUN_ID_HELP)
     .option("--json", "one JSON object")
-    .action((ref: string, opts: { json?: boolean }) => showCommand(process.cwd(), ref, opts.json === true));
+    .action((ref: string, opts: { json?: boolean }) => showCommand(commandProject(), ref, opts.json === true));
   runs
     .command("prune")
     .description("remove the runs beyond the newest N, or older than an age (never a run still running); prints what was removed")
     .option("--keep <n>", "keep the newest n runs")
     .option("--older-than <age>", "remove the runs started more than age ago: 30m, 12h, 7d (s, m, h, d)")
     .option("--json", "one JSON object: the removed runs' records and how many were kept")
-    .action((opts: { keep?: string; olderThan?: string; json?: boolean }) => pruneCommand(process.cwd(), opts));
+    .action((opts: { keep?: string; olderThan?: string; json?: boolean }) => pruneCommand(commandProject(), opts));
 }
 
 const one = (text: string): string => terminalSafe(text, { lines: false });
