@@ -151,7 +151,9 @@ export interface QuarterbackSpec {
 export function quarterbackContainer(q: QuarterbackSpec): IContainer {
   const args = ["run", q.flowPath];
   for (const [k, v] of Object.entries(q.params)) args.push("--param", `${k}=${v}`);
-  args.push("--run-dir", RUN_DIR, "--callback-socket", CALLBACK_SOCKET);
+  // the flow's relative paths (a glob root) mean the image's working folder, not the
+  // read-only folder the flow is mounted in
+  args.push("--project", ".", "--run-dir", RUN_DIR, "--callback-socket", CALLBACK_SOCKET);
   for (const a of q.attach) args.push("--attach", `${a.worker}=${a.addresses.join(",")}`);
   if (q.pondFile) args.push("--pond", POND_FILE);
   const env: IEnvVar[] = [...(q.pond ? [pondUrlEnv(q.pond)] : []), ...(q.tls ? tlsEnv : [])];

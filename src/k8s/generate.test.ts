@@ -113,6 +113,8 @@ describe("qb k8s: the pod", () => {
       "/etc/quarterback/flow/f.flow",
       "--param",
       "shards=8",
+      "--project",
+      ".",
       "--run-dir",
       "/qb/run",
       "--callback-socket",
