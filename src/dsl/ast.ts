@@ -1,7 +1,7 @@
 import type { Span } from "./span.js";
 import type { Comment } from "./tokens.js";
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "%";
+export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 
 export type Expr =
   | { kind: "int" | "float"; value: number; raw: string; span: Span }
@@ -12,7 +12,7 @@ export type Expr =
   | { kind: "name"; name: string; span: Span }
   | { kind: "member"; object: Expr; name: string; nameSpan: Span; span: Span }
   | { kind: "index"; object: Expr; index: Expr; span: Span }
-  | { kind: "unary"; op: "-"; operand: Expr; span: Span }
+  | { kind: "unary"; op: "-" | "not"; operand: Expr; span: Span }
   | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
   | { kind: "list"; items: Expr[]; span: Span }
   | { kind: "object"; entries: ObjectEntry[]; span: Span }
@@ -55,7 +55,9 @@ export type Stage =
   | { kind: "reduce"; worker: Name; method: Name; args: Arg[] | null; options: StageOption[]; span: Span }
   | { kind: "gather"; byRound: boolean; options: StageOption[]; span: Span }
   | { kind: "flatten" | "last"; options: StageOption[]; span: Span }
-  | { kind: "take"; count: Expr; options: StageOption[]; span: Span };
+  | { kind: "take"; count: Expr; options: StageOption[]; span: Span }
+  | { kind: "where" | "map"; expr: Expr; options: StageOption[]; span: Span }
+  | { kind: "group"; key: Expr; options: StageOption[]; span: Span };
 
 export type WorkerPropKey = "run" | "image" | "replicas" | "env" | "cpu" | "memory" | "at" | "deploy";
 export const WORKER_PROPS: readonly WorkerPropKey[] = ["run", "image", "replicas", "env", "cpu", "memory", "at", "deploy"];

@@ -1,6 +1,6 @@
 import type { Arg, Stage } from "./ast.js";
 import { diagnostic } from "./diagnostics.js";
-import { checkExpr } from "./expressions.js";
+import { checkExpr, describeType } from "./expressions.js";
 import { checkOptions, wholeNumber } from "./options.js";
 import { optionsAt } from "./option-words.js";
 import type { Type } from "./types.js";
@@ -80,6 +80,28 @@ export function checkStage(cx: CheckContext, s: Stage, item: Type, rounds: boole
     case "last":
       checkOptions(s.options, [], `on \`${s.kind}\``, cx.constScope);
       return { ir: { kind: s.kind, loc: cx.loc(s.span) }, out: s.kind === "last" ? item : "any", rounds: s.kind === "flatten" && rounds, hold: false };
+    case "where": {
+      checkOptions(s.options, [], "on `where`", cx.constScope);
+      const t = checkExpr(s.expr, cx.scopeWith({ type: item }));
+      if (t.error) return undefined;
+      if (t.type !== "bool" && t.type !== "any") {
+        cx.report(diagnostic("QB3001", s.expr.span, `\`where\` needs a bool, not ${describeType(t.type)}`, "compare the item: `where item.size > 0`"));
+        return undefined;
+      }
+      return { ir: { kind: "where", test: t.ir, loc: cx.loc(s.span) }, out: item, rounds, hold: false };
+    }
+    case "map": {
+      checkOptions(s.options, [], "on `map`", cx.constScope);
+      const t = checkExpr(s.expr, cx.scopeWith({ type: item }));
+      if (t.error) return undefined;
+      return { ir: { kind: "map", expr: t.ir, loc: cx.loc(s.span) }, out: t.type, rounds, hold: false };
+    }
+    case "group": {
+      checkOptions(s.options, [], "on `group by`", cx.constScope);
+      const t = checkExpr(s.key, cx.scopeWith({ type: item }));
+      if (t.error) return undefined;
+      return { ir: { kind: "group", key: t.ir, loc: cx.loc(s.span) }, out: "object", rounds: false, hold: false };
+    }
     case "take": {
       checkOptions(s.options, [], "on `take`", cx.constScope);
       const n = wholeNumber(s.count, 0, "`take`", cx.constScope);

@@ -146,6 +146,13 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
     case "unary": {
       const v = checkExpr(e.operand, scope);
       if (v.error) return ANY;
+      if (e.op === "not") {
+        if (v.type !== "bool" && v.type !== "any") {
+          scope.report(diagnostic("QB3001", e.span, `\`not\` needs a bool, not ${describeType(v.type)}`, "compare it first: `not (x == 0)`"));
+          return ANY;
+        }
+        return fold({ type: "bool", ir: { kind: "not", of: v.ir } }, [v], e.span, scope);
+      }
       if (!isNumeric(v.type) && v.type !== "duration" && v.type !== "size" && v.type !== "any") {
         scope.report(diagnostic("QB3001", e.span, `cannot negate ${describeType(v.type)}`));
         return ANY;
@@ -163,7 +170,11 @@ export function checkExpr(e: Expr, scope: ExprScope): Typed {
             "QB3001",
             e.span,
             `cannot apply \`${e.op}\` to ${describeType(l.type)} and ${describeType(r.type)}`,
-            e.op === "+" && (l.type === "string" || r.type === "string") ? "`+` joins two strings; numbers are not converted" : undefined,
+            e.op === "+" && (l.type === "string" || r.type === "string")
+              ? "`+` joins two strings; numbers are not converted"
+              : e.op === "and" || e.op === "or"
+                ? "`and` and `or` join bools, as comparisons give: `x > 0 and x < 10`"
+                : undefined,
           ),
         );
         return ANY;
@@ -205,6 +216,12 @@ function fold(t: Typed, parts: Typed[], sp: Span, scope: ExprScope): Typed {
 }
 
 function binaryType(op: string, a: Type, b: Type): Type | undefined {
+  if (op === "==" || op === "!=") return "bool";
+  if (op === "and" || op === "or") return (a === "bool" || a === "any") && (b === "bool" || b === "any") ? "bool" : undefined;
+  if (op === "<" || op === "<=" || op === ">" || op === ">=") {
+    if (a === "any" || b === "any" || (isNumeric(a) && isNumeric(b))) return "bool";
+    return a === b && (a === "string" || a === "duration" || a === "size") ? "bool" : undefined;
+  }
   if (a === "any" || b === "any") return "any";
   if (isNumeric(a) && isNumeric(b)) return op === "/" ? "float" : a === "int" && b === "int" ? "int" : "float";
   for (const q of ["duration", "size"] as const) {

@@ -54,6 +54,11 @@ export function printStage(s: Stage): string {
       return `gather${s.byRound ? " by round" : ""}${opts}`;
     case "take":
       return `take ${printOperand(s.count)}${opts}`;
+    case "where":
+    case "map":
+      return `${s.kind} ${printExpr(s.expr)}${opts}`;
+    case "group":
+      return `group by ${printExpr(s.key)}${opts}`;
     default:
       return `${s.kind}${opts}`;
   }

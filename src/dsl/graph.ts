@@ -1,4 +1,5 @@
 import type { FlowIR, SinkIR, SourceIR, StageIR } from "../ir/types.js";
+import { printIRExpr } from "../ir/print.js";
 
 export type GraphFormat = "dot" | "mermaid";
 
@@ -29,6 +30,12 @@ function stageLabel(s: StageIR): string {
       return s.byRound ? "gather by round" : "gather";
     case "take":
       return `take ${s.count}`;
+    case "where":
+      return `where ${printIRExpr(s.test)}`;
+    case "map":
+      return `map ${printIRExpr(s.expr)}`;
+    case "group":
+      return `group by ${printIRExpr(s.key)}`;
     default:
       return s.kind;
   }

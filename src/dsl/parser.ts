@@ -1,5 +1,21 @@
 import { MAX_DIAGNOSTICS } from "./limits.js";
-import type { Arg, Expr, Flow, FlowFile, IntoTarget, Member, Name, ObjectEntry, Param, Source, Stage, StageOption, WorkerProp, WorkerPropKey } from "./ast.js";
+import type {
+  Arg,
+  BinaryOp,
+  Expr,
+  Flow,
+  FlowFile,
+  IntoTarget,
+  Member,
+  Name,
+  ObjectEntry,
+  Param,
+  Source,
+  Stage,
+  StageOption,
+  WorkerProp,
+  WorkerPropKey,
+} from "./ast.js";
 import { WORKER_PROPS } from "./ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import { scan } from "./scanner.js";
@@ -23,13 +39,16 @@ const MAX_OPERATORS = 2000;
 const STAGE_OPTIONS = optionStarts();
 /** Words that start a line of flow-wide defaults. */
 const DEFAULT_OPTIONS = optionStarts("flow");
-const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take"];
+const STAGE_WORDS = ["gather", "reduce", "flatten", "last", "take", "where", "map", "group"];
+const COMPARISONS = new Set<string>(["==", "!=", "<", "<=", ">", ">="]);
 const RESERVED_MEMBERS = ["worker", "emit", "into", "flow"];
 /** Words from other tools, and what they are called here. */
 const STAGE_ALIASES: Record<string, string> = {
   collect: "gather",
   toList: "gather",
-  groupTuple: "gather",
+  groupTuple: "group by",
+  filter: "where",
+  select: "map",
   fold: "reduce",
   first: "take 1",
   flatMap: "flatten",
@@ -176,7 +195,51 @@ export function parse(text: string): ParseResult {
   const synchronize = (): void => recover((t) => t.kind === "newline" || t.kind === ";" || t.kind === "}", true);
 
   // ---------- expressions ----------
-  const parseExpr = (): Expr => parseAdditive();
+  const parseExpr = (): Expr => parseOr();
+
+  const parseOr = (): Expr => {
+    let left = parseAnd();
+    while (atWord("or")) {
+      const opTok = next();
+      operator(opTok);
+      const right = parseAnd();
+      left = { kind: "binary", op: "or", left, right, span: cover(left.span, right.span) };
+    }
+    return left;
+  };
+  const parseAnd = (): Expr => {
+    let left = parseNot();
+    while (atWord("and")) {
+      const opTok = next();
+      operator(opTok);
+      const right = parseNot();
+      left = { kind: "binary", op: "and", left, right, span: cover(left.span, right.span) };
+    }
+    return left;
+  };
+  const parseNot = (): Expr => {
+    if (atWord("not")) {
+      const word = next();
+      enter(word);
+      const operand = parseNot();
+      depth--;
+      return { kind: "unary", op: "not", operand, span: cover(word.span, operand.span) };
+    }
+    return parseComparison();
+  };
+  /** At most one comparison: `a < b < c` says what it means with `and`. */
+  const parseComparison = (): Expr => {
+    const left = parseAdditive();
+    if (!COMPARISONS.has(peek().kind)) return left;
+    const opTok = next();
+    operator(opTok);
+    const right = parseAdditive();
+    const e: Expr = { kind: "binary", op: opTok.kind as BinaryOp, left, right, span: cover(left.span, right.span) };
+    const again = peek();
+    if (COMPARISONS.has(again.kind))
+      fail("QB1004", again.span, `comparisons do not chain: \`${opTok.text}\` then \`${again.text}\``, "join two comparisons with `and`: `a < b and b < c`");
+    return e;
+  };
 
   const operator = (t: Token): void => {
     if (++chain > MAX_OPERATORS) fail("QB1009", t.span, `expression with more than ${MAX_OPERATORS} operators`, "split it into params or smaller parts");
@@ -386,7 +449,7 @@ export function parse(text: string): ParseResult {
         "QB1005",
         t.span,
         `expected a stage after \`|\`, found ${describe(t)}`,
-        "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last` or `take n`",
+        "a stage is `worker.method(...)`, `gather`, `reduce w.m`, `flatten`, `last`, `take n`, `where EXPR`, `map EXPR` or `group by EXPR`",
       );
     if (peekAt(1).kind === "-" && hyphenatedCall()) {
       const worker = declaredName("a worker name");
@@ -419,6 +482,21 @@ export function parse(text: string): ParseResult {
           const count = parseOperand("take");
           const options = parseOptions();
           return { kind: "take", count, options, span: endOf(cover(t.span, count.span), options) };
+        }
+        case "where":
+        case "map": {
+          const expr = parseExpr();
+          const options = parseOptions();
+          return { kind: t.text, expr, options, span: endOf(cover(t.span, expr.span), options) };
+        }
+        case "group": {
+          const by = peek();
+          if (!(by.kind === "ident" && by.text === "by"))
+            fail("QB1004", by.span, `expected \`by\` after \`group\`, found ${describe(by)}`, "write `group by item.key`");
+          next();
+          const key = parseExpr();
+          const options = parseOptions();
+          return { kind: "group", key, options, span: endOf(cover(t.span, key.span), options) };
         }
         default: {
           const options = parseOptions();

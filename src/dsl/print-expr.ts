@@ -1,11 +1,29 @@
 import type { Arg, Expr } from "./ast.js";
 
-const PRECEDENCE: Record<string, number> = { "+": 1, "-": 1, "*": 2, "/": 2, "%": 2 };
+/** Loosest first: `or`, `and`, `not` (3), comparisons, `+ -`, `* / %`, unary minus (7), postfix (8). */
+const PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  "==": 4,
+  "!=": 4,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
+};
+const NOT = 3;
+const MINUS = 7;
+const POSTFIX = 8;
 
 function precedence(e: Expr): number {
   if (e.kind === "binary") return PRECEDENCE[e.op]!;
-  if (e.kind === "unary") return 3;
-  return 4;
+  if (e.kind === "unary") return e.op === "not" ? NOT : MINUS;
+  return POSTFIX;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -47,14 +65,15 @@ function printBare(e: Expr): string {
     case "name":
       return e.name;
     case "member":
-      return `${printExpr(e.object, 4)}.${e.name}`;
+      return `${printExpr(e.object, POSTFIX)}.${e.name}`;
     case "index":
-      return `${printExpr(e.object, 4)}[${printExpr(e.index)}]`;
+      return `${printExpr(e.object, POSTFIX)}[${printExpr(e.index)}]`;
     case "unary":
-      return `-${printExpr(e.operand, 3)}`;
+      return e.op === "not" ? `not ${printExpr(e.operand, NOT)}` : `-${printExpr(e.operand, MINUS)}`;
     case "binary": {
       const p = PRECEDENCE[e.op]!;
-      return `${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`;
+      // comparisons do not chain: a comparison on either side keeps its parentheses
+      return `${printExpr(e.left, p === 4 ? p + 1 : p)} ${e.op} ${printExpr(e.right, p + 1)}`;
     }
     case "list":
       return `[${e.items.map((x) => printExpr(x)).join(", ")}]`;
@@ -67,7 +86,7 @@ function printBare(e: Expr): string {
 
 /** Option values and `take n` are parsed at unary level: wrap anything looser. */
 export function printOperand(e: Expr): string {
-  return printExpr(e, 3);
+  return printExpr(e, MINUS);
 }
 
 export function printArgs(args: Arg[]): string {

@@ -70,8 +70,15 @@ export function scan(text: string): ScanResult {
       diagnostics.push(diagnostic("QB1001", { start, end: start + 1 }, "strings use double quotes", "write \"...\" instead of '...'"));
       scanString(start, "'");
     } else if (c === "<" && text[i + 1] === "-") {
+      // before `<`: `x<-1` is a signal arrow; a comparison with a negative number needs a space
       i += 2;
       push("<-", start);
+    } else if ((c === "=" || c === "!" || c === "<" || c === ">") && text[i + 1] === "=") {
+      i += 2;
+      push((c + "=") as TokenKind, start);
+    } else if (c === "<" || c === ">") {
+      i++;
+      push(c, start);
     } else if (PUNCT.has(c)) {
       i++;
       push(c as TokenKind, start);

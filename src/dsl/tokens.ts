@@ -27,7 +27,13 @@ export type TokenKind =
   | "-"
   | "*"
   | "/"
-  | "%";
+  | "%"
+  | "=="
+  | "!="
+  | "<"
+  | "<="
+  | ">"
+  | ">=";
 
 export interface Token {
   kind: TokenKind;

@@ -50,7 +50,18 @@ export function evaluate(e: IRExpr, item: Json): Json {
       if (typeof v !== "number") throw new ExpressionError(`cannot negate ${kindOf(v)}`, "type");
       return -v;
     }
+    case "not": {
+      const v = evaluate(e.of, item);
+      if (typeof v !== "boolean") throw new ExpressionError(`\`not\` needs a bool, not ${kindOf(v)}`, "type");
+      return !v;
+    }
     case "bin":
+      if (e.op === "and" || e.op === "or") {
+        // the right side is read only when it decides: `item.n != 0 and 10 / item.n > 1`
+        const l = logical(e.op, evaluate(e.left, item));
+        if (l === (e.op === "or")) return l;
+        return logical(e.op, evaluate(e.right, item));
+      }
       return binary(e.op, evaluate(e.left, item), evaluate(e.right, item));
     case "list":
       return e.items.map((x) => evaluate(x, item));
@@ -61,7 +72,35 @@ export function evaluate(e: IRExpr, item: Json): Json {
   }
 }
 
+function logical(op: "and" | "or", v: Json): boolean {
+  if (typeof v !== "boolean") throw new ExpressionError(`\`${op}\` needs bools, not ${kindOf(v)}`, "type");
+  return v;
+}
+
+/** JSON equality: numbers by value, lists item by item, objects key by key whatever their order. */
+export function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, k) => jsonEqual(x, b[k]!));
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k]!, b[k]!));
+}
+
 export function binary(op: BinaryOp, a: Json, b: Json): Json {
+  if (op === "==") return jsonEqual(a, b);
+  if (op === "!=") return !jsonEqual(a, b);
+  if (op === "<" || op === "<=" || op === ">" || op === ">=") {
+    // numbers with numbers, strings with strings (by code unit, as JavaScript and SQL's binary collation)
+    if ((typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string")) {
+      return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b;
+    }
+    throw new ExpressionError(`cannot compare ${kindOf(a)} and ${kindOf(b)} with \`${op}\``, "type");
+  }
+  if (op === "and" || op === "or") {
+    const l = logical(op, a);
+    const r = logical(op, b);
+    return op === "and" ? l && r : l || r;
+  }
   if (typeof a === "number" && typeof b === "number") {
     switch (op) {
       case "+":

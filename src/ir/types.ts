@@ -17,7 +17,7 @@ export interface Loc {
   endCol: number;
 }
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "%";
+export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 
 export type IRExpr =
   | { kind: "lit"; value: Json }
@@ -25,6 +25,7 @@ export type IRExpr =
   | { kind: "field"; of: IRExpr; key: string }
   | { kind: "index"; of: IRExpr; index: IRExpr }
   | { kind: "neg"; of: IRExpr }
+  | { kind: "not"; of: IRExpr }
   | { kind: "bin"; op: BinaryOp; left: IRExpr; right: IRExpr }
   | { kind: "list"; items: IRExpr[] }
   | { kind: "object"; entries: Array<[string, IRExpr]> };
@@ -98,7 +99,13 @@ export type StageIR =
   | { kind: "gather"; byRound: boolean; loc: Loc }
   | { kind: "flatten"; loc: Loc }
   | { kind: "last"; loc: Loc }
-  | { kind: "take"; count: number; loc: Loc };
+  | { kind: "take"; count: number; loc: Loc }
+  /** Keeps the items for which `test` is true. */
+  | { kind: "where"; test: IRExpr; loc: Loc }
+  /** Each item becomes `expr` of it. */
+  | { kind: "map"; expr: IRExpr; loc: Loc }
+  /** At the end of the input, one `{key, items}` per distinct `key` of an item, in the order keys were first seen. */
+  | { kind: "group"; key: IRExpr; loc: Loc };
 
 export interface StepIR {
   name: string;

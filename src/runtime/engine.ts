@@ -11,9 +11,10 @@ import { ProgressEvents } from "./progress-events.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
 import { flatten, gather, last, merge, take } from "./stream-stages.js";
+import { groupBy, map, where } from "./data-stages.js";
 import { HeldStage } from "./held-stage.js";
 import { LoopMonitor } from "./quiescence.js";
-import { RoundItem, RoundMark, flattenRounds, gatherByRound, mergeRounds, plainValues, sourceHasRounds, stepsWithRounds, type Flowing } from "./rounds.js";
+import { KEEPS_ROUNDS, RoundItem, RoundMark, flattenRounds, gatherByRound, mergeRounds, plainValues, sourceHasRounds, stepsWithRounds, type Flowing } from "./rounds.js";
 
 export interface EngineOptions {
   dispatcher: Dispatcher;
@@ -247,6 +248,12 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
         return last(plain());
       case "take":
         return take(plain(), st.count);
+      case "where":
+        return where(input, step.name, st.test, st.loc);
+      case "map":
+        return map(input, step.name, st.expr, st.loc);
+      case "group":
+        return groupBy(plain(), step.name, st.key, st.loc);
     }
   };
 
@@ -266,7 +273,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       let rounded = sourceHasRounds(step, withRounds);
       for (const st of step.stages) {
         it = applyStage(step, it, st, rounded);
-        rounded = st.kind === "call" ? st.hold || rounded : st.kind === "flatten" && rounded;
+        rounded = st.kind === "call" ? st.hold || rounded : KEEPS_ROUNDS.has(st.kind) && rounded;
       }
       if (outs.length === 0) {
         // nobody reads this step: run it for its effects

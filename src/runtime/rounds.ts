@@ -25,7 +25,10 @@ export class RoundMark {
 /** What flows in a channel: plain items, or, in steps with rounds, round items and marks. */
 export type Flowing = Json | RoundItem | RoundMark;
 
-/** Which steps' outputs carry rounds: the same rule as the checker's (hold adds them; call and flatten keep them). */
+/** The stages other than calls that pass a held call's rounds on. */
+export const KEEPS_ROUNDS: ReadonlySet<string> = new Set(["flatten", "where", "map"]);
+
+/** Which steps' outputs carry rounds: the same rule as the checker's (hold adds them; call, flatten, where and map keep them). */
 export function stepsWithRounds(ir: FlowIR): Set<string> {
   const out = new Set<string>();
   for (const step of ir.steps) if (stagesKeepRounds(step, sourceHasRounds(step, out)).at(-1)) out.add(step.name);
@@ -46,7 +49,7 @@ export function stagesKeepRounds(step: StepIR, input: boolean): boolean[] {
   let rounds = input;
   for (const st of step.stages) {
     if (st.kind === "call") rounds = st.hold || rounds;
-    else if (st.kind !== "flatten") rounds = false;
+    else if (!KEEPS_ROUNDS.has(st.kind)) rounds = false;
     out.push(rounds);
   }
   return out.length ? out : [input];

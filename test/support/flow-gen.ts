@@ -51,6 +51,23 @@ function valueExpr(ctx: Ctx, withItem: boolean): fc.Arbitrary<string> {
   );
 }
 
+/** A bool over the item and numeric params: comparisons joined by `and`, `or` and `not`. */
+function testExpr(ctx: Ctx): fc.Arbitrary<string> {
+  const numeric = ctx.params.filter((p) => p.type === "int" || p.type === "float").map((p) => p.name);
+  const num = fc.oneof(fc.nat(100).map(String), ...(numeric.length ? [fc.constantFrom(...numeric)] : []));
+  // the item may be a list (after gather) or an object: it is only tested for equality
+  const cmp = fc.oneof(
+    fc.tuple(num, fc.constantFrom("==", "!=", "<", "<=", ">", ">="), num).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(fc.constantFrom("==", "!="), num).map(([op, b]) => `item ${op} ${b}`),
+  );
+  return fc.oneof(
+    { weight: 3, arbitrary: cmp },
+    { weight: 1, arbitrary: fc.tuple(cmp, fc.constantFrom("and", "or"), cmp).map(([a, op, b]) => `${a} ${op} ${b}`) },
+    { weight: 1, arbitrary: cmp.map((c) => `not (${c})`) },
+    { weight: 1, arbitrary: fc.tuple(cmp, cmp, cmp).map(([a, b, c]) => `(${a} or ${b}) and not ${c}`) },
+  );
+}
+
 const options = fc
   .subarray(["parallel 4", "timeout 30s", "retry 2 backoff 1s", "ordered", "on error skip"])
   .chain((xs) => fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length }));
@@ -106,6 +123,9 @@ export const flowArb: fc.Arbitrary<string> = fc
       { weight: 1, arbitrary: fc.constant("gather") },
       { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...workers), fc.constantFrom("add", "merge_")).map(([w, m]) => `reduce ${w}.${m} parallel 2`) },
       { weight: 1, arbitrary: fc.constantFrom("flatten", "last", "take 3") },
+      { weight: 1, arbitrary: testExpr(ctx).map((t) => `where ${t}`) },
+      { weight: 1, arbitrary: valueExpr(ctx, true).map((e) => `map {v: ${e}}`) },
+      { weight: 1, arbitrary: fc.constantFrom("group by item", "group by [item, 1]", "group by {k: item}") },
     );
     const numericParams = params.filter((p) => p.type === "int").map((p) => p.name);
     const firstSource = fc.oneof(
