@@ -65,7 +65,7 @@ export function declareNames(flow: Flow, report: (d: Diagnostic) => void, where:
 export function refsOfBinding(b: Binding): Name[] {
   const s = b.source;
   if (s.kind === "ref") return [{ name: s.name, span: s.span }];
-  if (s.kind === "call" && s.callee === "merge")
+  if (s.kind === "call" && (s.callee === "merge" || s.callee === "join" || s.callee === "combine"))
     return s.args.flatMap((a) => (a.name === undefined && a.value.kind === "name" ? [{ name: a.value.name, span: a.value.span }] : []));
   return [];
 }

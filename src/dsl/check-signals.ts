@@ -1,4 +1,5 @@
 import type { Member } from "./ast.js";
+import { sourceSteps } from "../ir/source-steps.js";
 import { diagnostic } from "./diagnostics.js";
 import { constString } from "./expressions.js";
 import type { Span } from "./span.js";
@@ -85,8 +86,7 @@ function readsFrom(info: CheckContext["info"], from: string, to: string): boolea
     seen.add(s);
     const src = info.get(s)?.ir?.source;
     if (!src) unknown = true;
-    else if (src.kind === "step") stack.push(src.step);
-    else if (src.kind === "merge") stack.push(...src.steps);
+    else stack.push(...sourceSteps(src));
   }
   return unknown ? undefined : false;
 }

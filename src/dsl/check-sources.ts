@@ -12,7 +12,7 @@ import { stepRef } from "./check-names.js";
 import type { Json, SourceIR } from "../ir/types.js";
 
 /*
- * A step's source: another step, a list, or a source function (range, merge, pond, glob).
+ * A step's source: another step, a list, or a source function (range, merge, join, combine, pond, glob).
  * Its arguments are constants: a source runs once, before any item exists.
  */
 
@@ -25,7 +25,7 @@ export interface CheckedSource {
   rounds: boolean;
 }
 
-const SOURCES = ["range", "merge", "pond", "glob", "land.glob"];
+const SOURCES = ["range", "merge", "join", "combine", "pond", "glob", "land.glob"];
 const NO_ITEM = { missing: "in a source: a source makes the items" };
 
 export function checkSource(cx: CheckContext, s: Source): CheckedSource {
@@ -58,6 +58,9 @@ function sourceCall(cx: CheckContext, s: SourceCall): CheckedSource | undefined 
     }
     case "merge":
       return merge(cx, s);
+    case "join":
+    case "combine":
+      return join(cx, s);
     case "pond":
       return pond(cx, s);
     case "glob":
@@ -127,6 +130,39 @@ function merge(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
     rounds &&= dep.rounds;
   }
   return { ir: { kind: "merge", steps }, out: joinAll(outs), rounds };
+}
+
+/**
+ * `combine(a, b)`: every pair of an item of `a` and one of `b`; `join(a, b, by: e)`: the pairs
+ * whose key `e` (an expression over `item`, for each side) is equal. Both read plain items.
+ */
+function join(cx: CheckContext, s: SourceCall): CheckedSource | undefined {
+  const isJoin = s.callee === "join";
+  const usage = isJoin ? "`join(a, b, by: item.key)`" : "`combine(a, b)`";
+  const a = positional(cx, s, 2, 2, usage, isJoin ? ["by"] : []);
+  if (!a) return undefined;
+  const steps: string[] = [];
+  const outs: Type[] = [];
+  for (const e of a) {
+    if (e.kind !== "name") {
+      cx.report(diagnostic("QB1006", e.span, `\`${s.callee}\` takes two step names`, `write ${usage}`));
+      return undefined;
+    }
+    const dep = stepRef(cx, { name: e.name, span: e.span }, true);
+    if (!dep) return undefined;
+    steps.push(e.name);
+    outs.push(dep.out);
+  }
+  const pair: [string, string] = [steps[0]!, steps[1]!];
+  if (!isJoin) return { ir: { kind: "join", steps: pair, by: null }, out: "object", rounds: false };
+  const by = s.args.find((x) => x.name === "by");
+  if (!by) {
+    cx.report(diagnostic("QB4004", s.span, "`join` needs `by:`, the key its pairs share", `write ${usage}, or \`combine(a, b)\` for every pair`));
+    return undefined;
+  }
+  const key = checkExpr(by.value, cx.scopeWith({ type: joinAll(outs) }));
+  if (key.error) return undefined;
+  return { ir: { kind: "join", steps: pair, by: key.ir }, out: "object", rounds: false };
 }
 
 /** `pond("SQL", {param: value})`: one statement, and every `:param` bound, every bound one used. */

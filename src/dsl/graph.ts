@@ -1,5 +1,6 @@
 import type { FlowIR, SinkIR, SourceIR, StageIR } from "../ir/types.js";
 import { printIRExpr } from "../ir/print.js";
+import { sourceSteps } from "../ir/source-steps.js";
 
 export type GraphFormat = "dot" | "mermaid";
 
@@ -13,6 +14,8 @@ function sourceLabel(s: SourceIR): string | undefined {
       return `list of ${s.items.length}`;
     case "merge":
       return "merge";
+    case "join":
+      return s.by === null ? "combine" : `join by ${printIRExpr(s.by)}`;
     case "pond":
       return `pond: ${s.sql.length > 40 ? `${s.sql.slice(0, 37)}...` : s.sql}`;
     case "glob":
@@ -67,8 +70,8 @@ export function graphModel(ir: FlowIR): { nodes: GraphNode[]; edges: GraphEdge[]
     if (src) lines.push(src);
     for (const st of s.stages) lines.push(stageLabel(st));
     nodes.push({ id: `step_${s.name}`, lines, kind: s.held ? "held" : "step" });
-    if (s.source.kind === "step") edges.push({ from: `step_${s.source.step}`, to: `step_${s.name}`, feedback: false });
-    if (s.source.kind === "merge") for (const m of s.source.steps) edges.push({ from: `step_${m}`, to: `step_${s.name}`, feedback: false });
+    // a self-join reads its step twice: one edge
+    for (const m of new Set(sourceSteps(s.source))) edges.push({ from: `step_${m}`, to: `step_${s.name}`, feedback: false });
   }
   for (const sig of ir.signals) edges.push({ from: `step_${sig.from}`, to: `step_${sig.step}`, label: sig.name, feedback: true });
   ir.sinks.forEach((k, i) => {

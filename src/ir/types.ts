@@ -80,6 +80,11 @@ export type SourceIR =
   | { kind: "range"; count: number }
   | { kind: "list"; items: Json[] }
   | { kind: "merge"; steps: string[] }
+  /**
+   * Pairs of items of two steps, `{left, right}`: every pair (`combine`, `by` null), or the
+   * pairs whose `by` of each side is equal, as `{key, left, right}` (`join`).
+   */
+  | { kind: "join"; steps: [string, string]; by: IRExpr | null }
   | { kind: "pond"; sql: string; params: Record<string, Json> }
   /** Files matching `pattern`; under `root` (a filesystem path) or, when root is null, under the land. */
   | { kind: "glob"; pattern: string; root: string | null; exclude?: string[] };

@@ -111,4 +111,38 @@ describe("where, map and group by", () => {
       { key: 0, items: [2, 6, 12, 18, 36, 72, 108] },
     ]);
   });
+
+  it("join pairs the items of two steps whose keys are equal, as soon as both are in; combine pairs them all", async () => {
+    const slow = async (x: Json): Promise<Json> => (await new Promise((r) => setTimeout(r, (x as { id: number }).id === 3 ? 40 : 0)), x);
+    const r = await runEngine(
+      flow(`  a = [{id: 1, x: "a"}, {id: 2, x: "b"}, {id: 1, x: "c"}, {id: 3, x: "d"}]
+  b = [{id: 1, y: "10"}, {id: 3, y: "30"}, {id: 4, y: "40"}] | w.slow
+  j = join(a, b, by: item.id) | map [item.key, item.left.x, item.right.y]
+  c = combine(a, b) | map item.left.x + item.right.y
+  emit j, c`),
+      { dispatcher: fakeDispatcher({ slow }) },
+    );
+    const sorted = (xs: Json): Json[] => [...(xs as Json[])].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+    expect(sorted(r.result.j)).toEqual([
+      [1, "a", "10"],
+      [1, "c", "10"],
+      [3, "d", "30"],
+    ]);
+    expect(sorted(r.result.c)).toEqual(["a10", "a30", "a40", "b10", "b30", "b40", "c10", "c30", "c40", "d10", "d30", "d40"]);
+    // the slow right item (id 3) comes last: its pair is the last out
+    expect((r.result.j as Json[]).at(-1)).toEqual([3, "d", "30"]);
+  });
+
+  it("a join key that cannot be evaluated fails the step, naming the item", async () => {
+    const err = await runEngine(
+      flow(`  a = [{id: 1}]
+  b = [{k: 1}] | w.f
+  j = join(a, b, by: item.id)
+  emit j`),
+      {
+        dispatcher: fakeDispatcher({ f: (x) => x }),
+      },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('step `j`: no field `id` (fields: k) in `join` (line 5), item {"k":1}');
+  });
 });

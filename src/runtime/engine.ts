@@ -11,7 +11,7 @@ import { ProgressEvents } from "./progress-events.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
 import { flatten, gather, last, merge, take } from "./stream-stages.js";
-import { groupBy, map, where } from "./data-stages.js";
+import { groupBy, join, map, where } from "./data-stages.js";
 import { HeldStage } from "./held-stage.js";
 import { LoopMonitor } from "./quiescence.js";
 import { KEEPS_ROUNDS, RoundItem, RoundMark, flattenRounds, gatherByRound, mergeRounds, plainValues, sourceHasRounds, stepsWithRounds, type Flowing } from "./rounds.js";
@@ -97,6 +97,12 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       const cs = s.source.steps.map(channelFor);
       inputChannels.set(s.name, cs);
       inputs.set(s.name, sourceHasRounds(s, withRounds) ? mergeRounds(cs) : merge(cs));
+    } else if (s.source.kind === "join") {
+      const [l, r] = s.source.steps;
+      const cl = channelFor(l);
+      const cr = channelFor(r);
+      inputChannels.set(s.name, [cl, cr]);
+      inputs.set(s.name, join(plainOf(l, cl), plainOf(r, cr), s.name, s.source.by, s.loc));
     }
   }
   const result: Record<string, Json[]> = {};
@@ -266,10 +272,10 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     try {
       const src = step.source;
       let it: AsyncIterable<Flowing> =
-        src.kind === "step" || src.kind === "merge"
+        src.kind === "step" || src.kind === "merge" || src.kind === "join"
           ? inputs.get(step.name)!
           : independentSource(src, { step: step.name, signal, pondRows: options.pondRows, globFiles: options.globFiles });
-      if (monitor && src.kind !== "step" && src.kind !== "merge") it = monitor.reading(it);
+      if (monitor && src.kind !== "step" && src.kind !== "merge" && src.kind !== "join") it = monitor.reading(it);
       let rounded = sourceHasRounds(step, withRounds);
       for (const st of step.stages) {
         it = applyStage(step, it, st, rounded);

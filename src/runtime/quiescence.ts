@@ -8,6 +8,7 @@
  * the check runs when a call blocks or the last work ends, and again a moment later to be
  * sure nothing moved in between.
  */
+import { sourceSteps } from "../ir/source-steps.js";
 import type { FlowIR } from "../ir/types.js";
 import { Channel } from "./channel.js";
 import { HeldCallError } from "./errors.js";
@@ -37,7 +38,7 @@ export class LoopMonitor {
   constructor(private readonly o: LoopMonitorOptions) {
     for (const s of o.ir.steps) {
       const up = new Set<string>([s.name]);
-      const direct = s.source.kind === "step" ? [s.source.step] : s.source.kind === "merge" ? s.source.steps : [];
+      const direct = sourceSteps(s.source);
       // steps come in dependency order: what a step reads is known already
       for (const d of direct) for (const x of this.upstream.get(d) ?? [d]) up.add(x);
       this.upstream.set(s.name, up);

@@ -39,6 +39,7 @@ export function stepsWithRounds(ir: FlowIR): Set<string> {
 export function sourceHasRounds(step: StepIR, withRounds: Set<string>): boolean {
   const s = step.source;
   if (s.kind === "step") return withRounds.has(s.step);
+  // a join pairs plain values: rounds end there
   if (s.kind === "merge") return s.steps.length > 0 && s.steps.every((x) => withRounds.has(x));
   return false;
 }

@@ -39,7 +39,7 @@ export function listSource(items: Json[]): AsyncIterable<Json> {
 }
 
 /** Items of a source that is not a step reference or a merge. */
-export function independentSource(source: Exclude<SourceIR, { kind: "step" | "merge" }>, ctx: SourceContext): AsyncIterable<Json> {
+export function independentSource(source: Exclude<SourceIR, { kind: "step" | "merge" | "join" }>, ctx: SourceContext): AsyncIterable<Json> {
   switch (source.kind) {
     case "range":
       return rangeSource(source.count);
