@@ -122,7 +122,7 @@ describe("where, map and group by", () => {
   emit j, c`),
       { dispatcher: fakeDispatcher({ slow }) },
     );
-    const sorted = (xs: Json): Json[] => [...(xs as Json[])].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+    const sorted = (xs: Json[] | undefined): Json[] => [...(xs ?? [])].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
     expect(sorted(r.result.j)).toEqual([
       [1, "a", "10"],
       [1, "c", "10"],

@@ -14,7 +14,18 @@ import { flatten, gather, last, merge, take } from "./stream-stages.js";
 import { groupBy, join, map, where } from "./data-stages.js";
 import { HeldStage } from "./held-stage.js";
 import { LoopMonitor } from "./quiescence.js";
-import { KEEPS_ROUNDS, RoundItem, RoundMark, flattenRounds, gatherByRound, mergeRounds, plainValues, sourceHasRounds, stepsWithRounds, type Flowing } from "./rounds.js";
+import {
+  KEEPS_ROUNDS,
+  RoundItem,
+  RoundMark,
+  flattenRounds,
+  gatherByRound,
+  mergeRounds,
+  plainValues,
+  sourceHasRounds,
+  stepsWithRounds,
+  type Flowing,
+} from "./rounds.js";
 
 export interface EngineOptions {
   dispatcher: Dispatcher;
