@@ -27,11 +27,11 @@ function flowFile(name: string, body: string, header = "()"): string {
 async function run(
   args: string[],
   pondUrl = pond,
-): Promise<{ code: number | null; result?: Record<string, any[]>; runDir?: string; stderr: string; events: Array<Record<string, unknown>> }> {
+): Promise<{ code: number | null; result?: Record<string, any[]>; runDir?: string; runId?: string; stderr: string; events: Array<Record<string, unknown>> }> {
   const r = startQb(["run", "--json", "--pond", pondUrl, ...args]);
   const { code } = await r.exit;
-  const last = r.events.find((e) => e.type === "result") as { result: Record<string, any[]>; runDir: string } | undefined;
-  return { code, stderr: r.stderr, events: r.events, ...(last ? { result: last.result, runDir: last.runDir } : {}) };
+  const last = r.events.find((e) => e.type === "result") as { result: Record<string, any[]>; runDir: string; runId: string } | undefined;
+  return { code, stderr: r.stderr, events: r.events, ...(last ? { result: last.result, runDir: last.runDir, runId: last.runId } : {}) };
 }
 /** Opens the pond for one look between runs (a DuckDB file is one process's at a time). */
 async function inPond<T>(url: string, fn: (p: Pond) => Promise<T>): Promise<T> {
@@ -63,6 +63,44 @@ describe("pond in a flow", () => {
     const gens = JSON.parse(readFileSync(join(r.runDir!, "generations.json"), "utf8")) as Record<string, { generation: number }>;
     expect(Object.keys(gens)).toEqual(["sales"]);
     expect(gens.sales!.generation).toBe(1);
+  });
+
+  it("writes with each mode: append, replace, upsert by key; each run's write recorded in qb_writes with its id", async () => {
+    const write = (mode: string, values: string): string =>
+      flowFile(`modes_${mode.replace(/\W+/g, "_")}`, `  xs = ${values}\n  into pond.table("modes_out") xs ${mode}\n  emit xs`);
+    const rows = (): Array<{ k: number; v: string }> => {
+      const out = JSON.parse(qb("pond", "query", "SELECT k, v FROM modes_out ORDER BY k, v", "--json", "--pond", pond)) as
+        { rows: Array<{ k: number; v: string }> } | Array<{ k: number; v: string }>;
+      return (Array.isArray(out) ? out : out.rows).map((r) => ({ k: Number(r.k), v: r.v }));
+    };
+    const first = await run([write("append", '[{k: 1, v: "a"}, {k: 2, v: "b"}]')]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await run([write("append", '[{k: 2, v: "b2"}]')])).code).toBe(0);
+    expect(rows()).toEqual([
+      { k: 1, v: "a" },
+      { k: 2, v: "b" },
+      { k: 2, v: "b2" },
+    ]);
+    const upsert = await run([write("upsert by k", '[{k: 2, v: "two"}, {k: 3, v: "three"}]')]);
+    expect(upsert.code, upsert.stderr).toBe(0);
+    expect(rows()).toEqual([
+      { k: 1, v: "a" },
+      { k: 2, v: "two" },
+      { k: 3, v: "three" },
+    ]);
+    expect((await run([write("replace", '[{k: 9, v: "only"}]')])).code).toBe(0);
+    expect(rows()).toEqual([{ k: 9, v: "only" }]);
+    const writes = JSON.parse(
+      qb("pond", "query", "SELECT run_id, mode, row_count FROM qb_writes WHERE table_name = 'modes_out' ORDER BY written_at", "--json", "--pond", pond),
+    ) as { rows: Array<{ run_id: string; mode: string; row_count: number }> } | Array<{ run_id: string; mode: string; row_count: number }>;
+    const list = Array.isArray(writes) ? writes : writes.rows;
+    expect(list.map((w) => [w.mode, Number(w.row_count)])).toEqual([
+      ["append", 2],
+      ["append", 1],
+      ["upsert", 2],
+      ["replace", 1],
+    ]);
+    expect(list[2]!.run_id).toBe(upsert.runId);
   });
 
   it("binds a hostile param as data", async () => {

@@ -69,6 +69,13 @@ export interface WorkerProp {
   span: Span;
 }
 
+/** `append`, `replace` or `upsert by a, b` after `into pond.table("t") step`. */
+export interface IntoMode {
+  kind: "append" | "replace" | "upsert";
+  keys: Name[];
+  span: Span;
+}
+
 export type IntoTarget = { kind: "pond"; table: Expr; span: Span } | { kind: "land"; path: Expr; span: Span };
 
 export type Member =
@@ -77,7 +84,7 @@ export type Member =
   | { kind: "binding"; name: Name; source: Source; stages: Stage[]; span: Span; broken?: true }
   | { kind: "signal"; target: Name; from: Name; signal: Expr; span: Span }
   | { kind: "emit"; names: Name[]; span: Span }
-  | { kind: "into"; target: IntoTarget; step: Name; span: Span }
+  | { kind: "into"; target: IntoTarget; step: Name; mode?: IntoMode; span: Span }
   | { kind: "defaults"; options: StageOption[]; span: Span };
 
 export interface Param {

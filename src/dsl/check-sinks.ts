@@ -39,16 +39,38 @@ export function checkSinks(cx: CheckContext, members: readonly Member[]): SinkIR
   return sinks;
 }
 
+/** The key columns of `upsert by`, each once; [] for the other modes; undefined after a mistake. */
+function keyColumns(cx: CheckContext, m: Into): string[] | undefined {
+  const seen = new Set<string>();
+  let ok = true;
+  for (const k of m.mode?.keys ?? []) {
+    if (seen.has(k.name)) {
+      cx.report(diagnostic("QB2003", k.span, `key column \`${k.name}\` given twice`));
+      ok = false;
+    }
+    seen.add(k.name);
+  }
+  return ok ? [...seen] : undefined;
+}
+
 /** An `into` sink, or undefined after a mistake; `landPaths` holds the land files written so far. */
 function into(cx: CheckContext, m: Into, landPaths: Map<string, Span>): SinkIR | undefined {
   const dep = stepRef(cx, m.step);
   if (m.target.kind === "pond") {
     const table = constString(m.target.table, "a table name", cx.constScope);
+    const keys = keyColumns(cx, m);
     if (table !== undefined && !TABLE_NAME.test(table)) {
       cx.report(diagnostic("QB3012", m.target.table.span, `\`${table}\` is not a valid table name`, "use letters, digits and `_`, optionally `schema.table`"));
-    } else if (table !== undefined && dep) {
-      return { kind: "pond", table, step: m.step.name, loc: cx.loc(m.span) };
+    } else if (table !== undefined && dep && keys) {
+      const mode = m.mode?.kind ?? "append";
+      return { kind: "pond", table, step: m.step.name, mode, ...(mode === "upsert" ? { key: keys } : {}), loc: cx.loc(m.span) };
     }
+    return undefined;
+  }
+  if (m.mode) {
+    cx.report(
+      diagnostic("QB4004", m.mode.span, `\`into land\` writes a file of its own: it takes no \`${m.mode.kind}\``, "modes are for `into pond.table(...)`"),
+    );
     return undefined;
   }
   const path = constString(m.target.path, "a land path", cx.constScope);

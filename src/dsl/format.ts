@@ -257,7 +257,8 @@ class Printer {
         break;
       case "into": {
         const t = m.target.kind === "pond" ? `pond.table(${printExpr(m.target.table)})` : `land(${printExpr(m.target.path)})`;
-        this.out.push(`${INDENT}into ${t} ${m.step.name}`);
+        const mode = m.mode ? ` ${m.mode.kind}${m.mode.keys.length ? ` by ${m.mode.keys.map((k) => k.name).join(", ")}` : ""}` : "";
+        this.out.push(`${INDENT}into ${t} ${m.step.name}${mode}`);
         break;
       }
       case "defaults":

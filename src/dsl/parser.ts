@@ -5,6 +5,7 @@ import type {
   Expr,
   Flow,
   FlowFile,
+  IntoMode,
   IntoTarget,
   Member,
   Name,
@@ -724,11 +725,11 @@ export function parse(text: string): ParseResult {
     } while (d > 0);
   };
 
-  const parseNameList = (): Name[] => {
-    const names = [expectIdent("a step name")];
+  const parseNameList = (what = "a step name"): Name[] => {
+    const names = [expectIdent(what)];
     while (at(",")) {
       next();
-      names.push(expectIdent("a step name after `,`"));
+      names.push(expectIdent(`${what} after \`,\``));
     }
     return names;
   };
@@ -762,7 +763,8 @@ export function parse(text: string): ParseResult {
           next();
           const target = parseIntoTarget();
           const step = expectIdent("the name of the step to write");
-          return { kind: "into", target, step, span: cover(t.span, step.span) };
+          const mode = parseIntoMode();
+          return { kind: "into", target, step, ...(mode ? { mode } : {}), span: cover(t.span, mode?.span ?? step.span) };
         }
         case "flow":
           return fail("QB1010", t.span, "a file holds one flow; a `flow` cannot be nested in another");
@@ -781,6 +783,21 @@ export function parse(text: string): ParseResult {
       return fail("QB1013", t.span, `expected a binding, \`worker\`, \`emit\`, \`into\`, a signal or a default, found ${describe(t)}`, help ?? shape);
     }
     return fail("QB1013", t.span, `expected a flow member, found ${describe(t)}`);
+  };
+
+  /** `append`, `replace` or `upsert by col, col` after the step of an `into`. */
+  const parseIntoMode = (): IntoMode | undefined => {
+    const t = peek();
+    if (t.kind !== "ident" || !["append", "replace", "upsert"].includes(t.text)) return undefined;
+    next();
+    const kind = t.text as IntoMode["kind"];
+    if (kind !== "upsert") return { kind, keys: [], span: t.span };
+    const by = peek();
+    if (!(by.kind === "ident" && by.text === "by"))
+      fail("QB1004", by.span, `expected \`by\` after \`upsert\`, found ${describe(by)}`, "write `upsert by id` (the key columns)");
+    next();
+    const keys = parseNameList("a key column");
+    return { kind, keys, span: cover(t.span, keys[keys.length - 1]!.span) };
   };
 
   const parseIntoTarget = (): IntoTarget => {

@@ -130,8 +130,16 @@ export interface SignalIR {
   loc: Loc;
 }
 
+/**
+ * How `into pond.table` writes: `append` adds the rows (the default); `replace` makes them
+ * the table's only rows; `upsert` replaces the rows whose `key` columns equal a new row's.
+ */
+export type PondWriteMode = "append" | "replace" | "upsert";
+
 export type SinkIR =
-  { kind: "emit"; step: string; loc: Loc } | { kind: "pond"; table: string; step: string; loc: Loc } | { kind: "land"; path: string; step: string; loc: Loc };
+  | { kind: "emit"; step: string; loc: Loc }
+  | { kind: "pond"; table: string; step: string; mode?: PondWriteMode; key?: string[]; loc: Loc }
+  | { kind: "land"; path: string; step: string; loc: Loc };
 
 export interface FlowIR {
   version: typeof IR_VERSION;

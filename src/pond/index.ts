@@ -37,4 +37,4 @@ export {
 } from "./types.js";
 export { syncTable, type SyncOptions } from "./lake/sync.js";
 export { GENERATION_COUNTER_TABLE, GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";
-export { writeRowsInto, type SinkResult } from "./sink.js";
+export { writeRowsInto, WRITES_TABLE, type SinkResult, type WriteMode } from "./sink.js";

@@ -2,11 +2,32 @@
  * `into pond.table("t") step`: rows from a stream into a table, created from the first
  * rows if missing, in batches inside one transaction. Nothing half-written: when the
  * stream or an insert fails, the transaction is rolled back and a table this call
- * created is dropped again.
+ * created is dropped again. `replace` deletes the table's rows in that transaction first;
+ * `upsert` deletes, batch by batch, the rows whose key columns equal a new row's (NULL-safe),
+ * the last of several new rows with one key winning. A write by a run is recorded in
+ * `qb_writes` (table, run, mode, rows, time) in the same transaction.
  */
 import { PondError } from "./errors.js";
 import { quoteTable } from "./names.js";
-import type { InsertOptions, Pond, Row } from "./types.js";
+import type { Dialect, InsertOptions, Pond, PondSession, Row, TableSchema } from "./types.js";
+
+/** How rows go in: `append` (the default), `replace`, or `upsert` by `key` columns. */
+export interface WriteMode {
+  mode?: "append" | "replace" | "upsert";
+  key?: readonly string[];
+  /** The run writing: recorded in `qb_writes` with the mode and the row count. */
+  runId?: string;
+}
+
+/** The table of writes by runs. */
+export const WRITES_TABLE = "qb_writes";
+const WRITES_SCHEMA: TableSchema = [
+  { name: "table_name", type: "string" },
+  { name: "run_id", type: "string" },
+  { name: "mode", type: "string" },
+  { name: "row_count", type: "int" },
+  { name: "written_at", type: "timestamp" },
+];
 
 export interface SinkResult {
   rows: number;
@@ -19,8 +40,11 @@ export async function writeRowsInto(
   pond: Pond,
   table: string,
   rows: AsyncIterable<Row | readonly Row[]> | Iterable<Row | readonly Row[]>,
-  options: InsertOptions = {},
+  options: InsertOptions & WriteMode = {},
 ): Promise<SinkResult> {
+  const mode = options.mode ?? "append";
+  const key = options.key ?? [];
+  if (mode === "upsert" && key.length === 0) throw new PondError(`upsert into ${table}: no key columns`);
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   const source = (Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : (rows as Iterable<Row | readonly Row[]>)[Symbol.iterator]()) as
     AsyncIterator<Row | readonly Row[]> | Iterator<Row | readonly Row[]>;
@@ -46,13 +70,27 @@ export async function writeRowsInto(
     await source.return?.();
     throw err;
   }
-  if (first.length === 0) return { rows: 0, created: false };
+  // `replace` with no rows still empties the table
+  if (first.length === 0 && (mode !== "replace" || !(await pond.tableSchema(table)))) return { rows: 0, created: false };
   // DDL outside the transaction: MySQL commits on it
-  const { created } = await pond.ensureTable(table, first);
+  const { created, schema } = first.length ? await pond.ensureTable(table, first) : { created: false, schema: (await pond.tableSchema(table))! };
+  const missing = key.filter((k) => !schema.some((c) => c.name === k));
+  if (missing.length)
+    throw new PondError(`upsert into ${table} by ${key.join(", ")}: no column ${missing.join(", ")} (columns: ${schema.map((c) => c.name).join(", ")})`);
+  if (options.runId !== undefined) await pond.ensureTable(WRITES_TABLE, { schema: WRITES_SCHEMA });
+  const quoted = quoteTable(pond.dialect, table);
   try {
     const n = await pond.transaction(async (tx) => {
+      if (mode === "replace") await tx.execute(`DELETE FROM ${quoted}`);
       let total = 0;
-      for (let batch = first; batch.length > 0; batch = await nextBatch()) total += await tx.insert(table, batch, { batchSize });
+      for (let batch = first; batch.length > 0; batch = await nextBatch()) {
+        if (mode === "upsert") batch = await deleteKeys(tx, pond.dialect, quoted, key, batch);
+        total += await tx.insert(table, batch, { batchSize });
+      }
+      if (options.runId !== undefined)
+        await tx.insert(WRITES_TABLE, [
+          { table_name: table, run_id: options.runId, mode, row_count: total, written_at: new Date().toISOString().replace("T", " ").replace("Z", "") },
+        ]);
       return total;
     });
     return { rows: n, created };
@@ -64,4 +102,25 @@ export async function writeRowsInto(
       });
     throw err;
   }
+}
+
+/**
+ * Deletes the rows of `quoted` whose `key` columns equal those of a row of `batch` (NULL
+ * equal to NULL), and returns the batch with only the last row of each key.
+ */
+async function deleteKeys(tx: PondSession, dialect: Dialect, quoted: string, key: readonly string[], batch: Row[]): Promise<Row[]> {
+  const last = new Map<string, Row>();
+  for (const row of batch) last.set(JSON.stringify(key.map((k) => row[k] ?? null)), row);
+  const rows = [...last.values()];
+  const same = `(${key.map((k) => `NOT (${dialect.isDistinct(dialect.quoteId(k), "?")})`).join(" AND ")})`;
+  // a bounded statement: MySQL takes at most 65,535 placeholders
+  const per = Math.max(1, Math.floor(10_000 / key.length));
+  for (let i = 0; i < rows.length; i += per) {
+    const part = rows.slice(i, i + per);
+    await tx.execute(
+      `DELETE FROM ${quoted} WHERE ${part.map(() => same).join(" OR ")}`,
+      part.flatMap((r) => key.map((k) => r[k] ?? null)),
+    );
+  }
+  return rows;
 }

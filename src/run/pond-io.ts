@@ -2,7 +2,7 @@
 import type { FlowIR, Json } from "../ir/types.js";
 import { listGenerations, type Generation } from "../pond/lake/generations.js";
 import type { Pond, Row } from "../pond/types.js";
-import { writeRowsInto } from "../pond/sink.js";
+import { writeRowsInto, type WriteMode } from "../pond/sink.js";
 import { PondRequestError } from "../proto/pond-request-error.js";
 
 /** Rows of a query as items, fetched in batches so a big result never sits in memory. */
@@ -17,13 +17,14 @@ function asRow(item: Json): Row {
 /**
  * Writes every item (an object is a row; anything else goes in a `value` column) into
  * `table`, created from the first rows if missing, all in one transaction: if the run
- * fails, nothing of it is left (a table it created is dropped again).
+ * fails, nothing of it is left (a table it created is dropped again). `how`: the mode
+ * (append, replace, upsert by key) and the run id recorded in `qb_writes`.
  */
-export async function writePondTable(pond: Pond, table: string, items: AsyncIterable<Json>): Promise<number> {
+export async function writePondTable(pond: Pond, table: string, items: AsyncIterable<Json>, how: WriteMode = {}): Promise<number> {
   async function* rows(): AsyncGenerator<Row> {
     for await (const item of items) yield asRow(item);
   }
-  return (await writeRowsInto(pond, table, rows(), { batchSize: 500 })).rows;
+  return (await writeRowsInto(pond, table, rows(), { batchSize: 500, ...how })).rows;
 }
 
 /** Tables a flow reads: names in its pond queries that the pond has synced from the lake. */

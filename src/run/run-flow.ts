@@ -311,7 +311,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         ...(pond
           ? {
               pondRows: (sql: string, params: Record<string, Json>) => pondRows(pond, sql, params),
-              writePond: async (table: string, items: AsyncIterable<Json>) => void (await writePondTable(pond, table, items)),
+              writePond: async (table, items, how) => void (await writePondTable(pond, table, items, { ...how, runId: dir.id })),
             }
           : {}),
         ...(options.channelCapacity ? { channelCapacity: options.channelCapacity } : {}),

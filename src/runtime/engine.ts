@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { FlowIR, Json, StageIR, StepIR } from "../ir/types.js";
+import type { FlowIR, Json, PondWriteMode, StageIR, StepIR } from "../ir/types.js";
 import { evaluate, ExpressionError } from "../ir/evaluate.js";
 import { callWithRetry, skipUnbuilt, type CallSite } from "./call-with-retry.js";
 import { Channel, broadcast } from "./channel.js";
@@ -39,7 +39,7 @@ export interface EngineOptions {
   /** Writes the items of a step to a file under the land (`into land(...)`). */
   writeLand?: (path: string, items: AsyncIterable<Json>) => Promise<void>;
   /** Writes the items of a step into a pond table (`into pond.table(...)`). */
-  writePond?: (table: string, items: AsyncIterable<Json>) => Promise<void>;
+  writePond?: (table: string, items: AsyncIterable<Json>, how: { mode: PondWriteMode; key: string[] }) => Promise<void>;
   /** Cancels the run from outside (Ctrl-C, a fatal report). */
   signal?: AbortSignal;
   runId?: string;
@@ -136,7 +136,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       sinkTasks.push(async () => {
         if (!write) throw new StepError(sink.step, `into pond.table("${sink.table}") needs a pond: start the run with --pond (or QB_POND)`);
         try {
-          await write(sink.table, ch);
+          await write(sink.table, ch, { mode: sink.mode ?? "append", key: sink.key ?? [] });
         } catch (err) {
           throw err instanceof StepError || signal.aborted
             ? err
