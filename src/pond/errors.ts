@@ -48,6 +48,33 @@ export class PondConnectError extends PondError {
   }
 }
 
+/**
+ * An embedded pond another process holds: DuckDB lets many processes open a file to read,
+ * or one to write, never both. Says who holds it (when DuckDB tells) and what to do.
+ */
+export class PondBusyError extends PondError {
+  readonly holderPid: number | undefined;
+  constructor(pond: string, readOnly: boolean, cause: unknown) {
+    const pid = /\(PID (\d+)\)/.exec(causeText(cause))?.[1];
+    const who = pid === undefined ? "another process" : `process ${pid}`;
+    const why = readOnly
+      ? `${who} has it open to write (a run that writes a pond table, qb pond sync, or a qb pond query that changes it)`
+      : `${who} has it open (a run, or qb pond)`;
+    super(
+      `pond ${pond} is busy: ${why}. An embedded pond is read by many processes at once or written by one alone: ` +
+        `wait for that one to finish, or use a MySQL-wire pond (--pond mysql://...) for writers side by side (docs/pond.md, "Sharing the pond")`,
+      { pond },
+      { cause },
+    );
+    this.holderPid = pid === undefined ? undefined : Number(pid);
+  }
+}
+
+/** DuckDB's refusal to lock a file another process holds. */
+export function isLockConflict(err: unknown): boolean {
+  return /Could not set lock on file/i.test(causeText(err));
+}
+
 /** A statement failed on the pond. */
 export class PondQueryError extends PondError {
   constructor(pond: string, sql: string, cause: unknown, table?: string) {

@@ -11,6 +11,7 @@ export {
   LakeSyncError,
   PondCancelledError,
   PondClosedError,
+  PondBusyError,
   PondConnectError,
   PondError,
   PondParamError,

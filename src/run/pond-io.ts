@@ -72,6 +72,11 @@ export function usesPond(ir: FlowIR): boolean {
   return ir.steps.some((s) => s.source.kind === "pond") || ir.sinks.some((k) => k.kind === "pond");
 }
 
+/** Whether the flow writes a pond table: its run opens an embedded pond to write, alone. */
+export function writesPond(ir: FlowIR): boolean {
+  return ir.sinks.some((k) => k.kind === "pond");
+}
+
 /**
  * A worker's `ctx.pond` query, answered in batches from the run's pond; `signal` fires
  * when the worker cancels it, which stops it in the pond too.

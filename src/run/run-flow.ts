@@ -23,7 +23,7 @@ import { globFiles, writeLandJsonl } from "./files.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
 import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
-import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable } from "./pond-io.js";
+import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable, writesPond } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
 import { writeEventLog } from "./event-log.js";
 import { withLogOffset } from "./log-offset.js";
@@ -178,6 +178,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
     let callback: CallbackServer | undefined;
     let remoteCallback: CallbackServer | undefined;
     let pondHandle: Pond | undefined;
+    let pondOpening: Promise<Pond> | undefined;
     let journal: JournalWriter | undefined;
     let journaled: JournalDispatcher | undefined;
     let succeeded = false;
@@ -218,13 +219,20 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       const podReady = pod.whenReady();
       // settled below; until then a failure elsewhere must not leave it unhandled
       podReady.catch(() => undefined);
-      // open the pond when the flow uses it, or when there is one workers may query
+      // The pond opens when the flow uses it, here, or at a worker's first query. An
+      // embedded pond is opened to read unless the flow writes a table: runs that only read
+      // share it with each other and with `qb pond query` (docs/pond.md, "Sharing the pond").
       const pondUrl = resolvePondUrl(options.pond);
-      if (usesPond(ir) || options.pond !== undefined || process.env.QB_POND || existsSync(resolve(cwd, DEFAULT_POND))) {
-        // the drivers (DuckDB, mysql2) load only for runs that have a pond: they cost ~0.5 s
-        const { openPond } = await import("../pond/open.js");
-        pondHandle = await openPond(pondUrl, { cwd });
-        const generations = await generationsRead(pondHandle, ir, options.generation);
+      const pondThere = usesPond(ir) || options.pond !== undefined || !!process.env.QB_POND || existsSync(resolve(cwd, DEFAULT_POND));
+      const openRunPond = (): Promise<Pond> =>
+        (pondOpening ??= (async () => {
+          // the drivers (DuckDB, mysql2) load only for runs that open a pond: they cost ~0.5 s
+          const { openPond } = await import("../pond/open.js");
+          return (pondHandle = await openPond(pondUrl, { cwd, readOnly: !writesPond(ir) }));
+        })());
+      if (usesPond(ir)) {
+        await openRunPond();
+        const generations = await generationsRead(pondHandle!, ir, options.generation);
         writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");
         for (const [table, g] of Object.entries(generations))
           events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
@@ -247,7 +255,13 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
           }
           return { runCancelled: controller.signal.aborted };
         },
-        ...(pond ? { pondQuery: (q: PondQueryRequestMsg, signal: AbortSignal) => servePondQuery(pond, q, signal) } : {}),
+        ...(pondThere
+          ? {
+              pondQuery: async function* (q: PondQueryRequestMsg, signal: AbortSignal) {
+                yield* servePondQuery(await openRunPond(), q, signal);
+              },
+            }
+          : {}),
       };
       callback = await serveCallback(handlers, callbackAddress);
       if (options.callback !== undefined) {
@@ -351,7 +365,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       await closing("the workers", () => pod?.close(succeeded ? undefined : FAILED_RUN_GRACE_MS));
       await closing("the callback service", () => callback?.close());
       await closing("the callback service for other hosts", () => remoteCallback?.close());
-      await closing("the pond", () => pondHandle?.close());
+      // a worker's query may still be opening it
+      await closing("the pond", async () => (await pondOpening?.catch(() => undefined))?.close());
       await closing("the journal", () => journal?.close());
       const finishedAt = Date.now();
       writeRunRecord(dir.path, {

@@ -10,7 +10,13 @@ const POND_HELP =
   "the pond: a .duckdb file, duckdb:PATH, :memory: or mysql://user:password@host:port/db (default: $QB_POND, else the project's .qb/pond.duckdb)";
 
 /** Bad usage (exit 2) stays UsageError; anything else is a failure (exit 1) with a clear line. */
-async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>): Promise<void> {
+/** SQL that only reads: such a `qb pond query` opens an embedded pond shared with readers (runs that read it). */
+export function readsOnly(sql: string): boolean {
+  const body = sql.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+  return /^(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|SUMMARIZE|VALUES|FROM|TABLE)\b/i.test(body);
+}
+
+async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>, readOnly = false): Promise<void> {
   // the pond's drivers, the lake readers and csv-parse load only when a pond command runs
   const {
     openPond,
@@ -28,7 +34,7 @@ async function withPond(url: string | undefined, what: string, fn: (pond: Pond) 
   let pond: Pond | undefined;
   try {
     // a pond named here is relative to the current folder; the default is the project's
-    pond = await openPond(pondNamed(url) ? anchorPondUrl(resolvePondUrl(url), process.cwd()) : DEFAULT_POND, { cwd: commandProject() });
+    pond = await openPond(pondNamed(url) ? anchorPondUrl(resolvePondUrl(url), process.cwd()) : DEFAULT_POND, { cwd: commandProject(), readOnly });
     await fn(pond);
   } catch (err) {
     const usage =
@@ -139,28 +145,33 @@ export function registerPond(program: Command): void {
     .option("--json", "print them as a JSON list")
     .action(async (opts: { table?: string; pond?: string; json?: boolean }) => {
       const { listGenerations } = await import("../../pond/index.js");
-      await withPond(opts.pond, "pond generations", async (p) => {
-        const gens = await listGenerations(p, opts.table);
-        if (opts.json) process.stdout.write(JSON.stringify(gens, null, 2) + "\n");
-        else if (gens.length === 0) process.stdout.write(`no generations in pond ${p.url}${opts.table ? ` for table ${opts.table}` : ""}\n`);
-        else
-          process.stdout.write(
-            formatTable(
-              gens.map((g) => ({
-                generation: g.generation,
-                synced_at: g.syncedAt,
-                table: g.table,
-                mode: g.mode,
-                added: g.rowsAdded,
-                changed: g.rowsChanged,
-                removed: g.rowsRemoved,
-                rows: g.rowsTotal,
-                checksum: g.checksum,
-                source: g.source,
-              })),
-            ),
-          );
-      });
+      await withPond(
+        opts.pond,
+        "pond generations",
+        async (p) => {
+          const gens = await listGenerations(p, opts.table);
+          if (opts.json) process.stdout.write(JSON.stringify(gens, null, 2) + "\n");
+          else if (gens.length === 0) process.stdout.write(`no generations in pond ${p.url}${opts.table ? ` for table ${opts.table}` : ""}\n`);
+          else
+            process.stdout.write(
+              formatTable(
+                gens.map((g) => ({
+                  generation: g.generation,
+                  synced_at: g.syncedAt,
+                  table: g.table,
+                  mode: g.mode,
+                  added: g.rowsAdded,
+                  changed: g.rowsChanged,
+                  removed: g.rowsRemoved,
+                  rows: g.rowsTotal,
+                  checksum: g.checksum,
+                  source: g.source,
+                })),
+              ),
+            );
+        },
+        true,
+      );
     });
 
   pond
@@ -172,22 +183,27 @@ export function registerPond(program: Command): void {
     .option("--json", "print the rows as a JSON list")
     .action(async (sql: string, opts: { param?: Record<string, string>; pond?: string; json?: boolean }) => {
       const params = Object.fromEntries(Object.entries(opts.param ?? {}).map(([k, v]) => [k, paramValue(v)]));
-      await withPond(opts.pond, "pond query", async (p) => {
-        const bound = Object.keys(params).length > 0 ? params : undefined;
-        if (opts.json) {
-          // streamed: a big result is never held whole
-          let first = true;
-          process.stdout.write("[");
-          for await (const batch of p.stream(sql, bound)) {
-            for (const row of batch) {
-              process.stdout.write((first ? "\n  " : ",\n  ") + JSON.stringify(row));
-              first = false;
+      await withPond(
+        opts.pond,
+        "pond query",
+        async (p) => {
+          const bound = Object.keys(params).length > 0 ? params : undefined;
+          if (opts.json) {
+            // streamed: a big result is never held whole
+            let first = true;
+            process.stdout.write("[");
+            for await (const batch of p.stream(sql, bound)) {
+              for (const row of batch) {
+                process.stdout.write((first ? "\n  " : ",\n  ") + JSON.stringify(row));
+                first = false;
+              }
             }
+            process.stdout.write(first ? "]\n" : "\n]\n");
+          } else {
+            process.stdout.write(formatTable(await p.query(sql, bound)));
           }
-          process.stdout.write(first ? "]\n" : "\n]\n");
-        } else {
-          process.stdout.write(formatTable(await p.query(sql, bound)));
-        }
-      });
+        },
+        readsOnly(sql),
+      );
     });
 }

@@ -1,5 +1,5 @@
 /** The embedded pond: DuckDB in this process (`@duckdb/node-api`), a file such as `.qb/pond.duckdb`. */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   DuckDBInstance,
@@ -15,7 +15,7 @@ import {
   type DuckDBValue,
 } from "@duckdb/node-api";
 import type { Driver, DriverConnection, Lease } from "../driver.js";
-import { PondConnectError } from "../errors.js";
+import { isLockConflict, PondBusyError, PondConnectError } from "../errors.js";
 import { TextList, TextStruct } from "../params.js";
 import { toUtcTimestampText } from "../timestamps.js";
 import type { ColumnType, JsonValue, Row } from "../types.js";
@@ -202,14 +202,24 @@ class DuckDriver implements Driver {
 }
 
 /** Opens (creating it if missing, with its folder) a DuckDB pond at `path`, or in memory for ":memory:". */
-export async function openDuckDbPond(path: string, url: string): Promise<Driver> {
+/**
+ * Opens the DuckDB file; `readOnly` opens share it with other readers (a missing file is
+ * then an error: there is nothing to read), a writing open holds it alone.
+ */
+export async function openDuckDbPond(path: string, url: string, readOnly = false): Promise<Driver> {
+  if (readOnly && path !== ":memory:" && !existsSync(path))
+    throw new PondConnectError(url, new Error("no such file: fill it first (qb pond sync), or name another with --pond"));
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     // NULL sorts as on MySQL (first ascending, last descending), so that one query gives
     // its rows in the same order on either pond
-    const instance = await DuckDBInstance.create(path, { default_null_order: "nulls_first_on_asc_last_on_desc" });
+    const instance = await DuckDBInstance.create(path, {
+      default_null_order: "nulls_first_on_asc_last_on_desc",
+      ...(readOnly && path !== ":memory:" ? { access_mode: "READ_ONLY" } : {}),
+    });
     return new DuckDriver(url, instance);
   } catch (err) {
+    if (isLockConflict(err)) throw new PondBusyError(url, readOnly, err);
     throw new PondConnectError(url, err);
   }
 }
