@@ -103,6 +103,32 @@ describe("pond in a flow", () => {
     expect(list[2]!.run_id).toBe(upsert.runId);
   });
 
+  it("two runs read one pond at once and qb pond query reads it meanwhile; a run that writes it then is refused, saying by whom", async () => {
+    const reader = flowFile(
+      "slow_reader",
+      '  rs = pond("SELECT region FROM sales GROUP BY region ORDER BY region LIMIT 2") | chaos.wait(id: 1, ms: 2500)\n  emit rs',
+    );
+    const writer = flowFile("writer", '  xs = [{a: 1}]\n  into pond.table("written") xs\n  emit xs');
+    const one = startQb(["run", "--json", "--pond", pond, reader]);
+    const two = startQb(["run", "--json", "--pond", pond, reader]);
+    // both have the pond open once a call is out
+    const calling = (r: typeof one): Promise<unknown> =>
+      new Promise((resolve) => {
+        const t = setInterval(() => r.events.some((e) => e.type === "call.started") && (clearInterval(t), resolve(undefined)), 20);
+      });
+    await Promise.all([calling(one), calling(two)]);
+    const counted = JSON.parse(qb("pond", "query", "SELECT count(*) AS n FROM sales", "--json", "--pond", pond)) as Array<{ n: number }>;
+    expect(Number(counted[0]!.n)).toBe(120000);
+    const refused = await run([writer]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`pond ${pond.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is busy: process \\d+ has it open`));
+    expect(refused.stderr).toContain("wait for that one to finish, or use a MySQL-wire pond");
+    expect((await one.exit).code).toBe(0);
+    expect((await two.exit).code).toBe(0);
+    // alone again, the writer runs
+    expect((await run([writer])).code).toBe(0);
+  });
+
   it("binds a hostile param as data", async () => {
     const f = flowFile(
       "hostile",
