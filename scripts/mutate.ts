@@ -49,7 +49,7 @@ export const GROUPS: Group[] = [
     concurrency: 3,
     tests: [
       "src/pond/**/*.test.ts",
-      "test/pond-{bound-params,cancel,conformance,failed-sync-table,lake,sink,sync-options}.test.ts",
+      "test/pond-{bound-params,cancel,conformance,failed-sync-table,lake,sink,sink-modes,sync-options}.test.ts",
       "test/audit-pond-*.test.ts",
     ],
   },
