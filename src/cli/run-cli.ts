@@ -32,7 +32,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .version(ownPackage().version)
     .option(
       "--project <dir>",
-      "the project: where a flow's relative paths point and its runs are kept (default: QB_PROJECT, else the nearest folder with .qb or package.json, from the flow's folder or the current one)",
+      "the project: where a flow's relative paths point and its runs are kept (default: QB_PROJECT, else the nearest folder with package.json or .git, up from the flow's folder or the current one; else the current folder)",
     )
     .showHelpAfterError()
     .exitOverride()

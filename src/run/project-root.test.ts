@@ -7,47 +7,47 @@ import { findProjectRoot, projectRootOfFlow } from "./project-root.js";
 const tmp = mkdtempSync(join(tmpdir(), "qb-project-root-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Makes `rel` (a folder, or a file when it has a dot in its last part) under tmp. */
-function make(...rels: string[]): void {
-  for (const rel of rels) {
-    const path = join(tmp, rel);
-    if (/\.[a-z]+$/.test(rel.split("/").at(-1)!) && !rel.endsWith("/.qb")) {
-      mkdirSync(join(path, ".."), { recursive: true });
-      writeFileSync(path, "{}\n");
-    } else mkdirSync(path, { recursive: true });
-  }
-}
+const dir = (rel: string): string => {
+  mkdirSync(join(tmp, rel), { recursive: true });
+  return join(tmp, rel);
+};
+const file = (rel: string): void => writeFileSync(join(tmp, rel), "{}\n");
 
 describe("findProjectRoot", () => {
-  make("pkg/package.json", "pkg/flows/deep/more", "marked/.qb", "marked/flows", "inner/package.json", "inner/sub/package.json", "inner/sub/flows");
+  dir("pkg/flows/deep/more");
+  file("pkg/package.json");
+  dir("repo/.git");
+  dir("repo/flows");
+  dir("inner/sub/flows");
+  file("inner/package.json");
+  file("inner/sub/package.json");
+  dir("worktree/flows");
+  file("worktree/.git");
+  dir("runs-only/.qb");
+  dir("runs-only/flows");
 
   it("is the nearest folder up holding a package.json", () => {
     expect(findProjectRoot(join(tmp, "pkg/flows/deep/more"))).toBe(join(tmp, "pkg"));
     expect(findProjectRoot(join(tmp, "pkg"))).toBe(join(tmp, "pkg"));
   });
 
-  it("or a .qb folder", () => {
-    expect(findProjectRoot(join(tmp, "marked/flows"))).toBe(join(tmp, "marked"));
+  it("or a .git, a folder or a file (a worktree's)", () => {
+    expect(findProjectRoot(join(tmp, "repo/flows"))).toBe(join(tmp, "repo"));
+    expect(findProjectRoot(join(tmp, "worktree/flows"))).toBe(join(tmp, "worktree"));
   });
 
   it("the nearest wins over one further up", () => {
     expect(findProjectRoot(join(tmp, "inner/sub/flows"))).toBe(join(tmp, "inner/sub"));
   });
 
-  it("a .qb that is a file marks nothing", () => {
-    make("filemark/flows");
-    writeFileSync(join(tmp, "filemark/.qb"), "");
-    // tmp itself (under the system's temp folder) has no marker: the start is the project
-    expect(findProjectRoot(join(tmp, "filemark/flows"))).toBe(join(tmp, "filemark/flows"));
+  it("a .qb folder marks nothing: runs make it themselves", () => {
+    // the system's temp folder has no marker above it: the start is the project
+    expect(findProjectRoot(join(tmp, "runs-only/flows"))).toBe(join(tmp, "runs-only/flows"));
   });
 
-  it("with no marker up to the root, the folder it started from", () => {
-    make("bare/flows");
-    expect(findProjectRoot(join(tmp, "bare/flows"))).toBe(join(tmp, "bare/flows"));
-  });
-
-  it("a flow's project is found from the flow's folder, not the current one", () => {
-    expect(projectRootOfFlow(join(tmp, "pkg/flows/deep/x.flow"))).toBe(join(tmp, "pkg"));
-    expect(projectRootOfFlow(join(tmp, "bare/flows/x.flow"))).toBe(join(tmp, "bare/flows"));
+  it("a flow's project is found from the flow's folder, not the current one; a flow in no project runs in the current folder", () => {
+    expect(projectRootOfFlow(join(tmp, "pkg/flows/deep/x.flow"), join(tmp, "repo"))).toBe(join(tmp, "pkg"));
+    expect(projectRootOfFlow("flows/x.flow", join(tmp, "repo"))).toBe(join(tmp, "repo"));
+    expect(projectRootOfFlow(join(tmp, "runs-only/flows/x.flow"), join(tmp, "pkg"))).toBe(join(tmp, "pkg"));
   });
 });

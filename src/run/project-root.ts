@@ -1,31 +1,36 @@
 /**
  * The project a flow belongs to: the folder its relative paths mean (worker `run` commands,
- * `glob` and `land.glob` roots, the default pond) and where its runs are kept (`.qb/runs`).
- * Like git finding its repository, it is found, not assumed to be the current folder, so
+ * `glob` roots, the default pond) and where its runs are kept (`.qb/runs`). Like git
+ * finding its repository, it is found, not assumed to be the current folder, so
  * `qb run path/to/x.flow` works from anywhere and leaves nothing in the current folder.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-/** What marks a project's folder: a `.qb` folder (runs, the pond) or a `package.json`. */
-function isProjectRoot(dir: string): boolean {
-  const qb = join(dir, ".qb");
-  return (existsSync(qb) && statSync(qb).isDirectory()) || existsSync(join(dir, "package.json"));
-}
-
 /**
- * The nearest folder, from `start` up, holding a `.qb` folder or a `package.json`; with none
- * up to the file system's root, `start` itself.
+ * What marks a project's folder: a `package.json` (`qb init` writes one) or a `.git`. Not
+ * `.qb`: runs make that folder themselves, so a stray `/tmp/.qb` would capture every flow
+ * under `/tmp`.
  */
-export function findProjectRoot(start: string): string {
-  const from = resolve(start);
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (isProjectRoot(dir)) return dir;
-    if (dirname(dir) === dir) return from;
+const MARKERS = ["package.json", ".git"];
+
+/** The nearest folder, from `start` up, holding a marker; undefined when none up to `/` does. */
+export function markedRoot(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (MARKERS.some((m) => existsSync(join(dir, m)))) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
-/** The project of the flow in `file`: found from the flow's own folder. */
-export function projectRootOfFlow(file: string): string {
-  return findProjectRoot(dirname(resolve(file)));
+/** The project found from `start` (the current folder, for `qb runs` and the like), else `start` itself. */
+export function findProjectRoot(start: string): string {
+  return markedRoot(start) ?? resolve(start);
+}
+
+/**
+ * The project of the flow in `file`: found from the flow's own folder; a flow in no project
+ * (a file under /tmp) belongs to the folder the command runs in, `cwd`.
+ */
+export function projectRootOfFlow(file: string, cwd: string = process.cwd()): string {
+  return markedRoot(dirname(resolve(cwd, file))) ?? resolve(cwd);
 }

@@ -203,12 +203,11 @@ class DuckDriver implements Driver {
 
 /** Opens (creating it if missing, with its folder) a DuckDB pond at `path`, or in memory for ":memory:". */
 /**
- * Opens the DuckDB file; `readOnly` opens share it with other readers (a missing file is
- * then an error: there is nothing to read), a writing open holds it alone.
+ * Opens the DuckDB file; `readOnly` opens share it with other readers, a writing open holds
+ * it alone. A file that is not there yet is made (no other process can be reading it).
  */
 export async function openDuckDbPond(path: string, url: string, readOnly = false): Promise<Driver> {
-  if (readOnly && path !== ":memory:" && !existsSync(path))
-    throw new PondConnectError(url, new Error("no such file: fill it first (qb pond sync), or name another with --pond"));
+  if (readOnly && path !== ":memory:" && !existsSync(path)) readOnly = false;
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     // NULL sorts as on MySQL (first ascending, last descending), so that one query gives
