@@ -73,6 +73,37 @@ describe("fmt", () => {
     );
   });
 
+  it("wraps a call's arguments one per line when its line would pass 100 characters, and keeps its meaning", () => {
+    const text = `flow f(shards: int = 8) {
+  worker stats { run "node stats.js" }
+  rows = pond("SELECT region, day, amount FROM sales WHERE day >= :since AND region <> :skip ORDER BY day", {since: 20240101, skip: "test"})
+  by_region = rows | stats.figures(region: item.region, day: item.day, amount: item.amount, shards: shards) parallel 4
+  short = rows | stats.f(x: item)
+  emit by_region, short
+}
+`;
+    const once = formatted(text);
+    expect(once).toBe(`flow f(shards: int = 8) {
+  worker stats { run "node stats.js" }
+  rows = pond(
+    "SELECT region, day, amount FROM sales WHERE day >= :since AND region <> :skip ORDER BY day",
+    {since: 20240101, skip: "test"},
+  )
+  by_region = rows
+    | stats.figures(
+        region: item.region,
+        day: item.day,
+        amount: item.amount,
+        shards: shards,
+      ) parallel 4
+  short = rows | stats.f(x: item)
+  emit by_region, short
+}
+`);
+    expect(formatted(once)).toBe(once);
+    expect(once.split("\n").every((l) => l.length <= 100)).toBe(true);
+  });
+
   it("keeps parentheses that carry meaning and drops the rest", () => {
     const src = 'flow f(a: int = 1) {\n  worker w { run "x" }\n  s = range(3) | w.f(x: ((a - (a - 1))) * (a + 2), y: (a * a) + 1, z: -(a + 1))\n  emit s\n}\n';
     const out = formatted(src);

@@ -1,4 +1,4 @@
-import type { Flow, Member, Param, Source, Stage, StageOption, WorkerProp } from "./ast.js";
+import type { Arg, Flow, Member, Param, Source, Stage, StageOption, WorkerProp } from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import { OPTION_WORDS } from "./option-words.js";
 import { parse } from "./parser.js";
@@ -212,6 +212,21 @@ class Printer {
     return `${INDENT}${m.name.name.padEnd(pad)} = ${[printSource(m.source), ...m.stages.map(printStage)].join(" | ")}`;
   }
 
+  /**
+   * `head callee(args) tail` on one line when it fits in WIDTH; else one argument per line,
+   * indented one step past `indent`, the `)` and the tail at `indent`.
+   */
+  private pushCall(head: string, callee: string, args: Arg[], tail: string, indent: string): void {
+    const line = `${head}${callee}${printArgs(args)}${tail}`;
+    if (line.length <= WIDTH || args.length === 0) {
+      this.out.push(line);
+      return;
+    }
+    this.out.push(`${head}${callee}(`);
+    for (const a of args) this.out.push(`${indent}${INDENT}${a.name !== undefined ? `${a.name}: ` : ""}${printExpr(a.value)},`);
+    this.out.push(`${indent})${tail}`);
+  }
+
   private member(m: Member, pad: number): void {
     switch (m.kind) {
       case "binding": {
@@ -222,11 +237,17 @@ class Printer {
         // a comment inside a multi-line part goes above that part's line: left after it,
         // it would be read back as a comment of the next part or member
         this.leading(m.source.span.end, INDENT, false);
-        this.out.push(`${INDENT}${m.name.name} = ${printSource(m.source)}`);
+        const head = `${INDENT}${m.name.name} = `;
+        if (m.source.kind === "call") this.pushCall(head, m.source.callee, m.source.args, "", INDENT);
+        else this.out.push(`${head}${printSource(m.source)}`);
         this.trailing(m.source.span.end);
         for (const s of m.stages) {
           this.leading(s.span.end, INDENT + INDENT, false);
-          this.out.push(`${INDENT}${INDENT}| ${printStage(s)}`);
+          const bar = `${INDENT}${INDENT}| `;
+          if ((s.kind === "call" || s.kind === "reduce") && s.args && s.args.length) {
+            const callee = `${s.kind === "reduce" ? "reduce " : ""}${s.worker.name}.${s.method.name}`;
+            this.pushCall(bar, callee, s.args, s.options.length ? ` ${printOptions(s.options)}` : "", INDENT + INDENT + INDENT);
+          } else this.out.push(`${bar}${printStage(s)}`);
           this.trailing(s.span.end);
         }
         this.leading(m.span.end, INDENT + INDENT, false);
