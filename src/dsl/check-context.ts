@@ -1,4 +1,5 @@
 import type { Member } from "./ast.js";
+import type { Json } from "../ir/types.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { ExprScope } from "./expressions.js";
 import type { Span } from "./span.js";
@@ -22,6 +23,8 @@ export interface StepInfo {
   rounds: boolean;
   /** Has a held call (known even when the step had other mistakes). */
   held: boolean;
+  /** Its items, when the compiler knows them (a constant list or range, through where and map). */
+  known?: Json[];
 }
 
 export interface CheckContext {

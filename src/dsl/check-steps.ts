@@ -6,6 +6,7 @@ import type { Binding, CheckContext } from "./check-context.js";
 import { refsOfBinding } from "./check-names.js";
 import { checkSource } from "./check-sources.js";
 import { checkStage } from "./check-stages.js";
+import { checkKnownItems, knownItems } from "./check-known-items.js";
 
 /*
  * Steps, in dependency order: a step is checked after the steps it reads, so their item
@@ -65,13 +66,17 @@ export function checkStep(cx: CheckContext, b: Binding): StepIR | undefined {
   const stages: StageIR[] = [];
   let heldAt: Span | undefined;
   let ok = src.ir !== undefined && !b.broken;
+  // a constant list's items, while the stages keep them known
+  let known = src.ir?.kind === "step" ? cx.info.get(src.ir.step)?.known : knownItems(src.ir);
   for (const stage of b.stages) {
     const r = checkStage(cx, stage, type, rounds);
     if (!r) {
       ok = false;
       type = "any";
+      known = undefined;
       continue;
     }
+    known = known && checkKnownItems(cx, r.ir, stage.span, known);
     if (r.hold) {
       if (heldAt)
         cx.report(
@@ -84,6 +89,6 @@ export function checkStep(cx: CheckContext, b: Binding): StepIR | undefined {
     rounds = r.rounds;
   }
   const ir: StepIR | undefined = ok && src.ir ? { name, source: src.ir, stages, held: heldAt !== undefined, loc: cx.loc(b.span) } : undefined;
-  cx.info.set(name, { ir, out: type, rounds, held: heldAt !== undefined });
+  cx.info.set(name, { ir, out: type, rounds, held: heldAt !== undefined, ...(known ? { known } : {}) });
   return ir;
 }

@@ -66,7 +66,8 @@ describe("where, map and group by", () => {
   });
 
   it("fails the step naming the stage, its line and the item when the expression cannot be evaluated", async () => {
-    const run = runEngine(flow(`  xs = [{v: 1}, {w: 2}] | where item.v > 0\n  emit xs`), { dispatcher: fakeDispatcher({}) });
+    // through a worker: a constant list's items are checked when the flow compiles
+    const run = runEngine(flow(`  xs = [{v: 1}, {w: 2}] | w.f | where item.v > 0\n  emit xs`), { dispatcher: fakeDispatcher({ f: (x) => x }) });
     const err = await run.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepError);
     expect((err as Error).message).toBe('step `xs`: no field `v` (fields: w) in `where` (line 3), item {"w":2}');
