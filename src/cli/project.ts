@@ -4,7 +4,7 @@
  * current folder for the others (`qb runs`, `qb logs`, `qb ui`, `qb pond`).
  */
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { findProjectRoot, projectRootOfFlow } from "../run/project-root.js";
 import { UsageError } from "./errors.js";
 
@@ -39,4 +39,9 @@ export function commandProject(): string {
 /** A path given on the command line means what it means in the shell: relative to the current folder. */
 export function fromShell(path: string): string {
   return resolve(process.cwd(), path);
+}
+
+/** A run named on the command line: a run directory there (holding run.json) as an absolute path, else the id as given. */
+export function shellRunRef(ref: string): string {
+  return existsSync(join(fromShell(ref), "run.json")) ? fromShell(ref) : ref;
 }

@@ -3,11 +3,10 @@
  * a run id, a unique prefix of one, or a run directory (a path holding run.json, as made
  * by `qb run --run-dir`). A run that is not there, or a prefix of several, is bad usage.
  */
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { findRun, listRuns, RunNotFoundError, RUNS_DIR, type RunEntry } from "../run/run-history.js";
 import { UsageError } from "./errors.js";
-import { fromShell } from "./project.js";
+import { shellRunRef } from "./project.js";
 
 export const LATEST = "latest";
 
@@ -22,7 +21,7 @@ export function lookUpRun(project: string, ref: string): RunEntry {
       if (!newest) throw new RunNotFoundError(`no runs in ${resolve(project, RUNS_DIR)} (see qb runs)`);
       return newest;
     }
-    return findRun(project, existsSync(join(fromShell(ref), "run.json")) ? fromShell(ref) : ref);
+    return findRun(project, shellRunRef(ref));
   } catch (err) {
     if (err instanceof RunNotFoundError) throw new UsageError(err.message, { cause: err });
     throw err;

@@ -198,26 +198,18 @@ export function parse(text: string): ParseResult {
   // ---------- expressions ----------
   const parseExpr = (): Expr => parseOr();
 
-  const parseOr = (): Expr => {
-    let left = parseAnd();
-    while (atWord("or")) {
-      const opTok = next();
-      operator(opTok);
-      const right = parseAnd();
-      left = { kind: "binary", op: "or", left, right, span: cover(left.span, right.span) };
+  /** `operand (op operand)*`, grouped to the left; `opAt` names the operator at the current token, if any. */
+  const leftAssociative = (operand: () => Expr, opAt: () => BinaryOp | undefined): Expr => {
+    let left = operand();
+    for (let op = opAt(); op !== undefined; op = opAt()) {
+      operator(next());
+      const right = operand();
+      left = { kind: "binary", op, left, right, span: cover(left.span, right.span) };
     }
     return left;
   };
-  const parseAnd = (): Expr => {
-    let left = parseNot();
-    while (atWord("and")) {
-      const opTok = next();
-      operator(opTok);
-      const right = parseNot();
-      left = { kind: "binary", op: "and", left, right, span: cover(left.span, right.span) };
-    }
-    return left;
-  };
+  const parseOr = (): Expr => leftAssociative(parseAnd, () => (atWord("or") ? "or" : undefined));
+  const parseAnd = (): Expr => leftAssociative(parseNot, () => (atWord("and") ? "and" : undefined));
   const parseNot = (): Expr => {
     if (atWord("not")) {
       const word = next();
@@ -245,26 +237,8 @@ export function parse(text: string): ParseResult {
   const operator = (t: Token): void => {
     if (++chain > MAX_OPERATORS) fail("QB1009", t.span, `expression with more than ${MAX_OPERATORS} operators`, "split it into params or smaller parts");
   };
-  const parseAdditive = (): Expr => {
-    let left = parseMultiplicative();
-    while (at("+") || at("-")) {
-      const opTok = next();
-      operator(opTok);
-      const right = parseMultiplicative();
-      left = { kind: "binary", op: opTok.kind as "+" | "-", left, right, span: cover(left.span, right.span) };
-    }
-    return left;
-  };
-  const parseMultiplicative = (): Expr => {
-    let left = parseUnary();
-    while (at("*") || at("/") || at("%")) {
-      const opTok = next();
-      operator(opTok);
-      const right = parseUnary();
-      left = { kind: "binary", op: opTok.kind as "*" | "/" | "%", left, right, span: cover(left.span, right.span) };
-    }
-    return left;
-  };
+  const parseAdditive = (): Expr => leftAssociative(parseMultiplicative, () => (at("+") || at("-") ? (peek().kind as "+" | "-") : undefined));
+  const parseMultiplicative = (): Expr => leftAssociative(parseUnary, () => (at("*") || at("/") || at("%") ? (peek().kind as "*" | "/" | "%") : undefined));
   /** An option's value or `take`'s count: a single operand, so `take n / 2` needs parentheses. */
   const parseOperand = (what: string): Expr => {
     const e = parseUnary();

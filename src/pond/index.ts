@@ -3,7 +3,7 @@
  * the lake sync that fills it. See docs/pond.md.
  */
 export { openPond } from "./open.js";
-export { anchorPondUrl, DEFAULT_POND, parsePondUrl, pondNamed, redactUrl, resolvePondUrl, type PondLocation } from "./url.js";
+export { anchorPondUrl, DEFAULT_POND, parsePondUrl, namedPondUrl, redactUrl, resolvePondUrl, type PondLocation } from "./url.js";
 export { bindParams, namedParameterSpans } from "./params.js";
 export { inferSchema, parseSchemaSpec } from "./infer.js";
 export {

@@ -71,9 +71,10 @@ export async function writeRowsInto(
     throw err;
   }
   // `replace` with no rows still empties the table
-  if (first.length === 0 && (mode !== "replace" || !(await pond.tableSchema(table)))) return { rows: 0, created: false };
+  const existing = first.length === 0 && mode === "replace" ? await pond.tableSchema(table) : undefined;
+  if (first.length === 0 && !existing) return { rows: 0, created: false };
   // DDL outside the transaction: MySQL commits on it
-  const { created, schema } = first.length ? await pond.ensureTable(table, first) : { created: false, schema: (await pond.tableSchema(table))! };
+  const { created, schema } = existing ? { created: false, schema: existing } : await pond.ensureTable(table, first);
   const missing = key.filter((k) => !schema.some((c) => c.name === k));
   if (missing.length)
     throw new PondError(`upsert into ${table} by ${key.join(", ")}: no column ${missing.join(", ")} (columns: ${schema.map((c) => c.name).join(", ")})`);

@@ -9,17 +9,16 @@ export type PondLocation =
   | { driver: "duckdb"; /** a file path, or ":memory:" */ path: string; url: string }
   | { driver: "mysql"; /** the mysql:// URL as given */ uri: string; url: string };
 
-/** The pond URL to use: the flag, else `QB_POND`, else `.qb/pond.duckdb`. */
-export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+/** The pond named by the flag, else by `QB_POND`; undefined when neither names one. */
+export function namedPondUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (flag !== undefined && flag !== "") return flag;
   const fromEnv = env.QB_POND;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return DEFAULT_POND;
+  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
 }
 
-/** Whether a pond was named (`--pond` given, or `QB_POND` set), rather than the default. */
-export function pondNamed(flag?: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (flag !== undefined && flag !== "") || (env.QB_POND !== undefined && env.QB_POND !== "");
+/** The pond URL to use: the flag, else `QB_POND`, else `.qb/pond.duckdb`. */
+export function resolvePondUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return namedPondUrl(flag, env) ?? DEFAULT_POND;
 }
 
 /**

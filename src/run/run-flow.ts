@@ -177,7 +177,6 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const outcome = (async (): Promise<RunOutcome> => {
     let callback: CallbackServer | undefined;
     let remoteCallback: CallbackServer | undefined;
-    let pondHandle: Pond | undefined;
     let pondOpening: Promise<Pond> | undefined;
     let journal: JournalWriter | undefined;
     let journaled: JournalDispatcher | undefined;
@@ -228,16 +227,15 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
         (pondOpening ??= (async () => {
           // the drivers (DuckDB, mysql2) load only for runs that open a pond: they cost ~0.5 s
           const { openPond } = await import("../pond/open.js");
-          return (pondHandle = await openPond(pondUrl, { cwd, readOnly: !writesPond(ir) }));
+          return openPond(pondUrl, { cwd, readOnly: !writesPond(ir) });
         })());
-      if (usesPond(ir)) {
-        await openRunPond();
-        const generations = await generationsRead(pondHandle!, ir, options.generation);
+      const pond = usesPond(ir) ? await openRunPond() : undefined;
+      if (pond) {
+        const generations = await generationsRead(pond, ir, options.generation);
         writeFileSync(join(dir.path, "generations.json"), JSON.stringify(generations, null, 2) + "\n");
         for (const [table, g] of Object.entries(generations))
           events.publish({ type: "log", level: "info", message: `reading table ${table} at generation ${g.generation}`, time: Date.now() });
       }
-      const pond = pondHandle;
       // grpc-js loads here, in parallel with the workers' own startup
       const { serveCallback } = await import("../proto/callback-server.js");
       const handlers: CallbackHandlers = {

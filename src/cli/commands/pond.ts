@@ -18,23 +18,13 @@ export function readsOnly(sql: string): boolean {
 
 async function withPond(url: string | undefined, what: string, fn: (pond: Pond) => Promise<void>, readOnly = false): Promise<void> {
   // the pond's drivers, the lake readers and csv-parse load only when a pond command runs
-  const {
-    openPond,
-    resolvePondUrl,
-    anchorPondUrl,
-    pondNamed,
-    DEFAULT_POND,
-    PondUrlError,
-    SyncOptionError,
-    PondParamError,
-    PondSchemaError,
-    LakeSourceError,
-    PondError,
-  } = await import("../../pond/index.js");
+  const { openPond, anchorPondUrl, namedPondUrl, DEFAULT_POND, PondUrlError, SyncOptionError, PondParamError, PondSchemaError, LakeSourceError, PondError } =
+    await import("../../pond/index.js");
   let pond: Pond | undefined;
   try {
     // a pond named here is relative to the current folder; the default is the project's
-    pond = await openPond(pondNamed(url) ? anchorPondUrl(resolvePondUrl(url), process.cwd()) : DEFAULT_POND, { cwd: commandProject(), readOnly });
+    const named = namedPondUrl(url);
+    pond = await openPond(named !== undefined ? anchorPondUrl(named, process.cwd()) : DEFAULT_POND, { cwd: commandProject(), readOnly });
     await fn(pond);
   } catch (err) {
     const usage =

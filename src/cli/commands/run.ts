@@ -17,10 +17,8 @@ import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
 import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
 import { addRunUiOptions, startRunUi, type RunUi, type RunUiFlags } from "../run-ui.js";
-import { flowProject, fromShell } from "../project.js";
-import { anchorPondUrl, pondNamed, resolvePondUrl } from "../../pond/url.js";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { flowProject, fromShell, shellRunRef } from "../project.js";
+import { anchorPondUrl, namedPondUrl } from "../../pond/url.js";
 
 interface RunFlags extends RunUiFlags {
   param?: Record<string, string>;
@@ -176,7 +174,8 @@ async function runCompiled(
   const { startRun, WorkerMismatchError, RunNotFoundError } = await import("../../run/index.js");
   let handle: RunHandle;
   // the flow's paths and its runs are its project's; paths typed on the command line are the shell's
-  const resume = typeof opts.resume === "string" && existsSync(join(fromShell(opts.resume), "run.json")) ? fromShell(opts.resume) : opts.resume;
+  const pond = namedPondUrl(opts.pond);
+  const resume = typeof opts.resume === "string" ? shellRunRef(opts.resume) : opts.resume;
   try {
     handle = startRun(ir, {
       signal: controller.signal,
@@ -186,7 +185,7 @@ async function runCompiled(
       ...(resume !== undefined ? { resume } : {}),
       detailedEvents: opts.json === true,
       ...(opts.runDir ? { runDir: fromShell(opts.runDir) } : {}),
-      ...(pondNamed(opts.pond) ? { pond: anchorPondUrl(resolvePondUrl(opts.pond), process.cwd()) } : {}),
+      ...(pond !== undefined ? { pond: anchorPondUrl(pond, process.cwd()) } : {}),
       ...(opts.callbackSocket !== undefined ? { callbackSocket: fromShell(opts.callbackSocket) } : {}),
       ...(generation !== undefined ? { generation } : {}),
       ...(auth ? { auth } : {}),
