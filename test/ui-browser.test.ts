@@ -9,9 +9,9 @@
  *   - `qb ui` on a failed run: the failed call with its error, input, flow line and its
  *     replica's log lines, worker text shown as text;
  *   - `qb report`'s file opened from disk with every network request refused: the same.
- * About 20 s. Without Chromium: SKIPPED (under CI=true: fails).
+ * About 15 s; the test paces the runs through gate files, so a slow page misses nothing. Without Chromium: SKIPPED (under CI=true: fails).
  */
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -26,8 +26,28 @@ const ready = chromiumReady("the web view's browser tests (test/ui-browser.test.
 const dir = mkdtempSync(join(tmpdir(), "qb-ui-browser-"));
 const WORKER = `node ${ROOT}/test/workers/ui-probe.js`;
 
-// 16 calls two at a time (~1.6 s), then ys; a held loop of 4 rounds alongside
-const SLOW = uiLoopFlow("slow", WORKER, { items: 16, parallel: 2, ms: 200, nextMs: 50, rounds: 4 });
+// 16 calls two at a time, then ys; a held loop of 4 rounds alongside. The test paces each
+// run through its gate folder (a call on item v waits for the file v, round i for round-i),
+// so what it looks for while the run goes cannot be over before the page has loaded.
+const ITEMS = 16;
+const ROUNDS = 4;
+const gate = (name: string): string => {
+  const g = join(dir, name);
+  mkdirSync(g);
+  return g;
+};
+const SLOW_GATE = gate("gate-slow");
+const CUT_GATE = gate("gate-cut");
+const loop = (name: string, g: string): string => uiLoopFlow(name, WORKER, { items: ITEMS, parallel: 2, ms: 20, nextMs: 20, rounds: ROUNDS, gate: g });
+/** Lets the gated calls on items [from, to) finish. */
+function openItems(g: string, from: number, to: number): void {
+  for (let v = from; v < to; v++) writeFileSync(join(g, String(v)), "");
+}
+const openRound = (g: string, i: number): void => writeFileSync(join(g, `round-${i}`), "");
+function openAll(g: string): void {
+  openItems(g, 0, ITEMS);
+  for (let i = 0; i < ROUNDS; i++) openRound(g, i);
+}
 const STEPS = ["xs", "ys", "start", "h", "r", "more", "go"];
 const FAILING = `flow failing() {
   worker u { run "${WORKER}" replicas 1 }
@@ -36,7 +56,8 @@ const FAILING = `flow failing() {
   emit ys
 }
 `;
-writeFileSync(join(dir, "slow.flow"), SLOW);
+writeFileSync(join(dir, "slow.flow"), loop("slow", SLOW_GATE));
+writeFileSync(join(dir, "cut.flow"), loop("cut", CUT_GATE));
 writeFileSync(join(dir, "failing.flow"), FAILING);
 
 let browser: Browser;
@@ -71,10 +92,10 @@ async function openPage(url: string): Promise<Page> {
 
 const counter = (page: Page, step: string, name: string): Promise<string> =>
   page.locator(`#graph [data-step="${step}"] [data-counter="${name}"]`).evaluate((e) => e.textContent ?? "");
-/** Polls a counter until it reaches `min` (the page's CSP forbids evaluating strings, so no waitForFunction). */
+/** Polls a counter until it shows a number ≥ `min` (the page's CSP forbids evaluating strings, so no waitForFunction). */
 async function waitCounter(page: Page, step: string, name: string, min: number): Promise<void> {
   const t0 = Date.now();
-  while (Number(await counter(page, step, name)) < min) {
+  while (!(Number(await counter(page, step, name)) >= min)) {
     if (Date.now() - t0 > 15_000) throw new Error(`${step} ${name} never reached ${min}`);
     await page.waitForTimeout(50);
   }
@@ -121,20 +142,26 @@ describe.skipIf(!ready)("the web view in Chromium", () => {
     expect(run.stderr).toContain(`qb: web view at ${String(announced.url)}`);
     const page = await openPage(String(announced.url));
     await expectGraph(page);
-    // counters rise while the run goes
-    const seen = new Set<string>();
-    let rounds = new Set<string>();
-    while ((await status(page)) !== "finished") {
-      if ((await status(page)) === "running") {
-        seen.add(await counter(page, "xs", "done"));
-        rounds.add(await counter(page, "h", "round"));
-      }
-      await page.waitForTimeout(100);
+    // counters rise while the run goes: the gates hold it at each stage until the page shows it
+    for (const [from, to] of [
+      [0, 5],
+      [5, 10],
+    ]) {
+      openItems(SLOW_GATE, from!, to!);
+      await waitCounter(page, "xs", "done", to!);
+      expect(await counter(page, "xs", "done")).toBe(String(to));
+      expect(await status(page)).toBe("running");
     }
-    const done = [...seen].map(Number).filter((n) => !Number.isNaN(n));
-    expect(new Set(done).size, `xs done counts seen while running: ${[...seen]}`).toBeGreaterThanOrEqual(3);
-    rounds = new Set([...rounds].filter((r) => /^\d+$/.test(r)));
-    expect(rounds.size, `held rounds seen while running: ${[...rounds]}`).toBeGreaterThanOrEqual(2);
+    // and the held step's round, one round at a time, while xs still waits
+    const rounds: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      openRound(SLOW_GATE, i);
+      await waitCounter(page, "h", "round", (rounds.at(-1) ?? -1) + 1);
+      rounds.push(Number(await counter(page, "h", "round")));
+      expect(await status(page)).toBe("running");
+    }
+    expect(rounds[1]).toBeGreaterThan(rounds[0]!);
+    openAll(SLOW_GATE);
     await page.locator('#stream[data-state="ended"]').waitFor();
     expect(await counter(page, "xs", "done")).toBe("16");
     expect(await counter(page, "xs", "total")).toBe("16");
@@ -163,14 +190,16 @@ describe.skipIf(!ready)("the web view in Chromium", () => {
   }, 40_000);
 
   it("after the server cuts the event stream mid-run, the page reconnects and ends with every event exactly once", async () => {
-    const run = qb(["run", "--json", "slow.flow"]);
+    const run = qb(["run", "--json", "cut.flow"]);
     const started = await run.waitFor((e) => e.type === "run.started");
+    openItems(CUT_GATE, 0, 2);
     const server = await UiServer.start({ cwd: dir, port: 0 });
     try {
       const page = await openPage(server.url(String(started.runId)));
       await waitCounter(page, "xs", "done", 2);
       expect(server.dropStreams()).toBeGreaterThanOrEqual(1);
       await page.locator("#stream[data-reconnects]").waitFor();
+      openAll(CUT_GATE);
       await page.locator('#stream[data-state="ended"]').waitFor({ timeout: 20_000 });
       const runDir = join(dir, ".qb", "runs", String(started.runId));
       const lines = readFileSync(join(runDir, "events.ndjson"), "utf8")
@@ -206,6 +235,7 @@ describe.skipIf(!ready)("the web view in Chromium", () => {
   }, 30_000);
 
   it("qb report: the file opens from disk with the network refused and shows the graph, rounds, failure and log lines", async () => {
+    expect(slowRunId && failedRunId, "the runs of the tests above").toBeTruthy();
     for (const [id, file] of [
       [failedRunId, "failed.html"],
       [slowRunId, "slow.html"],
