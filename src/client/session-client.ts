@@ -9,7 +9,7 @@ import type { SessionInMsg, SessionOutMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.js";
-import { overLimit } from "./message-limit.js";
+import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
 
 /** How long a cancelled call waits for the worker's answer before it is given up. */
@@ -121,6 +121,8 @@ export class SessionClient {
   private next = 1;
   /** Answers larger than this (bytes of JSON) fail their call with MessageTooLargeError. */
   maxValueBytes: number | undefined;
+  /** Set when the worker reads spilled values: a `request` input over its limit goes to the land first. */
+  inputSpill: InputSpill | undefined;
   private failure: Error | undefined;
   /** Messages for call ids that are not live (e.g. answers to malformed messages). */
   readonly stray: SessionOutMsg[] = [];
@@ -162,6 +164,11 @@ export class SessionClient {
    * TransportError): one small record and one promise per call.
    */
   request(method: string, input: Value, options: RequestOptions = {}): Promise<Value> {
+    // encode before registering: a value that is not JSON fails here, and nothing is left behind
+    const encoded = encodeValue(input);
+    const big = mustSpill(encoded, this.inputSpill);
+    // sent once it is on the land, as its reference (a cancel meanwhile is sent right after the start)
+    if (big !== undefined) return this.inputSpill!.spill(big).then((ref) => this.request(method, ref, options));
     const id = `c${this.next++}`;
     const signal = options.signal;
     const attempt = options.attempt ?? 1;
@@ -170,8 +177,7 @@ export class SessionClient {
       call.fail(this.failure);
       return call.result;
     }
-    // encode before registering: a value that is not JSON fails here, and nothing is left behind
-    const start = { method, input: encodeValue(input), timeoutMs: options.timeoutMs ?? 0, attempt };
+    const start = { method, input: encoded, timeoutMs: options.timeoutMs ?? 0, attempt };
     this.calls.set(id, call);
     this.stream.write({ callId: id, start });
     if (signal) {

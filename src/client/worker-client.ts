@@ -11,7 +11,7 @@ import type { DescribeResponseMsg, HealthCheckResponseMsg, HealthStatus, InputMs
 import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
-import { overLimit } from "./message-limit.js";
+import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
 import { SessionClient } from "./session-client.js";
 
 export interface WorkerClientOptions {
@@ -55,6 +55,8 @@ export class WorkerClient {
   readonly raw: RawWorkerClient;
   /** Results larger than this (bytes of JSON) fail their call with MessageTooLargeError. */
   maxValueBytes: number | undefined;
+  /** Set when the worker reads spilled values: an input over its limit goes to the land first. */
+  inputSpill: InputSpill | undefined;
   private readonly healthClient: RawHealthClient;
 
   constructor(
@@ -104,7 +106,10 @@ export class WorkerClient {
 
   /** Calls a method: its result, or RemoteCallError for an error result. */
   async invoke(method: string, input: Value, options: InvokeOptions = {}): Promise<Value> {
-    const out = await this.invokeRaw({ method, input: encodeValue(input), callId: options.callId ?? "", attempt: options.attempt ?? 1 }, options);
+    let encoded = encodeValue(input);
+    const big = mustSpill(encoded, this.inputSpill);
+    if (big !== undefined) encoded = encodeValue(await this.inputSpill!.spill(big));
+    const out = await this.invokeRaw({ method, input: encoded, callId: options.callId ?? "", attempt: options.attempt ?? 1 }, options);
     const bytes = overLimit(out.result, this.maxValueBytes);
     if (bytes !== undefined) throw new MessageTooLargeError(method, bytes, this.maxValueBytes!);
     if (options.onWorkerMs !== undefined && out.workerMs !== undefined && out.workerMs > 0) options.onWorkerMs(out.workerMs);

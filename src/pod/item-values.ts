@@ -22,7 +22,22 @@ export function toJson(v: Value): Json {
   return item;
 }
 
-export function toValue(input: Json): Value {
+/**
+ * The values the quarterback read from spilled references (land/spilled-value.ts), and the
+ * reference each came from: passed on as a whole to a worker that reads spilled values,
+ * one goes as that reference again instead of being written to the land a second time.
+ */
+const spilledFrom = new WeakMap<object, LandRef>();
+
+/** A value read from a spilled reference, remembered with it. */
+export function fromSpilled(value: Json, ref: LandRef): Json {
+  if (value !== null && typeof value === "object") spilledFrom.set(value, ref);
+  return value;
+}
+
+/** What goes on the wire for an item; `passSpilled` when the worker reads spilled values. */
+export function toValue(input: Json, passSpilled = false): Value {
+  if (input === null || typeof input !== "object") return input;
   // the reference itself, not the item's fields: an item changed on the way forges nothing
-  return (input !== null && typeof input === "object" && realRefs.get(input)) || input;
+  return realRefs.get(input) ?? (passSpilled ? spilledFrom.get(input) : undefined) ?? input;
 }

@@ -121,6 +121,7 @@ export class LocalPod implements Dispatcher {
       cwd: this.options.cwd,
       logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`),
       startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
+      land: this.options.land,
       ...(target ? { auth: this.options.auth, serverName: target.serverName } : {}),
     });
     r.onReachability = (replica, kind, detail) => {

@@ -15,7 +15,10 @@ import {
 import type { TransportAuth } from "../proto/transport-auth.js";
 import type { DescribeResponseMsg } from "../proto/messages.js";
 import type { Value } from "../common/values.js";
-import { toJson, toValue } from "./item-values.js";
+import { fromSpilled, toJson, toValue } from "./item-values.js";
+import { Land } from "../land/land.js";
+import type { LandRef } from "../land/ref.js";
+import { isSpilledValue, readSpilledValue, spillValue } from "../land/spilled-value.js";
 import { AnnouncementReader } from "./announcement.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
 import { QUARTERBACK_MAX_MESSAGE_BYTES } from "../client/message-limit.js";
@@ -43,6 +46,12 @@ export interface ReplicaPlace {
   auth?: TransportAuth | undefined;
   /** The name an attached replica's certificate must carry, when its address was found by resolving it. */
   serverName?: string | undefined;
+  /**
+   * The pod's land, shared with the worker: values too big for a message cross it as
+   * spilled values (land/spilled-value.ts). An attached worker must see the same folder
+   * as its QB_LAND, as the containers of one Kubernetes pod do.
+   */
+  land?: string | undefined;
 }
 
 export interface CallOptions {
@@ -83,6 +92,10 @@ export class Replica {
   address: string;
   /** The largest answer accepted from this worker, in bytes of JSON. */
   private maxValueBytes: number | undefined;
+  /** The land spilled values are read from (and written to, for a worker that reads them). */
+  private readonly land: Land | undefined;
+  /** The worker reads spilled values (its Describe says so) and shares the land: big inputs go there. */
+  private spillsInputs = false;
   private exitInfo: string | undefined;
   /** Resolves once the process has exited (and its exit handler has run). */
   private exited: Promise<void> | undefined;
@@ -105,6 +118,7 @@ export class Replica {
     readonly place: ReplicaPlace,
   ) {
     this.address = place.address;
+    this.land = place.land === undefined ? undefined : new Land(place.land);
   }
 
   /** Calls it runs at once, as its Describe says; more would be refused (RESOURCE_EXHAUSTED). */
@@ -175,6 +189,8 @@ export class Replica {
     // the smaller of the two sides' limits (a worker without Describe has the protocol's default)
     this.maxValueBytes = Math.min(this.describe?.maxMessageBytes || DEFAULT_MAX_MESSAGE_BYTES, QUARTERBACK_MAX_MESSAGE_BYTES);
     this.client.maxValueBytes = this.maxValueBytes;
+    this.spillsInputs = this.describe?.readsSpilledValues === true && this.land !== undefined;
+    if (this.spillsInputs) this.client.inputSpill = this.inputSpill();
     if (this.describe?.session) this.openSession();
     this.state = "ready";
     this.wasReady = true;
@@ -190,6 +206,7 @@ export class Replica {
   private openSession(): void {
     const session = this.client!.session();
     session.maxValueBytes = this.maxValueBytes;
+    if (this.spillsInputs) session.inputSpill = this.inputSpill();
     this.session = session;
     void session.closed.then((status) => {
       if (this.session !== session || this.state !== "ready") return;
@@ -346,7 +363,7 @@ export class Replica {
     try {
       result = this.session
         ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input), {
+          this.session.request(method, toValue(input, this.spillsInputs), {
             attempt: options.attempt,
             timeoutMs: options.timeoutMs ?? 0,
             signal: options.signal,
@@ -368,7 +385,7 @@ export class Replica {
    */
   private invoke(method: string, input: Json, options: CallOptions): Promise<Value> {
     const callId = `i${this.nextInvoke++}`;
-    const result = this.client!.invoke(method, toValue(input), {
+    const result = this.client!.invoke(method, toValue(input, this.spillsInputs), {
       callId,
       attempt: options.attempt,
       signal: options.signal,
@@ -401,22 +418,29 @@ export class Replica {
     if (!this.session)
       throw new ReplicaCallError(this.index, false, { cause: new Error(`worker \`${this.worker.name}\` does not speak Session, which held calls need`) });
     this.inFlight++;
-    const call = this.session.start(method, toValue(input), {
+    // yields read from the land reach the step in order, each after the one before it
+    let reading: Promise<void> | undefined;
+    const call = this.session.start(method, toValue(input, this.spillsInputs), {
       attempt: options.attempt,
       // the quarterback times a held call between its events, not over its life
       timeoutMs: 0,
-      onYield: (v, round) => options.onYield(toJson(v), round),
+      onYield: (v, round) => {
+        if (reading === undefined && !isSpilledValue(v)) return options.onYield(toJson(v), round);
+        reading = (reading ?? Promise.resolve()).then(async () => options.onYield(await this.unspill(v as LandRef), round));
+        reading.catch((err: unknown) => call.cancel(`a value it yielded could not be read: ${(err as Error).message}`));
+      },
       onAwaiting: options.onAwaiting,
       ...(options.progress ? { onProgress: options.progress } : {}),
     });
     const cancel = (): void => call.cancel(options.signal.reason instanceof Error ? options.signal.reason.message : "cancelled");
     if (options.signal.aborted) cancel();
     else options.signal.addEventListener("abort", cancel, { once: true });
-    const result = call.result.then(this.callSucceeded, this.callFailed);
+    // its result after its last yield, and a yield that could not be read is its error
+    const result = call.result.then((v) => (reading === undefined ? v : reading.then(() => v))).then(this.callSucceeded, this.callFailed);
     result.catch(() => undefined).finally(() => options.signal.removeEventListener("abort", cancel));
     return {
       replica: this.index,
-      signal: (name, value) => call.signal(name, toValue(value)),
+      signal: (name, value) => call.signal(name, toValue(value, this.spillsInputs)),
       end: (name) => call.endSignal(name),
       result,
     };
@@ -428,14 +452,34 @@ export class Replica {
     return a && { step: a.tag, method: a.method, attempt: a.attempt, input: toJson(a.input) };
   }
 
-  private readonly callSucceeded = (v: Value): Json => {
+  private readonly callSucceeded = (v: Value): Json | Promise<Json> => {
     this.inFlight--;
     this.onCallEnded?.(this);
-    return toJson(v);
+    return isSpilledValue(v) ? this.unspill(v) : toJson(v);
   };
+
+  /** Where this replica's big inputs go: the land, as spilled values, past its message limit (less room for the envelope). */
+  private inputSpill(): { spill: (json: string) => Promise<Value>; maxInlineBytes: number } {
+    const land = this.land!;
+    return { spill: (json) => spillValue(land, json), maxInlineBytes: this.maxValueBytes! - 1024 };
+  }
+
+  /** The value a spilled answer stands for; one that cannot be read fails its call, not retryable. */
+  private async unspill(ref: LandRef): Promise<Json> {
+    try {
+      if (this.land === undefined) throw new Error(`no land to read it from`);
+      return fromSpilled((await readSpilledValue(this.land, ref)) as Json, ref);
+    } catch (cause) {
+      throw new ReplicaCallError(this.index, false, {
+        cause: new Error(`the value it answered through the land (${JSON.stringify(ref.path)}) could not be read: ${(cause as Error).message}`, { cause }),
+      });
+    }
+  }
 
   private readonly callFailed = async (err: unknown): Promise<never> => {
     try {
+      // already said (a held call's yield that could not be read)
+      if (err instanceof ReplicaCallError) throw err;
       // the worker answered (an error, or an answer over the limit): it lives; a dropped
       // stream usually means the process died, and its exit arrives a moment later
       const answered = err instanceof RemoteCallError || err instanceof MessageTooLargeError;

@@ -38,6 +38,7 @@ const samples: Record<string, object> = {
     session: true,
     maxMessageBytes: 1,
     sdk: "s",
+    readsSpilledValues: true,
   } satisfies Required<M.DescribeResponseMsg>,
   MethodInfo: { name: "n", held: false, description: "d" } satisfies Required<M.MethodInfoMsg>,
   SessionIn: { callId: "c", start: null, signal: null, cancel: null } satisfies Required<Omit<M.SessionInMsg, "msg">>,

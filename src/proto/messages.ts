@@ -60,6 +60,8 @@ export interface DescribeResponseMsg {
   session: boolean;
   maxMessageBytes: number;
   sdk: string;
+  /** Whether the worker reads a spilled value (land/spilled-value.ts) as the value itself. */
+  readsSpilledValues?: boolean;
 }
 
 export interface StartMsg {

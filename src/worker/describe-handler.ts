@@ -16,6 +16,8 @@ export function describeHandler(
     session: info.session,
     maxMessageBytes: core.config.maxMessageBytes,
     sdk: SDK_NAME,
+    // only with a land to read them from
+    readsSpilledValues: core.config.landRoot !== null,
   };
   return (_call, callback) => callback(null, reply);
 }

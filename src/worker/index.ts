@@ -55,5 +55,7 @@ export {
   readFloat64Columns,
   ARROW_FILE_MEDIA_TYPE,
   type ArrowColumns,
+  SPILLED_VALUE_MEDIA_TYPE,
+  isSpilledValue,
 } from "../land/index.js";
 export type { ErrorCode } from "../proto/error-codes.js";

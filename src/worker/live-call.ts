@@ -5,9 +5,12 @@
  */
 import type { ValueMsg } from "../proto/messages.js";
 import type { Land } from "../land/land.js";
+import type { LandRef } from "../land/ref.js";
 import type { PondAccess } from "./pond-client.js";
 import type { CallSink } from "./call-sink.js";
-import { CallError, DeadlineExceededError, NotHeldError, OutputError, SignalEndedError } from "./errors.js";
+import { CallError, DeadlineExceededError, InvalidArgumentError, NotHeldError, OutputError, SignalEndedError } from "./errors.js";
+import { isSpilledValue, readSpilledValue, spillValue } from "../land/spilled-value.js";
+import { LandPathError } from "../land/errors.js";
 import type { ResolvedMethod } from "./methods.js";
 import { SignalQueue } from "./signal-queue.js";
 import { clearLongTimeout, setLongTimeout, type LongTimer } from "../common/long-timer.js";
@@ -101,11 +104,11 @@ export class LiveCall implements CallContext {
     }
     if (now) {
       this.rounds += 1;
-      return Promise.resolve(now.value as T);
+      return isSpilledValue(now.value) ? (this.unspill(now.value, `signal ${JSON.stringify(name)}`) as Promise<T>) : Promise.resolve(now.value as T);
     }
     const waiting = q.wait().then((v) => {
       this.rounds += 1;
-      return v as T;
+      return isSpilledValue(v) ? (this.unspill(v, `signal ${JSON.stringify(name)}`) as Promise<T>) : (v as T);
     });
     this.sink.awaiting(q.name, this.rounds, q.taken);
     return waiting;
@@ -168,8 +171,11 @@ export class LiveCall implements CallContext {
     this.core.live.add(this);
     this.ranFrom = performance.now();
     try {
-      const out = this.start.method.held ? await this.runHeld() : await this.start.method.handler(this.start.input, this);
-      if (!this.ended) this.finish(out);
+      const input = isSpilledValue(this.start.input) ? await this.unspill(this.start.input, "input") : this.start.input;
+      if (this.ended) return;
+      const out = this.start.method.held ? await this.runHeld(input) : await this.start.method.handler(input, this);
+      const written = this.ended ? undefined : this.finish(out);
+      if (written) await written;
     } catch (err) {
       if (!this.ended) this.fail(err);
     } finally {
@@ -180,8 +186,8 @@ export class LiveCall implements CallContext {
 
   // ---- internals ------------------------------------------------------------------------
 
-  private async runHeld(): Promise<unknown> {
-    const it = (this.start.method.handler as HeldMethod)(this.start.input, this);
+  private async runHeld(input: Value): Promise<unknown> {
+    const it = (this.start.method.handler as HeldMethod)(input, this);
     if (!it || typeof it.next !== "function") throw new CallError("INTERNAL", `held method ${JSON.stringify(this.method)} did not return an async iterator`);
     for (;;) {
       const step = await it.next();
@@ -193,38 +199,71 @@ export class LiveCall implements CallContext {
       }
       let msg: ValueMsg;
       try {
-        msg = this.encode(step.value);
+        msg = await this.encode(step.value);
       } catch (err) {
         await it.return?.(undefined);
         throw err;
+      }
+      if (this.ended) {
+        await it.return?.(undefined);
+        return undefined;
       }
       this.sink.yielded(msg, this.rounds);
     }
   }
 
-  private encode(v: unknown): ValueMsg {
+  /**
+   * The value as a message. One whose JSON would not fit in a message goes to the land as a
+   * spilled value (read back as the value itself by the quarterback and the next worker);
+   * without a land it fails the call, saying so.
+   */
+  private encode(v: unknown): ValueMsg | Promise<ValueMsg> {
     const msg = encodeValue(v);
     const max = this.core.config.maxMessageBytes - 1024;
     if (msg.json !== undefined && msg.json.length * 3 > max) {
       const bytes = Buffer.byteLength(msg.json, "utf8");
       if (bytes > max) {
-        throw new OutputError(
-          `output of ${this.method} is ${bytes} bytes, over the ${this.core.config.maxMessageBytes}-byte message limit: write it to the land (ctx.land.writeFile) and return the land reference`,
-          "RESOURCE_EXHAUSTED",
-        );
+        if (this.core.config.landRoot === null) {
+          throw new OutputError(
+            `output of ${this.method} is ${bytes} bytes, over the ${this.core.config.maxMessageBytes}-byte message limit, and this worker has no land to move it to (QB_LAND is not set)`,
+            "RESOURCE_EXHAUSTED",
+          );
+        }
+        return spillValue(this.core.land(), msg.json).then(encodeValue);
       }
     }
     return msg;
   }
 
-  private finish(out: unknown): void {
-    let msg: ValueMsg;
+  /** The value a spilled input or signal stands for; a file that is not its reference's fails the call (INVALID_ARGUMENT). */
+  private async unspill(ref: Value, what: string): Promise<Value> {
+    try {
+      return (await readSpilledValue(this.core.land(), ref as LandRef)) as Value;
+    } catch (cause) {
+      if (cause instanceof LandPathError) throw cause;
+      throw new InvalidArgumentError(`${what} of ${this.method}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Answers the method's output; a promise only while a spilled output is written. */
+  private finish(out: unknown): Promise<void> | undefined {
+    let msg: ValueMsg | Promise<ValueMsg>;
     try {
       msg = this.encode(out);
     } catch (err) {
       this.fail(err);
-      return;
+      return undefined;
     }
+    if (!(msg instanceof Promise)) return void this.answer(msg);
+    return msg.then(
+      (m) => this.answer(m),
+      (err: unknown) => void (this.ended || this.fail(err)),
+    );
+  }
+
+  private answer(msg: ValueMsg): void {
+    // cancelled while its output was written to the land
+    if (this.ended) return;
     this.ended = true;
     this.clearTimers();
     this.sink.result(msg, performance.now() - this.ranFrom);

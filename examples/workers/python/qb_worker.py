@@ -20,7 +20,9 @@ worker_pb2.py from the .proto instead; the bytes on the wire are the same.)
     serve({"double": double, "assign": assign}, name="doubler")
 
 A method gets the input (decoded JSON, or a LandRef) and a Call; it returns the output
-(anything json.dumps accepts, numpy values included, or a LandRef) or raises. The Call:
+(anything json.dumps accepts, numpy values included, or a LandRef) or raises. A value too
+big for a message crosses the land as JSON, both ways, and the method sees the value itself
+(docs/worker-protocol.md, section 3). The Call:
 
     call.aborted              threading.Event: set on cancel, deadline, shutdown (call.reason says which)
     call.check()              raises Aborted when the call should stop
@@ -38,6 +40,7 @@ The conformance methods qb.echo, qb.fail, qb.sleep, qb.aborted and qb.held are s
 """
 
 import collections
+import hashlib
 import inspect
 import json
 import math
@@ -56,7 +59,7 @@ from dataclasses import dataclass
 import grpc
 from google.protobuf import descriptor_pb2, message_factory
 
-SDK = "quarterback-py/0.2.0"
+SDK = "quarterback-py/0.3.0"
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_CONCURRENT_CALLS = 64
 PROGRESS_INTERVAL_S = 0.05  # at most one Progress message per call per 50 ms
@@ -108,7 +111,7 @@ def _build():
     _message(worker, "DescribeRequest", [])
     _message(worker, "DescribeResponse", [("name", 1, "string"), ("version", 2, "string"), ("methods", 3, "repeated " + v1 + "MethodInfo"),
                                           ("max_concurrent_calls", 4, "uint32"), ("session", 5, "bool"), ("max_message_bytes", 6, "uint64"),
-                                          ("sdk", 7, "string")])
+                                          ("sdk", 7, "string"), ("reads_spilled_values", 8, "bool")])
     _message(worker, "MethodInfo", [("name", 1, "string"), ("held", 2, "bool"), ("description", 3, "string")])
     # Session
     _message(worker, "SessionIn", [("call_id", 1, "string"), ("start", 2, v1 + "Start", "msg"), ("signal", 3, v1 + "Signal", "msg"),
@@ -232,13 +235,70 @@ def decode(value):
     return None
 
 
+# A value too big for a message travels on the land as its JSON text: a LandRef of this media
+# type stands for the value itself, on the way in and out (docs/worker-protocol.md, section 3).
+SPILLED_VALUE_MEDIA_TYPE = "application/vnd.quarterback.value+json"
+
+
+def _land_file(land, path):
+    """The absolute path of land path `path`, refused when it leaves the land (also through symlinks)."""
+    root = os.path.realpath(land)
+    full = os.path.realpath(os.path.join(root, *path.split("/")))
+    if not full.startswith(root + os.sep):
+        raise InvalidArgument(f"land path {path!r} leaves the land")
+    return full
+
+
+def unspill(value, land):
+    """The value a spilled LandRef stands for (its file's size and SHA-256 checked); any other value as it is."""
+    if not isinstance(value, LandRef) or value.media_type != SPILLED_VALUE_MEDIA_TYPE:
+        return value
+    if land is None:
+        raise InvalidArgument(f"a value on the land ({value.path!r}), and no land here: QB_LAND is not set")
+    full = _land_file(land, value.path)
+    try:
+        with open(full, "rb") as f:
+            data = f.read(value.size + 1)
+    except OSError as e:
+        raise InvalidArgument(f"land file {value.path!r} of a spilled value cannot be read: {e.strerror}") from e
+    if len(data) != value.size:
+        actual = f"more than {value.size}" if len(data) > value.size else str(len(data))
+        raise InvalidArgument(f"land file {value.path!r} does not match its reference: size is {actual} bytes, the reference says {value.size}")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != value.sha256:
+        raise InvalidArgument(f"land file {value.path!r} does not match its reference: sha256 is {digest}, the reference says {value.sha256}")
+    try:
+        return json.loads(data)
+    except ValueError as e:
+        raise InvalidArgument(f"spilled value {value.path!r} is not JSON: {e}") from e
+
+
+def _spill(text, land):
+    """Writes a value's JSON text to the land under a fresh name (atomically); its LandRef."""
+    data = text.encode()
+    path = f"values/{uuid.uuid4()}.json"
+    full = _land_file(land, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    tmp = f"{full}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.rename(tmp, full)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return LandRef(path, len(data), hashlib.sha256(data).hexdigest(), SPILLED_VALUE_MEDIA_TYPE)
+
+
 def _plain(o):
     if hasattr(o, "tolist"):  # numpy arrays and scalars
         return o.tolist()
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-def encode(result, max_bytes=MAX_MESSAGE_BYTES):
+def encode(result, max_bytes=MAX_MESSAGE_BYTES, land=None):
+    """The output as a Value; one over the message limit goes to the land (when there is one) as a spilled value."""
     if isinstance(result, LandRef):
         return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type))
     try:
@@ -247,8 +307,10 @@ def encode(result, max_bytes=MAX_MESSAGE_BYTES):
         raise CallFailure("FAILED", f"output is not JSON: {e}", retryable=False, type_name="OutputError") from e
     limit = max_bytes - 1024
     if len(text) * 3 > limit and len(text.encode()) > limit:
-        raise CallFailure("RESOURCE_EXHAUSTED", f"output is {len(text.encode())} bytes, over the {max_bytes}-byte message limit: "
-                          "write it to the land and return a LandRef", retryable=False, type_name="OutputError")
+        if land is not None:
+            return encode(_spill(text, land))
+        raise CallFailure("RESOURCE_EXHAUSTED", f"output is {len(text.encode())} bytes, over the {max_bytes}-byte message limit, "
+                          "and this worker has no land to move it to (QB_LAND is not set)", retryable=False, type_name="OutputError")
     return Value(json=text)
 
 
@@ -339,8 +401,10 @@ class Call:
             if q.values:
                 q.taken += 1
                 self._rounds += 1
-                return q.values.popleft()
-            raise SignalEndedError(name)
+                value = q.values.popleft()
+            else:
+                raise SignalEndedError(name)
+        return unspill(value, self.land)
 
     def signals(self, name):
         """Every value of signal `name`, until the quarterback ends it."""
@@ -455,10 +519,10 @@ class Call:
     def _run_session(self, fn, value):
         started = time.perf_counter()  # the result says how long the method ran (worker_ms)
         try:
-            out = fn(value, self)
+            out = fn(unspill(value, self.land), self)
             if self.held and inspect.isgenerator(out):
                 out = self._run_held(out)
-            message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes), worker_ms=_ms_since(started))
+            message = SessionOut(call_id=self.id, result=encode(out, self._worker.max_message_bytes, self.land), worker_ms=_ms_since(started))
         except Exception as e:  # a failing call is an error answer, never a dead worker
             message = SessionOut(call_id=self.id, error=error_of(e), worker_ms=_ms_since(started))
         finally:
@@ -477,7 +541,7 @@ class Call:
                 gen.close()
                 return None
             try:
-                value = encode(out, self._worker.max_message_bytes)
+                value = encode(out, self._worker.max_message_bytes, self.land)
             except CallFailure:
                 gen.close()
                 raise
@@ -856,9 +920,9 @@ class _Worker:
             call._on_rpc_done()  # the RPC has already ended
         started = time.perf_counter()  # the answer says how long the method ran (worker_ms)
         try:
-            result = fn(decode(request.input), call)
+            result = fn(unspill(decode(request.input), self.land), call)
             call.check()
-            return Output(result=encode(result, self.max_message_bytes), worker_ms=_ms_since(started))
+            return Output(result=encode(result, self.max_message_bytes, self.land), worker_ms=_ms_since(started))
         except Exception as e:  # one bad call never takes the worker down
             return Output(error=error_of(e), worker_ms=_ms_since(started))
         finally:
@@ -867,7 +931,7 @@ class _Worker:
 
     def describe(self, request, context):
         return DescribeResponse(name=self.name, version=self.version, max_concurrent_calls=self.max_calls, session=True,
-                                max_message_bytes=self.max_message_bytes, sdk=SDK,
+                                max_message_bytes=self.max_message_bytes, sdk=SDK, reads_spilled_values=self.land is not None,
                                 methods=[MethodInfo(name=n, held=held, description=d) for n, (_, held, d) in self.methods.items()])
 
     def session(self, requests, context):
