@@ -48,14 +48,15 @@ export class Land {
     // the parent now exists: check again, in case it is a symlink created meanwhile
     const checked = await this.resolve(rel);
     const tmp = `${checked}.${randomBytes(6).toString("hex")}.tmp`;
+    // text encoded once, for the file and its hash (encoding 200 MB takes a second here)
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     try {
-      await writeFile(tmp, data);
+      await writeFile(tmp, bytes);
       await rename(tmp, checked);
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     return new LandRef(rel, bytes.length, sha256Bytes(bytes), options.mediaType ?? mediaTypeFor(rel));
   }
 
