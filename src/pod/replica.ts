@@ -426,7 +426,7 @@ export class Replica {
       timeoutMs: 0,
       onYield: (v, round) => {
         if (reading === undefined && !isSpilledValue(v)) return options.onYield(toJson(v), round);
-        reading = (reading ?? Promise.resolve()).then(async () => options.onYield(await this.unspill(v as LandRef), round));
+        reading = (reading ?? Promise.resolve()).then(async () => options.onYield(isSpilledValue(v) ? await this.unspill(v) : toJson(v), round));
         reading.catch((err: unknown) => call.cancel(`a value it yielded could not be read: ${(err as Error).message}`));
       },
       onAwaiting: options.onAwaiting,

@@ -7,6 +7,7 @@
  *   digest(value)      {bytes, sha256, pid} of value.chunks joined (value as a whole input)
  *   digestIn({v})      the same for v (an input the quarterback built around the value)
  *   forge({v})         a spilled value whose reference does not match its file
+ *   grow({mbs, seed})  held: for each size, awaits signal "go" and yields make's value
  */
 import { createHash } from "node:crypto";
 import { LandRef, SPILLED_VALUE_MEDIA_TYPE, serveWorker, type CallContext } from "quarterback/worker";
@@ -35,6 +36,12 @@ await serveWorker(
     make,
     digest: (value: { chunks: string[] }) => digest(value),
     digestIn: (input: { v: { chunks: string[] } }) => digest(input.v),
+    grow: async function* (input: { mbs: number[]; seed: number }, ctx: CallContext) {
+      for (const [i, mb] of input.mbs.entries()) {
+        await ctx.signal("go");
+        yield make({ mb, seed: input.seed + i });
+      }
+    },
     forge: async (input: { v: unknown }, ctx: CallContext) => {
       const ref = await ctx.land.writeFile("values/forged.json", JSON.stringify(input.v), { mediaType: SPILLED_VALUE_MEDIA_TYPE });
       return new LandRef(ref.path, ref.size, "0".repeat(64), ref.mediaType);
