@@ -8,6 +8,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Land } from "../src/land/land.js";
+import type { LandRef } from "../src/land/ref.js";
+import { isSpilledValue, spillValue } from "../src/land/spilled-value.js";
 import { serveCallback, type CallbackServer } from "../src/proto/callback-server.js";
 import type { PondQueryRequestMsg } from "../src/proto/messages.js";
 import { PondRequestError } from "../src/proto/pond-request-error.js";
@@ -129,6 +132,17 @@ describe.skipIf(!pythonReady)("Python held calls (qb_worker.py over Session)", (
     c2.endSignal("v");
     const e = await failure(c2.result);
     expect(e).toMatchObject({ code: "FAILED", retryable: false, remoteType: "SignalEndedError", message: 'signal "v" has ended: no more values will come' });
+  });
+
+  it("a spilled signal value reaches call.signal() as the value, and a result over the limit is spilled to the land", async () => {
+    expect((await w.client.describe()).readsSpilledValues).toBe(true);
+    const big = { s: "p".repeat(5 * 1024 * 1024) };
+    const c = s.start("collect", { name: "v" });
+    c.signal("v", await spillValue(new Land(w.land), JSON.stringify(big)));
+    c.endSignal("v");
+    const out = await c.result;
+    expect(isSpilledValue(out)).toBe(true);
+    expect(JSON.parse(readFileSync(join(w.land, (out as LandRef).path), "utf8"))).toEqual({ got: [big] });
   });
 
   it("a signal for a call that is not held is ignored; call.signal() in a plain method is NotHeldError", async () => {
