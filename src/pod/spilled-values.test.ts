@@ -1,6 +1,6 @@
 /**
  * The quarterback's side of spilled values (land/spilled-value.ts), on real processes of
- * test/workers/big-value.ts whose limit is the default 4 MiB: an answer over it comes back
+ * test/workers/big-value.ts with a message limit of 256 KiB (chunks are 100 KB): an answer over it comes back
  * as the value; passed on whole it goes as the same reference, while an input built around
  * it is written to the land once more; a held call's spilled and inline yields keep their
  * order; a spilled answer whose file does not match fails its call, not retryable.
@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), "qb-pod-spill-"));
 const options = podOptions(dir);
 let pod: LocalPod;
 beforeAll(async () => {
-  pod = await LocalPod.start(flow([{ name: "b", run: BIG }]), options);
+  pod = await LocalPod.start(flow([{ name: "b", run: BIG, env: { BIG_VALUE_LIMIT: String(256 * 1024) } }]), options);
 });
 afterAll(async () => {
   await pod?.close();
@@ -35,13 +35,13 @@ const sha = (v: Made): string => createHash("sha256").update(v.chunks.join("")).
 describe("a value over the worker's message limit", () => {
   it("comes back as the value; passed on whole it is the same reference; an input built around it is spilled again", async () => {
     const before = spilled().length;
-    const made = (await call(pod, "b", "make", { mb: 6, seed: 1 })) as Made;
-    expect(made.chunks).toHaveLength(60);
+    const made = (await call(pod, "b", "make", { mb: 0.6, seed: 1 })) as Made;
+    expect(made.chunks).toHaveLength(6);
     expect(made.seed).toBe(1);
     expect(spilled()).toHaveLength(before + 1);
-    expect(await call(pod, "b", "digest", made)).toMatchObject({ bytes: 6_000_000, sha256: sha(made) });
+    expect(await call(pod, "b", "digest", made)).toMatchObject({ bytes: 600_000, sha256: sha(made) });
     expect(spilled()).toHaveLength(before + 1);
-    expect(await call(pod, "b", "digestIn", { v: made })).toMatchObject({ bytes: 6_000_000, sha256: sha(made) });
+    expect(await call(pod, "b", "digestIn", { v: made })).toMatchObject({ bytes: 600_000, sha256: sha(made) });
     expect(spilled()).toHaveLength(before + 2);
   }, 30_000);
 
@@ -51,7 +51,7 @@ describe("a value over the worker's message limit", () => {
       step: "g",
       worker: "b",
       method: "grow",
-      input: { mbs: [6, 0.1, 5, 0.1], seed: 2 },
+      input: { mbs: [0.6, 0.1, 0.5, 0.1], seed: 2 },
       attempt: 1,
       signal: new AbortController().signal,
       onYield: (v, round) => void yields.push([v, round]),
@@ -61,9 +61,9 @@ describe("a value over the worker's message limit", () => {
     for (let i = 0; i < 4; i++) h.signal("go", i);
     await h.result;
     expect(yields.map(([v, round]) => [(v as Made).seed, (v as Made).chunks.length, round])).toEqual([
-      [2, 60, 1],
+      [2, 6, 1],
       [3, 1, 2],
-      [4, 50, 3],
+      [4, 5, 3],
       [5, 1, 4],
     ]);
   }, 30_000);

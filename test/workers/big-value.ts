@@ -8,6 +8,7 @@
  *   digestIn({v})      the same for v (an input the quarterback built around the value)
  *   forge({v})         a spilled value whose reference does not match its file
  *   grow({mbs, seed})  held: for each size, awaits signal "go" and yields make's value
+ * BIG_VALUE_LIMIT sets its message limit (bytes; default 4 MiB), so a test can spill small values.
  */
 import { createHash } from "node:crypto";
 import { LandRef, SPILLED_VALUE_MEDIA_TYPE, serveWorker, type CallContext } from "quarterback/worker";
@@ -47,5 +48,5 @@ await serveWorker(
       return new LandRef(ref.path, ref.size, "0".repeat(64), ref.mediaType);
     },
   },
-  { name: "big-value", version: "1.0.0" },
+  { name: "big-value", version: "1.0.0", ...(process.env.BIG_VALUE_LIMIT ? { maxMessageBytes: Number(process.env.BIG_VALUE_LIMIT) } : {}) },
 );
