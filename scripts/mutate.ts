@@ -116,8 +116,10 @@ function runGroup(group: Group): Promise<void> {
       mutate: group.mutate,
       incrementalFile: `reports/stryker-${group.name}.json`,
       jsonReporter: { fileName: report },
-      // under .stryker-tmp, which no sandbox copies: two groups at once do not copy each other
       tempDirName: `.stryker-tmp/${group.name}`,
+      // Stryker leaves out only its own temp folder: without this, a group's sandbox copied
+      // the other lane's (and failed when files in it went away)
+      ignorePatterns: ["/.stryker-tmp"],
       ...(group.concurrency ? { concurrency: group.concurrency } : {}),
     }),
   );
