@@ -80,7 +80,12 @@ describe("a worker with a land", () => {
       "InvalidArgumentError",
       "is not JSON",
     ],
-    ["a path out of the land", async (ref: LandRef) => new LandRef(`values/../../${ref.path}`, ref.size, ref.sha256, ref.mediaType), "InvalidArgumentError", "bad land reference"],
+    [
+      "a path out of the land",
+      async (ref: LandRef) => new LandRef(`values/../../${ref.path}`, ref.size, ref.sha256, ref.mediaType),
+      "InvalidArgumentError",
+      "bad land reference",
+    ],
   ])("refuses a spilled input with %s: INVALID_ARGUMENT, not retryable", async (_, forge, type, says) => {
     const ref = await forge(await spilled(w, { s: "q".repeat(100) }));
     const e = await w.client.invoke("length", ref).catch((x: unknown) => x);
