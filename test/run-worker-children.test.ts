@@ -41,7 +41,9 @@ const WORKERS: Array<[string, string]> = [
 ];
 
 const NORMAL = "  s = [{ms: 10, v: 1}, {ms: 10, v: 2}] | p.sleep\n  emit s";
-const FAILING = "  s = [{ms: 300, v: 1}, {ms: 60000, v: 2}] | p.sleep\n  f = [1] | p.flaky(id: item, fails: 9)\n  emit s, f";
+// the failure comes after 1 s, so the groups are seen while the run goes (under load, a
+// failure at once could end the run before the first look)
+const FAILING = "  s = [{ms: 300, v: 1}, {ms: 60000, v: 2}] | p.sleep\n  w = [{ms: 1000, v: 1}] | p.sleep\n  f = w | p.flaky(id: item, fails: 9)\n  emit s, f";
 const OUTCOMES: Array<[string, string, number]> = [
   ["ends normally", NORMAL, 0],
   ["fails", FAILING, 1],
