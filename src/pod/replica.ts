@@ -21,7 +21,7 @@ import type { LandRef } from "../land/ref.js";
 import { isSpilledValue, readSpilledValue, spillValue } from "../land/spilled-value.js";
 import { AnnouncementReader } from "./announcement.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../common/limits.js";
-import { QUARTERBACK_MAX_MESSAGE_BYTES } from "../client/message-limit.js";
+import { QUARTERBACK_MAX_MESSAGE_BYTES, type InputSpill } from "../client/message-limit.js";
 import { ReplicaCallError, ReplicaCrashedError, WorkerStartError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { awaitGroupGone, groupLive, killGroup, untrackGroup } from "../process/process-group.js";
@@ -94,8 +94,8 @@ export class Replica {
   private maxValueBytes: number | undefined;
   /** The land spilled values are read from (and written to, for a worker that reads them). */
   private readonly land: Land | undefined;
-  /** The worker reads spilled values (its Describe says so) and shares the land: big inputs go there. */
-  private spillsInputs = false;
+  /** Set when the worker reads spilled values (its Describe says so) and shares the land: big inputs go there. */
+  private inputSpill: InputSpill | undefined;
   private exitInfo: string | undefined;
   /** Resolves once the process has exited (and its exit handler has run). */
   private exited: Promise<void> | undefined;
@@ -189,8 +189,11 @@ export class Replica {
     // the smaller of the two sides' limits (a worker without Describe has the protocol's default)
     this.maxValueBytes = Math.min(this.describe?.maxMessageBytes || DEFAULT_MAX_MESSAGE_BYTES, QUARTERBACK_MAX_MESSAGE_BYTES);
     this.client.maxValueBytes = this.maxValueBytes;
-    this.spillsInputs = this.describe?.readsSpilledValues === true && this.land !== undefined;
-    if (this.spillsInputs) this.client.inputSpill = this.inputSpill();
+    const land = this.land;
+    // past its message limit, less room for the envelope
+    if (this.describe?.readsSpilledValues === true && land !== undefined)
+      this.inputSpill = { spill: (json) => spillValue(land, json), maxInlineBytes: this.maxValueBytes - 1024 };
+    this.client.inputSpill = this.inputSpill;
     if (this.describe?.session) this.openSession();
     this.state = "ready";
     this.wasReady = true;
@@ -206,7 +209,7 @@ export class Replica {
   private openSession(): void {
     const session = this.client!.session();
     session.maxValueBytes = this.maxValueBytes;
-    if (this.spillsInputs) session.inputSpill = this.inputSpill();
+    session.inputSpill = this.inputSpill;
     this.session = session;
     void session.closed.then((status) => {
       if (this.session !== session || this.state !== "ready") return;
@@ -363,7 +366,7 @@ export class Replica {
     try {
       result = this.session
         ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input, this.spillsInputs), {
+          this.session.request(method, toValue(input, this.inputSpill !== undefined), {
             attempt: options.attempt,
             timeoutMs: options.timeoutMs ?? 0,
             signal: options.signal,
@@ -385,7 +388,7 @@ export class Replica {
    */
   private invoke(method: string, input: Json, options: CallOptions): Promise<Value> {
     const callId = `i${this.nextInvoke++}`;
-    const result = this.client!.invoke(method, toValue(input, this.spillsInputs), {
+    const result = this.client!.invoke(method, toValue(input, this.inputSpill !== undefined), {
       callId,
       attempt: options.attempt,
       signal: options.signal,
@@ -420,7 +423,7 @@ export class Replica {
     this.inFlight++;
     // yields read from the land reach the step in order, each after the one before it
     let reading: Promise<void> | undefined;
-    const call = this.session.start(method, toValue(input, this.spillsInputs), {
+    const call = this.session.start(method, toValue(input, this.inputSpill !== undefined), {
       attempt: options.attempt,
       // the quarterback times a held call between its events, not over its life
       timeoutMs: 0,
@@ -440,7 +443,7 @@ export class Replica {
     result.catch(() => undefined).finally(() => options.signal.removeEventListener("abort", cancel));
     return {
       replica: this.index,
-      signal: (name, value) => call.signal(name, toValue(value, this.spillsInputs)),
+      signal: (name, value) => call.signal(name, toValue(value, this.inputSpill !== undefined)),
       end: (name) => call.endSignal(name),
       result,
     };
@@ -457,12 +460,6 @@ export class Replica {
     this.onCallEnded?.(this);
     return isSpilledValue(v) ? this.unspill(v) : toJson(v);
   };
-
-  /** Where this replica's big inputs go: the land, as spilled values, past its message limit (less room for the envelope). */
-  private inputSpill(): { spill: (json: string) => Promise<Value>; maxInlineBytes: number } {
-    const land = this.land!;
-    return { spill: (json) => spillValue(land, json), maxInlineBytes: this.maxValueBytes! - 1024 };
-  }
 
   /** The value a spilled answer stands for; one that cannot be read fails its call, not retryable. */
   private async unspill(ref: LandRef): Promise<Json> {

@@ -236,9 +236,9 @@ export class LiveCall implements CallContext {
   }
 
   /** The value a spilled input or signal stands for; a file that is not its reference's fails the call (INVALID_ARGUMENT). */
-  private async unspill(ref: Value, what: string): Promise<Value> {
+  private async unspill(ref: LandRef, what: string): Promise<Value> {
     try {
-      return (await readSpilledValue(this.core.land(), ref as LandRef)) as Value;
+      return (await readSpilledValue(this.core.land(), ref)) as Value;
     } catch (cause) {
       if (cause instanceof LandPathError) throw cause;
       throw new InvalidArgumentError(`${what} of ${this.method}: ${(cause as Error).message}`, { cause });
