@@ -49,6 +49,7 @@ const SESSION_CHECKS = [
   "session.held",
   "session.malformed",
   "session.oversized",
+  "session.batches",
 ];
 const INVOKE_CHECKS = [
   "invoke.unknown-method",

@@ -11,6 +11,8 @@ import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.js";
 import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
 import { SessionRequest, type LiveCall } from "./session-request.js";
+import { FrameBatcher } from "../proto/frame-batcher.js";
+import { eachInFrame, sessionInFrame, sessionInSize } from "../proto/session-frames.js";
 
 /** How long a cancelled call waits for the worker's answer before it is given up. */
 export const CANCEL_GRACE_MS = 2_000;
@@ -128,22 +130,37 @@ export class SessionClient {
   readonly stray: SessionOutMsg[] = [];
   /** Resolves with the stream's final status (OK or not). */
   readonly closed: Promise<grpc.StatusObject>;
+  /** Set when the worker reads batched frames: messages of one event-loop turn go as one frame. */
+  private readonly batcher: FrameBatcher<SessionInMsg> | undefined;
 
-  constructor(readonly stream: grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>) {
-    stream.on("data", (msg: SessionOutMsg) => {
-      const call = this.calls.get(msg.callId);
-      if (!call) {
-        this.stray.push(msg);
-        return;
-      }
-      const bytes = this.maxValueBytes === undefined ? undefined : overLimit(msg.result ?? msg.yielded?.value, this.maxValueBytes);
-      if (bytes !== undefined) return this.refuse(call, msg, bytes);
-      call.receive(msg);
-      if (call.ended) this.calls.delete(msg.callId);
-    });
+  constructor(
+    readonly stream: grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>,
+    options: { batches?: boolean } = {},
+  ) {
+    if (options.batches) this.batcher = new FrameBatcher((frame) => stream.write(frame), sessionInFrame, sessionInSize);
+    const receive = (msg: SessionOutMsg): void => this.receive(msg);
+    stream.on("data", (frame: SessionOutMsg) => eachInFrame(frame, receive));
     stream.on("error", (err: grpc.ServiceError) => this.failAll(new TransportError(`session: ${err.details || err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => stream.on("status", (s: grpc.StatusObject) => resolve(s)));
     stream.on("end", () => this.failAll(new TransportError("session: the worker ended the stream")));
+  }
+
+  private receive(msg: SessionOutMsg): void {
+    const call = this.calls.get(msg.callId);
+    if (!call) {
+      this.stray.push(msg);
+      return;
+    }
+    const bytes = this.maxValueBytes === undefined ? undefined : overLimit(msg.result ?? msg.yielded?.value, this.maxValueBytes);
+    if (bytes !== undefined) return this.refuse(call, msg, bytes);
+    call.receive(msg);
+    if (call.ended) this.calls.delete(msg.callId);
+  }
+
+  /** Onto the stream, in a batch with the rest of this turn's messages when the worker reads batches. */
+  private write(msg: SessionInMsg): void {
+    if (this.batcher) this.batcher.push(msg);
+    else this.stream.write(msg);
   }
 
   /** Starts a call. */
@@ -179,7 +196,7 @@ export class SessionClient {
     }
     const start = { method, input: encoded, timeoutMs: options.timeoutMs ?? 0, attempt };
     this.calls.set(id, call);
-    this.stream.write({ callId: id, start });
+    this.write({ callId: id, start });
     if (signal) {
       if (signal.aborted) {
         this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
@@ -201,7 +218,7 @@ export class SessionClient {
 
   /** Sends any message as is (for tests of malformed input). */
   send(msg: SessionInMsg): void {
-    if (!this.failure) this.stream.write(msg);
+    if (!this.failure) this.write(msg);
   }
 
   get live(): number {
@@ -210,11 +227,13 @@ export class SessionClient {
 
   /** Half-closes: the worker ends the stream after the live calls. */
   end(): void {
+    this.batcher?.flush();
     this.stream.end();
   }
 
   /** Breaks the stream: every live call is aborted on the worker. */
   cancel(): void {
+    this.batcher?.clear();
     this.stream.cancel();
   }
 
@@ -263,6 +282,7 @@ export class SessionClient {
 
   private failAll(err: Error): void {
     this.failure ??= err;
+    this.batcher?.clear();
     for (const call of this.calls.values()) call.fail(err);
     this.calls.clear();
   }

@@ -12,6 +12,7 @@ import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError, WorkerProtocolError } from "./errors.js";
 import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
+import { SESSION_BATCHES_METADATA } from "../proto/session-frames.js";
 import { SessionClient } from "./session-client.js";
 
 export interface WorkerClientOptions {
@@ -44,7 +45,7 @@ type Unary<Req, Res> = (
 interface RawWorkerClient extends grpc.Client {
   Invoke: Unary<InputMsg, OutputMsg>;
   Describe: Unary<Record<string, never>, DescribeResponseMsg>;
-  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>;
+  Session(metadata?: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<SessionInMsg, SessionOutMsg>;
 }
 
 interface RawHealthClient extends grpc.Client {
@@ -132,8 +133,15 @@ export class WorkerClient {
     );
   }
 
-  session(): SessionClient {
-    return new SessionClient(this.raw.Session());
+  /**
+   * Opens a Session stream. `batches`: the worker's Describe says it reads batched frames;
+   * then this side batches its messages, and asks the worker to batch its own.
+   */
+  session(options: { batches?: boolean } = {}): SessionClient {
+    if (!options.batches) return new SessionClient(this.raw.Session());
+    const metadata = new grpc.Metadata();
+    metadata.set(SESSION_BATCHES_METADATA, "1");
+    return new SessionClient(this.raw.Session(metadata), { batches: true });
   }
 
   close(): void {

@@ -24,6 +24,7 @@ import {
   invokeOversizedCheck,
 } from "./invoke-checks.js";
 import {
+  sessionBatchesCheck,
   sessionCancelCheck,
   sessionConcurrencyCheck,
   sessionDeadlineCheck,
@@ -58,6 +59,7 @@ export const CHECKS: readonly Check[] = [
   sessionHeldCheck,
   sessionMalformedCheck,
   sessionOversizedCheck,
+  sessionBatchesCheck,
   shutdownCheck,
 ];
 

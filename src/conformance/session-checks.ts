@@ -310,3 +310,45 @@ export const sessionOversizedCheck = sessionCheck("session.oversized", "a Sessio
   await stillServes(t);
   return pass(`${(size / 1048576).toFixed(2)} MiB refused (${detail}); a new stream works; still serving`);
 });
+
+const BATCHED_CALLS = 64;
+
+export const sessionBatchesCheck: Check = {
+  name: "session.batches",
+  about:
+    "a worker that says session_batches reads a batched frame: each call in it gets its own answer, and a cancel after a start in the same frame cancels it",
+  async run(t) {
+    if (!t.speaksSession) return skip(t.describe ? "the worker does not speak Session (Describe says so)" : "no Describe, so no Session");
+    if (t.describe?.sessionBatches !== true) return skip("the worker does not read batched frames (Describe's session_batches is not set)");
+    const missing = await needs(t, "qb.echo", "qb.sleep");
+    if (missing) return missing;
+    const s = t.client.session({ batches: true });
+    let frames = 0;
+    let batched = 0;
+    s.stream.on("data", (f: SessionOutMsg) => {
+      frames++;
+      if (f.batch?.length) batched++;
+    });
+    try {
+      // started in one turn: one frame (frame-batcher.ts), the cancel after its start
+      // one slot left for the sleeper: the echoes all start before any of them is answered
+      const n = Math.max(1, Math.min(BATCHED_CALLS, (t.describe.maxConcurrentCalls || Infinity) - 1));
+      const values: Value[] = Array.from({ length: n }, (_, i) => ({ i, s: "é".repeat(i % 5) }));
+      const echoes = values.map((v) => s.start("qb.echo", v).result);
+      const sleeper = s.start("qb.sleep", { ms: 10_000, tag: uniqueTag("sbatch") });
+      sleeper.cancel("conformance");
+      const results = await within(Promise.all(echoes), 10_000, "timeout" as const);
+      expect(results !== "timeout", `the ${n} calls of one batched frame were not all answered within 10 s`);
+      results.forEach((r, i) => expect(sameJson(r, values[i]), `call ${i} of the frame got ${JSON.stringify(r).slice(0, 100)}`));
+      const r = await within(settle(sleeper.result), ABORT_WITHIN_MS + 1_000, "timeout" as const);
+      expect(r !== "timeout", "a cancel in the same frame as its start was not answered");
+      expect(
+        r.error instanceof RemoteCallError && r.error.code === "CANCELLED",
+        `a start then its cancel in one frame: expected CANCELLED, got ${r.error ? describeError(r.error) : "a result"}`,
+      );
+      return pass(`${n + 1} calls in one frame answered in ${frames} frames (${batched} of them batched); the cancel in the same frame took`);
+    } finally {
+      s.cancel();
+    }
+  },
+};

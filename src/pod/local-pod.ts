@@ -29,6 +29,8 @@ export interface PodOptions {
   /** Attached workers' replicas, as resolveAttached found them; else each `at` address as written. */
   attach?: Map<string, AttachTarget[]>;
   startTimeoutMs?: number;
+  /** Batched Session frames with workers that offer them (default true; false measures the unbatched protocol). */
+  sessionBatches?: boolean;
   /** Restarts allowed per replica after a crash (default 3). */
   maxRestarts?: number;
   /** Told when a replica dies and when it is back. */
@@ -122,6 +124,7 @@ export class LocalPod implements Dispatcher {
       logPath: join(this.options.runDir, "logs", `${w.name}-${index}.log`),
       startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
       land: this.options.land,
+      sessionBatches: this.options.sessionBatches,
       ...(target ? { auth: this.options.auth, serverName: target.serverName } : {}),
     });
     r.onReachability = (replica, kind, detail) => {

@@ -52,6 +52,8 @@ export interface ReplicaPlace {
    * as its QB_LAND, as the containers of one Kubernetes pod do.
    */
   land?: string | undefined;
+  /** Batched Session frames with a worker whose Describe offers them (default true; false for a benchmark's baseline). */
+  sessionBatches?: boolean | undefined;
 }
 
 export interface CallOptions {
@@ -207,7 +209,7 @@ export class Replica {
    * process is killed, and the pod starts another (an attached one is given up as dead).
    */
   private openSession(): void {
-    const session = this.client!.session();
+    const session = this.client!.session({ batches: this.describe?.sessionBatches === true && this.place.sessionBatches !== false });
     session.maxValueBytes = this.maxValueBytes;
     session.inputSpill = this.inputSpill;
     this.session = session;

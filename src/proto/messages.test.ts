@@ -39,13 +39,14 @@ const samples: Record<string, object> = {
     maxMessageBytes: 1,
     sdk: "s",
     readsSpilledValues: true,
+    sessionBatches: true,
   } satisfies Required<M.DescribeResponseMsg>,
   MethodInfo: { name: "n", held: false, description: "d" } satisfies Required<M.MethodInfoMsg>,
-  SessionIn: { callId: "c", start: null, signal: null, cancel: null } satisfies Required<Omit<M.SessionInMsg, "msg">>,
+  SessionIn: { callId: "c", start: null, signal: null, cancel: null, batch: [] } satisfies Required<Omit<M.SessionInMsg, "msg">>,
   Start: { method: "m", input: null, timeoutMs: 0, attempt: 1 } satisfies Required<M.StartMsg>,
   Signal: { name: "n", value: null, end: false } satisfies Required<M.SignalMsg>,
   Cancel: { reason: "r" } satisfies Required<M.CancelMsg>,
-  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null, workerMs: 0 } satisfies Required<
+  SessionOut: { callId: "c", progress: null, yielded: null, awaiting: null, result: null, error: null, workerMs: 0, batch: [] } satisfies Required<
     Omit<M.SessionOutMsg, "msg">
   >,
   Progress: { fraction: 0.5, message: "m" } satisfies Required<M.ProgressMsg>,
@@ -93,6 +94,7 @@ describe("messages.ts matches worker.proto", () => {
       .Session!;
     const msg: M.SessionOutMsg = { callId: "c1", yielded: { value: { json: "[1,2]" }, round: 3 } };
     expect(session.responseDeserialize(session.responseSerialize(msg))).toEqual({
+      batch: [],
       callId: "c1",
       yielded: { value: { json: "[1,2]", kind: "json" }, round: 3 },
       workerMs: 0,

@@ -62,6 +62,8 @@ export interface DescribeResponseMsg {
   sdk: string;
   /** Whether the worker reads a spilled value (land/spilled-value.ts) as the value itself. */
   readsSpilledValues?: boolean;
+  /** The worker reads batched Session frames (and batches its own when the Session's metadata asks). */
+  sessionBatches?: boolean;
 }
 
 export interface StartMsg {
@@ -87,6 +89,8 @@ export interface SessionInMsg {
   signal?: SignalMsg | null;
   cancel?: CancelMsg | null;
   msg?: "start" | "signal" | "cancel";
+  /** Messages carried in this frame, read after its own (if any), in order. */
+  batch?: SessionInMsg[];
 }
 
 export interface ProgressMsg {
@@ -117,6 +121,8 @@ export interface SessionOutMsg {
   /** With a result or an error: how long the method ran (ms, measured in the worker); 0 or absent: not measured. */
   workerMs?: number;
   msg?: "progress" | "yielded" | "awaiting" | "result" | "error";
+  /** Messages carried in this frame, read after its own (if any), in order. */
+  batch?: SessionOutMsg[];
 }
 
 export type WireReportKind = "REPORT_KIND_UNSPECIFIED" | "REPORT_KIND_ERROR" | "REPORT_KIND_TIMEOUT" | "REPORT_KIND_PROGRESS" | "REPORT_KIND_LOG";

@@ -3,7 +3,7 @@ import type { MethodDefinition } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { loadProtos } from "./load.js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
-import { decodeResult, encodeStart } from "./session-codec.js";
+import { decodeBatch, decodeResult, encodeStart } from "./session-codec.js";
 
 const generic = loadProtos().worker.Session as MethodDefinition<SessionInMsg, SessionOutMsg>;
 const serialize = (m: SessionInMsg): Buffer => generic.requestSerialize(m);
@@ -33,6 +33,7 @@ describe("encodeStart", () => {
     for (const m of cases) expect(encodeStart(m)!.equals(serialize(m))).toBe(true);
     // and they decode to what was sent
     expect(generic.requestDeserialize(encodeStart(cases[2]!)!)).toEqual({
+      batch: [],
       ...cases[2],
       start: { ...cases[2]!.start, input: { json: cases[2]!.start!.input!.json, kind: "json" } },
       msg: "start",
@@ -104,5 +105,42 @@ describe("the caller's Worker client", () => {
     expect(fast.requestSerialize({ callId: "c", cancel: { reason: "r" } })).toEqual(serialize({ callId: "c", cancel: { reason: "r" } }));
     const out = outBytes({ callId: "c", progress: { fraction: 0.25, message: "" } });
     expect(fast.responseDeserialize(out)).toEqual(generic.responseDeserialize(out));
+  });
+});
+
+describe("batched frames on the caller's side", () => {
+  const fast = loadProtos().WorkerCallerClient.service.Session! as MethodDefinition<SessionInMsg, SessionOutMsg>;
+  const cancel: SessionInMsg = { callId: "c2", cancel: { reason: "r" } };
+  const signal: SessionInMsg = { callId: "c3", signal: { name: "s", value: { json: "[1]" }, end: false } };
+
+  it("writes a batch of starts, signals and cancels exactly as the generic encoder does", () => {
+    for (const batch of [[start("c1", "1")], [start("c1", "1"), cancel, start("c4", '"é"', 5, 2), signal], [signal, signal]]) {
+      const frame: SessionInMsg = { callId: "", batch };
+      expect((fast.requestSerialize(frame) as Buffer).equals(serialize(frame))).toBe(true);
+      // and the worker reads each message back, in order
+      const read = generic.requestDeserialize(fast.requestSerialize(frame)) as SessionInMsg;
+      expect(read.batch!.map((m) => m.callId)).toEqual(batch.map((m) => m.callId));
+    }
+    // a frame with a message of its own besides its batch goes through the generic encoder whole
+    const mixed: SessionInMsg = { ...start("c0", "0"), batch: [cancel] };
+    expect((fast.requestSerialize(mixed) as Buffer).equals(serialize(mixed))).toBe(true);
+  });
+
+  it("reads a batch of answers as the generic decoder does, results fast and the rest generically", () => {
+    const batch: SessionOutMsg[] = [
+      { callId: "c1", result: { json: "1" }, workerMs: 2 },
+      { callId: "c2", error: { code: "ERROR_CODE_FAILED", message: "x", details: "", retryable: true, type: "Error" } },
+      { callId: "c3", progress: { fraction: 0.5, message: "half" } },
+      { callId: "c4", result: { json: JSON.stringify({ s: "héllo" }) } },
+    ];
+    const bytes = outBytes({ callId: "", batch });
+    expect(fast.responseDeserialize(bytes)).toEqual(generic.responseDeserialize(bytes));
+    expect(JSON.stringify(fast.responseDeserialize(bytes))).toBe(JSON.stringify(generic.responseDeserialize(bytes)));
+    expect(decodeBatch(bytes, () => ({ callId: "x" }))!.batch).toHaveLength(4);
+    // not only a batch: a frame with a call id of its own, or truncated, is the generic decoder's
+    const own = outBytes({ callId: "c9", batch });
+    expect(fast.responseDeserialize(own)).toEqual(generic.responseDeserialize(own));
+    expect(decodeBatch(bytes.subarray(0, bytes.length - 1), () => ({ callId: "x" }))).toBeUndefined();
+    expect(decodeBatch(own, () => ({ callId: "x" }))).toBeUndefined();
   });
 });

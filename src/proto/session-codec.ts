@@ -67,7 +67,8 @@ const fieldSize = (len: number): number => 1 + varintSize(len) + len;
  */
 export function encodeStart(msg: SessionInMsg): Buffer | undefined {
   const start = msg.start;
-  if (!start || typeof msg.callId !== "string" || msg.signal != null || msg.cancel != null) return undefined;
+  if (!start || typeof msg.callId !== "string" || msg.signal != null || msg.cancel != null || (msg.batch !== undefined && msg.batch.length > 0))
+    return undefined;
   const { method, input, timeoutMs, attempt } = start;
   if (typeof method !== "string" || !input || typeof input.json !== "string" || input.land != null) return undefined;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || !Number.isInteger(attempt) || attempt < 0 || attempt > MAX_UINT32) return undefined;
@@ -102,7 +103,7 @@ function lengthAt(buf: Buffer, pos: number, limit: number): [number, number] | u
 }
 
 /**
- * `{callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined
+ * `{batch: [], callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined
  * when the message is anything else (progress, error, a land value, an unknown or repeated field...).
  */
 export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
@@ -138,16 +139,70 @@ export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
   }
   if (json === undefined) return undefined;
   // the generic decoder's object, keys in its order (defaults first)
-  return { callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
+  return { batch: [], callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
+}
+
+/**
+ * A batched frame: an empty call id (written, as the generic encoder writes a string set to
+ * ""), then length-delimited fields `tag` holding each of `parts`, one after another.
+ */
+function frameBytes(tag: number, parts: Buffer[]): Buffer {
+  let total = 2;
+  for (const b of parts) total += fieldSize(b.length);
+  const buf = Buffer.allocUnsafe(total);
+  buf[0] = 0x0a; // call_id = 1, length 0
+  buf[1] = 0;
+  let p = 2;
+  for (const b of parts) {
+    p = writeTagged(buf, p, tag, b.length);
+    p += b.copy(buf, p);
+  }
+  return buf;
+}
+
+/** SessionIn.batch = 5 and SessionOut.batch = 8, length-delimited. */
+const IN_BATCH_TAG = 0x2a;
+const OUT_BATCH_TAG = 0x42;
+
+/** A frame that is only a batch (no call id, no message of its own): its items, else undefined. */
+function onlyBatch<M extends { callId: string; msg?: string | undefined; batch?: M[] | undefined }>(msg: M): M[] | undefined {
+  const batch = msg.batch;
+  if (!batch || batch.length === 0 || msg.callId !== "" || msg.msg !== undefined) return undefined;
+  return batch;
+}
+
+/**
+ * A SessionOut frame made only of batched messages, each read by `one`; undefined when the
+ * bytes hold anything else (the generic decoder reads those).
+ */
+export function decodeBatch(buf: Buffer, one: (item: Buffer) => SessionOutMsg): SessionOutMsg | undefined {
+  // an empty call id first, or none (an encoder that leaves out fields set to their default)
+  let pos = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
+  if (pos >= buf.length || buf[pos] !== OUT_BATCH_TAG) return undefined;
+  const batch: SessionOutMsg[] = [];
+  while (pos < buf.length) {
+    if (buf[pos] !== OUT_BATCH_TAG) return undefined;
+    const f = lengthAt(buf, pos + 1, buf.length);
+    if (!f) return undefined;
+    batch.push(one(buf.subarray(f[0], f[1])));
+    pos = f[1];
+  }
+  // the generic decoder's object, keys in its order
+  return { batch, callId: "", workerMs: 0 };
 }
 
 /** The Session method with the fast codec in front of the generic one (caller's side). */
 export function withFastSessionCodec(method: MethodDefinition<SessionInMsg, SessionOutMsg>): MethodDefinition<SessionInMsg, SessionOutMsg> {
   const serialize = method.requestSerialize;
   const deserialize = method.responseDeserialize;
+  const encodeOne = (msg: SessionInMsg): Buffer => encodeStart(msg) ?? serialize(msg);
+  const decodeOne = (buf: Buffer): SessionOutMsg => decodeResult(buf) ?? deserialize(buf);
   return {
     ...method,
-    requestSerialize: (msg: SessionInMsg) => encodeStart(msg) ?? serialize(msg),
-    responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? deserialize(buf),
+    requestSerialize: (msg: SessionInMsg) => {
+      const batch = onlyBatch(msg);
+      return batch ? frameBytes(IN_BATCH_TAG, batch.map(encodeOne)) : encodeOne(msg);
+    },
+    responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? decodeBatch(buf, decodeOne) ?? deserialize(buf),
   };
 }

@@ -18,6 +18,8 @@ export function describeHandler(
     sdk: SDK_NAME,
     // only with a land to read them from
     readsSpilledValues: core.config.landRoot !== null,
+    // batched Session frames read (session-handler.ts); answers batched when the caller asks
+    sessionBatches: info.session,
   };
   return (_call, callback) => callback(null, reply);
 }

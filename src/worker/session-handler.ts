@@ -3,7 +3,8 @@
  * In: start | signal | cancel. Out: progress | yielded | awaiting, then result or error.
  * Signals and cancels for call ids that are not live are ignored (they race with the end of
  * a call). When the caller half-closes, the stream ends after its last call; when the stream
- * breaks, its calls are aborted.
+ * breaks, its calls are aborted. A frame may carry a batch of messages, read in order; the
+ * worker batches its own messages only when the caller's metadata asks for it.
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { CallErrorMsg, SessionInMsg, SessionOutMsg, ValueMsg } from "../proto/messages.js";
@@ -13,6 +14,8 @@ import type { LiveCall } from "./live-call.js";
 import { startCall } from "./start-call.js";
 import { toCallErrorMsg } from "./to-call-error.js";
 import { decodeValue } from "../common/values.js";
+import { FrameBatcher } from "../proto/frame-batcher.js";
+import { eachInFrame, SESSION_BATCHES_METADATA, sessionOutFrame, sessionOutSize } from "../proto/session-frames.js";
 import type { WorkerCore } from "./worker-core.js";
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -33,6 +36,8 @@ class Session {
   private inputEnded = false;
   private closed = false;
   private readonly unregister: () => void;
+  /** Set when the caller reads batched frames: messages of one event-loop turn go as one frame. */
+  private readonly batcher: FrameBatcher<SessionOutMsg> | undefined;
 
   constructor(
     private readonly core: WorkerCore,
@@ -40,7 +45,10 @@ class Session {
     registry: SessionRegistry,
   ) {
     this.unregister = registry.add(() => this.endNow());
-    stream.on("data", (msg: SessionInMsg) => this.onMessage(msg));
+    if (stream.metadata.get(SESSION_BATCHES_METADATA)[0] === "1")
+      this.batcher = new FrameBatcher((frame) => stream.write(frame), sessionOutFrame, sessionOutSize);
+    const onMessage = (msg: SessionInMsg): void => this.onMessage(msg);
+    stream.on("data", (frame: SessionInMsg) => eachInFrame(frame, onMessage));
     stream.on("end", () => {
       this.inputEnded = true;
       this.maybeEnd();
@@ -53,7 +61,9 @@ class Session {
 
   /** @internal */
   send(msg: SessionOutMsg): void {
-    if (!this.closed) this.stream.write(msg);
+    if (this.closed) return;
+    if (this.batcher) this.batcher.push(msg);
+    else this.stream.write(msg);
   }
 
   private onMessage(msg: SessionInMsg): void {
@@ -122,6 +132,7 @@ class Session {
   /** Ends the stream with status OK (shutdown aborts the calls first, which answers them). */
   private endNow(): void {
     if (this.closed) return;
+    this.batcher?.flush();
     this.closed = true;
     this.unregister();
     this.stream.end();
@@ -130,6 +141,7 @@ class Session {
   private onBroken(): void {
     if (this.closed && this.calls.size === 0) return;
     this.closed = true;
+    this.batcher?.clear();
     this.unregister();
     for (const call of this.calls.values()) call.abort(new CancelledError("the session stream closed"), false);
     this.calls.clear();

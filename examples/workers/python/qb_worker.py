@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import grpc
 from google.protobuf import descriptor_pb2, message_factory
 
-SDK = "quarterback-py/0.3.0"
+SDK = "quarterback-py/0.4.0"
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_CONCURRENT_CALLS = 64
 PROGRESS_INTERVAL_S = 0.05  # at most one Progress message per call per 50 ms
@@ -111,17 +111,19 @@ def _build():
     _message(worker, "DescribeRequest", [])
     _message(worker, "DescribeResponse", [("name", 1, "string"), ("version", 2, "string"), ("methods", 3, "repeated " + v1 + "MethodInfo"),
                                           ("max_concurrent_calls", 4, "uint32"), ("session", 5, "bool"), ("max_message_bytes", 6, "uint64"),
-                                          ("sdk", 7, "string"), ("reads_spilled_values", 8, "bool")])
+                                          ("sdk", 7, "string"), ("reads_spilled_values", 8, "bool"),
+                                          ("session_batches", 9, "bool")])
     _message(worker, "MethodInfo", [("name", 1, "string"), ("held", 2, "bool"), ("description", 3, "string")])
     # Session
     _message(worker, "SessionIn", [("call_id", 1, "string"), ("start", 2, v1 + "Start", "msg"), ("signal", 3, v1 + "Signal", "msg"),
-                                   ("cancel", 4, v1 + "Cancel", "msg")], oneofs=["msg"])
+                                   ("cancel", 4, v1 + "Cancel", "msg"), ("batch", 5, "repeated " + v1 + "SessionIn")], oneofs=["msg"])
     _message(worker, "Start", [("method", 1, "string"), ("input", 2, v1 + "Value"), ("timeout_ms", 3, "uint64"), ("attempt", 4, "uint32")])
     _message(worker, "Signal", [("name", 1, "string"), ("value", 2, v1 + "Value"), ("end", 3, "bool")])
     _message(worker, "Cancel", [("reason", 1, "string")])
     _message(worker, "SessionOut", [("call_id", 1, "string"), ("progress", 2, v1 + "Progress", "msg"), ("yielded", 3, v1 + "Yielded", "msg"),
                                     ("awaiting", 4, v1 + "Awaiting", "msg"), ("result", 5, v1 + "Value", "msg"),
-                                    ("error", 6, v1 + "CallError", "msg"), ("worker_ms", 7, "double")], oneofs=["msg"])
+                                    ("error", 6, v1 + "CallError", "msg"), ("worker_ms", 7, "double"),
+                                    ("batch", 8, "repeated " + v1 + "SessionOut")], oneofs=["msg"])
     _message(worker, "Progress", [("fraction", 1, "double"), ("message", 2, "string")])
     _message(worker, "Yielded", [("value", 1, v1 + "Value"), ("round", 2, "uint32")])
     _message(worker, "Awaiting", [("signal", 1, "string"), ("round", 2, "uint32"), ("taken", 3, "uint32")])
@@ -586,10 +588,17 @@ def _ms_since(started):
 
 # ---- Session: many calls on one stream ------------------------------------------------------
 
+# Batched frames (docs/worker-protocol.md, "Batched frames"): what is queued when the gRPC
+# thread sends goes as one frame, up to this many messages and about this many bytes.
+BATCH_ITEMS = 512
+BATCH_BYTES = 128 * 1024
+
+
 class _Session:
-    """One Session stream: a reader thread takes SessionIn messages; calls put SessionOut messages
-    on a queue that the gRPC thread sends. Ends with OK once the caller half-closed and every
-    call answered; when the stream breaks, every live call is aborted."""
+    """One Session stream: a reader thread takes SessionIn messages (a frame may carry a batch of
+    them); calls put SessionOut messages on a queue that the gRPC thread sends, several per frame
+    when the caller's metadata asks for batches. Ends with OK once the caller half-closed and
+    every call answered; when the stream breaks, every live call is aborted."""
 
     def __init__(self, worker, requests, context):
         self.worker = worker
@@ -599,6 +608,7 @@ class _Session:
         self.input_ended = False
         self.closed = False
         self.context = context
+        self.batches = dict(context.invocation_metadata()).get("qb-session-batches") == "1"
         worker.sessions.add(self)
         if not context.add_callback(self.broken):  # runs when the RPC is over, however it ended
             self.broken()
@@ -609,7 +619,24 @@ class _Session:
             message = self.out.get()
             if message is None:
                 return
-            yield message
+            if not self.batches:
+                yield message
+                continue
+            # what else is queued already goes in the same frame
+            batch, size, ended = [message], message.ByteSize(), False
+            while len(batch) < BATCH_ITEMS and size < BATCH_BYTES:
+                try:
+                    more = self.out.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    ended = True
+                    break
+                batch.append(more)
+                size += more.ByteSize()
+            yield batch[0] if len(batch) == 1 else SessionOut(batch=batch)
+            if ended:
+                return
 
     def send(self, message):
         if not self.closed:
@@ -653,12 +680,13 @@ class _Session:
 
     def _read(self, requests):
         try:
-            for message in requests:
-                try:
-                    self._on_message(message)
-                except Exception as e:  # a bug of ours answers that message, and the stream goes on
-                    traceback.print_exc()
-                    self._refuse(message.call_id, "INTERNAL", f"the worker failed on this message: {e}", type(e).__name__)
+            for frame in requests:
+                for message in _messages_of(frame):
+                    try:
+                        self._on_message(message)
+                    except Exception as e:  # a bug of ours answers that message, and the stream goes on
+                        traceback.print_exc()
+                        self._refuse(message.call_id, "INTERNAL", f"the worker failed on this message: {e}", type(e).__name__)
         except Exception:  # the stream broke: cancelled, connection lost, oversized message
             self.broken()
             return
@@ -722,6 +750,17 @@ class _Session:
             with self.lock:
                 self.calls[call_id] = call
         call._start_session(fn, value, timeout_s)
+
+
+def _messages_of(frame):
+    """The messages a frame carries, in order: its own (if it has one), then its batch's."""
+    if not frame.batch:
+        yield frame
+        return
+    if frame.call_id or frame.WhichOneof("msg"):
+        yield frame
+    for message in frame.batch:
+        yield from _messages_of(message)
 
 
 # ---- authentication (docs/remote-workers.md) ---------------------------------------------------
@@ -932,6 +971,7 @@ class _Worker:
     def describe(self, request, context):
         return DescribeResponse(name=self.name, version=self.version, max_concurrent_calls=self.max_calls, session=True,
                                 max_message_bytes=self.max_message_bytes, sdk=SDK, reads_spilled_values=self.land is not None,
+                                session_batches=True,
                                 methods=[MethodInfo(name=n, held=held, description=d) for n, (_, held, d) in self.methods.items()])
 
     def session(self, requests, context):
