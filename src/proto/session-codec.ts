@@ -9,57 +9,7 @@
  */
 import type { MethodDefinition } from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
-
-const MAX_UINT32 = 0xffffffff;
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
-
-/** Below this length an ASCII string is measured and written in JavaScript (no call into C++). */
-const SHORT = 64;
-
-/** UTF-8 length of `s`. */
-function utf8Length(s: string): number {
-  if (s.length < SHORT) {
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
-    if (i === s.length) return i;
-  }
-  return Buffer.byteLength(s);
-}
-
-/** Writes `s` (of UTF-8 length `len`) at `pos`; returns the position after it. */
-function writeString(buf: Buffer, pos: number, s: string, len: number): number {
-  if (len === s.length && len < SHORT) {
-    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
-    return pos + len;
-  }
-  return pos + buf.write(s, pos);
-}
-
-/** A one-byte tag, then `n` as a varint (a length or a number); returns the position after it. */
-function writeTagged(buf: Buffer, pos: number, tag: number, n: number): number {
-  buf[pos] = tag;
-  return writeVarint(buf, pos + 1, n);
-}
-
-/** A length-delimited field's size: tag, length, bytes. */
-const fieldSize = (len: number): number => 1 + varintSize(len) + len;
+import { fieldSize, frameBytes, IN_BATCH_TAG, lengthAt, MAX_UINT32, OUT_BATCH_TAG, utf8Length, varintSize, writeString, writeTagged } from "./wire.js";
 
 /**
  * `{callId, start: {method, input: {json}, timeoutMs, attempt}}` as bytes, or undefined
@@ -86,20 +36,6 @@ export function encodeStart(msg: SessionInMsg): Buffer | undefined {
   p = writeTagged(buf, p, 0x18, timeoutMs); // Start.timeout_ms = 3
   writeTagged(buf, p, 0x20, attempt); // Start.attempt = 4
   return buf;
-}
-
-/** Reads the length-delimited field whose length starts at `pos`: [start, end], or undefined if it overruns. */
-function lengthAt(buf: Buffer, pos: number, limit: number): [number, number] | undefined {
-  let len = 0;
-  let shift = 1;
-  for (let i = 0; i < 5; i++) {
-    if (pos >= limit) return undefined;
-    const b = buf[pos++]!;
-    len += (b & 0x7f) * shift;
-    if (b < 0x80) return pos + len <= limit ? [pos, pos + len] : undefined;
-    shift *= 128;
-  }
-  return undefined;
 }
 
 /**
@@ -142,32 +78,10 @@ export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
   return { batch: [], callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
 }
 
-/**
- * A batched frame: an empty call id (written, as the generic encoder writes a string set to
- * ""), then length-delimited fields `tag` holding each of `parts`, one after another.
- */
-function frameBytes(tag: number, parts: Buffer[]): Buffer {
-  let total = 2;
-  for (const b of parts) total += fieldSize(b.length);
-  const buf = Buffer.allocUnsafe(total);
-  buf[0] = 0x0a; // call_id = 1, length 0
-  buf[1] = 0;
-  let p = 2;
-  for (const b of parts) {
-    p = writeTagged(buf, p, tag, b.length);
-    p += b.copy(buf, p);
-  }
-  return buf;
-}
-
-/** SessionIn.batch = 5 and SessionOut.batch = 8, length-delimited. */
-const IN_BATCH_TAG = 0x2a;
-const OUT_BATCH_TAG = 0x42;
-
 /** A frame that is only a batch (no call id, no message of its own): its items, else undefined. */
-function onlyBatch<M extends { callId: string; msg?: string | undefined; batch?: M[] | undefined }>(msg: M): M[] | undefined {
+function onlyBatch(msg: SessionInMsg): SessionInMsg[] | undefined {
   const batch = msg.batch;
-  if (!batch || batch.length === 0 || msg.callId !== "" || msg.msg !== undefined) return undefined;
+  if (!batch || batch.length === 0 || msg.callId !== "" || msg.start != null || msg.signal != null || msg.cancel != null) return undefined;
   return batch;
 }
 

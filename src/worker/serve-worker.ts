@@ -69,7 +69,7 @@ export async function serveWorker(methods: MethodTable, options: WorkerOptions =
     Describe: describeHandler(core, { name, version: options.version ?? "0.0.0", session }),
   };
   if (session) impl.Session = sessionHandler(core, registry);
-  server.addService(loadProtos().worker, impl);
+  server.addService(loadProtos().workerServer, impl);
   const health = new HealthService({ "": "NOT_SERVING", "quarterback.v1.Worker": "NOT_SERVING" });
   health.addToServer(server);
 
