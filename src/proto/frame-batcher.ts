@@ -8,7 +8,7 @@
  */
 
 /** Messages per frame at most: a frame is flushed when it has this many. */
-export const MAX_ITEMS = 512;
+export const MAX_ITEMS = 256;
 /** About this many bytes per frame at most (by `sizeOf`'s estimate), well under any message limit. */
 export const MAX_BYTES = 128 * 1024;
 /** A message estimated bigger than this goes in a frame of its own (after what was queued). */
