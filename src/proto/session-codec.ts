@@ -9,7 +9,19 @@
  */
 import type { MethodDefinition } from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
-import { fieldSize, frameBytes, IN_BATCH_TAG, lengthAt, MAX_UINT32, OUT_BATCH_TAG, utf8Length, varintSize, writeString, writeTagged } from "./wire.js";
+import {
+  fieldSize,
+  frameBytes,
+  IN_BATCH_TAG,
+  lengthAt,
+  MAX_UINT32,
+  NO_BATCH,
+  OUT_BATCH_TAG,
+  utf8Length,
+  varintSize,
+  writeString,
+  writeTagged,
+} from "./wire.js";
 
 /**
  * `{callId, start: {method, input: {json}, timeoutMs, attempt}}` as bytes, or undefined
@@ -75,7 +87,7 @@ export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
   }
   if (json === undefined) return undefined;
   // the generic decoder's object, keys in its order (defaults first)
-  return { batch: [], callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
+  return { batch: NO_BATCH, callId, workerMs: workerMs ?? 0, result: { json, kind: "json" }, msg: "result" };
 }
 
 /** A frame that is only a batch (no call id, no message of its own): its items, else undefined. */

@@ -7,7 +7,19 @@
  */
 import type { MethodDefinition } from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
-import { fieldSize, frameBytes, IN_BATCH_TAG, lengthAt, MAX_UINT32, OUT_BATCH_TAG, readVarint, utf8Length, writeString, writeTagged } from "./wire.js";
+import {
+  fieldSize,
+  frameBytes,
+  IN_BATCH_TAG,
+  lengthAt,
+  MAX_UINT32,
+  NO_BATCH,
+  OUT_BATCH_TAG,
+  readVarint,
+  utf8Length,
+  writeString,
+  writeTagged,
+} from "./wire.js";
 
 /** The Start inside a SessionIn, from `pos` to `end`; undefined for anything but a JSON input. */
 function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"] | undefined {
@@ -62,7 +74,7 @@ export function decodeStart(buf: Buffer): SessionInMsg | undefined {
   }
   if (!start) return undefined;
   // the generic decoder's object, keys in its order
-  return { batch: [], callId: callId ?? "", start, msg: "start" };
+  return { batch: NO_BATCH, callId: callId ?? "", start, msg: "start" };
 }
 
 /** A SessionIn frame made only of batched messages, each read by `one`; undefined for anything else. */
