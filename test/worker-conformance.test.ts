@@ -186,9 +186,10 @@ describe("qb worker test output and usage", () => {
     const r = await runQb(["worker", "test", "node", "--import", "tsx", "test/worker-fixtures/raw-worker.ts"], { env: { RAW_MODE: "good" } });
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n").filter((l) => /^(PASS|FAIL|SKIP) {2}/.test(l));
-    expect(lines.length).toBe(21);
+    expect(lines.length).toBe(22);
     expect(r.stdout).toMatch(/^PASS {2}invoke\.cancel +abort signal fired \d+ ms after the cancel/m);
     expect(r.stdout).toMatch(/^SKIP {2}session\.held/m);
+    expect(r.stdout).toMatch(/^SKIP {2}session\.batches/m);
     expect(r.stdout).toMatch(/\d+ passed, 0 failed, \d+ skipped/);
   }, 60_000);
 

@@ -533,6 +533,23 @@ describe("callWithRetry", () => {
       expect(h.requests[0]!.timeoutMs).toBe(50);
     });
 
+    it("a worker's DEADLINE_EXCEEDED read before our own timer fires is the same timeout, with the same message", async () => {
+      // the worker was told the deadline and noticed it first (under load its answer can be
+      // read before the quarterback's timer runs)
+      const workerSaw = (): Error => {
+        const remote = Object.assign(new Error("deadline exceeded (50 ms)"), { code: "DEADLINE_EXCEEDED", retryable: true });
+        return Object.assign(new Error(remote.message, { cause: remote }), { retryable: true, replica: 3 });
+      };
+      const h = harness(() => Promise.reject(workerSaw()), { timeoutMs: 50 });
+      const err = (await callWithRetry(h.site, 1, new AbortController().signal).catch((e: unknown) => e)) as CallFailedError;
+      expect(err.cause).toBeInstanceOf(CallTimeoutError);
+      expect(err.message).toBe("step `s`: w.m on replica 3, attempt 1/1, input 1: timed out after 50 ms");
+      // a DEADLINE_EXCEEDED from a call without a deadline of ours is the worker's own
+      const own = harness(() => Promise.reject(workerSaw()));
+      const e2 = (await callWithRetry(own.site, 1, new AbortController().signal).catch((e: unknown) => e)) as CallFailedError;
+      expect(e2.message).toMatch(/deadline exceeded \(50 ms\)$/);
+    });
+
     it("times out from placement when the dispatcher reports it", async () => {
       const { err } = await placedAt30(1, 49, { reportsPlacement: true });
       expect((err.cause as Error).message).toBe("timed out after 50 ms");

@@ -201,7 +201,15 @@ async function attempts(site: CallSite, input: Json, signal: AbortSignal, callId
       }
       return [value];
     } catch (raw) {
-      failure = controller?.signal.reason instanceof CallTimeoutError ? controller.signal.reason : raw;
+      const reason: unknown = controller?.signal.reason;
+      failure =
+        reason instanceof CallTimeoutError
+          ? reason
+          : // the worker was told this very deadline and saw it pass first (its timer runs as
+            // ours, and under load its answer can be read before our timer fires): one message
+            controller !== undefined && options.timeoutMs !== null && sawDeadline(raw)
+            ? new CallTimeoutError(options.timeoutMs, replicaOf(raw) ?? replica)
+            : raw;
     } finally {
       stats.inFlight--;
       progress.end();
@@ -267,6 +275,12 @@ async function afterFailure(
   events.publish({ type: "call.failed", step: site.step, callId, attempt, error: failure.message, skipped, input: preview(input), ...where, time: Date.now() });
   if (skipped) return "skip";
   throw failure;
+}
+
+/** Whether `err`, or an error it was caused by, is a worker's DEADLINE_EXCEEDED. */
+function sawDeadline(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if ((e as { code?: unknown }).code === "DEADLINE_EXCEEDED") return true;
+  return false;
 }
 
 function abortedPromise(signal: AbortSignal): Promise<never> {
