@@ -5,13 +5,14 @@
  * reference checks the file's size and SHA-256 too.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LandPathError } from "./errors.js";
-import { sha256Bytes, sha256File } from "./hash.js";
+import { sha256File } from "./hash.js";
 import { readByRef } from "./read-ref.js";
 import { LandRef, mediaTypeFor } from "./ref.js";
 import { normalizeLandPath, resolveInLand } from "./safe-path.js";
+import { writeHashed } from "./write-hashed.js";
 
 export interface WriteOptions {
   /** Defaults to a guess from the file name. */
@@ -50,14 +51,16 @@ export class Land {
     const tmp = `${checked}.${randomBytes(6).toString("hex")}.tmp`;
     // text encoded once, for the file and its hash (encoding 200 MB takes a second here)
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let sha256: string;
     try {
-      await writeFile(tmp, bytes);
+      // hashed while it is written (write-hashed.ts)
+      sha256 = await writeHashed(tmp, bytes);
       await rename(tmp, checked);
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
-    return new LandRef(rel, bytes.length, sha256Bytes(bytes), options.mediaType ?? mediaTypeFor(rel));
+    return new LandRef(rel, bytes.length, sha256, options.mediaType ?? mediaTypeFor(rel));
   }
 
   /** A reference to a file already on the land. */

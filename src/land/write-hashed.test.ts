@@ -1,0 +1,44 @@
+/** One pass: bytes written and hashed chunk by chunk, and read back and checked the same way. */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LandRefMismatchError } from "./errors.js";
+import { sha256Bytes } from "./hash.js";
+import { Land } from "./land.js";
+import { WRITE_CHUNK, writeHashed } from "./write-hashed.js";
+
+const dir = mkdtempSync(join(tmpdir(), "qb-write-hashed-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("writeHashed", () => {
+  it("writes every byte and answers their SHA-256, across chunks, for an empty file too", async () => {
+    for (const size of [0, 1, WRITE_CHUNK, 2 * WRITE_CHUNK + 12_345]) {
+      const bytes = randomBytes(size);
+      const path = join(dir, `w-${size}`);
+      expect(await writeHashed(path, bytes)).toBe(sha256Bytes(bytes));
+      expect(readFileSync(path).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("truncates a longer file it writes over", async () => {
+    const path = join(dir, "over");
+    writeFileSync(path, Buffer.alloc(100, 7));
+    await writeHashed(path, Buffer.from("short"));
+    expect(readFileSync(path, "utf8")).toBe("short");
+  });
+});
+
+describe("the land reads a reference chunk by chunk", () => {
+  it("reads a file of several chunks back whole, and refuses one changed in its last chunk", async () => {
+    const land = new Land(dir);
+    const bytes = randomBytes(2 * WRITE_CHUNK + 777);
+    const ref = await land.writeFile("big.bin", bytes);
+    expect((await land.readFile(ref)).equals(bytes)).toBe(true);
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 1] ^= 1;
+    writeFileSync(join(dir, "big.bin"), changed);
+    await expect(land.readFile(ref)).rejects.toBeInstanceOf(LandRefMismatchError);
+  });
+});

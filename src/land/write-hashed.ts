@@ -1,0 +1,31 @@
+/**
+ * Writing bytes to a new file and hashing them in one pass: each chunk is handed to the
+ * thread pool to be written and hashed here while it is, so the hash costs no time of its
+ * own on top of the write (a whole-buffer `writeFile` issues one 512 KiB write at a time
+ * from this thread, which a hash of the whole buffer would hold up).
+ */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+
+/** Bytes per write: large enough that a write costs about as long as hashing it. */
+export const WRITE_CHUNK = 8 << 20;
+
+/** Writes `bytes` to `path` (created, or truncated) and returns their SHA-256 as hex. */
+export async function writeHashed(path: string, bytes: Uint8Array): Promise<string> {
+  const hash = createHash("sha256");
+  const file = await open(path, "w");
+  try {
+    for (let at = 0; at < bytes.length;) {
+      const chunk = bytes.subarray(at, Math.min(at + WRITE_CHUNK, bytes.length));
+      const writing = file.write(chunk, 0, chunk.length, at);
+      hash.update(chunk); // while the thread pool writes it
+      let done = (await writing).bytesWritten;
+      // a short write: the rest of the chunk, already hashed
+      while (done < chunk.length) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
+      at += chunk.length;
+    }
+  } finally {
+    await file.close();
+  }
+  return hash.digest("hex");
+}
