@@ -28,12 +28,7 @@ export async function readByRef(abs: string, ref: LandRef): Promise<Buffer> {
       if (bytesRead === 0) throw new LandRefMismatchError(ref.path, "size", ref.size, at); // shrank while read
       const next = at + bytesRead;
       reading = next < data.length ? file.read(data, next, Math.min(CHUNK, data.length - next), next) : undefined;
-      try {
-        hash.update(data.subarray(at, next));
-      } catch (err) {
-        await reading?.catch(() => undefined);
-        throw err;
-      }
+      hash.update(data.subarray(at, next));
       at = next;
     }
     const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, at);

@@ -12,6 +12,7 @@ import type { SessionInMsg, SessionOutMsg } from "./messages.js";
 import {
   fieldSize,
   frameBytes,
+  frameItems,
   IN_BATCH_TAG,
   lengthAt,
   MAX_UINT32,
@@ -102,19 +103,9 @@ function onlyBatch(msg: SessionInMsg): SessionInMsg[] | undefined {
  * bytes hold anything else (the generic decoder reads those).
  */
 export function decodeBatch(buf: Buffer, one: (item: Buffer) => SessionOutMsg): SessionOutMsg | undefined {
-  // an empty call id first, or none (an encoder that leaves out fields set to their default)
-  let pos = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
-  if (pos >= buf.length || buf[pos] !== OUT_BATCH_TAG) return undefined;
-  const batch: SessionOutMsg[] = [];
-  while (pos < buf.length) {
-    if (buf[pos] !== OUT_BATCH_TAG) return undefined;
-    const f = lengthAt(buf, pos + 1, buf.length);
-    if (!f) return undefined;
-    batch.push(one(buf.subarray(f[0], f[1])));
-    pos = f[1];
-  }
+  const items = frameItems(buf, OUT_BATCH_TAG);
   // the generic decoder's object, keys in its order
-  return { batch, callId: "", workerMs: 0 };
+  return items && { batch: items.map(one), callId: "", workerMs: 0 };
 }
 
 /** The Session method with the fast codec in front of the generic one (caller's side). */

@@ -87,6 +87,25 @@ export function frameBytes(tag: number, parts: Buffer[]): Buffer {
   return buf;
 }
 
+/**
+ * The items of a batched frame (what `frameBytes` wrote): an empty call id or none (an
+ * encoder that leaves out fields set to their default), then only fields `tag`. Undefined
+ * when the bytes hold anything else.
+ */
+export function frameItems(buf: Buffer, tag: number): Buffer[] | undefined {
+  let pos = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
+  if (pos >= buf.length) return undefined;
+  const items: Buffer[] = [];
+  while (pos < buf.length) {
+    if (buf[pos] !== tag) return undefined;
+    const f = lengthAt(buf, pos + 1, buf.length);
+    if (!f) return undefined;
+    items.push(buf.subarray(f[0], f[1]));
+    pos = f[1];
+  }
+  return items;
+}
+
 /** SessionIn.batch = 5 and SessionOut.batch = 8, length-delimited. */
 export const IN_BATCH_TAG = 0x2a;
 export const OUT_BATCH_TAG = 0x42;

@@ -10,6 +10,7 @@ import type { SessionInMsg, SessionOutMsg } from "./messages.js";
 import {
   fieldSize,
   frameBytes,
+  frameItems,
   IN_BATCH_TAG,
   lengthAt,
   MAX_UINT32,
@@ -79,17 +80,9 @@ export function decodeStart(buf: Buffer): SessionInMsg | undefined {
 
 /** A SessionIn frame made only of batched messages, each read by `one`; undefined for anything else. */
 export function decodeInBatch(buf: Buffer, one: (item: Buffer) => SessionInMsg): SessionInMsg | undefined {
-  let pos = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
-  if (pos >= buf.length || buf[pos] !== IN_BATCH_TAG) return undefined;
-  const batch: SessionInMsg[] = [];
-  while (pos < buf.length) {
-    if (buf[pos] !== IN_BATCH_TAG) return undefined;
-    const f = lengthAt(buf, pos + 1, buf.length);
-    if (!f) return undefined;
-    batch.push(one(buf.subarray(f[0], f[1])));
-    pos = f[1];
-  }
-  return { batch, callId: "" };
+  const items = frameItems(buf, IN_BATCH_TAG);
+  // the generic decoder's object, keys in its order
+  return items && { batch: items.map(one), callId: "" };
 }
 
 /** `{callId, result: {json}, workerMs?}` as bytes, or undefined when the message has any other shape. */
