@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Json } from "../ir/types.js";
 import { call, flow, podOptions } from "../../test/support/local-pod.js";
 import { ROOT } from "../../test/support/examples.js";
@@ -20,13 +20,13 @@ const BIG = `node ${ROOT}/test/workers/big-value.js`;
 const dir = mkdtempSync(join(tmpdir(), "qb-pod-spill-"));
 const options = podOptions(dir);
 let pod: LocalPod;
-beforeAll(async () => {
+// a pod per test, started and closed in each test's own hooks: code run in beforeAll/afterAll
+// belongs to no test, so `npm run mutate` would count its mutants as static (run by every test)
+beforeEach(async () => {
   pod = await LocalPod.start(flow([{ name: "b", run: BIG, env: { BIG_VALUE_LIMIT: String(256 * 1024) } }]), options);
 });
-afterAll(async () => {
-  await pod?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => pod?.close());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Made = { seed: number; chunks: string[] };
 const spilled = (): string[] => (existsSync(join(options.land, "values")) ? readdirSync(join(options.land, "values")) : []);
