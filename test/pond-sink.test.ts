@@ -134,6 +134,7 @@ for (const c of cases) {
           query: (sql, params) => pond.query(sql, params),
           execute: (sql, params) => pond.execute(sql, params),
           stream: (sql, params, options) => pond.stream(sql, params, options),
+          columns: (sql, params, options) => pond.columns(sql, params, options),
           insert: (table, rows, options) => pond.insert(table, rows, options),
           createTable: (table, schema, options) => pond.createTable(table, schema, options),
           ensureTable: (table, from) => pond.ensureTable(table, from),

@@ -76,6 +76,7 @@ function watch(pond: Pond, hooks: { begin?: (tx: PondSession) => Promise<void>; 
       return s.execute(q, params);
     },
     stream: (q, params, options) => (sql.push(q), s.stream(q, params, options)),
+    columns: (q, params, options) => (sql.push(q), s.columns(q, params, options)),
     insert: (t, rows, options) => s.insert(t, rows, options),
     createTable: (t, schema, options) => {
       if (s !== pond && t.startsWith("qb_stage_")) stages.push(t);

@@ -1,4 +1,5 @@
 /** What a driver folder provides to the core: connections that run positional SQL. */
+import type { ColumnResult } from "./columns.js";
 import type { ColumnType, Dialect, DriverName, Row } from "./types.js";
 
 /** One connection (one session): runs SQL with `?` placeholders and an array of values. */
@@ -17,6 +18,11 @@ export interface DriverConnection {
   columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>>;
   /** Stops the statement this connection is running, in the database; its pending call then fails. */
   interrupt(): void;
+  /**
+   * A query's whole result read column by column, for a driver that can (DuckDB): without
+   * it, the core turns the query's rows into columns.
+   */
+  readColumns?(sql: string, values: readonly unknown[], signal?: AbortSignal): Promise<ColumnResult>;
 }
 
 /** A connection borrowed from the driver's pool. */

@@ -4,6 +4,7 @@
  */
 import type { Driver, DriverConnection, Lease } from "./driver.js";
 import { PondCancelledError, PondClosedError, PondError, PondParamError, PondQueryError, PondSchemaError } from "./errors.js";
+import { columnsFromRows, type ColumnResult } from "./columns.js";
 import { inferSchema } from "./infer.js";
 import { checkColumnName, quoteTable } from "./names.js";
 import { bindParams, ParamBindError, type BoundSql } from "./params.js";
@@ -155,6 +156,35 @@ class SqlSession implements PondSession {
     };
   }
 
+  async columns(sql: string, params?: Params, options: { signal?: AbortSignal } = {}): Promise<ColumnResult> {
+    const bound = this.bind(sql, params);
+    const signal = options.signal;
+    const url = this.core.url;
+    const cancelled = (): PondCancelledError => new PondCancelledError(url, sql, signal?.reason);
+    if (signal?.aborted) throw cancelled();
+    const { connection, done } = await this.source.borrow();
+    if (!connection.readColumns) {
+      done(true);
+      // the driver reads rows only: columns made from them (stream stops the query on abort)
+      const rows: Row[] = [];
+      for await (const batch of this.stream(sql, params, { batchSize: 10_000, ...(signal ? { signal } : {}) })) for (const row of batch) rows.push(row);
+      return columnsFromRows(rows, rows.length > 0 ? Object.keys(rows[0]!) : []);
+    }
+    const interrupt = (): void => connection.interrupt();
+    signal?.addEventListener("abort", interrupt, { once: true });
+    let ok = false;
+    try {
+      const result = await connection.readColumns(bound.sql, bound.values, signal);
+      ok = true;
+      return result;
+    } catch (err) {
+      throw signal?.aborted ? cancelled() : this.wrap(err, sql);
+    } finally {
+      signal?.removeEventListener("abort", interrupt);
+      done(ok);
+    }
+  }
+
   async tableSchema(table: string): Promise<TableSchema | undefined> {
     const sql = `SELECT * FROM ${quoteTable(this.core.dialect, table, this.core.url)} WHERE 1 = 0`;
     return this.withConnection(async (c) => {
@@ -287,6 +317,10 @@ class SqlPond implements Pond {
   }
   stream(sql: string, params?: Params, options?: StreamOptions): AsyncIterable<Row[]> {
     return this.session.stream(sql, params, options);
+  }
+
+  columns(sql: string, params?: Params, options?: { signal?: AbortSignal }): Promise<ColumnResult> {
+    return this.session.columns(sql, params, options);
   }
   insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<number> {
     return this.session.insert(table, rows, options);

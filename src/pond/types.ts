@@ -1,6 +1,6 @@
 /** The pond's vocabulary: rows, parameters, column types, and the `Pond` interface every driver implements. */
-
 import type { Json } from "../common/json.js";
+import type { ColumnResult } from "./columns.js";
 /** A value of a pond row: JSON. */
 export type JsonValue = Json;
 
@@ -63,6 +63,12 @@ export interface PondSession {
   execute(sql: string, params?: Params): Promise<number>;
   /** Runs a query and yields its rows in batches, without holding the whole result. */
   stream(sql: string, params?: Params, options?: StreamOptions): AsyncIterable<Row[]>;
+  /**
+   * Runs a query and returns its whole result as columns, one typed array each (read
+   * straight from the database's vectors on DuckDB; made from rows on other drivers).
+   * `signal` stops it as it stops a stream.
+   */
+  columns(sql: string, params?: Params, options?: { signal?: AbortSignal }): Promise<ColumnResult>;
   /**
    * Inserts rows in batches; every row's keys must be columns of the table (a missing
    * key is NULL). Atomic: on a failure nothing of this call is left in the table.

@@ -12,12 +12,14 @@ import { checkTransport } from "./transport-policy.js";
 import { PondRequestError } from "./pond-request-error.js";
 import { HealthService } from "./health-service.js";
 import { loadProtos } from "./load.js";
-import type { PondQueryRequestMsg, PondRowsMsg, ReportReplyMsg, ReportRequestMsg } from "./messages.js";
+import type { PondColumnsReplyMsg, PondQueryRequestMsg, PondRowsMsg, ReportReplyMsg, ReportRequestMsg } from "./messages.js";
 
 export interface CallbackHandlers {
   report(request: ReportRequestMsg): ReportReplyMsg | Promise<ReportReplyMsg>;
   /** Batches of rows for a worker's pond query; absent when the run has no pond. */
   pondQuery?(request: PondQueryRequestMsg, signal: AbortSignal): AsyncIterable<unknown[]>;
+  /** A worker's pond query as columns, written to the land; absent when the run has no pond. */
+  pondColumns?(request: PondQueryRequestMsg, signal: AbortSignal): Promise<PondColumnsReplyMsg>;
 }
 
 export interface CallbackServer {
@@ -57,9 +59,21 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
       })().catch((err: unknown) => {
         // the worker cancelled: it waits for nothing more
         if (controller.signal.aborted) return;
-        const code = err instanceof PondRequestError && err.kind === "unavailable" ? grpc.status.FAILED_PRECONDITION : grpc.status.INVALID_ARGUMENT;
-        call.emit("error", { code, details: err instanceof Error ? err.message : String(err) });
+        call.emit("error", { code: pondErrorCode(err), details: err instanceof Error ? err.message : String(err) });
       });
+    },
+    PondColumns(call: grpc.ServerUnaryCall<PondQueryRequestMsg, PondColumnsReplyMsg>, callback: grpc.sendUnaryData<PondColumnsReplyMsg>) {
+      const controller = new AbortController();
+      call.on("cancelled", () => controller.abort(new Error("the worker cancelled the query")));
+      Promise.resolve()
+        .then(() => {
+          if (!handlers.pondColumns) throw new PondRequestError("this run has no pond: start it with --pond (or QB_POND)", "unavailable");
+          return handlers.pondColumns(call.request, controller.signal);
+        })
+        .then(
+          (reply) => callback(null, reply),
+          (err: unknown) => callback({ code: pondErrorCode(err), details: err instanceof Error ? err.message : String(err) }),
+        );
     },
   });
   // the standard health service: a worker may check that its quarterback is there, and the
@@ -75,6 +89,11 @@ export async function serveCallback(handlers: CallbackHandlers, address = "127.0
         server.tryShutdown(() => resolve());
       }),
   };
+}
+
+/** A pond request the run cannot serve (no pond, no land) is FAILED_PRECONDITION; anything else is the query's fault. */
+function pondErrorCode(err: unknown): grpc.status {
+  return err instanceof PondRequestError && err.kind === "unavailable" ? grpc.status.FAILED_PRECONDITION : grpc.status.INVALID_ARGUMENT;
 }
 
 /** A full buffer waits for the worker to read it, or for the worker to cancel (then no drain comes). */

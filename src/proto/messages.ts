@@ -155,6 +155,11 @@ export interface PondRowsMsg {
   rowsJson: string;
 }
 
+export interface PondColumnsReplyMsg {
+  file: LandRefMsg;
+  rows: number;
+}
+
 export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 export interface HealthCheckRequestMsg {

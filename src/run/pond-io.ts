@@ -1,5 +1,9 @@
 /** The pond's part in a run: `pond(...)` sources, `into pond.table(...)` sinks, generations. */
+import { randomUUID } from "node:crypto";
 import type { FlowIR, Json } from "../ir/types.js";
+import { writeArrowColumns } from "../land/arrow-columns.js";
+import type { Land } from "../land/land.js";
+import type { LandRef } from "../land/ref.js";
 import { listGenerations, type Generation } from "../pond/lake/generations.js";
 import type { Pond, Row } from "../pond/types.js";
 import { writeRowsInto, type WriteMode } from "../pond/sink.js";
@@ -81,14 +85,41 @@ export function writesPond(ir: FlowIR): boolean {
  * A worker's `ctx.pond` query, answered in batches from the run's pond; `signal` fires
  * when the worker cancels it, which stops it in the pond too.
  */
-export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }, signal?: AbortSignal): AsyncGenerator<Row[]> {
-  let params: Record<string, unknown> = {};
-  if (q.paramsJson.trim() !== "") {
-    try {
-      params = JSON.parse(q.paramsJson) as Record<string, unknown>;
-    } catch (cause) {
-      throw new PondRequestError(`params are not JSON: ${q.paramsJson.slice(0, 80)}`, "invalid", { cause });
-    }
+/** A worker's query parameters (JSON text, empty for none), refused with a clear message when they are not JSON. */
+function requestParams(q: { paramsJson: string }): Record<string, unknown> {
+  if (q.paramsJson.trim() === "") return {};
+  try {
+    return JSON.parse(q.paramsJson) as Record<string, unknown>;
+  } catch (cause) {
+    throw new PondRequestError(`params are not JSON: ${q.paramsJson.slice(0, 80)}`, "invalid", { cause });
   }
-  yield* pond.stream(q.sql, params, { batchSize: q.batchSize || 1000, ...(signal ? { signal } : {}) });
+}
+
+export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: string; batchSize: number }, signal?: AbortSignal): AsyncGenerator<Row[]> {
+  yield* pond.stream(q.sql, requestParams(q), { batchSize: q.batchSize || 1000, ...(signal ? { signal } : {}) });
+}
+
+/**
+ * A worker's query as columns: its whole result written to the run's land as one Arrow
+ * file (`pond/columns-UUID.arrow`, kept with the run's other land files), answered with the
+ * file's reference and the number of rows.
+ */
+export async function servePondColumns(
+  pond: Pond,
+  land: Land | undefined,
+  q: { sql: string; paramsJson: string },
+  signal?: AbortSignal,
+): Promise<{ file: LandRef; rows: number }> {
+  if (land === undefined) throw new PondRequestError("this run has no land to put the columns in", "unavailable");
+  const params = requestParams(q);
+  const result = await pond.columns(q.sql, params, signal ? { signal } : {});
+  signal?.throwIfAborted();
+  let file: LandRef;
+  try {
+    file = await writeArrowColumns(land, `pond/columns-${randomUUID()}.arrow`, result);
+  } catch (cause) {
+    if (cause instanceof RangeError) throw new PondRequestError(`pond query ${JSON.stringify(q.sql.slice(0, 80))}: ${cause.message}`, "invalid", { cause });
+    throw cause;
+  }
+  return { file, rows: result.rows };
 }

@@ -23,7 +23,8 @@ import { globFiles, writeLandJsonl } from "./files.js";
 import { DEFAULT_POND, resolvePondUrl } from "../pond/url.js";
 import type { Pond } from "../pond/types.js";
 import type { PondQueryRequestMsg } from "../proto/messages.js";
-import { generationsRead, pondRows, servePondQuery, usesPond, writePondTable, writesPond } from "./pond-io.js";
+import { Land } from "../land/land.js";
+import { generationsRead, pondRows, servePondColumns, servePondQuery, usesPond, writePondTable, writesPond } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
 import { writeEventLog } from "./event-log.js";
 import { withLogOffset } from "./log-offset.js";
@@ -258,6 +259,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
               pondQuery: async function* (q: PondQueryRequestMsg, signal: AbortSignal) {
                 yield* servePondQuery(await openRunPond(), q, signal);
               },
+              pondColumns: async (q: PondQueryRequestMsg, signal: AbortSignal) => servePondColumns(await openRunPond(), new Land(dir.land), q, signal),
             }
           : {}),
       };

@@ -35,7 +35,7 @@ export {
 export { readWorkerEnvironment, DEFAULT_LISTEN, type WorkerEnvironment } from "./environment.js";
 export { LISTENING_PREFIX, parseListeningLine } from "../common/announce.js";
 export { RESERVED_PREFIX } from "./methods.js";
-export { PondQueryError, type PondAccess, type PondRow } from "./pond-client.js";
+export { PondQueryError, type PondAccess, type PondColumns, type PondRow } from "./pond-client.js";
 export { SDK_NAME, SDK_VERSION } from "./version.js";
 export { AuthConfigError, type AuthFiles } from "../proto/transport-auth.js";
 export { InsecureTransportError } from "../proto/transport-policy.js";

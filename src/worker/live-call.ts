@@ -137,6 +137,7 @@ export class LiveCall implements CallContext {
     return {
       query: (sql, params) => pond.query(sql, params, { signal, callId }),
       stream: (sql, params, options) => pond.stream(sql, params, { signal, callId, ...options }),
+      columns: (sql, params) => pond.columns(sql, params, { signal, callId }),
     };
   }
 

@@ -7,17 +7,27 @@ import * as grpc from "@grpc/grpc-js";
 import { clientSetup } from "../proto/credentials.js";
 import { loadProtos } from "../proto/load.js";
 import type { TransportAuth } from "../proto/transport-auth.js";
-import type { PondQueryRequestMsg, PondRowsMsg } from "../proto/messages.js";
+import { readArrowColumns, type PondColumns } from "../land/arrow-columns.js";
+import type { Land } from "../land/land.js";
+import { LandRef } from "../land/ref.js";
+import type { PondColumnsReplyMsg, PondQueryRequestMsg, PondRowsMsg } from "../proto/messages.js";
 import { CALLBACK_CHANNEL_OPTIONS } from "./reporter.js";
 import type { Json } from "./types.js";
 
 export type PondRow = Record<string, Json>;
+export type { PondColumns };
 
 export interface PondAccess {
   /** Every row of a query (`:name` parameters bound from `params`). */
   query(sql: string, params?: Record<string, unknown>): Promise<PondRow[]>;
   /** The rows of a query in batches, for results too big to hold at once. */
   stream(sql: string, params?: Record<string, unknown>, options?: { batchSize?: number; signal?: AbortSignal }): AsyncIterable<PondRow[]>;
+  /**
+   * A query's whole result as columns, one typed array each: the quarterback writes it to
+   * the land as an Arrow file, read here by reference (needs the land, QB_LAND). For numbers
+   * at scale: no JSON and no object per row.
+   */
+  columns(sql: string, params?: Record<string, unknown>): Promise<PondColumns>;
 }
 
 /**
@@ -38,7 +48,14 @@ export class PondQueryError extends Error {
 /** What the callback service answers for a query it refuses (docs/worker-protocol.md §10). */
 const REFUSED = new Set<number>([grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION]);
 
-type RawClient = grpc.Client & { PondQuery(req: PondQueryRequestMsg, metadata: grpc.Metadata): grpc.ClientReadableStream<PondRowsMsg> };
+type RawClient = grpc.Client & {
+  PondQuery(req: PondQueryRequestMsg, metadata: grpc.Metadata): grpc.ClientReadableStream<PondRowsMsg>;
+  PondColumns(
+    req: PondQueryRequestMsg,
+    metadata: grpc.Metadata,
+    callback: (err: grpc.ServiceError | null, reply?: PondColumnsReplyMsg) => void,
+  ): grpc.ClientUnaryCall;
+};
 
 /** What a call adds to its queries: its id (for the quarterback's logs) and its abort signal. */
 export interface PondQueryOptions {
@@ -54,6 +71,8 @@ export class WorkerPond implements PondAccess {
     private readonly address: string | null,
     private readonly identity: { worker: string; replica: number },
     private readonly auth?: TransportAuth,
+    /** The land the quarterback writes column files to (`columns` reads them there). */
+    private readonly land?: () => Land,
   ) {}
 
   async query(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): Promise<PondRow[]> {
@@ -62,7 +81,7 @@ export class WorkerPond implements PondAccess {
     return all;
   }
 
-  async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {
+  private connect(): RawClient {
     if (this.address === null)
       throw new PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", { retryable: false });
     if (!this.client) {
@@ -74,20 +93,50 @@ export class WorkerPond implements PondAccess {
         ...setup.options,
       }) as unknown as RawClient;
     }
+    return this.client;
+  }
+
+  private request(sql: string, params: Record<string, unknown>, options: PondQueryOptions): PondQueryRequestMsg {
+    return {
+      sql,
+      paramsJson: JSON.stringify(params),
+      batchSize: options.batchSize ?? 1000,
+      callId: options.callId ?? "",
+      worker: this.identity.worker,
+      replica: this.identity.replica,
+    };
+  }
+
+  async columns(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): Promise<PondColumns> {
+    const client = this.connect();
+    // the land is checked first: without one the file could not be read
+    let land: Land | undefined;
+    try {
+      land = this.land?.();
+    } catch {
+      land = undefined;
+    }
+    if (land === undefined) throw new PondQueryError("pond columns come as a file on the land, and this worker has no land (QB_LAND)", { retryable: false });
+    options.signal?.throwIfAborted();
+    const reply = await new Promise<PondColumnsReplyMsg>((resolve, reject) => {
+      const call = client.PondColumns(this.request(sql, params, options), new grpc.Metadata({ waitForReady: true }), (err, r) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        if (err) reject(new PondQueryError(`pond query failed: ${err.details || err.message}`, { cause: err, retryable: !REFUSED.has(err.code) }));
+        else resolve(r!);
+      });
+      const onAbort = (): void => call.cancel();
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    const f = reply.file;
+    return readArrowColumns(land, new LandRef(f.path, Number(f.size), f.sha256, f.mediaType));
+  }
+
+  async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {
+    const client = this.connect();
     options.signal?.throwIfAborted();
     // wait-for-ready: the quarterback starts its callback service a moment after its workers;
     // the call's abort signal (cancel, deadline, shutdown) bounds the wait
-    const call = this.client.PondQuery(
-      {
-        sql,
-        paramsJson: JSON.stringify(params),
-        batchSize: options.batchSize ?? 1000,
-        callId: options.callId ?? "",
-        worker: this.identity.worker,
-        replica: this.identity.replica,
-      },
-      new grpc.Metadata({ waitForReady: true }),
-    );
+    const call = client.PondQuery(this.request(sql, params, options), new grpc.Metadata({ waitForReady: true }));
     const onAbort = (): void => call.cancel();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -34,7 +34,7 @@ export class WorkerCore {
 
   /** The pond, through the quarterback's callback service (one client for every call). */
   pond(): WorkerPond {
-    this.pondInstance ??= new WorkerPond(this.reporter.address, this.reporter.identity, this.reporter.auth);
+    this.pondInstance ??= new WorkerPond(this.reporter.address, this.reporter.identity, this.reporter.auth, () => this.land());
     return this.pondInstance;
   }
 

@@ -19,6 +19,8 @@ import { isLockConflict, PondBusyError, PondConnectError } from "../errors.js";
 import { TextList, TextStruct } from "../params.js";
 import { toUtcTimestampText } from "../timestamps.js";
 import type { ColumnType, JsonValue, Row } from "../types.js";
+import type { ColumnResult } from "../columns.js";
+import { readDuckColumns } from "./columns.js";
 import { duckdbColumnType, duckdbDialect } from "./dialect.js";
 import { toJsonValue } from "./values.js";
 
@@ -96,6 +98,10 @@ class DuckConnection implements DriverConnection {
       }
     }
     if (pending.length > 0) yield pending;
+  }
+
+  readColumns(sql: string, values: readonly unknown[], signal?: AbortSignal): Promise<ColumnResult> {
+    return readDuckColumns(this.raw, sql, asValues(values), asTypes(values), signal);
   }
 
   async columns(sql: string): Promise<Array<{ name: string; type: ColumnType }>> {

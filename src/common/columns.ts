@@ -1,0 +1,2 @@
+/** A query's result as columns: the types the pond fills and the land carries as an Arrow file. */
+export type { ColumnKind, ColumnResult, NumericArray, PondColumns, ResultColumn } from "../land/arrow-columns.js";
