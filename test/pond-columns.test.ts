@@ -15,6 +15,7 @@ import { serveCallback, type CallbackServer } from "../src/proto/callback-server
 import { servePondColumns } from "../src/run/pond-io.js";
 import type { CallContext } from "../src/worker/types.js";
 import { pondCases, usePond } from "./pond-drivers.js";
+import { PYTHON, pythonReady, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";
 import { serveForTest, type TestWorker } from "./worker-fixtures/in-process.js";
 
 const cases = await pondCases("test/pond-columns.test.ts");
@@ -142,6 +143,7 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
   let callback: CallbackServer;
   let worker: TestWorker;
   let landless: TestWorker;
+  let python: RunningWorker | undefined;
   const methods = {
     scan: async (input: { sql: string; params?: Record<string, unknown> }, ctx: CallContext) => {
       const r = await ctx.pond.columns(input.sql, input.params);
@@ -168,10 +170,13 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
     });
     worker = await serveForTest(methods, { callback: callback.address, land });
     landless = await serveForTest(methods, { callback: callback.address, land: null as unknown as string });
+    if (pythonReady) python = await startWorker(`${PYTHON} test/worker-fixtures/python_held_worker.py`, { QB_CALLBACK: callback.address, QB_LAND: land });
+    else warnPythonSkipped("ctx.pond.columns in Python (test/pond-columns.test.ts)");
   });
   afterAll(async () => {
     await worker?.close();
     await landless?.close();
+    await python?.stop();
     await callback?.close();
     await pond?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -207,5 +212,21 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
     const e = await landless.client.invoke("scan", { sql: "SELECT x FROM pts" }).catch((x: unknown) => x);
     expect((e as RemoteCallError).message).toMatch(/no land \(QB_LAND\)/);
     expect((e as RemoteCallError).retryable).toBe(false);
+  });
+
+  it.skipIf(!pythonReady)("Python: call.pond_columns reads the same file into numpy arrays", async () => {
+    const out = await python!.client.invoke("columns", { sql: "SELECT x, name FROM pts WHERE x < :n ORDER BY x", params: { n: 5000 } });
+    expect(out).toEqual({
+      rows: 5000,
+      kinds: { x: "float64", name: "utf8" },
+      sum: (4999 * 5000) / 2,
+      dtype: "float64",
+      names: ["p0", null, "p2"],
+      valid_name: [1, 0, 1],
+      path: expect.stringMatching(/^pond\/columns-[0-9a-f-]+\.arrow$/),
+    });
+    const bad = await python!.client.invoke("columns", { sql: "SELEC 1" }).catch((e: unknown) => e);
+    expect((bad as RemoteCallError).message).toMatch(/pond query failed.*SELEC/s);
+    expect((bad as RemoteCallError).retryable).toBe(false);
   });
 });

@@ -30,7 +30,7 @@ describe("examples/workers/python/qb_worker.py", () => {
     const defs = { ...protoLoader.loadSync(WORKER_PROTO, opts), ...protoLoader.loadSync(HEALTH_PROTO, opts) };
     const worker = ["LandRef", "Value", "CallError", "Input", "Output", "DescribeRequest", "DescribeResponse", "MethodInfo"];
     const session = ["SessionIn", "Start", "Signal", "Cancel", "SessionOut", "Progress", "Yielded", "Awaiting"];
-    const callback = ["PondQueryRequest", "PondRows"];
+    const callback = ["PondQueryRequest", "PondRows", "PondColumnsReply"];
     expect(Object.keys(python).sort()).toEqual(
       [
         ...[...worker, ...session, ...callback].map((m) => `quarterback.v1.${m}`),

@@ -40,9 +40,11 @@ export class ColumnBuilder {
   constructor(
     readonly name: string,
     readonly kind: ColumnKind,
+    /** Rows expected, when known: the arrays are made that size at once. */
+    expected = 1024,
   ) {
     if (kind === "utf8") this.strings = [];
-    else this.numbers = new ARRAYS[kind](1024);
+    else this.numbers = new ARRAYS[kind](Math.max(1, expected));
   }
 
   /** Appends `count` values of a typed chunk; `validBits` (Arrow's layout, from bit 0) marks the rows that have one. */

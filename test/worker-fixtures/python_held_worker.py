@@ -55,9 +55,17 @@ def rows(value, call):
     return call.pond_query(value["sql"], value.get("params"))
 
 
+def columns(value, call):
+    """call.pond_columns: what came back, summed and typed, to compare with the query"""
+    r = call.pond_columns(value["sql"], value.get("params"))
+    x = r.columns["x"]
+    return {"rows": r.rows, "kinds": r.kinds, "sum": float(x.sum()), "dtype": str(x.dtype), "names": list(r.columns["name"][:3]),
+            "valid_name": [int(v) for v in r.valid["name"][:3]], "path": r.file.path}
+
+
 def land(value, call):
     return {"land": call.land, "path": call.land_path("a", "b.txt")}
 
 
-serve({"sequence": sequence, "collect": collect, "block": block, "seen": seen, "plain_signal": plain_signal, "rows": rows, "land": land},
+serve({"sequence": sequence, "collect": collect, "block": block, "seen": seen, "plain_signal": plain_signal, "rows": rows, "columns": columns, "land": land},
       name="held-fixture", max_concurrent_calls=int(os.environ.get("MAX_CALLS", "64")))

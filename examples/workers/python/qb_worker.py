@@ -32,6 +32,8 @@ big for a message crosses the land as JSON, both ways, and the method sees the v
     call.progress(f, msg="")  over Session: a Progress message (at most one per 50 ms, latest wins)
     call.pond_query(sql, params)   all rows of a pond query, as a list of dicts (QB_CALLBACK)
     call.pond_batches(sql, params) the same, one list per batch, for big results
+    call.pond_columns(sql, params) the whole result as columns (numpy arrays), through an Arrow
+                                   file on the land (needs QB_LAND; reader in qb_arrow.py)
     call.land, call.land_path(p)   the land directory (QB_LAND) and a checked path under it
     call.id, call.method, call.attempt, call.time_remaining()
 
@@ -59,7 +61,7 @@ from dataclasses import dataclass
 import grpc
 from google.protobuf import descriptor_pb2, message_factory
 
-SDK = "quarterback-py/0.4.0"
+SDK = "quarterback-py/0.5.0"
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 MAX_CONCURRENT_CALLS = 64
 PROGRESS_INTERVAL_S = 0.05  # at most one Progress message per call per 50 ms
@@ -131,6 +133,7 @@ def _build():
     _message(worker, "PondQueryRequest", [("sql", 1, "string"), ("params_json", 2, "string"), ("batch_size", 3, "uint32"),
                                           ("call_id", 4, "string"), ("worker", 5, "string"), ("replica", 6, "uint32")])
     _message(worker, "PondRows", [("rows_json", 1, "string")])
+    _message(worker, "PondColumnsReply", [("file", 1, v1 + "LandRef"), ("rows", 2, "uint64")])
 
     health = descriptor_pb2.FileDescriptorProto(name="grpc/health/v1/health.proto", package="grpc.health.v1", syntax="proto3")
     _message(health, "HealthCheckRequest", [("service", 1, "string")])
@@ -146,9 +149,9 @@ def _build():
 WORKER_FILE, HEALTH_FILE = _build()
 _classes = message_factory.GetMessages([WORKER_FILE, HEALTH_FILE])
 (Value, LandRefMsg, CallError, Input, Output, DescribeRequest, DescribeResponse, MethodInfo, SessionIn, SessionOut, Progress, Yielded,
- Awaiting, PondQueryRequest, PondRows) = (_classes["quarterback.v1." + n] for n in (
+ Awaiting, PondQueryRequest, PondRows, PondColumnsReply) = (_classes["quarterback.v1." + n] for n in (
     "Value", "LandRef", "CallError", "Input", "Output", "DescribeRequest", "DescribeResponse", "MethodInfo", "SessionIn", "SessionOut",
-    "Progress", "Yielded", "Awaiting", "PondQueryRequest", "PondRows"))
+    "Progress", "Yielded", "Awaiting", "PondQueryRequest", "PondRows", "PondColumnsReply"))
 HealthCheckRequest = _classes["grpc.health.v1.HealthCheckRequest"]
 HealthCheckResponse = _classes["grpc.health.v1.HealthCheckResponse"]
 
@@ -251,24 +254,56 @@ def _land_file(land, path):
     return full
 
 
+def _read_checked(land, ref, what):
+    """The bytes of a land file, its size and SHA-256 checked against its reference."""
+    full = _land_file(land, ref.path)
+    try:
+        with open(full, "rb") as f:
+            data = f.read(ref.size + 1)
+    except OSError as e:
+        raise InvalidArgument(f"land file {ref.path!r} of {what} cannot be read: {e.strerror}") from e
+    if len(data) != ref.size:
+        actual = f"more than {ref.size}" if len(data) > ref.size else str(len(data))
+        raise InvalidArgument(f"land file {ref.path!r} does not match its reference: size is {actual} bytes, the reference says {ref.size}")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != ref.sha256:
+        raise InvalidArgument(f"land file {ref.path!r} does not match its reference: sha256 is {digest}, the reference says {ref.sha256}")
+    return data
+
+
+def _qb_arrow():
+    """qb_arrow.py, the Arrow reader beside this file: loaded by the workers that read columns only."""
+    if "qb_arrow" not in sys.modules:
+        import importlib.util
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qb_arrow.py")
+        if not os.path.exists(path):
+            raise CallFailure("FAILED", f"call.pond_columns needs qb_arrow.py beside qb_worker.py ({path} is missing)", retryable=False)
+        spec = importlib.util.spec_from_file_location("qb_arrow", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["qb_arrow"] = module
+    return sys.modules["qb_arrow"]
+
+
+@dataclass(frozen=True)
+class PondColumns:
+    """A pond query's result as columns (call.pond_columns): numpy arrays when numpy is installed
+    (typed memoryviews otherwise), text as lists of str (None where NULL); `valid` holds 0/1 per
+    row for each column that has NULLs (numbers are 0 there); `file` is the Arrow file on the land."""
+    rows: int
+    columns: dict
+    kinds: dict
+    valid: dict
+    file: LandRef
+
+
 def unspill(value, land):
     """The value a spilled LandRef stands for (its file's size and SHA-256 checked); any other value as it is."""
     if not isinstance(value, LandRef) or value.media_type != SPILLED_VALUE_MEDIA_TYPE:
         return value
     if land is None:
         raise InvalidArgument(f"a value on the land ({value.path!r}), and no land here: QB_LAND is not set")
-    full = _land_file(land, value.path)
-    try:
-        with open(full, "rb") as f:
-            data = f.read(value.size + 1)
-    except OSError as e:
-        raise InvalidArgument(f"land file {value.path!r} of a spilled value cannot be read: {e.strerror}") from e
-    if len(data) != value.size:
-        actual = f"more than {value.size}" if len(data) > value.size else str(len(data))
-        raise InvalidArgument(f"land file {value.path!r} does not match its reference: size is {actual} bytes, the reference says {value.size}")
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != value.sha256:
-        raise InvalidArgument(f"land file {value.path!r} does not match its reference: sha256 is {digest}, the reference says {value.sha256}")
+    data = _read_checked(land, value, "a spilled value")
     try:
         return json.loads(data)
     except ValueError as e:
@@ -464,6 +499,35 @@ class Call:
         finally:
             with self._cond:
                 self._on_abort.remove(rpc.cancel)
+
+    def pond_columns(self, sql, params=None):
+        """A pond query's whole result as columns (a PondColumns): the quarterback writes it to the
+        land as one Arrow file, read here with its size and SHA-256 checked. Needs QB_LAND."""
+        if self.land is None:
+            raise PondQueryError("pond columns come as a file on the land, and this worker has no land (QB_LAND)", retryable=False)
+        stub = self._worker.pond_columns_stub()
+        request = PondQueryRequest(sql=sql, params_json=json.dumps(params or {}), call_id=self.id,
+                                   worker=self._worker.identity, replica=self._worker.replica)
+        self.check()
+        future = stub.future(request, wait_for_ready=True, timeout=self.time_remaining(), metadata=self._worker.auth.metadata())
+        with self._cond:
+            self._on_abort.append(future.cancel)
+        if self._abort is not None:
+            future.cancel()
+        try:
+            reply = future.result()
+        except (grpc.RpcError, grpc.FutureCancelledError) as e:
+            self.check()  # cancelled with its call: the call's own error
+            code = e.code() if isinstance(e, grpc.RpcError) else grpc.StatusCode.CANCELLED
+            refused = code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION)
+            details = e.details() if isinstance(e, grpc.RpcError) else ""
+            raise PondQueryError(f"pond query failed: {details or code.name}", retryable=not refused) from e
+        finally:
+            with self._cond:
+                self._on_abort.remove(future.cancel)
+        ref = LandRef(reply.file.path, reply.file.size, reply.file.sha256, reply.file.media_type)
+        rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns"))
+        return PondColumns(rows, columns, kinds, valid, ref)
 
     def land_path(self, *parts):
         """The absolute path of `parts` under the land; refuses paths that leave it (also through symlinks)."""
@@ -913,6 +977,8 @@ class _Worker:
         self.stopping = False
         self.sleep_aborts = OrderedDict()
         self._pond_stub = None
+        self._pond_columns_stub = None
+        self._pond_channel = None
 
     def admit(self, call_id, name, attempt, via, deadline, session=None):
         """(fn, Call) holding a call slot, or raises CallFailure saying why the call cannot start."""
@@ -941,16 +1007,27 @@ class _Worker:
             raise PondQueryError("no pond here: the worker was started without QB_CALLBACK (the quarterback serves the pond)", retryable=False)
         with self.lock:
             if self._pond_stub is None:
-                channel = self.auth.channel(self.callback, [("grpc.max_receive_message_length", -1)])
+                channel = self._pond_channel = self.auth.channel(self.callback, [("grpc.max_receive_message_length", -1)])
                 self._pond_stub = channel.unary_stream("/quarterback.v1.Quarterback/PondQuery", request_serializer=PondQueryRequest.SerializeToString,
                                                        response_deserializer=PondRows.FromString)
             return self._pond_stub
+
+    def pond_columns_stub(self):
+        self.pond_stub()  # the same checks, and the channel
+        with self.lock:
+            if self._pond_columns_stub is None:
+                self._pond_columns_stub = self._pond_channel.unary_unary(
+                    "/quarterback.v1.Quarterback/PondColumns", request_serializer=PondQueryRequest.SerializeToString,
+                    response_deserializer=PondColumnsReply.FromString)
+            return self._pond_columns_stub
 
     # -- the RPCs --
 
     def invoke(self, request, context):
         left = context.time_remaining()
-        deadline = None if left is None else time.monotonic() + left
+        # grpcio gives a call without a deadline a huge time remaining, not None: passed on as
+        # the timeout of a pond query, that overflowed into an instant DEADLINE_EXCEEDED
+        deadline = None if left is None or left > 10 * 365 * 86400 else time.monotonic() + left
         try:
             fn, call = self.admit(request.call_id, request.method, request.attempt, "invoke", deadline)
         except CallFailure as e:
