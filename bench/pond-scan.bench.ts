@@ -94,7 +94,6 @@ export default async function pondScan(): Promise<Record<string, unknown>> {
       const rows: number[] = [];
       for (let k = 0; k < REPEATS; k++) {
         columns.push(await timed("columns"));
-        rmSync(join(land, "pond"), { recursive: true, force: true });
         rows.push(await timed("rows"));
         log("pond-scan", `${table} run ${k + 1}: columns ${round(columns[k]!, 3)} s, json rows ${round(rows[k]!, 3)} s`);
       }

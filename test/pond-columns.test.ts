@@ -4,7 +4,7 @@
  * DuckDB's 2,048-row chunks. Then through the whole path: the callback service writes the
  * columns to the land as an Arrow file and a worker's method reads them by reference.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +139,7 @@ describe("pond.columns on DuckDB: its own column types", () => {
 
 describe("ctx.pond.columns in a worker, through the callback service and the land", () => {
   const dir = mkdtempSync(join(tmpdir(), "qb-pond-cols-e2e-"));
+  const land = join(dir, "land");
   let pond: Pond;
   let callback: CallbackServer;
   let worker: TestWorker;
@@ -162,7 +163,6 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
   beforeAll(async () => {
     pond = await openPond(join(dir, "pond.duckdb"));
     await pond.execute("CREATE TABLE pts AS SELECT i::DOUBLE AS x, CASE WHEN i = 1 THEN NULL ELSE 'p' || i END AS name FROM range(0, 10000) t(i)");
-    const land = join(dir, "land");
     mkdirSync(land);
     callback = await serveCallback({
       report: () => ({ runCancelled: false }),
@@ -196,6 +196,9 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
       nullRows: ["name"],
       file: { path: expect.stringMatching(/^pond\/columns-[0-9a-f-]+\.arrow$/), mediaType: "application/vnd.apache.arrow.file" },
     });
+    // made for that query alone: the worker removed it once read
+    expect(existsSync(join(land, (out.file as { path: string }).path))).toBe(false);
+    expect(existsSync(join(land, "pond"))).toBe(true);
   });
 
   it("bad SQL and two columns of one name fail the call as not retryable, saying why", async () => {
@@ -225,6 +228,7 @@ describe("ctx.pond.columns in a worker, through the callback service and the lan
       valid_name: [1, 0, 1],
       path: expect.stringMatching(/^pond\/columns-[0-9a-f-]+\.arrow$/),
     });
+    expect(existsSync(join(land, (out as { path: string }).path))).toBe(false);
     const bad = await python!.client.invoke("columns", { sql: "SELEC 1" }).catch((e: unknown) => e);
     expect((bad as RemoteCallError).message).toMatch(/pond query failed.*SELEC/s);
     expect((bad as RemoteCallError).retryable).toBe(false);

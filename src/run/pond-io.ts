@@ -101,7 +101,7 @@ export async function* servePondQuery(pond: Pond, q: { sql: string; paramsJson: 
 
 /**
  * A worker's query as columns: its whole result written to the run's land as one Arrow
- * file (`pond/columns-UUID.arrow`, kept with the run's other land files), answered with the
+ * file (`pond/columns-UUID.arrow`; the worker removes it once read), answered with the
  * file's reference and the number of rows.
  */
 export async function servePondColumns(

@@ -3,6 +3,7 @@
  * (QB_CALLBACK). The quarterback owns the pond (an embedded pond admits one writing
  * process); rows come back in batches.
  */
+import { rm } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import { clientSetup } from "../proto/credentials.js";
 import { loadProtos } from "../proto/load.js";
@@ -128,7 +129,11 @@ export class WorkerPond implements PondAccess {
       options.signal?.addEventListener("abort", onAbort, { once: true });
     });
     const f = reply.file;
-    return readArrowColumns(land, new LandRef(f.path, Number(f.size), f.sha256, f.mediaType));
+    const ref = new LandRef(f.path, Number(f.size), f.sha256, f.mediaType);
+    const columns = await readArrowColumns(land, ref);
+    // the file was made for this query alone and is in memory now: the land does not keep it
+    await rm(await land.resolve(ref.path), { force: true });
+    return columns;
   }
 
   async *stream(sql: string, params: Record<string, unknown> = {}, options: PondQueryOptions = {}): AsyncIterable<PondRow[]> {

@@ -527,6 +527,11 @@ class Call:
                 self._on_abort.remove(future.cancel)
         ref = LandRef(reply.file.path, reply.file.size, reply.file.sha256, reply.file.media_type)
         rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns"))
+        # the file was made for this query alone and is in memory now: the land does not keep it
+        try:
+            os.remove(_land_file(self.land, ref.path))
+        except OSError:
+            pass
         return PondColumns(rows, columns, kinds, valid, ref)
 
     def land_path(self, *parts):

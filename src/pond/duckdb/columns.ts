@@ -25,25 +25,32 @@ const KINDS = new Map<DuckDBTypeId, ColumnKind>([
   [DuckDBTypeId.DECIMAL, "float64"],
 ]);
 
-/** The typed array a vector keeps its values in, when it has one of the kind wanted (the node API's vectors do, as a field it does not declare). */
+/** The typed array each kind's values come in. */
+const ARRAY_OF: Partial<Record<ColumnKind, Function>> = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  uint64: BigUint64Array,
+  date: Int32Array,
+  timestamp: BigInt64Array,
+};
+
+/**
+ * The typed array a vector keeps its values in, when it has one of the kind wanted (the
+ * node API's vectors do, as a field it does not declare); otherwise each cell is read as a
+ * value (DECIMAL's scaled integers, BOOLEAN, text).
+ */
 function itemsOf(vector: DuckDBVector, kind: ColumnKind): NumericArray | undefined {
   const items = (vector as unknown as { items?: unknown }).items;
   if (!ArrayBuffer.isView(items)) return undefined;
-  const want: Partial<Record<ColumnKind, Function>> = {
-    float64: Float64Array,
-    float32: Float32Array,
-    int8: Int8Array,
-    int16: Int16Array,
-    int32: Int32Array,
-    int64: BigInt64Array,
-    uint8: Uint8Array,
-    uint16: Uint16Array,
-    uint32: Uint32Array,
-    uint64: BigUint64Array,
-    date: Int32Array,
-    timestamp: BigInt64Array,
-  };
-  return want[kind] !== undefined && items.constructor === want[kind] ? (items as NumericArray) : undefined;
+  const want = ARRAY_OF[kind];
+  return want !== undefined && items.constructor === want ? (items as NumericArray) : undefined;
 }
 
 /** The vector's validity bits (Arrow's layout), or undefined when every row has a value. */
