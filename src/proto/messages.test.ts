@@ -65,6 +65,10 @@ const samples: Record<string, object> = {
   ReportReply: { runCancelled: false } satisfies Required<M.ReportReplyMsg>,
   PondQueryRequest: { sql: "SELECT 1", paramsJson: "{}", batchSize: 0, callId: "c", worker: "w", replica: 0 } satisfies Required<M.PondQueryRequestMsg>,
   PondRows: { rowsJson: "[]" } satisfies Required<M.PondRowsMsg>,
+  PondColumnsReply: {
+    file: { path: "pond/columns-1.arrow", size: 10, sha256: "00", mediaType: "application/vnd.apache.arrow.file" },
+    rows: 3,
+  } satisfies Required<M.PondColumnsReplyMsg>,
 };
 
 describe("messages.ts matches worker.proto", () => {

@@ -59,6 +59,10 @@ const samples: Record<string, { requests: object[]; responses: object[] }> = {
     requests: [{ sql: "SELECT 1", paramsJson: "[]", batchSize: 100, callId: "c", worker: "w", replica: 0 }],
     responses: [{ rowsJson: "[[1]]" }],
   },
+  "quarterback.v1.Quarterback/PondColumns": {
+    requests: [{ sql: "SELECT 1", paramsJson: "{}", batchSize: 0, callId: "c", worker: "w", replica: 0 }],
+    responses: [{ file: { path: "pond/columns-1.arrow", size: 10, sha256: "00", mediaType: "application/vnd.apache.arrow.file" }, rows: 3 }],
+  },
   "grpc.health.v1.Health/Check": {
     requests: [{ service: "" }, { service: "quarterback.v1.Worker" }],
     responses: [{ status: "SERVING" }, { status: "SERVICE_UNKNOWN" }],
