@@ -11,7 +11,8 @@ export type { ColumnKind, ColumnResult, NumericArray, ResultColumn };
 
 type ArrayCtor = { new (length: number): NumericArray; readonly BYTES_PER_ELEMENT: number };
 
-const ARRAYS: Record<Exclude<ColumnKind, "utf8">, ArrayCtor> = {
+/** The typed array each kind's values are kept in (bool: one byte per row). */
+export const ARRAYS: Record<Exclude<ColumnKind, "utf8">, ArrayCtor> = {
   float64: Float64Array,
   float32: Float32Array,
   int8: Int8Array,

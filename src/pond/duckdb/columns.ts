@@ -3,7 +3,7 @@
  * typed array per column, without making a JS value per cell where the type allows.
  */
 import { DuckDBTypeId, type DuckDBConnection, type DuckDBType, type DuckDBValue, type DuckDBVector } from "@duckdb/node-api";
-import { ColumnBuilder, type ColumnKind, type ColumnResult, type NumericArray } from "../columns.js";
+import { ARRAYS, ColumnBuilder, type ColumnKind, type ColumnResult, type NumericArray } from "../columns.js";
 
 /** DuckDB's types by the kind of column they fill; any other type becomes text. */
 const KINDS = new Map<DuckDBTypeId, ColumnKind>([
@@ -25,22 +25,6 @@ const KINDS = new Map<DuckDBTypeId, ColumnKind>([
   [DuckDBTypeId.DECIMAL, "float64"],
 ]);
 
-/** The typed array each kind's values come in. */
-const ARRAY_OF: Partial<Record<ColumnKind, Function>> = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  date: Int32Array,
-  timestamp: BigInt64Array,
-};
-
 /**
  * The typed array a vector keeps its values in, when it has one of the kind wanted (the
  * node API's vectors do, as a field it does not declare); otherwise each cell is read as a
@@ -49,7 +33,8 @@ const ARRAY_OF: Partial<Record<ColumnKind, Function>> = {
 function itemsOf(vector: DuckDBVector, kind: ColumnKind): NumericArray | undefined {
   const items = (vector as unknown as { items?: unknown }).items;
   if (!ArrayBuffer.isView(items)) return undefined;
-  const want = ARRAY_OF[kind];
+  // a BOOLEAN vector keeps a DataView, not bytes: it never matches, and is read cell by cell
+  const want = kind === "utf8" ? undefined : ARRAYS[kind];
   return want !== undefined && items.constructor === want ? (items as NumericArray) : undefined;
 }
 
