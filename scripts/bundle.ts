@@ -168,6 +168,7 @@ rmSync(join(ROOT, "dist/bundle"), { recursive: true, force: true });
 const KUBERNETES_MODELS = API_VERSIONS.map((v) => `kubernetes-models/${v}`);
 await bundle("cli", "dist/cli/run-cli.js", [
   "@duckdb/node-api",
+  "@duckdb/node-bindings",
   "mysql2",
   "apache-arrow",
   "@grpc/proto-loader",

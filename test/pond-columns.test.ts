@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteCallError } from "../src/client/errors.js";
 import { Land } from "../src/land/land.js";
+import { isText, textAt, type ResultColumn } from "../src/common/columns.js";
 import { openPond, type Pond, type Row } from "../src/pond/index.js";
 import { serveCallback, type CallbackServer } from "../src/proto/callback-server.js";
 import { servePondColumns } from "../src/run/pond-io.js";
@@ -17,6 +18,11 @@ import type { CallContext } from "../src/worker/types.js";
 import { pondCases, usePond } from "./pond-drivers.js";
 import { PYTHON, pythonReady, startWorker, warnPythonSkipped, type RunningWorker } from "./worker-fixtures/helpers.js";
 import { serveForTest, type TestWorker } from "./worker-fixtures/in-process.js";
+
+/** Row `r` of a column: its number, or its text as a string. */
+function at(column: ResultColumn, r: number): unknown {
+  return isText(column.values) ? textAt(column.values, r) : column.values[r];
+}
 
 const cases = await pondCases("test/pond-columns.test.ts");
 const ROWS = 5_000;
@@ -67,10 +73,10 @@ for (const c of cases) {
       expect(id!.valid).toBeUndefined();
       for (let r = 0; r < result.rows; r++) {
         const want = row(r + 1);
-        expect(Number(id!.values[r])).toBe(want.id);
-        expect(isValid(amount!.valid, r) ? amount!.values[r] : null).toBe(want.amount);
-        expect(isValid(label!.valid, r) ? label!.values[r] : null).toBe(want.label);
-        expect(ok!.values[r]).toBe(want.ok ? 1 : 0);
+        expect(Number(at(id!, r))).toBe(want.id);
+        expect(isValid(amount!.valid, r) ? at(amount!, r) : null).toBe(want.amount);
+        expect(isValid(label!.valid, r) ? at(label!, r) : null).toBe(want.label);
+        expect(at(ok!, r)).toBe(want.ok ? 1 : 0);
       }
     });
 
@@ -106,7 +112,9 @@ describe("pond.columns on DuckDB: its own column types", () => {
       `SELECT i::TINYINT AS i8, i::SMALLINT AS i16, i::INTEGER AS i32, i::BIGINT AS i64, i::UINTEGER AS u32,
               i::FLOAT AS f32, (i / 4)::DOUBLE AS f64, (i / 4)::DECIMAL(10, 2) AS dec,
               DATE '1970-01-01' + i::INTEGER AS day, TIMESTAMP '1970-01-01 00:00:00' + INTERVAL (i) SECOND AS at,
-              [i, i] AS list, CASE WHEN i % 2 = 0 THEN NULL ELSE i END::INTEGER AS half
+              [i, i] AS list, CASE WHEN i % 2 = 0 THEN NULL ELSE i END::INTEGER AS half,
+              CASE WHEN i % 7 = 0 THEN NULL ELSE repeat('ab', (i % 20)::INTEGER) || 'ü' END AS text,
+              i % 3 = 0 AS flag, i::UBIGINT AS u64
        FROM range(0, 100) t(i) ORDER BY i`,
     );
     expect(r.rows).toBe(100);
@@ -124,16 +132,27 @@ describe("pond.columns on DuckDB: its own column types", () => {
       at: "timestamp",
       list: "utf8",
       half: "int32",
+      text: "utf8",
+      flag: "bool",
+      u64: "uint64",
     });
     expect(by.i8!.values).toBeInstanceOf(Int8Array);
-    expect(by.i64!.values[99]).toBe(99n);
-    expect(by.f64!.values[3]).toBe(0.75);
-    expect(by.dec!.values[3]).toBe(0.75);
-    expect(by.day!.values[10]).toBe(10);
-    expect(by.at!.values[10]).toBe(10_000_000n);
-    expect(by.list!.values[2]).toBe("[2, 2]");
+    expect(at(by.i64!, 99)).toBe(99n);
+    expect(at(by.f64!, 3)).toBe(0.75);
+    expect(at(by.dec!, 3)).toBe(0.75);
+    expect(at(by.day!, 10)).toBe(10);
+    expect(at(by.at!, 10)).toBe(10_000_000n);
+    expect(at(by.list!, 2)).toBe("[2, 2]");
     expect(by.half!.nullCount).toBe(50);
-    expect([isValid(by.half!.valid, 0), isValid(by.half!.valid, 1), by.half!.values[1]]).toEqual([false, true, 1]);
+    expect([isValid(by.half!.valid, 0), isValid(by.half!.valid, 1), at(by.half!, 1)]).toEqual([false, true, 1]);
+    // text of every length: inline in DuckDB's string_t up to 12 bytes, behind a pointer beyond
+    for (let i = 0; i < 100; i++) {
+      expect(isValid(by.text!.valid, i) ? at(by.text!, i) : null).toBe(i % 7 === 0 ? null : `${"ab".repeat(i % 20)}ü`);
+      expect(at(by.flag!, i)).toBe(i % 3 === 0 ? 1 : 0);
+    }
+    expect(by.text!.nullCount).toBe(15);
+    expect(by.u64!.values).toBeInstanceOf(BigUint64Array);
+    expect(at(by.u64!, 42)).toBe(42n);
   });
 });
 

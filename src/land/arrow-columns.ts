@@ -8,6 +8,7 @@ import type { DataType, Data } from "apache-arrow";
 import { readArrowTable, ARROW_FILE_MEDIA_TYPE } from "./arrow.js";
 import type { Land } from "./land.js";
 import type { LandRef } from "./ref.js";
+import { isText } from "./text-values.js";
 
 /** The kinds of column a result holds, named as Arrow names them. */
 export type ColumnKind =
@@ -32,11 +33,17 @@ export type ColumnKind =
 export type NumericArray =
   Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
+/** A text column as Arrow keeps it: row i is the UTF-8 bytes data[offsets[i] .. offsets[i + 1]). */
+export interface TextValues {
+  offsets: Int32Array;
+  data: Uint8Array;
+}
+
 export interface ResultColumn {
   name: string;
   kind: ColumnKind;
-  /** A typed array, one value per row (0 where the row is NULL); text as strings ("" where NULL). */
-  values: NumericArray | string[];
+  /** A typed array, one value per row (0 where the row is NULL); text as offsets and UTF-8 bytes ("" where NULL). */
+  values: NumericArray | TextValues;
   /** Which rows have a value, one bit each as Arrow keeps them (bit i of byte i>>3, low bit first); absent when none is NULL. */
   valid?: Uint8Array;
   nullCount: number;
@@ -101,33 +108,24 @@ function packBits(bytes: Uint8Array, rows: number): Uint8Array {
   return bits;
 }
 
-/** Strings as Arrow's Utf8 buffers: offsets (rows + 1) and the UTF-8 bytes one after another. */
-function utf8Buffers(values: readonly string[]): { valueOffsets: Int32Array; data: Uint8Array } {
-  const valueOffsets = new Int32Array(values.length + 1);
-  let total = 0;
-  for (let i = 0; i < values.length; i++) {
-    total += Buffer.byteLength(values[i]!, "utf8");
-    valueOffsets[i + 1] = total;
-  }
-  if (total > 0x7fffffff) throw new RangeError(`a text column of ${total} bytes is over Arrow's Utf8 limit (2 GiB): select fewer rows`);
-  const data = Buffer.allocUnsafe(total);
-  for (let i = 0; i < values.length; i++) data.write(values[i]!, valueOffsets[i]!, "utf8");
-  return { valueOffsets, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
 function columnData(arrow: Arrow, column: ResultColumn, rows: number): Data {
   const type = arrowType(arrow, column.kind);
   const nulls = column.nullCount > 0 && column.valid ? { nullCount: column.nullCount, nullBitmap: column.valid } : { nullCount: 0 };
-  if (column.values.length !== rows) throw new RangeError(`column ${JSON.stringify(column.name)} has ${column.values.length} values, not ${rows}`);
-  if (column.kind === "utf8") {
-    return arrow.makeData({ type: type as InstanceType<Arrow["Utf8"]>, length: rows, ...nulls, ...utf8Buffers(column.values as string[]) });
+  const length = isText(column.values) ? column.values.offsets.length - 1 : column.values.length;
+  if (length !== rows) throw new RangeError(`column ${JSON.stringify(column.name)} has ${length} values, not ${rows}`);
+  if (isText(column.values)) {
+    const { offsets, data } = column.values;
+    return arrow.makeData({ type: type as InstanceType<Arrow["Utf8"]>, length: rows, ...nulls, valueOffsets: offsets, data });
   }
   const data = column.kind === "bool" ? packBits(column.values as Uint8Array, rows) : column.values;
   return arrow.makeData({ type, length: rows, ...nulls, data } as unknown as Parameters<Arrow["makeData"]>[0]) as Data;
 }
 
-/** A result's columns as the bytes of one Arrow IPC file (one record batch). */
-export async function columnsToArrowFile(result: ColumnResult): Promise<Uint8Array> {
+/**
+ * A result's columns as one Arrow IPC file (one record batch), in the pieces apache-arrow
+ * writes: the columns' own arrays among them, not copied into one buffer.
+ */
+export async function columnsToArrowPieces(result: ColumnResult): Promise<Uint8Array[]> {
   const seen = new Set<string>();
   for (const c of result.columns) {
     if (seen.has(c.name)) throw new RangeError(`two columns are named ${JSON.stringify(c.name)}: give one of them another name (AS ...)`);
@@ -138,13 +136,14 @@ export async function columnsToArrowFile(result: ColumnResult): Promise<Uint8Arr
   const fields = result.columns.map((c, i) => new arrow.Field(c.name, datas[i]!.type, c.nullCount > 0));
   const schema = new arrow.Schema(fields);
   const struct = arrow.makeData({ type: new arrow.Struct(fields), length: result.rows, nullCount: 0, children: datas });
-  const table = new arrow.Table([new arrow.RecordBatch(schema, struct)]);
-  return arrow.tableToIPC(table, "file");
+  const pieces: Uint8Array[] = [];
+  for await (const piece of arrow.RecordBatchFileWriter.writeAll(new arrow.Table([new arrow.RecordBatch(schema, struct)]))) pieces.push(piece);
+  return pieces;
 }
 
 /** Writes a result's columns to `path` on the land as an Arrow IPC file; its reference. */
 export async function writeArrowColumns(land: Land, path: string, result: ColumnResult): Promise<LandRef> {
-  return land.writeFile(path, await columnsToArrowFile(result), { mediaType: ARROW_FILE_MEDIA_TYPE });
+  return land.writeFile(path, await columnsToArrowPieces(result), { mediaType: ARROW_FILE_MEDIA_TYPE });
 }
 
 /** The kind of column an Arrow type holds, or undefined for one these columns do not make. */

@@ -41,8 +41,8 @@ export class Land {
     return (await this.readFile(from)).toString("utf8");
   }
 
-  /** Writes a file atomically (temporary file + rename) and returns its reference. */
-  async writeFile(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<LandRef> {
+  /** Writes a file atomically (temporary file + rename) and returns its reference; `data` may come in pieces, written one after another. */
+  async writeFile(path: string, data: string | Uint8Array | readonly Uint8Array[], options: WriteOptions = {}): Promise<LandRef> {
     const rel = normalizeLandPath(path);
     const abs = await this.resolve(rel);
     await mkdir(dirname(abs), { recursive: true });
@@ -60,7 +60,8 @@ export class Land {
       await rm(tmp, { force: true });
       throw err;
     }
-    return new LandRef(rel, bytes.length, sha256, options.mediaType ?? mediaTypeFor(rel));
+    const size = ArrayBuffer.isView(bytes) ? bytes.length : bytes.reduce((n, piece) => n + piece.length, 0);
+    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel));
   }
 
   /** A reference to a file already on the land. */

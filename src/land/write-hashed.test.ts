@@ -22,6 +22,18 @@ describe("writeHashed", () => {
     }
   });
 
+  it("writes pieces one after another, each at its own offset, as one file and one hash", async () => {
+    const bytes = randomBytes(WRITE_CHUNK + 3_000);
+    // a piece over a chunk, an empty one, small ones: an offset taken from the piece and not the file breaks it
+    const pieces = [bytes.subarray(0, 10), bytes.subarray(10, 10), bytes.subarray(10, WRITE_CHUNK + 20), bytes.subarray(WRITE_CHUNK + 20)];
+    const path = join(dir, "pieces");
+    expect(await writeHashed(path, pieces)).toBe(sha256Bytes(bytes));
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    const ref = await new Land(dir).writeFile("pieces.bin", pieces);
+    expect(ref.size).toBe(bytes.length);
+    expect(ref.sha256).toBe(sha256Bytes(bytes));
+  });
+
   it("truncates a longer file it writes over", async () => {
     const path = join(dir, "over");
     writeFileSync(path, Buffer.alloc(100, 7));

@@ -10,19 +10,23 @@ import { open } from "node:fs/promises";
 /** Bytes per write: large enough that a write costs about as long as hashing it. */
 export const WRITE_CHUNK = 8 << 20;
 
-/** Writes `bytes` to `path` (created, or truncated) and returns their SHA-256 as hex. */
-export async function writeHashed(path: string, bytes: Uint8Array): Promise<string> {
+/** Writes `bytes` (one buffer, or pieces one after another) to `path` (created, or truncated) and returns their SHA-256 as hex. */
+export async function writeHashed(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<string> {
   const hash = createHash("sha256");
   const file = await open(path, "w");
   try {
-    for (let at = 0; at < bytes.length;) {
-      const chunk = bytes.subarray(at, Math.min(at + WRITE_CHUNK, bytes.length));
-      const writing = file.write(chunk, 0, chunk.length, at);
-      hash.update(chunk); // while the thread pool writes it
-      let done = (await writing).bytesWritten;
-      // a short write: the rest of the chunk, already hashed
-      while (done < chunk.length) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
-      at += chunk.length;
+    let offset = 0;
+    for (const piece of ArrayBuffer.isView(bytes) ? [bytes] : bytes) {
+      for (let at = 0; at < piece.length;) {
+        const chunk = piece.subarray(at, Math.min(at + WRITE_CHUNK, piece.length));
+        const writing = file.write(chunk, 0, chunk.length, offset);
+        hash.update(chunk); // while the thread pool writes it
+        let done = (await writing).bytesWritten;
+        // a short write: the rest of the chunk, already hashed
+        while (done < chunk.length) done += (await file.write(chunk, done, chunk.length - done, offset + done)).bytesWritten;
+        at += chunk.length;
+        offset += chunk.length;
+      }
     }
   } finally {
     await file.close();

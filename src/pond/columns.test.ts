@@ -1,8 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ColumnBuilder, columnsFromRows } from "./columns.js";
+import { textAt } from "../common/columns.js";
+import { ColumnBuilder, columnsFromRows, type ResultColumn, type TextValues } from "./columns.js";
 
 const isValid = (bits: Uint8Array | undefined, i: number): boolean => bits === undefined || ((bits[i >> 3]! >> (i & 7)) & 1) === 1;
+
+/** A text column's rows as strings. */
+function texts(column: ResultColumn): string[] {
+  const values = column.values as TextValues;
+  return Array.from({ length: values.offsets.length - 1 }, (_, i) => textAt(values, i));
+}
 
 /** Arrow's validity bits of a chunk: 1 where the value is not null. */
 function bitsOf(values: ReadonlyArray<number | null>): Uint8Array {
@@ -50,13 +57,18 @@ describe("ColumnBuilder", () => {
     );
   });
 
-  it('text: NULL is "" in the values and a clear bit', () => {
-    const b = new ColumnBuilder("s", "utf8");
+  it('text: NULL is "" in the values and a clear bit; strings and raw bytes build one column', () => {
+    // two rows expected: the offsets and the bytes both grow
+    const b = new ColumnBuilder("s", "utf8", 2);
     b.push("a");
     b.push(null);
-    b.push("c");
+    b.pushBytes(new TextEncoder().encode("ç€😀"));
+    b.push("c".repeat(40));
+    b.pushNull();
     const col = b.finish();
-    expect(col.values).toEqual(["a", "", "c"]);
+    expect(texts(col)).toEqual(["a", "", "ç€😀", "c".repeat(40), ""]);
+    expect(Array.from((col.values as TextValues).offsets)).toEqual([0, 1, 1, 10, 50, 50]);
+    expect(col.nullCount).toBe(2);
     expect([0, 1, 2].map((i) => isValid(col.valid, i))).toEqual([true, false, true]);
   });
 });
@@ -80,7 +92,7 @@ describe("columnsFromRows", () => {
     ]);
     expect(Array.from(r.columns[0]!.values as Float64Array)).toEqual([1.5, 0]);
     expect(Array.from(r.columns[1]!.values as Uint8Array)).toEqual([1, 0]);
-    expect(r.columns[3]!.values).toEqual(["1", "two"]);
-    expect(r.columns[4]!.values).toEqual(['{"a":1}', ""]);
+    expect(texts(r.columns[3]!)).toEqual(["1", "two"]);
+    expect(texts(r.columns[4]!)).toEqual(['{"a":1}', ""]);
   });
 });

@@ -4,10 +4,10 @@
  * their results column by column (DuckDB) fill these straight from the database's vectors;
  * any other driver's rows are turned into columns here.
  */
-import type { ColumnKind, ColumnResult, NumericArray, ResultColumn } from "../common/columns.js";
+import type { ColumnKind, ColumnResult, NumericArray, ResultColumn, TextValues } from "../common/columns.js";
 import type { Row } from "./types.js";
 
-export type { ColumnKind, ColumnResult, NumericArray, ResultColumn };
+export type { ColumnKind, ColumnResult, NumericArray, ResultColumn, TextValues };
 
 type ArrayCtor = { new (length: number): NumericArray; readonly BYTES_PER_ELEMENT: number };
 
@@ -31,7 +31,10 @@ export const ARRAYS: Record<Exclude<ColumnKind, "utf8">, ArrayCtor> = {
 /** Builds one column from chunks of values, growing its arrays by doubling. */
 export class ColumnBuilder {
   private numbers: NumericArray | undefined;
-  private strings: string[] | undefined;
+  /** Text: where each row's bytes end (offsets[0] is 0), and the UTF-8 bytes. */
+  private offsets: Int32Array | undefined;
+  private bytes: Uint8Array | undefined;
+  private byteLength = 0;
   private valid: Uint8Array | undefined;
   private length = 0;
   /** Rows the arrays have room for (reserve's last length): a bitmap made mid-chunk covers them all. */
@@ -44,8 +47,10 @@ export class ColumnBuilder {
     /** Rows expected, when known: the arrays are made that size at once. */
     expected = 1024,
   ) {
-    if (kind === "utf8") this.strings = [];
-    else this.numbers = new ARRAYS[kind](Math.max(1, expected));
+    if (kind === "utf8") {
+      this.offsets = new Int32Array(Math.max(1, expected) + 1);
+      this.bytes = new Uint8Array(Math.max(16, expected * 8));
+    } else this.numbers = new ARRAYS[kind](Math.max(1, expected));
   }
 
   /** Appends `count` values of a typed chunk; `validBits` (Arrow's layout, from bit 0) marks the rows that have one. */
@@ -57,30 +62,77 @@ export class ColumnBuilder {
     this.length = at + count;
   }
 
-  /** Appends one value; null marks the row NULL. */
-  push(value: number | bigint | string | null): void {
+  /** Appends one text value as its UTF-8 bytes (a NULL row is `pushNull`). */
+  pushBytes(utf8: Uint8Array): void {
     const at = this.length;
     this.reserve(at + 1);
-    if (value === null) {
-      this.nullAt(at);
-      if (this.strings) this.strings.push("");
-    } else {
-      if (this.strings) this.strings.push(value as string);
-      else this.numbers![at] = value as never;
-      this.validAt(at);
-    }
+    this.reserveBytes(utf8.length);
+    this.bytes!.set(utf8, this.byteLength);
+    this.endRow(at, this.byteLength + utf8.length);
+    this.validAt(at);
+  }
+
+  /** Appends a NULL row (0, or "" for text). */
+  pushNull(): void {
+    const at = this.length;
+    this.reserve(at + 1);
+    this.nullAt(at);
+    if (this.offsets) this.endRow(at, this.byteLength);
+    else this.length = at + 1;
+  }
+
+  /** Appends one value; null marks the row NULL. */
+  push(value: number | bigint | string | null): void {
+    if (value === null) return this.pushNull();
+    if (this.offsets) return this.pushString(value as string);
+    const at = this.length;
+    this.reserve(at + 1);
+    this.numbers![at] = value as never;
+    this.validAt(at);
     this.length = at + 1;
   }
 
   finish(): ResultColumn {
-    const values = this.strings ?? this.numbers!.subarray(0, this.length);
+    const values: NumericArray | TextValues = this.offsets
+      ? { offsets: this.offsets.subarray(0, this.length + 1), data: this.bytes!.subarray(0, this.byteLength) }
+      : this.numbers!.subarray(0, this.length);
     const column: ResultColumn = { name: this.name, kind: this.kind, values, nullCount: this.nulls };
     if (this.nulls > 0) column.valid = this.valid!.subarray(0, (this.length + 7) >> 3);
     return column;
   }
 
+  private pushString(value: string): void {
+    const at = this.length;
+    this.reserve(at + 1);
+    // at most 3 bytes per UTF-16 unit
+    this.reserveBytes(value.length * 3);
+    const written = Buffer.from(this.bytes!.buffer, this.bytes!.byteOffset, this.bytes!.byteLength).write(value, this.byteLength, "utf8");
+    this.endRow(at, this.byteLength + written);
+    this.validAt(at);
+  }
+
+  private endRow(at: number, end: number): void {
+    if (end > 0x7fffffff) throw new RangeError(`text column ${JSON.stringify(this.name)} is over Arrow's Utf8 limit (2 GiB): select fewer rows`);
+    this.byteLength = end;
+    this.offsets![at + 1] = end;
+    this.length = at + 1;
+  }
+
+  private reserveBytes(more: number): void {
+    const need = this.byteLength + more;
+    if (need <= this.bytes!.length) return;
+    const grown = new Uint8Array(Math.max(need, this.bytes!.length * 2));
+    grown.set(this.bytes!.subarray(0, this.byteLength));
+    this.bytes = grown;
+  }
+
   private reserve(length: number): void {
     this.reserved = Math.max(this.reserved, length);
+    if (this.offsets && length + 1 > this.offsets.length) {
+      const grown = new Int32Array(Math.max(length + 1, this.offsets.length * 2));
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
     if (this.numbers && length > this.numbers.length) {
       const grown = new ARRAYS[this.kind as Exclude<ColumnKind, "utf8">](Math.max(length, this.numbers.length * 2));
       (grown as { set(a: ArrayLike<number | bigint>): void }).set(this.numbers as ArrayLike<number>);

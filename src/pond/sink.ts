@@ -21,13 +21,19 @@ export interface WriteMode {
 
 /** The table of writes by runs. */
 export const WRITES_TABLE = "qb_writes";
-const WRITES_SCHEMA: TableSchema = [
-  { name: "table_name", type: "string" },
-  { name: "run_id", type: "string" },
-  { name: "mode", type: "string" },
-  { name: "row_count", type: "int" },
-  { name: "written_at", type: "timestamp" },
-];
+/**
+ * qb_writes' columns. A function, not a module constant, so that its literals run inside the
+ * test that writes (mutation testing counts a module constant as run by no test).
+ */
+function writesSchema(): TableSchema {
+  return [
+    { name: "table_name", type: "string" },
+    { name: "run_id", type: "string" },
+    { name: "mode", type: "string" },
+    { name: "row_count", type: "int" },
+    { name: "written_at", type: "timestamp" },
+  ];
+}
 
 export interface SinkResult {
   rows: number;
@@ -78,7 +84,7 @@ export async function writeRowsInto(
   const missing = key.filter((k) => !schema.some((c) => c.name === k));
   if (missing.length)
     throw new PondError(`upsert into ${table} by ${key.join(", ")}: no column ${missing.join(", ")} (columns: ${schema.map((c) => c.name).join(", ")})`);
-  if (options.runId !== undefined) await pond.ensureTable(WRITES_TABLE, { schema: WRITES_SCHEMA });
+  if (options.runId !== undefined) await pond.ensureTable(WRITES_TABLE, { schema: writesSchema() });
   const quoted = quoteTable(pond.dialect, table);
   try {
     const n = await pond.transaction(async (tx) => {
