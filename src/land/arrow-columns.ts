@@ -173,6 +173,55 @@ function kindOf(arrow: Arrow, type: DataType): ColumnKind | undefined {
   }
 }
 
+/** Strings this long or shorter are looked up among those already made (repeated words: one string each). */
+const INTERN_BYTES = 32;
+const INTERN_MAX = 4096;
+
+/**
+ * A Utf8 column's strings (null where NULL), decoded from its buffers row by row. Short
+ * strings met before are reused, matched byte for byte: a column of a few distinct words
+ * (regions, products) then makes a few strings, not one per row, and leaves the garbage
+ * collector little to do.
+ */
+function strings(data: Data): Array<string | null> {
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // by a hash of the bytes: where the first string with it starts, its length, and the string
+  const seen = new Map<number, { start: number; length: number; string: string }>();
+  const out = new Array<string | null>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    if (data.nullCount > 0 && !data.getValid(i)) {
+      out[i] = null;
+      continue;
+    }
+    const start = offsets[data.offset + i]!;
+    const end = offsets[data.offset + i + 1]!;
+    const length = end - start;
+    if (length > INTERN_BYTES) {
+      out[i] = text.toString("utf8", start, end);
+      continue;
+    }
+    let hash = length;
+    for (let j = start; j < end; j++) hash = (Math.imul(hash, 31) + bytes[j]!) | 0;
+    const met = seen.get(hash);
+    if (met !== undefined && met.length === length && sameBytes(bytes, met.start, start, length)) {
+      out[i] = met.string;
+      continue;
+    }
+    const string = text.toString("utf8", start, end);
+    if (met === undefined && seen.size < INTERN_MAX) seen.set(hash, { start, length, string });
+    out[i] = string;
+  }
+  return out;
+}
+
+/** Whether the `length` bytes at `a` and at `b` are the same. */
+function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {
+  for (let j = 0; j < length; j++) if (bytes[a + j] !== bytes[b + j]) return false;
+  return true;
+}
+
 /**
  * Reads an Arrow IPC file of columns (as `writeArrowColumns` writes them, or any file of
  * those types) back by reference, its size and hash checked: typed arrays over the file's
@@ -188,7 +237,7 @@ export async function readArrowColumns(land: Land, ref: LandRef): Promise<PondCo
       throw new TypeError(`column ${JSON.stringify(field.name)} of ${ref.path} is ${String(field.type)}: not a column type of pond results`);
     const vector = table.getChildAt(i)!;
     const one = vector.data.length === 1 ? vector.data[0]! : undefined;
-    if (kind === "utf8") out.columns[field.name] = vector.toArray() as Array<string | null>;
+    if (kind === "utf8") out.columns[field.name] = one ? strings(one) : (vector.toArray() as Array<string | null>);
     else if (kind === "bool") out.columns[field.name] = Uint8Array.from(vector.toArray() as ArrayLike<number>, (b) => (b ? 1 : 0));
     else if (one) out.columns[field.name] = (one.values as NumericArray).subarray(one.offset, one.offset + one.length);
     else out.columns[field.name] = vector.toArray() as NumericArray;

@@ -62,13 +62,17 @@ export class ColumnBuilder {
     this.length = at + count;
   }
 
-  /** Appends one text value as its UTF-8 bytes (a NULL row is `pushNull`). */
-  pushBytes(utf8: Uint8Array): void {
+  /** Appends one text value as its UTF-8 bytes, `length` of them from `start` in `utf8` (a NULL row is `pushNull`). */
+  pushBytes(utf8: Uint8Array, start = 0, length = utf8.length - start): void {
     const at = this.length;
     this.reserve(at + 1);
-    this.reserveBytes(utf8.length);
-    this.bytes!.set(utf8, this.byteLength);
-    this.endRow(at, this.byteLength + utf8.length);
+    this.reserveBytes(length);
+    const bytes = this.bytes!;
+    const to = this.byteLength;
+    // short strings byte by byte: a view per row to `set` from made most of the garbage
+    if (length <= 16) for (let i = 0; i < length; i++) bytes[to + i] = utf8[start + i]!;
+    else bytes.set(utf8.subarray(start, start + length), to);
+    this.endRow(at, to + length);
     this.validAt(at);
   }
 

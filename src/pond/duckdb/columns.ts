@@ -75,9 +75,8 @@ function appendText(b: ColumnBuilder, vector: duckdb.Vector, count: number): voi
     }
     const at = r * STRING_T;
     const length = view.getUint32(at, true);
-    b.pushBytes(
-      length <= INLINE ? data.subarray(at + 4, at + 4 + length) : duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + at + 8, length),
-    );
+    if (length <= INLINE) b.pushBytes(data, at + 4, length);
+    else b.pushBytes(duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + at + 8, length));
   }
 }
 
@@ -107,9 +106,11 @@ function kindOf(type: DuckDBType): ColumnKind {
 
 /**
  * Runs a query and reads its whole result as columns; `signal` interrupts it in the
- * database. Chunks come from a streaming result through DuckDB's own bindings: the node
- * API's chunk and vector objects cost more than the copy (~0.5 ms per chunk of six columns),
- * and fetching a materialized result's chunks by index copies each chunk once more.
+ * database. The result is materialized first (DuckDB makes it on all its threads, and its
+ * row count sizes every column at once: growing them by doubling cost more than the
+ * copy), then its chunks are fetched through DuckDB's own bindings: the node API's chunk
+ * and vector objects cost more than the copy (~0.5 ms per chunk of six columns), and
+ * reading a materialized result's chunks by index copies each chunk once more.
  */
 export async function readDuckColumns(
   connection: DuckDBConnection,
@@ -118,14 +119,14 @@ export async function readDuckColumns(
   types: DuckDBType[],
   signal?: AbortSignal,
 ): Promise<ColumnResult> {
-  const result = await connection.stream(sql, values, types);
+  const result = await connection.run(sql, values, types);
   signal?.throwIfAborted();
   const raw = (result as unknown as { result: duckdb.Result }).result;
   const names = result.columnNames();
   const columnTypes = result.columnTypes();
   const kinds = columnTypes.map(kindOf);
   const widths = columnTypes.map((t) => (KINDS.has(t.typeId) ? WIDTHS.get(t.typeId) : undefined));
-  const builders = names.map((name, i) => new ColumnBuilder(name, kinds[i]!, 2048));
+  const builders = names.map((name, i) => new ColumnBuilder(name, kinds[i]!, result.rowCount));
   let rows = 0;
   for (;;) {
     const chunk = await duckdb.fetch_chunk(raw);
