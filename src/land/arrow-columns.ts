@@ -7,6 +7,7 @@
 import type { DataType, Data } from "apache-arrow";
 import { readArrowTable, ARROW_FILE_MEDIA_TYPE } from "./arrow.js";
 import type { Land } from "./land.js";
+import type { ReadRefOptions } from "./read-ref.js";
 import type { LandRef } from "./ref.js";
 import { isText } from "./text-values.js";
 
@@ -227,9 +228,9 @@ function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boo
  * those types) back by reference, its size and hash checked: typed arrays over the file's
  * bytes, text as strings.
  */
-export async function readArrowColumns(land: Land, ref: LandRef): Promise<PondColumns> {
+export async function readArrowColumns(land: Land, ref: LandRef, options: ReadRefOptions = {}): Promise<PondColumns> {
   const arrow = await import("apache-arrow");
-  const table = await readArrowTable(land, ref);
+  const table = await readArrowTable(land, ref, options);
   const out: PondColumns = { rows: table.numRows, columns: {}, kinds: {}, valid: {}, file: ref };
   for (const [i, field] of table.schema.fields.entries()) {
     const kind = kindOf(arrow, field.type);

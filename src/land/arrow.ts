@@ -6,6 +6,7 @@
 import type { Table, TypeMap } from "apache-arrow";
 import { LandPathError } from "./errors.js";
 import type { Land } from "./land.js";
+import type { ReadRefOptions } from "./read-ref.js";
 import type { LandRef } from "./ref.js";
 
 export const ARROW_FILE_MEDIA_TYPE = "application/vnd.apache.arrow.file";
@@ -55,11 +56,11 @@ export async function writeArrowTable(land: Land, path: string, data: Table | Ar
 }
 
 /** Reads an Arrow IPC file back by reference, checking its media type, size and hash. */
-export async function readArrowTable<T extends TypeMap = TypeMap>(land: Land, ref: LandRef): Promise<Table<T>> {
+export async function readArrowTable<T extends TypeMap = TypeMap>(land: Land, ref: LandRef, options: ReadRefOptions = {}): Promise<Table<T>> {
   if (ref.mediaType !== ARROW_FILE_MEDIA_TYPE) {
     throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)} holds ${ref.mediaType}, not ${ARROW_FILE_MEDIA_TYPE}`);
   }
-  let data: Uint8Array = await land.readFile(ref);
+  let data: Uint8Array = await land.readFile(ref, options);
   if (data.byteLength < 2 * MAGIC.length || !MAGIC.equals(data.subarray(0, MAGIC.length)) || !MAGIC.equals(data.subarray(data.byteLength - MAGIC.length))) {
     throw new LandPathError(ref.path, "mismatch", `land file ${JSON.stringify(ref.path)} is not an Arrow IPC file`);
   }

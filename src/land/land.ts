@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LandPathError } from "./errors.js";
 import { sha256File } from "./hash.js";
-import { readByRef } from "./read-ref.js";
+import { readByRef, type ReadRefOptions } from "./read-ref.js";
 import { LandRef, mediaTypeFor } from "./ref.js";
 import { normalizeLandPath, resolveInLand } from "./safe-path.js";
 import { writeHashed } from "./write-hashed.js";
@@ -32,9 +32,9 @@ export class Land {
    * A file's bytes, by land path or by reference. By reference, the file must have the
    * reference's size and SHA-256, else LandRefMismatchError; a path is read as it is.
    */
-  async readFile(from: string | LandRef): Promise<Buffer> {
+  async readFile(from: string | LandRef, options: ReadRefOptions = {}): Promise<Buffer> {
     if (typeof from === "string") return readFile(await this.resolve(from));
-    return readByRef(await this.resolve(from.path), from);
+    return readByRef(await this.resolve(from.path), from, options);
   }
 
   async readText(from: string | LandRef): Promise<string> {

@@ -10,8 +10,19 @@ import type { LandRef } from "./ref.js";
 /** Bytes per read: large enough that a read costs about as long as hashing it. */
 const CHUNK = 8 << 20;
 
+/** How a reference's file is checked: its size always; its SHA-256 unless `hash` is false. */
+export interface ReadRefOptions {
+  /**
+   * false: the size only, for a file that whoever hands over the reference wrote moments ago
+   * for this reader alone (a pond result the quarterback answers with); never for a
+   * reference that came in data.
+   */
+  hash?: boolean;
+}
+
 /** Reads `abs`, the reference's path already resolved inside the land, and checks it against `ref`. */
-export async function readByRef(abs: string, ref: LandRef): Promise<Buffer> {
+export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptions = {}): Promise<Buffer> {
+  const hashing = options.hash !== false;
   const file = await open(abs, "r");
   try {
     const st = await file.stat();
@@ -28,12 +39,12 @@ export async function readByRef(abs: string, ref: LandRef): Promise<Buffer> {
       if (bytesRead === 0) throw new LandRefMismatchError(ref.path, "size", ref.size, at); // shrank while read
       const next = at + bytesRead;
       reading = next < data.length ? file.read(data, next, Math.min(CHUNK, data.length - next), next) : undefined;
-      hash.update(data.subarray(at, next));
+      if (hashing) hash.update(data.subarray(at, next));
       at = next;
     }
     const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, at);
     if (more > 0) throw new LandRefMismatchError(ref.path, "size", ref.size, (await file.stat()).size); // grew while read
-    const sha256 = hash.digest("hex");
+    const sha256 = hashing ? hash.digest("hex") : ref.sha256;
     if (sha256 !== ref.sha256) throw new LandRefMismatchError(ref.path, "sha256", ref.sha256, sha256);
     return data;
   } finally {

@@ -54,4 +54,17 @@ describe("the land reads a reference chunk by chunk", () => {
     writeFileSync(join(dir, "big.bin"), changed);
     await expect(land.readFile(ref)).rejects.toBeInstanceOf(LandRefMismatchError);
   });
+
+  it("with `hash: false` checks the size only: a changed byte passes, a changed size does not", async () => {
+    const land = new Land(dir);
+    const bytes = randomBytes(WRITE_CHUNK + 10);
+    const ref = await land.writeFile("sized.bin", bytes);
+    const changed = Buffer.from(bytes);
+    changed.writeUInt8(changed.readUInt8(0) ^ 1, 0);
+    writeFileSync(join(dir, "sized.bin"), changed);
+    await expect(land.readFile(ref)).rejects.toThrow(/sha256/);
+    expect((await land.readFile(ref, { hash: false })).equals(changed)).toBe(true);
+    writeFileSync(join(dir, "sized.bin"), Buffer.concat([changed, Buffer.from("x")]));
+    await expect(land.readFile(ref, { hash: false })).rejects.toThrow(/size/);
+  });
 });
