@@ -5,7 +5,7 @@
  * that the replica has a process to kill when its stream keeps breaking.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -44,23 +44,47 @@ interface Bare {
   server: grpc.Server;
   /** Every Session stream opened so far, oldest first. */
   streams: Stream[];
-  /** Messages received over Session. */
+  /** Messages received over Session (a batch's messages one by one). */
   received: SessionInMsg[];
+  /** The Session frames as they came: a batch is one frame. */
+  frames: SessionInMsg[];
   /** The gRPC deadline of each Invoke call, in order. */
   invokeDeadlines: grpc.Deadline[];
   /** The call id of each Invoke call, in order. */
   invokeIds: string[];
 }
 
-async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; address?: string; health?: () => string } = {}): Promise<Bare> {
+async function bare(
+  opts: {
+    session?: boolean;
+    maxConcurrentCalls?: number;
+    address?: string;
+    health?: () => string;
+    /** Its Describe offers batched Session frames. */
+    batches?: boolean;
+    /** Its Describe's message limit. */
+    maxMessageBytes?: number;
+    /** Its Describe says it reads spilled values. */
+    readsSpilled?: boolean;
+  } = {},
+): Promise<Bare> {
   const address = opts.address ?? `unix:${join(dir, `bare-${n++}.sock`)}`;
   const streams: Stream[] = [];
   const received: SessionInMsg[] = [];
+  const frames: SessionInMsg[] = [];
   const invokeDeadlines: grpc.Deadline[] = [];
   const invokeIds: string[] = [];
   const signalsTaken = new Map<string, number>();
   const server = await serveBareWorker(address, {
-    describe: oneMethodDescribe("bare", "echo", { maxConcurrentCalls: opts.maxConcurrentCalls ?? 0, session: opts.session ?? true, maxMessageBytes: 0 }),
+    describe: {
+      ...oneMethodDescribe("bare", "echo", {
+        maxConcurrentCalls: opts.maxConcurrentCalls ?? 0,
+        session: opts.session ?? true,
+        maxMessageBytes: opts.maxMessageBytes ?? 0,
+      }),
+      ...(opts.batches ? { sessionBatches: true } : {}),
+      ...(opts.readsSpilled ? { readsSpilledValues: true } : {}),
+    },
     ...(opts.health ? { health: opts.health } : {}),
     invoke: (req, cb, call) => {
       invokeDeadlines.push(call.getDeadline());
@@ -79,7 +103,7 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
       const stream = s as Stream;
       streams.push(stream);
       stream.on("error", () => undefined);
-      stream.on("data", (m: SessionInMsg) => {
+      const one = (m: SessionInMsg): void => {
         received.push(m);
         // a held call of method "count": answers how many signal values it took once they end
         if (m.signal) {
@@ -99,12 +123,16 @@ async function bare(opts: { session?: boolean; maxConcurrentCalls?: number; addr
         const a = answer(m.start.method, m.start.input?.json ? JSON.parse(m.start.input.json) : null);
         if (!a) return;
         stream.write(a.error ? { callId: m.callId, error: a.error } : { callId: m.callId, result: { json: JSON.stringify(a.result) } });
+      };
+      stream.on("data", (m: SessionInMsg) => {
+        frames.push(m);
+        for (const x of m.batch?.length ? m.batch : [m]) one(x);
       });
       stream.on("end", () => stream.end());
     },
   });
   servers.push(server);
-  return { address, server, streams, received, invokeDeadlines, invokeIds };
+  return { address, server, streams, received, frames, invokeDeadlines, invokeIds };
 }
 
 const servers: grpc.Server[] = [];
@@ -114,9 +142,14 @@ afterEach(async () => {
   for (const s of servers.splice(0)) s.forceShutdown();
 });
 
-function replica(worker: Partial<WorkerIR> & { name?: string }, address: string, startTimeoutMs = 5_000): Replica {
+function replica(
+  worker: Partial<WorkerIR> & { name?: string },
+  address: string,
+  startTimeoutMs = 5_000,
+  place: { land?: string; sessionBatches?: boolean } = {},
+): Replica {
   const w: WorkerIR = { name: "bare", replicas: 1, env: {}, loc, ...worker };
-  const r = new Replica(w, 0, { address, logPath: join(dir, `r-${n++}.log`), cwd: dir, env: {}, startTimeoutMs });
+  const r = new Replica(w, 0, { address, logPath: join(dir, `r-${n++}.log`), cwd: dir, env: {}, startTimeoutMs, ...place });
   replicas.push(r);
   return r;
 }
@@ -582,7 +615,66 @@ describe("cancelling a held call", () => {
   });
 });
 
+describe("what the worker's Describe turns on", () => {
+  it("batches Session frames only with a worker that offers them, and not when the pod says no", async () => {
+    for (const [offers, pod, batched] of [
+      [true, undefined, true],
+      [false, undefined, false],
+      [true, false, false],
+    ] as const) {
+      const w = await bare({ batches: offers });
+      const r = replica({ at: [w.address] }, w.address, 5_000, pod === undefined ? {} : { sessionBatches: pod });
+      await r.start();
+      // four calls in one turn: one frame when batched, four when not
+      const got = await Promise.all([1, 2, 3, 4].map((i) => r.call("echo", i, opts())));
+      expect(got.map((g) => (g as { echoed: number }).echoed)).toEqual([1, 2, 3, 4]);
+      expect({ offers, pod, batched: w.frames.some((f) => (f.batch?.length ?? 0) > 1) }).toEqual({ offers, pod, batched });
+      expect(w.received.filter((m) => m.start).length).toBe(4);
+    }
+  });
+
+  it("spills an input over the worker's limit less the envelope, only to a worker that reads spilled values", async () => {
+    const land = join(dir, "land");
+    mkdirSync(land, { recursive: true });
+    const limit = 64 * 1024;
+    // within the limit, but not within the limit less the 1 KiB kept for the envelope
+    const input = "x".repeat(limit - 600);
+    const reads = await bare({ maxMessageBytes: limit, readsSpilled: true });
+    const r = replica({ at: [reads.address] }, reads.address, 5_000, { land });
+    await r.start();
+    await r.call("echo", input, opts()).catch(() => undefined);
+    const spilled = reads.received.find((m) => m.start)!.start!.input!;
+    expect(spilled.land?.path).toMatch(/\S/);
+    expect(spilled.json ?? "").toBe("");
+    // a small one goes inline
+    await r.call("echo", "small", opts());
+    expect(reads.received.filter((m) => m.start).at(-1)!.start!.input!.json).toBe('"small"');
+    // the same land and limit, a worker that does not read spilled values: never a reference
+    // it cannot read, even past its limit (its own gRPC limit then decides)
+    const plain = await bare({ maxMessageBytes: limit });
+    const p = replica({ at: [plain.address] }, plain.address, 5_000, { land });
+    await p.start();
+    await p.call("echo", input, opts());
+    await p.call("echo", "y".repeat(limit + 10), opts()).catch(() => undefined);
+    expect(plain.received.filter((m) => m.start).map((m) => m.start!.input!.land)).toEqual([undefined, undefined]);
+  });
+});
+
 describe("a spawned replica whose process dies", () => {
+  it("kills what the process left in its group at once, before any stop", async () => {
+    const r = replica({ name: "forks", run: "sleep 30 & exec sleep 30" }, `unix:${join(dir, `forks-${n++}.sock`)}`);
+    const exited = new Promise<string>((resolve) => (r.onExit = (_r, exit) => resolve(exit)));
+    r.spawn();
+    const pid = r.pid!;
+    // the shell has started its child once it has become `sleep` itself
+    await until(() => readlinkSync(`/proc/${pid}/exe`).endsWith("sleep"));
+    process.kill(pid, "SIGKILL");
+    expect(await exited).toBe("killed by SIGKILL");
+    // the child in its group goes too, now, not when the pod stops
+    await until(() => !groupLive(pid), 2_000);
+    expect(r.state).toBe("dead");
+  });
+
   it("fails a call whose stream broke just before the exit as a crash naming worker, replica and exit", async () => {
     const socket = join(dir, `dies-${n++}.sock`);
     const address = `unix:${socket}`;
