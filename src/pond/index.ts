@@ -39,3 +39,4 @@ export {
 export { syncTable, type SyncOptions } from "./lake/sync.js";
 export { GENERATION_COUNTER_TABLE, GENERATIONS_TABLE, latestGeneration, listGenerations, type Generation, type SyncMode } from "./lake/generations.js";
 export { writeRowsInto, WRITES_TABLE, type SinkResult, type WriteMode } from "./sink.js";
+export { isText, textAt, type ColumnKind, type ColumnResult, type ResultColumn, type TextValues } from "../common/columns.js";
