@@ -49,7 +49,8 @@ export class ColumnBuilder {
   ) {
     if (kind === "utf8") {
       this.offsets = new Int32Array(Math.max(1, expected) + 1);
-      this.bytes = new Uint8Array(Math.max(16, expected * 8));
+      // a guess at 8 bytes a row, grown by doubling past it; at most 64 MiB up front
+      this.bytes = new Uint8Array(Math.max(16, Math.min(expected * 8, 64 << 20)));
     } else this.numbers = new ARRAYS[kind](Math.max(1, expected));
   }
 
