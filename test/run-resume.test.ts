@@ -242,11 +242,19 @@ describe("a crash at any moment", () => {
     const flow = crashFlow(dir);
     const rnd = sequence(20261202);
     const clean = Array.from({ length: N }, (_, i) => i);
+    // how long the calls take here, from the pod's start to the end: each kill comes within
+    // the first 60% of it (a fixed 1.5 s outlasted the whole run on a quiet machine, and a
+    // run that has finished is no crash)
+    const timing = startQb(["run", "--json", flow], dir);
+    await timing.waitFor((e) => e.type === "pod.started");
+    const podAt = Date.now();
+    const { at } = (await timing.exit) as { at: number };
+    const runMs = at - podAt;
     for (let i = 0; i < 10; i++) {
       const run = startQb(["run", "--json", flow], dir);
       const started = (await run.waitFor((e) => e.type === "run.started")) as { runId: string };
       await run.waitFor((e) => e.type === "pod.started");
-      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 1500)));
+      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 0.6 * runMs)));
       run.child.kill("SIGKILL");
       await run.exit;
       const killedDir = join(dir, ".qb", "runs", started.runId);
