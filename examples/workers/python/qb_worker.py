@@ -254,8 +254,8 @@ def _land_file(land, path):
     return full
 
 
-def _read_checked(land, ref, what, hash=True):
-    """The bytes of a land file, its size and (unless hash is False) its SHA-256 checked against its reference."""
+def _read_checked(land, ref, what, check_sha256=True):
+    """The bytes of a land file, its size and (unless check_sha256 is False) its SHA-256 checked against its reference."""
     full = _land_file(land, ref.path)
     try:
         with open(full, "rb") as f:
@@ -265,7 +265,7 @@ def _read_checked(land, ref, what, hash=True):
     if len(data) != ref.size:
         actual = f"more than {ref.size}" if len(data) > ref.size else str(len(data))
         raise InvalidArgument(f"land file {ref.path!r} does not match its reference: size is {actual} bytes, the reference says {ref.size}")
-    if not hash:
+    if not check_sha256:
         return data
     digest = hashlib.sha256(data).hexdigest()
     if digest != ref.sha256:
@@ -529,7 +529,7 @@ class Call:
                 self._on_abort.remove(future.cancel)
         ref = LandRef(reply.file.path, reply.file.size, reply.file.sha256, reply.file.media_type)
         # written by the quarterback for this query and named in its answer: the size is checked, not the SHA-256 again
-        rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns", hash=False))
+        rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns", check_sha256=False))
         # the file was made for this query alone and is in memory now: the land does not keep it
         try:
             os.remove(_land_file(self.land, ref.path))

@@ -26,7 +26,7 @@ const KINDS = new Map<DuckDBTypeId, ColumnKind>([
   [DuckDBTypeId.DECIMAL, "float64"],
 ]);
 
-/** Bytes per row of the types whose vectors are copied as they are: DuckDB lays them out as Arrow does. */
+/** Bytes per row of the types whose vectors are copied as they are (each one of KINDS' numeric kinds): DuckDB lays them out as Arrow does. */
 const WIDTHS = new Map<DuckDBTypeId, number>([
   [DuckDBTypeId.DOUBLE, 8],
   [DuckDBTypeId.FLOAT, 4],
@@ -80,24 +80,14 @@ function appendText(b: ColumnBuilder, vector: duckdb.Vector, count: number): voi
   }
 }
 
-/** One cell as the column's kind wants it (the slow path: a JS value per cell). */
-function cell(value: DuckDBValue, kind: ColumnKind): number | bigint | string | null {
+/**
+ * One cell of a type without a fixed-width copy (the slow path: a JS value per cell): a
+ * DECIMAL as a double, any other type (LIST, ENUM, INTERVAL, ...) as its text.
+ */
+function cell(value: DuckDBValue, kind: ColumnKind): number | string | null {
   if (value === null) return null;
-  switch (kind) {
-    case "utf8":
-      return typeof value === "string" ? value : String(value);
-    case "bool":
-      return value === true ? 1 : 0;
-    case "float64":
-    case "float32":
-      return typeof value === "number" ? value : Number(String(value));
-    case "date":
-      return (value as unknown as { days: number }).days;
-    case "timestamp":
-      return (value as unknown as { micros: bigint }).micros;
-    default:
-      return value as number | bigint;
-  }
+  if (kind === "utf8") return typeof value === "string" ? value : String(value);
+  return typeof value === "number" ? value : Number(String(value));
 }
 
 function kindOf(type: DuckDBType): ColumnKind {
@@ -125,7 +115,7 @@ export async function readDuckColumns(
   const names = result.columnNames();
   const columnTypes = result.columnTypes();
   const kinds = columnTypes.map(kindOf);
-  const widths = columnTypes.map((t) => (KINDS.has(t.typeId) ? WIDTHS.get(t.typeId) : undefined));
+  const widths = columnTypes.map((t) => WIDTHS.get(t.typeId));
   const builders = names.map((name, i) => new ColumnBuilder(name, kinds[i]!, result.rowCount));
   let rows = 0;
   // the next chunk is fetched on DuckDB's side while this one is copied here (a third less time)
