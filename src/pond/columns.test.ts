@@ -63,11 +63,13 @@ describe("ColumnBuilder", () => {
     b.push("a");
     b.push(null);
     b.pushBytes(new TextEncoder().encode("ç€😀"));
+    // three bytes from the middle of a buffer, as DuckDB's inline strings come
+    b.pushBytes(new TextEncoder().encode("--abc--"), 2, 3);
     b.push("c".repeat(40));
     b.pushNull();
     const col = b.finish();
-    expect(texts(col)).toEqual(["a", "", "ç€😀", "c".repeat(40), ""]);
-    expect(Array.from((col.values as TextValues).offsets)).toEqual([0, 1, 1, 10, 50, 50]);
+    expect(texts(col)).toEqual(["a", "", "ç€😀", "abc", "c".repeat(40), ""]);
+    expect(Array.from((col.values as TextValues).offsets)).toEqual([0, 1, 1, 10, 13, 53, 53]);
     expect(col.nullCount).toBe(2);
     expect([0, 1, 2].map((i) => isValid(col.valid, i))).toEqual([true, false, true]);
   });
