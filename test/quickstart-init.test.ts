@@ -34,31 +34,34 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 describe("a new user's first minutes", () => {
   let tarball = "";
 
-  it("the README's quick start on a fresh clone: the first `npx qb run` does not build again", { timeout: 300_000 }, () => {
+  it("the README's quick start on a fresh clone: the first `npx qb run` within 2x of `node bin/qb.js run`", { timeout: 300_000 }, () => {
     execFileSync("git", ["clone", "-q", ROOT, clone]);
     run(clone, "npm", ["ci", ...NPM_QUIET]);
     expect(existsSync(join(clone, "dist/bundle/cli.cjs"))).toBe(true);
+    // npx runs `qb` from node_modules/.bin (scripts/dev-bin); were the checkout's own
+    // package.json to name it, npx would install the checkout into its cache on every call
+    expect(existsSync(join(clone, "node_modules/.bin/qb"))).toBe(true);
 
     const first = run(clone, "npx", ["qb", "run", "examples/pi.flow"]);
     const pi = (JSON.parse(first.stdout) as { pi: number[] }).pi[0]!;
     expect(Math.abs(pi - Math.PI)).toBeLessThan(0.01);
-    // the yardstick is the same command once npx has it: npm's own start-up is in both
-    const later = [0, 1, 2].map(() => run(clone, "npx", ["qb", "run", "examples/pi.flow"]).s);
-    const direct = run(clone, "node", ["bin/qb.js", "run", "examples/pi.flow"]).s;
-    const ratio = first.s / median(later);
+    const direct = median([0, 1, 2].map(() => run(clone, "node", ["bin/qb.js", "run", "examples/pi.flow"]).s));
+    const later = run(clone, "npx", ["qb", "run", "examples/pi.flow"]).s;
+    const ratio = first.s / direct;
     console.log(
-      `quick start: first npx qb run ${first.s.toFixed(2)} s, later ones ${median(later).toFixed(2)} s (median of 3): ` +
-        `${ratio.toFixed(2)}x; node bin/qb.js run ${direct.toFixed(2)} s`,
+      `quick start: first npx qb run ${first.s.toFixed(2)} s, node bin/qb.js run ${direct.toFixed(2)} s (median of 3): ` +
+        `${ratio.toFixed(2)}x; a second npx qb run ${later.toFixed(2)} s`,
     );
-    // before scripts/prepare.js: npx copied the checkout into its cache and built it again (7-16 s)
+    // before scripts/prepare.js: npx built the checkout again in its cache (7-16 s, 20-50x);
+    // before scripts/dev-bin: npx installed the checkout into its cache on every call (2.1x)
     expect(ratio).toBeLessThan(2);
-    // and npx's own cost stays small: a build would add 7-16 s
-    expect(first.s - direct).toBeLessThan(5);
   });
 
   it("`qb init` makes a project that runs on the packed package, with the clone gone", { timeout: 300_000 }, () => {
     // the build is current: `prepare` does not build again for the pack
     const packed = run(clone, "npm", ["pack", "--pack-destination", dir, ...NPM_QUIET]);
+    // `prepack` put the `qb` bin into the packed package.json; `postpack` took it out again
+    expect(spawnSync("git", ["diff", "--exit-code", "package.json"], { cwd: clone }).status).toBe(0);
     tarball = join(dir, packed.stdout.trim().split("\n").at(-1)!);
     const project = join(dir, "my-flows");
     const init = run(clone, "node", ["bin/qb.js", "init", project]);
