@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { withBin } from "./pack-bin.js";
 
 const DIRS = ["src", "examples/workers", "bench/workers", "test/workers", "proto", "bin"];
 const FILES = [
@@ -26,9 +27,15 @@ export function buildInputsHash(root) {
   for (const f of files)
     hash
       .update(`${f}\0`)
-      .update(readFileSync(join(root, f)))
+      .update(f === "package.json" ? packageJsonForBuild(root) : readFileSync(join(root, f)))
       .update("\0");
   return hash.digest("hex");
+}
+
+// `npm pack` adds the bin in `prepack` and then runs `prepare`: the bin is not a build input,
+// and counting it would build again for every pack (scripts/pack-bin.js)
+function packageJsonForBuild(root) {
+  return withBin(readFileSync(join(root, "package.json"), "utf8"), "remove");
 }
 
 function walk(root, dir) {

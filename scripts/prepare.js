@@ -1,8 +1,8 @@
-// `prepare`: npm runs it after `npm ci` in a checkout, and again each time npx installs this
-// checkout into its own cache (npm 11's `npx qb` does that for a package whose own bin is
-// `qb`: it links the checkout there and runs `prepare` on it). A full build there is 7-16 s
-// before the first line of the README's quick start; so it builds only when dist/ was not
-// built from these very inputs (scripts/build-inputs.js). `npm run build` always builds.
+// `prepare`: npm runs it after `npm ci` in a checkout, on `npm pack` (after `prepack`, see
+// scripts/pack-bin.js), and when the package is installed from git. A full build is 7-16 s
+// (before the first line of the README's quick start, in npm 11's npx cache, it ran twice);
+// so it builds only when dist/ was not built from these very inputs
+// (scripts/build-inputs.js). `npm run build` always builds.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

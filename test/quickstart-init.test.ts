@@ -7,7 +7,7 @@
  * cache lacks goes to the registry (`--prefer-offline`), as `.ci/run`'s own `npm ci` does.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,8 @@ describe("a new user's first minutes", () => {
     // npx runs `qb` from node_modules/.bin (scripts/dev-bin); were the checkout's own
     // package.json to name it, npx would install the checkout into its cache on every call
     expect(existsSync(join(clone, "node_modules/.bin/qb"))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(clone, "package.json"), "utf8")) as { bin?: Record<string, string> };
+    expect(manifest.bin?.qb).toBeUndefined();
 
     const first = run(clone, "npx", ["qb", "run", "examples/pi.flow"]);
     const pi = (JSON.parse(first.stdout) as { pi: number[] }).pi[0]!;
@@ -60,6 +62,7 @@ describe("a new user's first minutes", () => {
   it("`qb init` makes a project that runs on the packed package, with the clone gone", { timeout: 300_000 }, () => {
     // the build is current: `prepare` does not build again for the pack
     const packed = run(clone, "npm", ["pack", "--pack-destination", dir, ...NPM_QUIET]);
+    expect(packed.stdout + packed.stderr).toMatch(/dist\/ is built from these sources already/);
     // `prepack` put the `qb` bin into the packed package.json; `postpack` took it out again
     expect(spawnSync("git", ["diff", "--exit-code", "package.json"], { cwd: clone }).status).toBe(0);
     tarball = join(dir, packed.stdout.trim().split("\n").at(-1)!);
