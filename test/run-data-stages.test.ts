@@ -1,12 +1,14 @@
 /**
- * The data stages end to end: examples/duplicates.flow (where, map, join, group by) on real
- * md5 worker processes, over a folder with copies, run by `qb run` as a user runs it.
+ * The data stages end to end, run by `qb run` as a user runs them: examples/duplicates.flow
+ * (where, map, join, group by) on real md5 worker processes over a folder with copies, and
+ * examples/pi-sweep.flow (combine, group by, map) on real montecarlo workers.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { countHits } from "../examples/workers/mulberry32.js";
 import { ROOT } from "./support/examples.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "qb-data-stages-"));
@@ -40,5 +42,27 @@ describe("examples/duplicates.flow", () => {
       { md5: "abcb64ed947cb225988f26378a31bba7", size: 10, names: ["a/b/copy2.txt", "a/copy.txt", "one.txt"], agree: true },
       { md5: "ba7790b1708b71cb2b61b1a30d824712", size: 6, names: ["other.txt"], agree: true },
     ]);
+  });
+});
+
+describe("examples/pi-sweep.flow", () => {
+  it("estimates pi at every size from every seed: one pooled estimate per size, exactly the shards' sum", () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin/qb.js"), "run", join(ROOT, "examples/pi-sweep.flow"), "--param", "seeds=3", "--run-dir", join(tmp, "sweep")],
+      {
+        encoding: "utf8",
+        cwd: tmp,
+        timeout: 60_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const pi = (JSON.parse(r.stdout) as { pi: Array<{ samples: number; pi: number }> }).pi;
+    const expected = [10_000, 100_000, 1_000_000].map((size) => {
+      const hits = [0, 1, 2].reduce((sum, seed) => sum + countHits(seed, 0, size), 0);
+      return { samples: 3 * size, pi: (4 * hits) / (3 * size) };
+    });
+    expect([...pi].sort((a, b) => a.samples - b.samples)).toEqual(expected);
+    expect(Math.abs(expected[2]!.pi - Math.PI)).toBeLessThan(0.01);
   });
 });

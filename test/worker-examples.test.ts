@@ -67,6 +67,7 @@ describe("montecarlo (TypeScript)", () => {
     expect(await errorCode(mc.client.invoke("add", { left: { hits: 5, n: 4 }, right: { hits: 0, n: 0 } }))).toBe("INVALID_ARGUMENT");
     expect(await errorCode(mc.client.invoke("ratio", { hits: { hits: 1, n: 4 }, samples: 5 }))).toBe("INVALID_ARGUMENT");
     expect(await errorCode(mc.client.invoke("ratio", { hits: { hits: 0, n: 0 } }))).toBe("INVALID_ARGUMENT");
+    expect(await errorCode(mc.client.invoke("pool", { counts: [{ hits: 1, n: 2 }, "x"] }))).toBe("INVALID_ARGUMENT");
   });
 
   it("sample reports progress and stops when cancelled (over Session)", async () => {
@@ -106,11 +107,13 @@ describe("montecarlo: TypeScript and Python give the same results", () => {
     expect(a).toEqual({ hits: countHits(input.seed, 0, input.n), n: input.n });
   });
 
-  it.skipIf(!pythonReady)("add and ratio", async () => {
+  it.skipIf(!pythonReady)("add, pool and ratio", async () => {
     const left = { hits: 785_087, n: 1_000_003 };
     const right = { hits: 3, n: 4 };
     for (const w of [ts, py]) {
       await expect(w.client.invoke("add", { left, right })).resolves.toEqual({ hits: 785_090, n: 1_000_007 });
+      await expect(w.client.invoke("pool", { counts: [left, right, { hits: 0, n: 10 }] })).resolves.toEqual({ hits: 785_090, n: 1_000_017 });
+      await expect(w.client.invoke("pool", { counts: [] })).resolves.toEqual({ hits: 0, n: 0 });
       await expect(w.client.invoke("ratio", { hits: { hits: 785_090, n: 1_000_007 }, samples: 1_000_007 })).resolves.toBe((4 * 785_090) / 1_000_007);
     }
   });
@@ -121,6 +124,16 @@ describe("montecarlo: TypeScript and Python give the same results", () => {
       ["sample", { n: 10, seed: 2 ** 32 }],
       ["add", { left: { hits: 5, n: 4 }, right: { hits: 0, n: 0 } }],
       ["ratio", { hits: { hits: 1, n: 4 }, samples: 5 }],
+      ["pool", { counts: { hits: 1, n: 4 } }],
+      [
+        "pool",
+        {
+          counts: [
+            { hits: 1, n: 4 },
+            { hits: 5, n: 4 },
+          ],
+        },
+      ],
     ] as const;
     for (const [method, input] of bad) {
       expect([await errorCode(ts.client.invoke(method, input)), await errorCode(py.client.invoke(method, input))]).toEqual([

@@ -1,9 +1,10 @@
 /**
- * Monte Carlo estimate of pi, the worker behind examples/pi.flow:
+ * Monte Carlo estimate of pi, the worker behind examples/pi.flow and examples/pi-sweep.flow:
  *
  *   sample({n, seed})         -> {hits, n}   hits among n random points of the unit square
  *                                            inside the quarter circle; deterministic per seed
  *   add({left, right})        -> {hits, n}   sums two partial counts (what `reduce mc.add` calls)
+ *   pool({counts: [{hits, n}, ...]}) -> {hits, n}   sums a list of counts (a `group by`'s items)
  *   ratio({hits: {hits, n}, samples}) -> number   4 * hits / n, the estimate
  *
  * Run: node examples/workers/montecarlo.js   (the .js launcher runs this file through tsx)
@@ -59,6 +60,18 @@ function add(input: { left?: unknown; right?: unknown }): Hits {
   return { hits: left.hits + right.hits, n: left.n + right.n };
 }
 
+function pool(input: { counts?: unknown }): Hits {
+  const counts = input?.counts;
+  if (!Array.isArray(counts)) throw new InvalidArgumentError(`counts must be a list of {hits, n}, not ${JSON.stringify(counts)}`);
+  const total = { hits: 0, n: 0 };
+  counts.forEach((c, i) => {
+    const h = hitsOf(c, `counts[${i}]`);
+    total.hits += h.hits;
+    total.n += h.n;
+  });
+  return total;
+}
+
 function ratio(input: { hits?: unknown; samples?: unknown }): number {
   const h = hitsOf(input?.hits, "hits");
   if (h.n === 0) throw new InvalidArgumentError("hits.n is 0: no samples to estimate from");
@@ -72,6 +85,7 @@ await serveWorker(
   {
     sample: { handler: sample, description: "hits of n random points in the quarter circle, deterministic per seed" },
     add: { handler: add, description: "sum of two {hits, n}" },
+    pool: { handler: pool, description: "sum of a list of {hits, n}" },
     ratio: { handler: ratio, description: "4 * hits / n" },
   },
   { name: "montecarlo", version: "0.1.0" },

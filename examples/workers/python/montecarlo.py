@@ -3,6 +3,7 @@
 
     sample({n, seed})                   -> {hits, n}
     add({left, right})                  -> {hits, n}
+    pool({counts: [{hits, n}, ...]})    -> {hits, n}
     ratio({hits: {hits, n}, samples})   -> 4 * hits / n
 
 Same inputs, same results as examples/workers/montecarlo.ts: both draw their points from
@@ -83,6 +84,19 @@ def add(value, call):
     return {"hits": left["hits"] + right["hits"], "n": left["n"] + right["n"]}
 
 
+def pool(value, call):
+    value = value if isinstance(value, dict) else {}
+    counts = value.get("counts")
+    if not isinstance(counts, list):
+        raise InvalidArgument(f"counts must be a list of {{hits, n}}, not {counts!r}")
+    total = {"hits": 0, "n": 0}
+    for i, c in enumerate(counts):
+        h = hits_of(c, f"counts[{i}]")
+        total["hits"] += h["hits"]
+        total["n"] += h["n"]
+    return total
+
+
 def ratio(value, call):
     value = value if isinstance(value, dict) else {}
     h = hits_of(value.get("hits"), "hits")
@@ -95,4 +109,4 @@ def ratio(value, call):
 
 
 if __name__ == "__main__":
-    serve({"sample": sample, "add": add, "ratio": ratio}, name="montecarlo")
+    serve({"sample": sample, "add": add, "pool": pool, "ratio": ratio}, name="montecarlo")
