@@ -134,7 +134,7 @@ describe("montecarlo: TypeScript and Python give the same results", () => {
           ],
         },
       ],
-    ] as const;
+    ] as Array<[string, Json]>;
     for (const [method, input] of bad) {
       expect([await errorCode(ts.client.invoke(method, input)), await errorCode(py.client.invoke(method, input))]).toEqual([
         "INVALID_ARGUMENT",
