@@ -44,3 +44,37 @@ describe("examples/workers/python/qb_worker.py", () => {
     }
   });
 });
+
+describe("qb_worker.py reads land files by the writer's stamp as the TypeScript SDK does", () => {
+  it.skipIf(!pythonReady)("a spilled value left as written is not hashed again; one written to in place, or asked for, is", () => {
+    const script = `
+import json, os, sys, tempfile, time
+sys.path.insert(0, 'examples/workers/python')
+import qb_worker as q
+land = tempfile.mkdtemp()
+ref = q._spill('{"x": 1}', land)
+st = os.stat(os.path.join(land, *ref.path.split('/')))
+out = {"stamp_ok": ref.stamp == f"{st.st_ino}-{st.st_mtime_ns}"}
+wrong = q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type, ref.stamp)
+def outcome(f):
+    try:
+        return f().decode()
+    except q.InvalidArgument as e:
+        return "refused: " + str(e)
+out["stamped"] = outcome(lambda: q._read_checked(land, wrong, "v"))
+out["asked"] = outcome(lambda: q._read_checked(land, wrong, "v", check_sha256=True))
+out["unstamped"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type), "v"))
+time.sleep(0.03)
+with open(os.path.join(land, *ref.path.split('/')), "r+b") as f:
+    f.write(b'{"x": 2}')
+out["changed"] = outcome(lambda: q._read_checked(land, ref, "v"))
+print(json.dumps(out))
+`;
+    const out = JSON.parse(execFileSync(PYTHON, ["-B", "-c", script], { cwd: ROOT, encoding: "utf8" })) as Record<string, string | boolean>;
+    expect(out.stamp_ok).toBe(true);
+    expect(out.stamped).toBe('{"x": 1}');
+    expect(out.asked).toMatch(/^refused: .*sha256 is /);
+    expect(out.unstamped).toMatch(/^refused: .*sha256 is /);
+    expect(out.changed).toMatch(/^refused: .*sha256 is /);
+  });
+});

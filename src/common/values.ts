@@ -13,7 +13,8 @@ const NULL_VALUE: ValueMsg = { json: "null" };
 /** A value as a message. Throws OutputError for what JSON cannot carry (BigInt, cycles, functions). */
 export function encodeValue(v: unknown): ValueMsg {
   if (v === undefined || v === null) return NULL_VALUE;
-  if (v instanceof LandRef) return { land: { path: v.path, size: v.size, sha256: v.sha256, mediaType: v.mediaType } };
+  if (v instanceof LandRef)
+    return { land: { path: v.path, size: v.size, sha256: v.sha256, mediaType: v.mediaType, ...(v.stamp !== undefined ? { stamp: v.stamp } : {}) } };
   let text: string | undefined;
   try {
     text = JSON.stringify(v);
@@ -35,7 +36,7 @@ export function decodeValue(msg: ValueMsg | null | undefined): Value {
     } catch (cause) {
       throw new InvalidArgumentError(`bad land reference: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
-    return new LandRef(path, Number(l.size), l.sha256, l.mediaType || "application/octet-stream");
+    return new LandRef(path, Number(l.size), l.sha256, l.mediaType || "application/octet-stream", l.stamp || undefined);
   }
   if (typeof msg.json === "string" && (msg.kind === "json" || msg.kind === undefined)) {
     try {

@@ -78,3 +78,49 @@ describe("reading by a land reference", () => {
     expect((await mismatch(readArrowTable(land, t))).field).toBe("size");
   });
 });
+
+describe("the writer's stamp: a file left as it was written is not hashed again", () => {
+  /** `ref` with another SHA-256: it reads only if the hash is not taken. */
+  const wrongHash = (ref: LandRef): LandRef => new LandRef(ref.path, ref.size, "0".repeat(64), ref.mediaType, ref.stamp);
+
+  it("a stamped file is read without its hash, unless the reader asks for it", async () => {
+    const ref = await land.writeFile("stamped.txt", "twelve bytes");
+    expect(ref.stamp).toMatch(/^\d+-\d+$/);
+    // the wrong hash goes unnoticed: nothing was hashed
+    expect((await land.readFile(wrongHash(ref))).toString()).toBe("twelve bytes");
+    expect((await mismatch(land.readFile(wrongHash(ref), { hash: true }))).field).toBe("sha256");
+    // without a stamp, as a reference from a journal or from data comes, it is hashed
+    expect((await mismatch(land.readFile(new LandRef(ref.path, ref.size, "0".repeat(64), ref.mediaType)))).field).toBe("sha256");
+  });
+
+  it("a file written to in place has another mtime: it is hashed, and the change found", async () => {
+    const ref = await land.writeFile("in-place.txt", "twelve bytes");
+    // past any coarse clock tick of the file system's timestamps
+    await new Promise((r) => setTimeout(r, 30));
+    await writeFile(join(root, "in-place.txt"), "TWELVE BYTES");
+    expect((await mismatch(land.readFile(ref))).field).toBe("sha256");
+  });
+
+  it("a file replaced by another land write of the same size has another inode: hashed, the change found", async () => {
+    const ref = await land.writeFile("replaced.txt", "twelve bytes");
+    const again = await land.writeFile("replaced.txt", "TWELVE BYTES");
+    expect(again.stamp).not.toBe(ref.stamp);
+    expect((await mismatch(land.readFile(ref))).field).toBe("sha256");
+  });
+
+  it("a forged stamp only makes the reader hash", async () => {
+    const ref = await land.writeFile("forged-stamp.txt", "abc");
+    const forged = new LandRef(ref.path, ref.size, "0".repeat(64), ref.mediaType, "1-2");
+    expect((await mismatch(land.readFile(forged))).field).toBe("sha256");
+    expect(await land.readText(new LandRef(ref.path, ref.size, ref.sha256, ref.mediaType, "1-2"))).toBe("abc");
+  });
+
+  it("land.ref stamps a file already there, and typed arrays keep the stamp", async () => {
+    await writeFile(join(root, "there.txt"), "already here");
+    const ref = await land.ref("there.txt");
+    expect(ref.stamp).toMatch(/^\d+-\d+$/);
+    expect((await land.readFile(wrongHash(ref))).toString()).toBe("already here");
+    const a = await writeTypedArray(land, "stamped.f64", Float64Array.from([1, 2, 3]));
+    expect(Array.from(await readTypedArray(land, wrongHash(a), "float64"))).toEqual([1, 2, 3]);
+  });
+});

@@ -1,6 +1,6 @@
 /** Land path safety: relative paths only, no "..", no way out through symlinks. */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,7 +83,12 @@ describe("Land", () => {
   it("writes atomically, creating folders, and returns a reference with size, sha256, media type", async () => {
     const ref = await land.writeFile("results/run 1/pi.json", '{"pi":3.14}');
     expect(ref).toBeInstanceOf(LandRef);
-    expect(ref).toEqual(new LandRef("results/run 1/pi.json", 11, createHash("sha256").update('{"pi":3.14}').digest("hex"), "application/json"));
+    expect(ref.toJSON()).toEqual(
+      new LandRef("results/run 1/pi.json", 11, createHash("sha256").update('{"pi":3.14}').digest("hex"), "application/json").toJSON(),
+    );
+    // the file's inode and mtime in ns, as the writer left it
+    const st = await stat(join(dir, "land/results/run 1/pi.json"), { bigint: true });
+    expect(ref.stamp).toBe(`${st.ino}-${st.mtimeNs}`);
     expect((await readdir(join(dir, "land/results/run 1"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(await land.readText(ref)).toBe('{"pi":3.14}');
     expect(await land.ref("results/run 1/pi.json")).toEqual(ref);

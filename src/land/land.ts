@@ -2,7 +2,8 @@
  * The land as a worker sees it (`ctx.land`): read and write files under the pod's scratch
  * directory by land path, and make or check land references. Every path goes through
  * {@link resolveInLand}, so nothing outside the land is read or written; every read by
- * reference checks the file's size and SHA-256 too.
+ * reference checks the file's size, and its SHA-256 unless the file still has the stamp
+ * its writer gave the reference (stamp.ts).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { sha256File } from "./hash.js";
 import { readByRef, type ReadRefOptions } from "./read-ref.js";
 import { LandRef, mediaTypeFor } from "./ref.js";
 import { normalizeLandPath, resolveInLand } from "./safe-path.js";
+import { stampOf } from "./stamp.js";
 import { writeHashed } from "./write-hashed.js";
 
 export interface WriteOptions {
@@ -30,7 +32,8 @@ export class Land {
 
   /**
    * A file's bytes, by land path or by reference. By reference, the file must have the
-   * reference's size and SHA-256, else LandRefMismatchError; a path is read as it is.
+   * reference's size and SHA-256, else LandRefMismatchError (the hash is taken unless the
+   * file still has the reference's stamp, or as `options.hash` says); a path is read as it is.
    */
   async readFile(from: string | LandRef, options: ReadRefOptions = {}): Promise<Buffer> {
     if (typeof from === "string") return readFile(await this.resolve(from));
@@ -52,26 +55,31 @@ export class Land {
     // text encoded once, for the file and its hash (encoding 200 MB takes a second here)
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let sha256: string;
+    let stamp: string;
     try {
       // hashed while it is written (write-hashed.ts)
       sha256 = await writeHashed(tmp, bytes);
+      // the rename keeps the inode and the mtime
+      stamp = stampOf(await stat(tmp, { bigint: true }));
       await rename(tmp, checked);
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
     const size = ArrayBuffer.isView(bytes) ? bytes.length : bytes.reduce((n, piece) => n + piece.length, 0);
-    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel));
+    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel), stamp);
   }
 
-  /** A reference to a file already on the land. */
+  /** A reference to a file already on the land; stamped when the file did not change while it was hashed. */
   async ref(path: string, options: WriteOptions = {}): Promise<LandRef> {
     const rel = normalizeLandPath(path);
     const abs = await this.resolve(rel);
-    const st = await stat(abs);
+    const st = await stat(abs, { bigint: true });
     if (!st.isFile()) throw new LandPathError(path, "not-a-file", `land path ${JSON.stringify(path)} is not a regular file`);
     const { sha256, size } = await sha256File(abs);
-    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel));
+    const before = stampOf(st);
+    const stamp = BigInt(size) === st.size && stampOf(await stat(abs, { bigint: true })) === before ? before : undefined;
+    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel), stamp);
   }
 
   async exists(path: string): Promise<boolean> {

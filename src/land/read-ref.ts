@@ -1,21 +1,24 @@
 /**
  * Reading a file by its land reference: the bytes are answered only when their size and
- * SHA-256 are the reference's. One pass: each chunk is hashed as it is read.
+ * SHA-256 are the reference's. One pass: each chunk is hashed as it is read. A file that
+ * still has the stamp its writer put in the reference (stamp.ts) is not hashed again.
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { LandPathError, LandRefMismatchError } from "./errors.js";
 import type { LandRef } from "./ref.js";
+import { stampOf } from "./stamp.js";
 
 /** Bytes per read: large enough that a read costs about as long as hashing it. */
 const CHUNK = 8 << 20;
 
-/** How a reference's file is checked: its size always; its SHA-256 unless `hash` is false. */
+/** How a reference's file is checked: its size always; its SHA-256 as `hash` says. */
 export interface ReadRefOptions {
   /**
-   * false: the size only, for a file that whoever hands over the reference wrote moments ago
-   * for this reader alone (a pond result the quarterback answers with); never for a
-   * reference that came in data.
+   * Unset: the SHA-256 unless the file still has the reference's stamp (the writer's inode
+   * and mtime: nothing replaced or wrote to it since). true: the SHA-256 always. false: the
+   * size only, for a file that whoever hands over the reference wrote moments ago for this
+   * reader alone (a pond result the quarterback answers with).
    */
   hash?: boolean;
 }
@@ -24,12 +27,13 @@ export interface ReadRefOptions {
 export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptions = {}): Promise<Buffer> {
   const file = await open(abs, "r");
   try {
-    const st = await file.stat();
+    const st = await file.stat({ bigint: true });
     if (!st.isFile()) throw new LandPathError(ref.path, "not-a-file", `land path ${JSON.stringify(ref.path)} is not a regular file`);
     // known before a byte is read: a forged size over a big file reads nothing
-    if (st.size !== ref.size) throw new LandRefMismatchError(ref.path, "size", ref.size, st.size);
+    if (st.size !== BigInt(ref.size)) throw new LandRefMismatchError(ref.path, "size", ref.size, Number(st.size));
     const data = Buffer.allocUnsafe(ref.size);
-    const hash = options.hash === false ? undefined : createHash("sha256");
+    const unchanged = options.hash === undefined && ref.stamp !== undefined && stampOf(st) === ref.stamp;
+    const hash = options.hash === false || unchanged ? undefined : createHash("sha256");
     let at = 0;
     // the next chunk is read by the thread pool while this one is hashed here
     let reading = data.length > 0 ? file.read(data, 0, Math.min(CHUNK, data.length), 0) : undefined;

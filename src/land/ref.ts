@@ -12,6 +12,12 @@ export class LandRef {
     /** SHA-256 of the bytes, lowercase hex. */
     readonly sha256: string,
     readonly mediaType: string,
+    /**
+     * The file as its writer left it (land/stamp.ts): a reader whose file still has it need
+     * not hash it again. Not part of the reference's identity: `toJSON`, items and resume
+     * keys leave it out, and a reference without one is checked in full.
+     */
+    readonly stamp?: string,
   ) {}
 
   toJSON(): { path: string; size: number; sha256: string; mediaType: string } {

@@ -12,6 +12,8 @@ export interface LandRefMsg {
   size: number;
   sha256: string;
   mediaType: string;
+  /** The writer's stamp of the file (land/stamp.ts); "" or absent when there is none. */
+  stamp?: string;
 }
 
 /** No member set means JSON null. */

@@ -26,8 +26,8 @@ const FIXED = 24;
 function valueSize(v: ValueMsg | null | undefined): number {
   if (!v) return 0;
   if (v.json !== undefined) return v.json.length;
-  // a land reference: path, hash and media type
-  return v.land ? v.land.path.length + v.land.mediaType.length + 80 : 0;
+  // a land reference: path, hash, media type and stamp
+  return v.land ? v.land.path.length + v.land.mediaType.length + (v.land.stamp?.length ?? 0) + 80 : 0;
 }
 
 /** A SessionIn's size on the wire, estimated from its strings' lengths. */

@@ -101,7 +101,7 @@ def _build():
                                    "RESOURCE_EXHAUSTED", "UNAVAILABLE", "PROTOCOL", "INTERNAL"]):
         codes.value.add(name="ERROR_CODE_" + code, number=number)
     v1 = "quarterback.v1."
-    _message(worker, "LandRef", [("path", 1, "string"), ("size", 2, "uint64"), ("sha256", 3, "string"), ("media_type", 4, "string")])
+    _message(worker, "LandRef", [("path", 1, "string"), ("size", 2, "uint64"), ("sha256", 3, "string"), ("media_type", 4, "string"), ("stamp", 5, "string")])
     _message(worker, "Value", [("json", 1, "string", "kind"), ("land", 2, v1 + "LandRef", "kind")], oneofs=["kind"])
     _message(worker, "CallError", [("code", 1, "enum quarterback.v1.ErrorCode"), ("message", 2, "string"), ("details", 3, "string"),
                                    ("retryable", 4, "bool"), ("type", 5, "string")])
@@ -169,11 +169,14 @@ def describe_messages():
 
 @dataclass(frozen=True)
 class LandRef:
-    """Bulk data on the land: a path relative to QB_LAND, its size, sha256 and media type."""
+    """Bulk data on the land: a path relative to QB_LAND, its size, sha256 and media type; and
+    the writer's stamp of the file ("<inode>-<mtime ns>", "" for none): a reader whose file
+    still has it skips the SHA-256."""
     path: str
     size: int
     sha256: str
     media_type: str = "application/octet-stream"
+    stamp: str = ""
 
 
 class CallFailure(Exception):
@@ -236,7 +239,7 @@ def decode(value):
         ref = value.land
         if ref.path.startswith("/") or ".." in ref.path.split("/"):
             raise InvalidArgument(f"land path {ref.path!r} leaves the land")
-        return LandRef(ref.path, ref.size, ref.sha256, ref.media_type or "application/octet-stream")
+        return LandRef(ref.path, ref.size, ref.sha256, ref.media_type or "application/octet-stream", ref.stamp)
     return None
 
 
@@ -254,18 +257,26 @@ def _land_file(land, path):
     return full
 
 
-def _read_checked(land, ref, what, check_sha256=True):
-    """The bytes of a land file, its size and (unless check_sha256 is False) its SHA-256 checked against its reference."""
+def _stamp(st):
+    """A file's stamp: inode and mtime in ns, as docs/worker-protocol.md section 3 says."""
+    return f"{st.st_ino}-{st.st_mtime_ns}"
+
+
+def _read_checked(land, ref, what, check_sha256=None):
+    """The bytes of a land file, its size and its SHA-256 checked against its reference: the
+    hash unless the file still has the reference's stamp (check_sha256 None), always (True),
+    or never (False)."""
     full = _land_file(land, ref.path)
     try:
         with open(full, "rb") as f:
+            unchanged = check_sha256 is None and ref.stamp != "" and _stamp(os.fstat(f.fileno())) == ref.stamp
             data = f.read(ref.size + 1)
     except OSError as e:
         raise InvalidArgument(f"land file {ref.path!r} of {what} cannot be read: {e.strerror}") from e
     if len(data) != ref.size:
         actual = f"more than {ref.size}" if len(data) > ref.size else str(len(data))
         raise InvalidArgument(f"land file {ref.path!r} does not match its reference: size is {actual} bytes, the reference says {ref.size}")
-    if not check_sha256:
+    if check_sha256 is False or unchanged:
         return data
     digest = hashlib.sha256(data).hexdigest()
     if digest != ref.sha256:
@@ -322,12 +333,14 @@ def _spill(text, land):
     try:
         with open(tmp, "wb") as f:
             f.write(data)
+            f.flush()
+            stamp = _stamp(os.fstat(f.fileno()))
         os.rename(tmp, full)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return LandRef(path, len(data), hashlib.sha256(data).hexdigest(), SPILLED_VALUE_MEDIA_TYPE)
+    return LandRef(path, len(data), hashlib.sha256(data).hexdigest(), SPILLED_VALUE_MEDIA_TYPE, stamp)
 
 
 def _plain(o):
@@ -339,7 +352,7 @@ def _plain(o):
 def encode(result, max_bytes=MAX_MESSAGE_BYTES, land=None):
     """The output as a Value; one over the message limit goes to the land (when there is one) as a spilled value."""
     if isinstance(result, LandRef):
-        return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type))
+        return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type, stamp=result.stamp))
     try:
         text = json.dumps(result, allow_nan=False, separators=(",", ":"), default=_plain)
     except (TypeError, ValueError) as e:
