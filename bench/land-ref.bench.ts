@@ -36,6 +36,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { constants } from "node:buffer";
 import { LandRef } from "../src/land/ref.js";
+import { withHugePages } from "../src/process/huge-pages.js";
 import { WorkerClient } from "../src/client/index.js";
 import type { Json, Value } from "../src/worker/types.js";
 import { load, log, makeTemp, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
@@ -65,6 +66,8 @@ async function startWorker(dir: string, name: string, land: string): Promise<Wor
       QB_LAND: land,
       QB_WORKER_NAME: name,
       QB_BENCH_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+      // as a run's workers get it (src/process/huge-pages.ts)
+      GLIBC_TUNABLES: withHugePages(process.env.GLIBC_TUNABLES),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -24,6 +24,7 @@ import { openPond } from "../src/pond/index.js";
 import { serveCallback } from "../src/proto/callback-server.js";
 import { servePondColumns, servePondQuery } from "../src/run/pond-io.js";
 import { load, log, makeTemp, removeTemp, round, start, stderrTail, stop, waitForLine } from "./workers/harness.js";
+import { withHugePages } from "../src/process/huge-pages.js";
 
 const ROWS = 2_000_000;
 const REPEATS = 3;
@@ -53,7 +54,14 @@ export default async function pondScan(): Promise<Record<string, unknown>> {
   });
   try {
     worker = start(process.execPath, ["bench/workers/pond.js"], {
-      env: { ...process.env, QB_LISTEN: `unix:${join(dir, "w.sock")}`, QB_LAND: land, QB_CALLBACK: callback.address, QB_WORKER_NAME: "pond" },
+      env: {
+        ...process.env,
+        QB_LISTEN: `unix:${join(dir, "w.sock")}`,
+        QB_LAND: land,
+        QB_CALLBACK: callback.address,
+        QB_WORKER_NAME: "pond",
+        GLIBC_TUNABLES: withHugePages(process.env.GLIBC_TUNABLES),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const stderr = stderrTail(worker);

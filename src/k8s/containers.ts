@@ -28,6 +28,7 @@ import {
 } from "./layout.js";
 import { K8sOptionError, type LakeSync, type MysqlPond } from "./options.js";
 import { cpuQuantity, memoryQuantity } from "./quantities.js";
+import { withHugePages } from "../process/huge-pages.js";
 
 /**
  * Kubernetes expands `$(NAME)` in a container's command and args; a flow's text is passed
@@ -105,6 +106,8 @@ export function workerContainer(
     { name: "QB_LAND", value: where.land },
     { name: "QB_WORKER_NAME", value: w.name },
     { name: "QB_REPLICA", value: String(where.replica) },
+    // bulk data at memory speed: huge pages for what malloc maps (process/huge-pages.ts)
+    { name: "GLIBC_TUNABLES", value: withHugePages(w.env.GLIBC_TUNABLES) },
     ...(where.callback ? [{ name: "QB_CALLBACK", value: where.callback }] : []),
     ...(where.extraEnv ?? []),
   ];

@@ -82,6 +82,8 @@ describe("qb k8s: the pod", () => {
       QB_LAND: "/qb/run/land",
       QB_WORKER_NAME: "mc",
       QB_REPLICA: "0",
+      // huge pages for bulk data (process/huge-pages.ts)
+      GLIBC_TUNABLES: "glibc.malloc.hugetlb=1",
     });
     expect(env(b!)).toMatchObject({ QB_LISTEN: "127.0.0.1:9002", QB_REPLICA: "1", QB_CALLBACK: "unix:/qb/quarterback.sock" });
     // the flow's env, but never over ours

@@ -4,7 +4,7 @@
  * on the least-loaded replica, waiting for a free slot, what the pod tells about its
  * replicas, held calls, and teardown. Restarts and failed starts: local-pod-restart.test.ts.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -212,6 +212,23 @@ describe("the pod's processes", () => {
       expect(pod.replicaInfo()).toEqual([{ worker: "p", replica: 0, pid: pod.pids()[0], address: elsewhere }]);
       expect(await call(pod, "p", "echo", "via announcement")).toBe("via announcement");
       expect(processesWith("38.5")).toEqual([]);
+    } finally {
+      await pod.close();
+    }
+  });
+
+  it("gives each worker glibc's huge pages, unless it has tunables of its own", async () => {
+    const pod = await LocalPod.start(
+      flow([
+        { name: "a", run: `exec ${PROBE}` },
+        { name: "b", run: `exec ${PROBE}`, env: { GLIBC_TUNABLES: "glibc.malloc.arena_max=2" } },
+        { name: "c", run: `exec ${PROBE}`, env: { GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" } },
+      ]),
+      podOptions(),
+    );
+    try {
+      const tunables = pod.pids().map((pid) => /(?:^|\0)GLIBC_TUNABLES=([^\0]*)/.exec(readFileSync(`/proc/${pid}/environ`, "utf8"))?.[1]);
+      expect(tunables).toEqual(["glibc.malloc.hugetlb=1", "glibc.malloc.arena_max=2", "glibc.malloc.hugetlb=0"]);
     } finally {
       await pod.close();
     }

@@ -9,6 +9,7 @@ import { SlotQueue } from "./slot-queue.js";
 import { Replica } from "./replica.js";
 import type { AttachTarget } from "./attach.js";
 import type { TransportAuth } from "../proto/transport-auth.js";
+import { withHugePages } from "../process/huge-pages.js";
 
 /** The quarterback's TLS and token settings are not its spawned workers' (docs/remote-workers.md). */
 const NO_AUTH_ENV = { QB_TLS_CA: "", QB_TLS_CERT: "", QB_TLS_KEY: "", QB_TOKEN_FILE: "", QB_HEALTH_LISTEN: "" } as const;
@@ -108,6 +109,8 @@ export class LocalPod implements Dispatcher {
     const address = target?.address ?? `unix:${join(this.options.socketDir, `${w.name}-${index}.sock`)}`;
     const env: Record<string, string> = {
       ...w.env,
+      // bulk data at memory speed: huge pages for what malloc maps (process/huge-pages.ts)
+      GLIBC_TUNABLES: withHugePages(w.env.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES),
       QB_LISTEN: address,
       QB_LAND: this.options.land,
       QB_WORKER_NAME: w.name,
