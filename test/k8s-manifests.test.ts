@@ -81,6 +81,23 @@ describe("qb k8s writes manifests that pass qb k8s --check", () => {
   });
 });
 
+describe("qb k8s --land", () => {
+  it("puts the land in memory of the size given, on disk when asked, and refuses a bad size with exit 2", async () => {
+    const flow = join(ROOT, "examples/pi.flow");
+    const out = join(dir, "land-memory");
+    expect((await runQb(["k8s", flow, "-o", out, "--land", "memory", "--land-size", "2Gi"])).code).toBe(0);
+    const job = readFileSync(join(out, "20-estimate-pi.job.yaml"), "utf8");
+    expect(job).toMatch(/- name: run\n\s+emptyDir:\n\s+medium: Memory\n\s+sizeLimit: 2Gi/);
+    expect((await runQb(["k8s", "--check", out])).code).toBe(0);
+    const disk = join(dir, "land-disk");
+    expect((await runQb(["k8s", flow, "-o", disk, "--land", "disk"])).code).toBe(0);
+    expect(readFileSync(join(disk, "20-estimate-pi.job.yaml"), "utf8")).not.toContain("medium: Memory");
+    const bad = await runQb(["k8s", flow, "-o", join(dir, "land-bad"), "--land-size", "lots"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--land-size lots: expected a memory quantity, e.g. 512Mi or 2Gi");
+  });
+});
+
 describe("qb k8s --check refuses a broken manifest", () => {
   it("names the file, the document and the path of the bad field", async () => {
     const out = join(dir, "broken");

@@ -100,6 +100,18 @@ describe("qb k8s: the pod", () => {
     }
   });
 
+  it("keeps the land in memory by default: the run directory's own emptyDir over the shared volume's, in the containers that use it", () => {
+    expect(spec.volumes!.find((v) => v.name === "run")).toEqual({ name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } });
+    const mounted = [...spec.initContainers!, ...spec.containers].filter((c) => c.volumeMounts?.some((m) => m.name === "run")).map((c) => c.name);
+    expect(mounted).toEqual(["land", "mc-0", "mc-1", "quarterback"]);
+    for (const c of [...spec.initContainers!, ...spec.containers])
+      for (const m of c.volumeMounts ?? []) if (m.name === "run") expect(m).toEqual({ name: "run", mountPath: "/qb/run" });
+    // on disk: the shared volume's run folder, as before
+    const disk = pod(generateManifests(ir(PI), base({ source: PI, land: { medium: "disk" } })));
+    expect(disk.volumes!.map((v) => v.name)).not.toContain("run");
+    expect([...disk.initContainers!, ...disk.containers].flatMap((c) => c.volumeMounts ?? []).map((m) => m.name)).not.toContain("run");
+  });
+
   it("mounts the shared emptyDir in every container", () => {
     expect(spec.volumes!.find((v) => v.name === "qb")).toEqual({ name: "qb", emptyDir: {} });
     for (const c of [...spec.initContainers!, ...spec.containers]) expect(c.volumeMounts).toContainEqual({ name: "qb", mountPath: "/qb" });

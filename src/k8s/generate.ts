@@ -26,10 +26,12 @@ import {
   MAX_POD_REPLICAS,
   POND_DATA_VOLUME,
   SHARED_VOLUME,
+  RUN_DIR,
+  RUN_VOLUME,
   TLS_VOLUME,
 } from "./layout.js";
 import { dnsLabel } from "./names.js";
-import { K8sOptionError, type K8sOptions } from "./options.js";
+import { K8sOptionError, landPlacement, type K8sOptions } from "./options.js";
 import { serviceWorker, type ServiceWorkerObjects } from "./service-worker.js";
 
 /** One object and the file it goes to. */
@@ -144,6 +146,14 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
     },
   ];
   if (o.pond) volumes.push({ name: POND_DATA_VOLUME, emptyDir: {} });
+  // the land in memory: the run directory (the land, and the run's logs and events) on a tmpfs of
+  // its own, over the shared volume's run folder, in the containers that use it
+  const land = o.land ?? landPlacement("auto", undefined);
+  const landContainers = [landContainer(o.image), ...sidecars];
+  if (land.medium === "memory") {
+    volumes.push({ name: RUN_VOLUME, emptyDir: { medium: "Memory", sizeLimit: land.sizeLimit } });
+    for (const c of [quarterback, ...landContainers]) c.volumeMounts = [...(c.volumeMounts ?? []), { name: RUN_VOLUME, mountPath: RUN_DIR }];
+  }
   if (o.lakeClaim !== undefined && syncs.length > 0) volumes.push({ name: LAKE_VOLUME, persistentVolumeClaim: { claimName: o.lakeClaim, readOnly: true } });
   if (serviceObjects.length > 0) volumes.push({ name: TLS_VOLUME, secret: { secretName: o.tlsSecret ?? `${base}-tls`, defaultMode: 0o440 } });
 
@@ -164,7 +174,7 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
           securityContext: { fsGroup: IMAGE_USER },
           volumes,
           // in order: the land, the pond, the lake syncs (each to completion), then the workers
-          initContainers: [landContainer(o.image), ...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
+          initContainers: [landContainers[0]!, ...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
           containers: [quarterback],
         },
       },

@@ -8,6 +8,12 @@ export const SHARED_MOUNT = "/qb";
 /** `qb run --run-dir`: the land is its `land/` folder, as in a local run. */
 export const RUN_DIR = "/qb/run";
 export const LAND_DIR = "/qb/run/land";
+/**
+ * The run directory's own emptyDir when the land is in memory (`medium: Memory`), mounted at
+ * RUN_DIR over the shared volume: the land with it. Not at LAND_DIR: the runtime would make
+ * RUN_DIR, the mount point's parent, as root, where the quarterback could not write.
+ */
+export const RUN_VOLUME = "run";
 /** The callback service: a unix socket on the shared volume, reached by every container of the pod and nothing else. */
 export const CALLBACK_SOCKET = "/qb/quarterback.sock";
 export const CALLBACK_ADDRESS = `unix:${CALLBACK_SOCKET}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dnsLabel, isDnsLabel } from "./names.js";
-import { K8sOptionError, parseLakeSync } from "./options.js";
-import { cpuQuantity, memoryQuantity } from "./quantities.js";
+import { K8sOptionError, landPlacement, parseLakeSync } from "./options.js";
+import { cpuQuantity, memoryQuantity, parseMemoryQuantity } from "./quantities.js";
 
 describe("--lake-sync", () => {
   it("reads TABLE=SOURCE and the sync's options", () => {
@@ -55,5 +55,31 @@ describe("names and quantities", () => {
       "1536Mi",
       "1000",
     ]);
+  });
+});
+
+describe("--land and --land-size: where the land lives", () => {
+  it("auto keeps a land of up to 4Gi in memory (1Gi by default) and puts a larger one on disk", () => {
+    expect(landPlacement("auto", undefined)).toEqual({ medium: "memory", sizeLimit: "1Gi" });
+    expect(landPlacement("auto", "4Gi")).toEqual({ medium: "memory", sizeLimit: "4Gi" });
+    expect(landPlacement("auto", "4097Mi")).toEqual({ medium: "disk" });
+    expect(landPlacement("auto", "5G")).toEqual({ medium: "disk" });
+  });
+
+  it("memory and disk are taken as said", () => {
+    expect(landPlacement("memory", "8Gi")).toEqual({ medium: "memory", sizeLimit: "8Gi" });
+    expect(landPlacement("memory", undefined)).toEqual({ medium: "memory", sizeLimit: "1Gi" });
+    expect(landPlacement("disk", undefined)).toEqual({ medium: "disk" });
+  });
+
+  it("refuses what it cannot honour, saying what was expected", () => {
+    expect(() => landPlacement("ram", undefined)).toThrow(new K8sOptionError("--land ram: expected auto, memory or disk"));
+    expect(() => landPlacement("auto", "lots")).toThrow(/--land-size lots: expected a memory quantity, e.g. 512Mi or 2Gi/);
+    expect(() => landPlacement("disk", "1Gi")).toThrow(/--land-size is the size of a land in memory/);
+  });
+
+  it("reads Kubernetes memory quantities", () => {
+    expect(["512Mi", "2Gi", "1G", "1048576", "1.5Gi", "3k"].map(parseMemoryQuantity)).toEqual([512 * 2 ** 20, 2 * 2 ** 30, 1e9, 1048576, 1.5 * 2 ** 30, 3000]);
+    expect(["", "Gi", "-1Gi", "1 GB", "0", "1gi"].map(parseMemoryQuantity)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });

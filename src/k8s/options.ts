@@ -1,4 +1,5 @@
 /** What `qb k8s` is told besides the flow, and the parsing of its `--lake-sync` specs. */
+import { parseMemoryQuantity } from "./quantities.js";
 
 /** A bad `qb k8s` option, or a flow `qb k8s` cannot lay out as a pod. */
 export class K8sOptionError extends Error {
@@ -6,6 +7,32 @@ export class K8sOptionError extends Error {
     super(message);
     this.name = "K8sOptionError";
   }
+}
+
+/** Where the land of the quarterback's pod lives: an emptyDir in memory (tmpfs) of at most `sizeLimit`, or on the node's disk. */
+export type LandPlacement = { medium: "memory"; sizeLimit: string } | { medium: "disk" };
+
+/** The memory land's size when none is given. */
+export const DEFAULT_LAND_SIZE = "1Gi";
+/** `--land auto` (the default) keeps a land of at most this size in memory, and puts a larger one on disk. */
+export const MEMORY_LAND_MAX = "4Gi";
+
+/**
+ * `--land auto|memory|disk` and `--land-size`: the documented rule (docs/kubernetes.md, "The
+ * land"). auto: in memory when its size (default 1Gi) is at most 4Gi, on disk beyond; a
+ * memory land counts against the memory of the containers that write to it.
+ */
+export function landPlacement(medium: string, size: string | undefined): LandPlacement {
+  if (medium !== "auto" && medium !== "memory" && medium !== "disk") throw new K8sOptionError(`--land ${medium}: expected auto, memory or disk`);
+  if (size !== undefined && parseMemoryQuantity(size) === undefined)
+    throw new K8sOptionError(`--land-size ${size}: expected a memory quantity, e.g. 512Mi or 2Gi`);
+  if (medium === "disk") {
+    if (size !== undefined) throw new K8sOptionError(`--land-size is the size of a land in memory; with --land disk the land takes what the node's disk has`);
+    return { medium: "disk" };
+  }
+  const sizeLimit = size ?? DEFAULT_LAND_SIZE;
+  if (medium === "auto" && parseMemoryQuantity(sizeLimit)! > parseMemoryQuantity(MEMORY_LAND_MAX)!) return { medium: "disk" };
+  return { medium: "memory", sizeLimit };
 }
 
 /** Where a lake sync reads: a path (in the image, or under the lake volume), or a URL kept in a Secret. */
@@ -47,6 +74,8 @@ export interface K8sOptions {
   lakeClaim?: string;
   /** The Secret with ca.crt, tls.crt and tls.key for workers deployed as a service (default `<flow>-tls`). */
   tlsSecret?: string;
+  /** Where the land lives (default: in memory, 1Gi: `landPlacement("auto", undefined)`). */
+  land?: LandPlacement;
 }
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -19,3 +19,13 @@ export function memoryQuantity(bytes: number): string {
   for (const [unit, size] of BINARY) if (n % size === 0) return `${n / size}${unit}`;
   return String(n);
 }
+
+const UNITS: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** Bytes of a Kubernetes memory quantity (`512Mi`, `2Gi`, `1G`, `1048576`); undefined when it is not one. */
+export function parseMemoryQuantity(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * UNITS[m[2] ?? ""]!;
+  return bytes >= 1 ? Math.round(bytes) : undefined;
+}

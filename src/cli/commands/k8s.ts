@@ -21,6 +21,8 @@ interface K8sFlags {
   lakeSync?: string[];
   lakeClaim?: string;
   tlsSecret?: string;
+  land: string;
+  landSize?: string;
 }
 
 const DEFAULT_IMAGE = "quarterback:0.1.0";
@@ -51,6 +53,12 @@ export function registerK8s(program: Command): void {
       collect,
     )
     .option("--lake-claim <claim>", "a PersistentVolumeClaim holding the lake's files, mounted read-only at /lake for the lake syncs")
+    .option(
+      "--land <medium>",
+      'where the land lives: memory (an emptyDir in memory, of --land-size), disk, or auto: memory up to 4Gi, disk beyond (docs/kubernetes.md, "The land")',
+      "auto",
+    )
+    .option("--land-size <quantity>", "the size of a land in memory (an emptyDir sizeLimit, e.g. 512Mi or 2Gi; default 1Gi)")
     .option("--tls-secret <name>", "the Secret with ca.crt, tls.crt and tls.key for workers deployed as a service (default: <flow>-tls)")
     .action(async (file: string | undefined, opts: K8sFlags) => {
       if (opts.check !== undefined) {
@@ -66,7 +74,8 @@ export function registerK8s(program: Command): void {
 }
 
 async function generate(file: string, out: string, opts: K8sFlags): Promise<number> {
-  const { generateManifests, parseLakeSync, K8sOptionError, manifestYaml, checkManifest, formatIssue, GENERATED_MARK } = await import("../../k8s/index.js");
+  const { generateManifests, landPlacement, parseLakeSync, K8sOptionError, manifestYaml, checkManifest, formatIssue, GENERATED_MARK } =
+    await import("../../k8s/index.js");
   const input = readFlow(file);
   const compiled = compile(input.text, { file, params: opts.param ?? {} });
   process.stderr.write(renderDiagnostics(file, input.text, compiled.diagnostics));
@@ -86,6 +95,7 @@ async function generate(file: string, out: string, opts: K8sFlags): Promise<numb
       params: opts.param ?? {},
       image: opts.image,
       lakeSyncs,
+      land: landPlacement(opts.land, opts.landSize),
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
       ...(opts.pondImage !== undefined ? { pond: { image: opts.pondImage, secret: opts.pondSecret!, dataPath: opts.pondData } } : {}),
       ...(opts.lakeClaim !== undefined ? { lakeClaim: opts.lakeClaim } : {}),
