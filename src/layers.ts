@@ -22,7 +22,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   runtime: ["ir", "common"],
   pond: ["common", "sql"],
   pod: ["runtime", "client", "process", "ir", "common", "land", "proto"],
-  run: ["pod", "runtime", "pond", "client", "ir", "land", "proto", "common"],
+  run: ["pod", "runtime", "pond", "client", "ir", "land", "proto", "common", "process"],
   ui: ["run", "runtime", "dsl", "ir", "common"],
   // `qb k8s`: the IR as manifests (shell-script.ts: a worker's command as the pod runs it)
   k8s: ["ir", "process"],

@@ -3,4 +3,4 @@ export { spawnInGroup, type SpawnInGroupOptions } from "./spawn-in-group.js";
 export { shellScript } from "./shell-script.js";
 export { WorkerProcess, type Exit, type SpawnOptions } from "./worker-process.js";
 export { awaitGroupGone, groupAlive, groupMembers, killGroup, processAlive, readStat, trackGroup, untrackGroup } from "./process-group.js";
-export { forgetDir, reapDir } from "./reaper.js";
+export { forgetDir, forgetLand, reapDir, reapLand } from "./reaper.js";

@@ -4,7 +4,9 @@
  * however it dies (SIGKILL and the OOM killer run no exit hook). Its stdin is a pipe from
  * us: `add PGID` / `del PGID` and `dir PATH` / `undir PATH` lines keep its lists, and when
  * the pipe reaches EOF (the kernel closes our end when we die, or exit) it SIGKILLs every
- * group still listed, removes every folder still listed, and exits. It runs in a session
+ * group still listed, moves every land still listed from memory back to its run directory
+ * (`land PATH` / `unland PATH`: PATH is a symlink to the land on a tmpfs), removes every
+ * folder still listed, and exits. It runs in a session
  * of its own, so Ctrl-C to the terminal's group or a hangup does not end it first, and it
  * never keeps the quarterback alive (its handles are unref'd).
  */
@@ -12,23 +14,27 @@ import { spawn } from "node:child_process";
 import type { Socket } from "node:net";
 
 // The comment names it in `ps`. `set -f`: paths are not globs. Groups are kept as " 1 2 3 ",
-// folders one per line.
+// folders and lands one per line. Lands move before folders go: a land may be in one.
 export const REAPER_SCRIPT = `# qb reaper: kills the quarterback's workers when its stdin closes
 set -f
 nl='
 '
 g=' '
 d="$nl"
+l="$nl"
 while read -r op arg; do
   case $op in
     add) g="$g$arg " ;;
     del) case $g in *" $arg "*) g="\${g%% $arg *} \${g#* $arg }" ;; esac ;;
     dir) d="$d$arg$nl" ;;
     undir) case $d in *"$nl$arg$nl"*) d="\${d%%"$nl$arg$nl"*}$nl\${d#*"$nl$arg$nl"}" ;; esac ;;
+    land) l="$l$arg$nl" ;;
+    unland) case $l in *"$nl$arg$nl"*) l="\${l%%"$nl$arg$nl"*}$nl\${l#*"$nl$arg$nl"}" ;; esac ;;
   esac
 done
 for p in $g; do kill -9 -$p 2>/dev/null; done
 IFS=$nl
+for x in $l; do s=$(readlink -- "$x") && [ -d "$s" ] && rm -f -- "$x" && mv -- "$s" "$x"; done
 for x in $d; do rm -rf -- "$x"; done
 `;
 
@@ -93,4 +99,14 @@ export function reapDir(path: string): void {
 /** The folder is removed (or no longer ours): the reaper leaves it. */
 export function forgetDir(path: string): void {
   send("undir", path, false);
+}
+
+/** `link` is a symlink to a land in memory: the reaper moves the land there if we die before `forgetLand`. */
+export function reapLand(link: string): void {
+  send("land", link, true);
+}
+
+/** The land is back on disk: the reaper leaves it. */
+export function forgetLand(link: string): void {
+  send("unland", link, false);
 }

@@ -26,6 +26,9 @@ import type { PondQueryRequestMsg } from "../proto/messages.js";
 import { Land } from "../land/land.js";
 import { generationsRead, pondRows, servePondColumns, servePondQuery, usesPond, writePondTable, writesPond } from "./pond-io.js";
 import { makeRunDir, type RunDir } from "./run-dir.js";
+import { memoryLandParent, type LandMedium } from "./land-medium.js";
+import { settleLand } from "./settle-land.js";
+import { reapLand } from "../process/index.js";
 import { writeEventLog } from "./event-log.js";
 import { withLogOffset } from "./log-offset.js";
 import { reportSender, WorkerFatalReportError } from "./fatal-report.js";
@@ -38,6 +41,8 @@ export interface RunOptions {
   cwd?: string;
   /** The run directory (default `.qb/runs/<id>` under cwd). */
   runDir?: string;
+  /** Where the land lives while the run lasts (land-medium.ts); default `auto`: in memory where there is room. */
+  land?: LandMedium;
   /**
    * Publish every call's start and end for the whole run (for `--json`); without it they
    * are published for the first calls only, as long as the event log keeps them.
@@ -134,7 +139,10 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   // a run named to resume that is not there fails before anything starts
   const resumeFrom: RunEntry | undefined =
     options.resume === true ? latestRunOf(cwd, ir.flow, file) : options.resume !== undefined ? findRun(cwd, options.resume) : undefined;
-  const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}) });
+  const landIn = memoryLandParent(options.land ?? "auto");
+  const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}), ...(landIn !== undefined ? { landIn } : {}) });
+  // a killed quarterback's land is moved back by the reaper
+  if (dir.inMemory) reapLand(dir.inMemory.link);
   const record: RunRecord = {
     id: dir.id,
     flow: ir.flow,
@@ -368,6 +376,8 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
       // a worker's query may still be opening it
       await closing("the pond", async () => (await pondOpening?.catch(() => undefined))?.close());
       await closing("the journal", () => journal?.close());
+      // every writer is gone: the land in memory goes into the run directory
+      await closing("the land", () => settleLand(dir));
       const finishedAt = Date.now();
       writeRunRecord(dir.path, {
         ...record,

@@ -13,6 +13,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
 import { prepareRunDir, RunDirError } from "../../run/run-dir-check.js";
+import { LAND_MEDIA, LandMediumError, memoryLandParent, type LandMedium } from "../../run/land-medium.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
 import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
@@ -24,6 +25,7 @@ interface RunFlags extends RunUiFlags {
   param?: Record<string, string>;
   json?: boolean;
   runDir?: string;
+  land: string;
   pond?: string;
   generation?: string;
   resume?: string | true;
@@ -54,6 +56,11 @@ export function registerRun(program: Command): void {
     .option("-p, --param <name=value>", "give a param a value (repeatable)", collectParam)
     .option("--json", "NDJSON events on stdout, the result as the last line")
     .option("--run-dir <dir>", "the run directory (default .qb/runs/<id> in the flow's project: see --project)")
+    .option(
+      "--land <where>",
+      "where the land lives while the run lasts: auto (in memory on /dev/shm when it has 4 GiB free, else on disk), memory or disk; it ends in the run directory either way",
+      "auto",
+    )
     .option("--pond <url>", "the pond: FILE.duckdb or mysql://user:pw@host/db (default: QB_POND, else the project's .qb/pond.duckdb)")
     .option("--generation <n>", "refuse to run unless every pond table read is as it was at generation n")
     .option("--resume [run]", "reuse the outputs of calls an earlier run finished (default: the latest run of this flow; see qb runs)")
@@ -185,6 +192,7 @@ async function runCompiled(
       ...(resume !== undefined ? { resume } : {}),
       detailedEvents: opts.json === true,
       ...(opts.runDir ? { runDir: fromShell(opts.runDir) } : {}),
+      land: landMedium(opts.land),
       ...(pond !== undefined ? { pond: anchorPondUrl(pond, process.cwd()) } : {}),
       ...(opts.callbackSocket !== undefined ? { callbackSocket: fromShell(opts.callbackSocket) } : {}),
       ...(generation !== undefined ? { generation } : {}),
@@ -249,4 +257,16 @@ function describeFailure(err: unknown, file: string): string {
     return `${err.message}${at}`;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+function landMedium(text: string): LandMedium {
+  if (!(LAND_MEDIA as readonly string[]).includes(text)) throw new UsageError(`--land ${text}: expected auto, memory or disk`);
+  // asked for memory where there is none: said before anything starts
+  try {
+    memoryLandParent(text as LandMedium);
+  } catch (err) {
+    if (err instanceof LandMediumError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+  return text as LandMedium;
 }

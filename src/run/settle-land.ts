@@ -1,0 +1,29 @@
+/**
+ * A land in memory goes back into its run directory when the run ends: the symlink
+ * `<run>/land` is replaced by a copy of the land, then the memory is freed. Across file
+ * systems no rename can do it. A copy that fails leaves the land where it was, the symlink
+ * to it back in place: nothing of it is lost, and the error says where it is.
+ */
+import { cp, readlink, rm, symlink } from "node:fs/promises";
+import { forgetLand } from "../process/index.js";
+import type { RunDir } from "./run-dir.js";
+
+export async function settleLand(dir: RunDir): Promise<void> {
+  if (!dir.inMemory) return;
+  const { link } = dir.inMemory;
+  const target = await readlink(link);
+  await rm(link, { force: true });
+  try {
+    await cp(target, link, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+  } catch (err) {
+    await rm(link, { recursive: true, force: true });
+    await symlink(target, link);
+    throw new Error(`the land stays in memory at ${target} (linked from ${link}): moving it into the run directory failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  forgetLand(link);
+  await rm(target, { recursive: true, force: true });
+  dir.land = link;
+  delete dir.inMemory;
+}
