@@ -156,7 +156,9 @@ export function quarterbackContainer(q: QuarterbackSpec): IContainer {
   for (const [k, v] of Object.entries(q.params)) args.push("--param", `${k}=${v}`);
   // the flow's relative paths (a glob root) mean the image's working folder, not the
   // read-only folder the flow is mounted in
-  args.push("--project", ".", "--run-dir", RUN_DIR, "--callback-socket", CALLBACK_SOCKET);
+  // `--land disk`: the land is the run directory's, the path the sidecars are given; the
+  // quarterback's own /dev/shm is not theirs (the pod's land has its own rule: `--land` of qb k8s)
+  args.push("--project", ".", "--run-dir", RUN_DIR, "--land", "disk", "--callback-socket", CALLBACK_SOCKET);
   for (const a of q.attach) args.push("--attach", `${a.worker}=${a.addresses.join(",")}`);
   if (q.pondFile) args.push("--pond", POND_FILE);
   const env: IEnvVar[] = [...(q.pond ? [pondUrlEnv(q.pond)] : []), ...(q.tls ? tlsEnv : [])];

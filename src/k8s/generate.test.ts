@@ -131,6 +131,8 @@ describe("qb k8s: the pod", () => {
       ".",
       "--run-dir",
       "/qb/run",
+      "--land",
+      "disk",
       "--callback-socket",
       "/qb/quarterback.sock",
       "--attach",

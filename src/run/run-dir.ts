@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { prepareRunDir } from "./run-dir-check.js";
@@ -39,7 +39,8 @@ export function makeRunDir(options: { cwd: string; runDir?: string; id?: string;
     sockets: mkdtempSync(join(tmpdir(), "qb-")),
   };
   mkdirSync(dir.logs, { recursive: true });
-  if (options.landIn !== undefined) {
+  // a land made in advance (for workers started elsewhere, as a pod's init container makes it) is the land
+  if (options.landIn !== undefined && !existsSync(dir.land)) {
     const link = dir.land;
     // made as the run directory's land would be (mode from the umask), under a fresh name
     dir.land = join(options.landIn, `qb-land-${id}-${randomBytes(4).toString("hex")}`);
