@@ -5,8 +5,9 @@
  * us: `add PGID` / `del PGID` and `dir PATH` / `undir PATH` lines keep its lists, and when
  * the pipe reaches EOF (the kernel closes our end when we die, or exit) it SIGKILLs every
  * group still listed, moves every land still listed from memory back to its run directory
- * (`land PATH` / `unland PATH`: PATH is a symlink to the land on a tmpfs), removes every
- * folder still listed, and exits. It runs in a session
+ * (`land LINK`: LINK is the symlink to it; a move that fails puts the symlink back), frees
+ * every land in memory (`mem PATH`) no symlink leads to any more (its run directory was
+ * removed), removes every folder still listed, and exits. It runs in a session
  * of its own, so Ctrl-C to the terminal's group or a hangup does not end it first, and it
  * never keeps the quarterback alive (its handles are unref'd).
  */
@@ -22,6 +23,7 @@ nl='
 g=' '
 d="$nl"
 l="$nl"
+m="$nl"
 while read -r op arg; do
   case $op in
     add) g="$g$arg " ;;
@@ -30,11 +32,21 @@ while read -r op arg; do
     undir) case $d in *"$nl$arg$nl"*) d="\${d%%"$nl$arg$nl"*}$nl\${d#*"$nl$arg$nl"}" ;; esac ;;
     land) l="$l$arg$nl" ;;
     unland) case $l in *"$nl$arg$nl"*) l="\${l%%"$nl$arg$nl"*}$nl\${l#*"$nl$arg$nl"}" ;; esac ;;
+    mem) m="$m$arg$nl" ;;
+    unmem) case $m in *"$nl$arg$nl"*) m="\${m%%"$nl$arg$nl"*}$nl\${m#*"$nl$arg$nl"}" ;; esac ;;
   esac
 done
 for p in $g; do kill -9 -$p 2>/dev/null; done
 IFS=$nl
-for x in $l; do s=$(readlink -- "$x") && [ -d "$s" ] && rm -f -- "$x" && mv -- "$s" "$x"; done
+for x in $l; do
+  s=$(readlink -- "$x") && [ -d "$s" ] && rm -f -- "$x" && { mv -- "$s" "$x" || { rm -rf -- "$x"; ln -s -- "$s" "$x"; }; }
+done
+for t in $m; do
+  [ -d "$t" ] || continue
+  k=
+  for x in $l; do [ "$(readlink -- "$x")" = "$t" ] && k=1; done
+  [ -n "$k" ] || rm -rf -- "$t"
+done
 for x in $d; do rm -rf -- "$x"; done
 `;
 
@@ -101,12 +113,17 @@ export function forgetDir(path: string): void {
   send("undir", path, false);
 }
 
-/** `link` is a symlink to a land in memory: the reaper moves the land there if we die before `forgetLand`. */
-export function reapLand(link: string): void {
+/**
+ * `link` is a symlink to `target`, a land in memory: if we die before `forgetLand`, the
+ * reaper moves the land there, or frees it when the symlink is gone.
+ */
+export function reapLand(link: string, target: string): void {
   send("land", link, true);
+  send("mem", target, true);
 }
 
-/** The land is back on disk: the reaper leaves it. */
-export function forgetLand(link: string): void {
+/** The land is back on disk: the reaper leaves both. */
+export function forgetLand(link: string, target: string): void {
   send("unland", link, false);
+  send("unmem", target, false);
 }

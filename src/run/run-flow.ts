@@ -142,7 +142,7 @@ export function startRun(ir: FlowIR, options: RunOptions = {}): RunHandle {
   const landIn = memoryLandParent(options.land ?? "auto");
   const dir = makeRunDir({ cwd, ...(options.runDir ? { runDir: options.runDir } : {}), ...(landIn !== undefined ? { landIn } : {}) });
   // a killed quarterback's land is moved back by the reaper
-  if (dir.inMemory) reapLand(dir.inMemory.link);
+  if (dir.inMemory) reapLand(dir.inMemory.link, dir.land);
   const record: RunRecord = {
     id: dir.id,
     flow: ir.flow,

@@ -22,7 +22,7 @@ export async function settleLand(dir: RunDir): Promise<void> {
       cause: err,
     });
   }
-  forgetLand(link);
+  forgetLand(link, target);
   await rm(target, { recursive: true, force: true });
   dir.land = link;
   delete dir.inMemory;
