@@ -149,10 +149,10 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
   // the land in memory: the run directory (the land, and the run's logs and events) on a tmpfs of
   // its own, over the shared volume's run folder, in the containers that use it
   const land = o.land ?? landPlacement("auto", undefined);
-  const landContainers = [landContainer(o.image), ...sidecars];
+  const makesLand = landContainer(o.image);
   if (land.medium === "memory") {
     volumes.push({ name: RUN_VOLUME, emptyDir: { medium: "Memory", sizeLimit: land.sizeLimit } });
-    for (const c of [quarterback, ...landContainers]) c.volumeMounts = [...(c.volumeMounts ?? []), { name: RUN_VOLUME, mountPath: RUN_DIR }];
+    for (const c of [quarterback, makesLand, ...sidecars]) c.volumeMounts = [...(c.volumeMounts ?? []), { name: RUN_VOLUME, mountPath: RUN_DIR }];
   }
   if (o.lakeClaim !== undefined && syncs.length > 0) volumes.push({ name: LAKE_VOLUME, persistentVolumeClaim: { claimName: o.lakeClaim, readOnly: true } });
   if (serviceObjects.length > 0) volumes.push({ name: TLS_VOLUME, secret: { secretName: o.tlsSecret ?? `${base}-tls`, defaultMode: 0o440 } });
@@ -174,7 +174,7 @@ export function generateManifests(ir: FlowIR, o: K8sOptions): Manifest[] {
           securityContext: { fsGroup: IMAGE_USER },
           volumes,
           // in order: the land, the pond, the lake syncs (each to completion), then the workers
-          initContainers: [landContainers[0]!, ...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
+          initContainers: [makesLand, ...(o.pond ? [pondContainer(o.pond)] : []), ...syncs, ...sidecars],
           containers: [quarterback],
         },
       },

@@ -4,14 +4,14 @@
  * systems no rename can do it. A copy that fails leaves the land where it was, the symlink
  * to it back in place: nothing of it is lost, and the error says where it is.
  */
-import { cp, readlink, rm, symlink } from "node:fs/promises";
+import { cp, rm, symlink } from "node:fs/promises";
 import { forgetLand } from "../process/index.js";
 import type { RunDir } from "./run-dir.js";
 
 export async function settleLand(dir: RunDir): Promise<void> {
   if (!dir.inMemory) return;
   const { link } = dir.inMemory;
-  const target = await readlink(link);
+  const target = dir.land;
   await rm(link, { force: true });
   try {
     await cp(target, link, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: true, force: false });

@@ -13,7 +13,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { collectParam, readFlow } from "../flow-input.js";
 import { liveDisplay, plainDisplay, type Display } from "../progress.js";
 import { prepareRunDir, RunDirError } from "../../run/run-dir-check.js";
-import { LAND_MEDIA, LandMediumError, memoryLandParent, type LandMedium } from "../../run/land-medium.js";
+import { LAND_MEDIA, type LandMedium } from "../../run/land-medium.js";
 import { diagnosticsError, runError, writeJsonLine } from "../run-json.js";
 import { AuthConfigError, authFilesFromEnv, loadTransportAuth, mergeAuthFiles, type TransportAuth } from "../../proto/transport-auth.js";
 import { checkTransport, hostOf, InsecureTransportError } from "../../proto/transport-policy.js";
@@ -178,7 +178,7 @@ async function runCompiled(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   // the pod and grpc-js load only for `qb run`: check, compile and fmt stay quick
-  const { startRun, WorkerMismatchError, RunNotFoundError } = await import("../../run/index.js");
+  const { startRun, WorkerMismatchError, RunNotFoundError, LandMediumError } = await import("../../run/index.js");
   let handle: RunHandle;
   // the flow's paths and its runs are its project's; paths typed on the command line are the shell's
   const pond = namedPondUrl(opts.pond);
@@ -203,6 +203,8 @@ async function runCompiled(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`, { cause: err });
+    // `--land memory` where /dev/shm is no tmpfs: refused before the run directory is made
+    if (err instanceof LandMediumError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
   ui?.attach(handle.dir.path, handle.dir.id);
@@ -261,12 +263,5 @@ function describeFailure(err: unknown, file: string): string {
 
 function landMedium(text: string): LandMedium {
   if (!(LAND_MEDIA as readonly string[]).includes(text)) throw new UsageError(`--land ${text}: expected auto, memory or disk`);
-  // asked for memory where there is none: said before anything starts
-  try {
-    memoryLandParent(text as LandMedium);
-  } catch (err) {
-    if (err instanceof LandMediumError) throw new UsageError(err.message, { cause: err });
-    throw err;
-  }
   return text as LandMedium;
 }
