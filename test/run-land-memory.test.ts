@@ -37,6 +37,8 @@ function flow(name: string, ms: number): string {
 const inMemory = (): string[] => readdirSync("/dev/shm").filter((f) => f.startsWith("qb-land-"));
 
 describe.skipIf(!tmpfs)("a local run's land in memory", () => {
+  // ended by the quarterback's own move, or else by its reaper at exit: the quarterback's
+  // move alone is src/run/settle-land.test.ts
   it("is on /dev/shm while the run lasts and in the run directory when it ends", async () => {
     const before = inMemory();
     const runDir = join(dir, "run");

@@ -1,0 +1,37 @@
+/** The land in memory goes into the run directory when the run ends (the quarterback's own move; the reaper's is test/run-land-memory.test.ts). */
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeRunDir } from "./run-dir.js";
+import { settleLand } from "./settle-land.js";
+
+const base = mkdtempSync(join(tmpdir(), "qb-settle-"));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe("settleLand", () => {
+  it("copies the land into the run directory in place of the symlink, frees the memory, and points the run at it", async () => {
+    const memory = join(base, "memory");
+    mkdirSync(memory);
+    const dir = makeRunDir({ cwd: base, runDir: "run", landIn: memory });
+    expect(lstatSync(join(dir.path, "land")).isSymbolicLink()).toBe(true);
+    const inMemory = dir.land;
+    mkdirSync(join(inMemory, "out"));
+    writeFileSync(join(inMemory, "out/x.txt"), "kept");
+    await settleLand(dir);
+    expect(lstatSync(join(dir.path, "land")).isDirectory()).toBe(true);
+    expect(readFileSync(join(dir.path, "land/out/x.txt"), "utf8")).toBe("kept");
+    expect(existsSync(inMemory)).toBe(false);
+    expect(dir.land).toBe(join(dir.path, "land"));
+    expect(dir.inMemory).toBeUndefined();
+    rmSync(dir.sockets, { recursive: true, force: true });
+  });
+
+  it("leaves a land on disk as it is", async () => {
+    const dir = makeRunDir({ cwd: base, runDir: "disk" });
+    writeFileSync(join(dir.land, "y.txt"), "y");
+    await settleLand(dir);
+    expect(readFileSync(join(dir.path, "land/y.txt"), "utf8")).toBe("y");
+    rmSync(dir.sockets, { recursive: true, force: true });
+  });
+});
