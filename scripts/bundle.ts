@@ -95,6 +95,9 @@ function bundle(name: string, entry: string, external: string[]): Promise<esbuil
     sourcemap: true,
     logLevel: "warning",
     external,
+    // hash-wasm's ES build, where its `sideEffects: false` lets the bundle keep only the
+    // hash the land uses (XXH128: ~20 kB) of the ~280 kB of all its hashes that `main` holds
+    alias: { "hash-wasm": "hash-wasm/dist/index.esm.js" },
     // src/proto/paths.ts finds the .proto files from its own URL
     define: { "import.meta.url": "__qbImportMetaUrl" },
     banner: { js: 'var __qbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },

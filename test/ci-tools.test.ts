@@ -1,7 +1,7 @@
 /**
  * Under CI=true, the tools `.ci/run` provides must all be here: this file fails, naming each
  * one that is missing, whichever suites use it (the pond suites need MariaDB, the Python
- * worker suites Debian's python3-grpcio and python3-numpy, graph-dot Graphviz, k8s-pod podman, the
+ * worker suites Debian's python3-grpcio, python3-numpy and python3-xxhash, graph-dot Graphviz, k8s-pod podman, the
  * multi-host suite network namespaces, the TLS suite openssl, the web view's browser tests Chromium). Each suite
  * that would skip also refuses on its own (`skipForWant`); this is the one place that
  * checks them all, so a suite with a skip check of its own cannot hide a missing tool in
@@ -39,10 +39,10 @@ const TOOLS: Array<{ tool: string; ready: () => boolean | Promise<boolean>; what
     remedy: "install and start mariadb-server",
   },
   {
-    tool: `${PYTHON} with grpc and numpy`,
+    tool: `${PYTHON} with grpc, numpy and xxhash`,
     ready: () => pythonReady,
     what: "the Python worker suites",
-    remedy: "install Debian's python3-grpcio and python3-numpy",
+    remedy: "install Debian's python3-grpcio, python3-numpy and python3-xxhash",
   },
   { tool: "Graphviz (`dot`)", ready: dotReady, what: "test/graph-dot.test.ts", remedy: "install graphviz" },
   {

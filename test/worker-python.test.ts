@@ -3,6 +3,8 @@
  * match worker.proto and health.proto field for field.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { xxhash128 } from "hash-wasm";
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import { HEALTH_PROTO, WORKER_PROTO } from "../src/proto/paths.js";
@@ -46,7 +48,7 @@ describe("examples/workers/python/qb_worker.py", () => {
 });
 
 describe("qb_worker.py reads land files by the writer's stamp as the TypeScript SDK does", () => {
-  it.skipIf(!pythonReady)("a spilled value left as written is not hashed again; one written to in place, or asked for, is", () => {
+  it.skipIf(!pythonReady)("a spilled value left as written is not hashed again; one written to in place, or asked for, is", async () => {
     const script = `
 import json, os, sys, tempfile, time
 sys.path.insert(0, 'examples/workers/python')
@@ -54,16 +56,18 @@ import qb_worker as q
 land = tempfile.mkdtemp()
 ref = q._spill('{"x": 1}', land)
 st = os.stat(os.path.join(land, *ref.path.split('/')))
-out = {"stamp_ok": ref.stamp == f"{st.st_ino}-{st.st_mtime_ns}"}
-wrong = q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type, ref.stamp)
+out = {"stamp_ok": ref.stamp == f"{st.st_ino}-{st.st_mtime_ns}", "sha256": ref.sha256, "xxh128": ref.xxh128}
+wrong = q.LandRef(ref.path, ref.size, "", ref.media_type, ref.stamp, "0" * 32)
 def outcome(f):
     try:
         return f().decode()
     except q.InvalidArgument as e:
         return "refused: " + str(e)
 out["stamped"] = outcome(lambda: q._read_checked(land, wrong, "v"))
-out["asked"] = outcome(lambda: q._read_checked(land, wrong, "v", check_sha256=True))
-out["unstamped"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type), "v"))
+out["asked"] = outcome(lambda: q._read_checked(land, wrong, "v", check_hash=True))
+out["unstamped"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type, "", "0" * 32), "v"))
+out["unstamped_sha256"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type), "v"))
+out["no_hash"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type), "v"))
 time.sleep(0.03)
 with open(os.path.join(land, *ref.path.split('/')), "r+b") as f:
     f.write(b'{"x": 2}')
@@ -72,9 +76,35 @@ print(json.dumps(out))
 `;
     const out = JSON.parse(execFileSync(PYTHON, ["-B", "-c", script], { cwd: ROOT, encoding: "utf8" })) as Record<string, string | boolean>;
     expect(out.stamp_ok).toBe(true);
+    // the same XXH128 as the TypeScript SDK's (hash-wasm) for the same bytes
+    expect(out).toMatchObject({ sha256: "", xxh128: await xxhash128('{"x": 1}') });
     expect(out.stamped).toBe('{"x": 1}');
-    expect(out.asked).toMatch(/^refused: .*sha256 is /);
-    expect(out.unstamped).toMatch(/^refused: .*sha256 is /);
-    expect(out.changed).toMatch(/^refused: .*sha256 is /);
+    expect(out.asked).toMatch(/^refused: .*xxh128 is /);
+    expect(out.unstamped).toMatch(/^refused: .*xxh128 is /);
+    expect(out.unstamped_sha256).toMatch(/^refused: .*sha256 is /);
+    expect(out.no_hash).toMatch(/^refused: .*carries no hash \(sha256 or xxh128\)/);
+    expect(out.changed).toMatch(/^refused: .*xxh128 is /);
+  });
+
+  it.skipIf(!pythonReady)("without the xxhash package it writes SHA-256, and says what is missing when it must check an XXH128", () => {
+    const script = `
+import json, sys, tempfile
+sys.modules["xxhash"] = None  # as if python3-xxhash were not installed
+sys.path.insert(0, 'examples/workers/python')
+import qb_worker as q
+land = tempfile.mkdtemp()
+ref = q._spill('{"x": 1}', land)
+out = {"sha256": ref.sha256, "xxh128": ref.xxh128, "read": q._read_checked(land, ref, "v", check_hash=True).decode()}
+try:
+    q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type, "", "0" * 32), "v")
+except q.CallFailure as e:
+    out["xxh128_only"] = str(e)
+print(json.dumps(out))
+`;
+    const out = JSON.parse(execFileSync(PYTHON, ["-B", "-c", script], { cwd: ROOT, encoding: "utf8" })) as Record<string, string>;
+    expect(out.sha256).toBe(createHash("sha256").update('{"x": 1}').digest("hex"));
+    expect(out.xxh128).toBe("");
+    expect(out.read).toBe('{"x": 1}');
+    expect(out.xxh128_only).toContain("the Python package xxhash is missing (Debian: python3-xxhash");
   });
 });

@@ -5,9 +5,11 @@
  *
  *   make {id, n, seed}   builds n pseudo-random doubles in [0, 1) (not timed by the bench);
  *                        answers {n, sum}
- *   sendRef {id, path}   writes it to the land; answers the land reference
+ *   sendRef {id, path, digest?}
+ *                        writes it to the land, hashed with digest (xxh128, the default,
+ *                        or sha256); answers the land reference
  *   sendInline {id}      answers it inline, as a JSON array
- *   sum (ref | array)    reads a land reference (size, sha256 and element type checked)
+ *   sum (ref | array)    reads a land reference (size, hash and element type checked)
  *                        or takes the array; answers {n, sum}
  *   drop {id}            forgets it
  *
@@ -68,7 +70,10 @@ await serveWorker(
     },
     sendRef: {
       description: "writes the array to the land and answers its reference",
-      handler: (input: Value, ctx: CallContext) => writeTypedArray(ctx.land, (input as { path: string }).path, held(input)),
+      handler: (input: Value, ctx: CallContext) => {
+        const { path, digest } = input as { path: string; digest?: "xxh128" | "sha256" };
+        return writeTypedArray(ctx.land, path, held(input), digest ? { digest } : {});
+      },
     },
     sendInline: {
       description: "answers the array inline, as a JSON array of numbers",

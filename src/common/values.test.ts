@@ -15,6 +15,18 @@ describe("values on the wire", () => {
     expect((decodeValue({ land: { ...encodeValue(plain).land!, stamp: "" } }) as LandRef).stamp).toBeUndefined();
   });
 
+  it("a land reference keeps its XXH128 both ways; one with no hash at all is refused", () => {
+    const ref = new LandRef("a/x.f64", 16, "", "application/x-float64-le", "1-2", "ef".repeat(16));
+    const msg = encodeValue(ref);
+    expect(msg.land).toMatchObject({ sha256: "", xxh128: "ef".repeat(16) });
+    expect(decodeValue(msg)).toEqual(ref);
+    // protobuf's defaults: both hashes empty
+    expect(() => decodeValue({ land: { path: "a/x.f64", size: 16, sha256: "", mediaType: "", xxh128: "" } })).toThrow(
+      'bad land reference "a/x.f64": it carries no hash (sha256 or xxh128)',
+    );
+    expect((decodeValue({ land: { ...msg.land!, xxh128: "", sha256: "ab".repeat(32) } }) as LandRef).xxh128).toBeUndefined();
+  });
+
   it("JSON both ways, and null for nothing", () => {
     expect(decodeValue(encodeValue({ a: [1, "b"] }))).toEqual({ a: [1, "b"] });
     expect(encodeValue(undefined)).toEqual({ json: "null" });

@@ -14,7 +14,16 @@ const NULL_VALUE: ValueMsg = { json: "null" };
 export function encodeValue(v: unknown): ValueMsg {
   if (v === undefined || v === null) return NULL_VALUE;
   if (v instanceof LandRef)
-    return { land: { path: v.path, size: v.size, sha256: v.sha256, mediaType: v.mediaType, ...(v.stamp !== undefined ? { stamp: v.stamp } : {}) } };
+    return {
+      land: {
+        path: v.path,
+        size: v.size,
+        sha256: v.sha256,
+        mediaType: v.mediaType,
+        ...(v.stamp !== undefined ? { stamp: v.stamp } : {}),
+        ...(v.xxh128 !== undefined ? { xxh128: v.xxh128 } : {}),
+      },
+    };
   let text: string | undefined;
   try {
     text = JSON.stringify(v);
@@ -36,7 +45,8 @@ export function decodeValue(msg: ValueMsg | null | undefined): Value {
     } catch (cause) {
       throw new InvalidArgumentError(`bad land reference: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
-    return new LandRef(path, Number(l.size), l.sha256, l.mediaType || "application/octet-stream", l.stamp || undefined);
+    if (!l.sha256 && !l.xxh128) throw new InvalidArgumentError(`bad land reference ${JSON.stringify(path)}: it carries no hash (sha256 or xxh128)`);
+    return new LandRef(path, Number(l.size), l.sha256 ?? "", l.mediaType || "application/octet-stream", l.stamp || undefined, l.xxh128 || undefined);
   }
   if (typeof msg.json === "string" && (msg.kind === "json" || msg.kind === undefined)) {
     try {

@@ -58,7 +58,7 @@ describe("Arrow on the land", () => {
     const f64 = await writeTypedArray(land, "raw.f64", Float64Array.from([1, 2, 3]));
     await expect(readArrowTable(land, f64)).rejects.toThrow(`holds application/x-float64-le, not ${ARROW_FILE_MEDIA_TYPE}`);
     // the same bytes, claimed to be Arrow: not an Arrow file
-    const claimed = new LandRef(f64.path, f64.size, f64.sha256, ARROW_FILE_MEDIA_TYPE);
+    const claimed = new LandRef(f64.path, f64.size, f64.sha256, ARROW_FILE_MEDIA_TYPE, undefined, f64.xxh128);
     await expect(readArrowTable(land, claimed)).rejects.toThrow("is not an Arrow IPC file");
   });
 

@@ -20,13 +20,13 @@ export class LandRefMismatchError extends LandPathError {
   constructor(
     path: string,
     /** What differs. */
-    readonly field: "size" | "sha256",
+    readonly field: "size" | "sha256" | "xxh128",
     /** What the reference says. */
     readonly expected: number | string,
     /** What the file has. */
     readonly actual: number | string,
   ) {
-    const what = field === "size" ? `size is ${actual} bytes, the reference says ${expected}` : `sha256 is ${actual}, the reference says ${expected}`;
+    const what = field === "size" ? `size is ${actual} bytes, the reference says ${expected}` : `${field} is ${actual}, the reference says ${expected}`;
     super(path, "mismatch", `land file ${JSON.stringify(path)} does not match its reference: ${what}`);
     this.name = "LandRefMismatchError";
   }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { xxhash128 } from "hash-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LandPathError } from "./errors.js";
 import { Land } from "./land.js";
@@ -80,11 +81,14 @@ describe("Land", () => {
     expect(await readdir(dir)).toEqual(before);
   });
 
-  it("writes atomically, creating folders, and returns a reference with size, sha256, media type", async () => {
+  it("writes atomically, creating folders, and returns a reference with size, XXH128, media type", async () => {
     const ref = await land.writeFile("results/run 1/pi.json", '{"pi":3.14}');
     expect(ref).toBeInstanceOf(LandRef);
-    expect(ref.toJSON()).toEqual(
-      new LandRef("results/run 1/pi.json", 11, createHash("sha256").update('{"pi":3.14}').digest("hex"), "application/json").toJSON(),
+    expect(ref.toJSON()).toEqual({ path: "results/run 1/pi.json", size: 11, xxh128: await xxhash128('{"pi":3.14}'), mediaType: "application/json" });
+    // SHA-256 when asked for
+    const sha = await land.writeFile("results/run 1/pi-sha.json", '{"pi":3.14}', { digest: "sha256" });
+    expect(sha.toJSON()).toEqual(
+      new LandRef("results/run 1/pi-sha.json", 11, createHash("sha256").update('{"pi":3.14}').digest("hex"), "application/json").toJSON(),
     );
     // the file's inode and mtime in ns, as the writer left it
     const st = await stat(join(dir, "land/results/run 1/pi.json"), { bigint: true });

@@ -2,14 +2,14 @@
  * The land as a worker sees it (`ctx.land`): read and write files under the pod's scratch
  * directory by land path, and make or check land references. Every path goes through
  * {@link resolveInLand}, so nothing outside the land is read or written; every read by
- * reference checks the file's size, and its SHA-256 unless the file still has the stamp
- * its writer gave the reference (stamp.ts).
+ * reference checks the file's size, and its hash (digest.ts) unless the file still has the
+ * stamp its writer gave the reference (stamp.ts).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LandPathError } from "./errors.js";
-import { sha256File } from "./hash.js";
+import { DEFAULT_DIGEST, digestFile, type DigestKind } from "./digest.js";
 import { readByRef, type ReadRefOptions } from "./read-ref.js";
 import { LandRef, mediaTypeFor } from "./ref.js";
 import { normalizeLandPath, resolveInLand } from "./safe-path.js";
@@ -19,6 +19,11 @@ import { writeHashed } from "./write-hashed.js";
 export interface WriteOptions {
   /** Defaults to a guess from the file name. */
   mediaType?: string;
+  /**
+   * The reference's hash: XXH3-128 (the default, fast: the hash is only an identity) or
+   * SHA-256, for a reader that wants a cryptographic one (digest.ts).
+   */
+  digest?: DigestKind;
 }
 
 export class Land {
@@ -32,7 +37,7 @@ export class Land {
 
   /**
    * A file's bytes, by land path or by reference. By reference, the file must have the
-   * reference's size and SHA-256, else LandRefMismatchError (the hash is taken unless the
+   * reference's size and hash, else LandRefMismatchError (the hash is taken unless the
    * file still has the reference's stamp, or as `options.hash` says); a path is read as it is.
    */
   async readFile(from: string | LandRef, options: ReadRefOptions = {}): Promise<Buffer> {
@@ -54,11 +59,12 @@ export class Land {
     const tmp = `${checked}.${randomBytes(6).toString("hex")}.tmp`;
     // text encoded once, for the file and its hash (encoding 200 MB takes a second here)
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let sha256: string;
+    const kind = options.digest ?? DEFAULT_DIGEST;
+    let digest: string;
     let stamp: string;
     try {
       // hashed while it is written (write-hashed.ts)
-      sha256 = await writeHashed(tmp, bytes);
+      digest = await writeHashed(tmp, bytes, kind);
       // the rename keeps the inode and the mtime
       stamp = stampOf(await stat(tmp, { bigint: true }));
       await rename(tmp, checked);
@@ -67,7 +73,7 @@ export class Land {
       throw err;
     }
     const size = ArrayBuffer.isView(bytes) ? bytes.length : bytes.reduce((n, piece) => n + piece.length, 0);
-    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel), stamp);
+    return refWith(rel, size, kind, digest, options.mediaType ?? mediaTypeFor(rel), stamp);
   }
 
   /** A reference to a file already on the land; stamped when the file did not change while it was hashed. */
@@ -76,10 +82,11 @@ export class Land {
     const abs = await this.resolve(rel);
     const st = await stat(abs, { bigint: true });
     if (!st.isFile()) throw new LandPathError(path, "not-a-file", `land path ${JSON.stringify(path)} is not a regular file`);
-    const { sha256, size } = await sha256File(abs);
+    const kind = options.digest ?? DEFAULT_DIGEST;
+    const { digest, size } = await digestFile(abs, kind);
     const before = stampOf(st);
     const stamp = BigInt(size) === st.size && stampOf(await stat(abs, { bigint: true })) === before ? before : undefined;
-    return new LandRef(rel, size, sha256, options.mediaType ?? mediaTypeFor(rel), stamp);
+    return refWith(rel, size, kind, digest, options.mediaType ?? mediaTypeFor(rel), stamp);
   }
 
   async exists(path: string): Promise<boolean> {
@@ -91,4 +98,8 @@ export class Land {
       return false;
     }
   }
+}
+
+function refWith(path: string, size: number, kind: DigestKind, digest: string, mediaType: string, stamp: string | undefined): LandRef {
+  return kind === "sha256" ? new LandRef(path, size, digest, mediaType, stamp) : new LandRef(path, size, "", mediaType, stamp, digest);
 }

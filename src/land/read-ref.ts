@@ -1,10 +1,11 @@
 /**
  * Reading a file by its land reference: the bytes are answered only when their size and
- * SHA-256 are the reference's. One pass: each chunk is hashed as it is read. A file that
- * still has the stamp its writer put in the reference (stamp.ts) is not hashed again.
+ * hash (its XXH128, or its SHA-256: digest.ts) are the reference's. One pass: each chunk is
+ * hashed as it is read. A file that still has the stamp its writer put in the reference
+ * (stamp.ts) is not hashed again.
  */
-import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { checkedDigest, newHasher } from "./digest.js";
 import { LandPathError, LandRefMismatchError } from "./errors.js";
 import type { LandRef } from "./ref.js";
 import { stampOf } from "./stamp.js";
@@ -12,11 +13,11 @@ import { stampOf } from "./stamp.js";
 /** Bytes per read: large enough that a read costs about as long as hashing it. */
 const CHUNK = 8 << 20;
 
-/** How a reference's file is checked: its size always; its SHA-256 as `hash` says. */
+/** How a reference's file is checked: its size always; its hash as `hash` says. */
 export interface ReadRefOptions {
   /**
-   * Unset: the SHA-256 unless the file still has the reference's stamp (the writer's inode
-   * and mtime: nothing replaced or wrote to it since). true: the SHA-256 always. false: the
+   * Unset: the hash unless the file still has the reference's stamp (the writer's inode
+   * and mtime: nothing replaced or wrote to it since). true: the hash always. false: the
    * size only, for a file that whoever hands over the reference wrote moments ago for this
    * reader alone (a pond result the quarterback answers with).
    */
@@ -33,7 +34,10 @@ export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptio
     if (st.size !== BigInt(ref.size)) throw new LandRefMismatchError(ref.path, "size", ref.size, Number(st.size));
     const data = Buffer.allocUnsafe(ref.size);
     const unchanged = options.hash === undefined && ref.stamp !== undefined && stampOf(st) === ref.stamp;
-    const hash = options.hash === false || unchanged ? undefined : createHash("sha256");
+    const check = options.hash === false || unchanged ? undefined : checkedDigest(ref);
+    if (check === undefined && options.hash !== false && !unchanged)
+      throw new LandPathError(ref.path, "mismatch", `land reference ${JSON.stringify(ref.path)} carries no hash (sha256 or xxh128) to check the file against`);
+    const hash = check === undefined ? undefined : await newHasher(check.kind);
     let at = 0;
     // the next chunk is read by the thread pool while this one is hashed here
     let reading = data.length > 0 ? file.read(data, 0, Math.min(CHUNK, data.length), 0) : undefined;
@@ -47,8 +51,8 @@ export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptio
     }
     const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, at);
     if (more > 0) throw new LandRefMismatchError(ref.path, "size", ref.size, (await file.stat()).size); // grew while read
-    const sha256 = hash?.digest("hex");
-    if (sha256 !== undefined && sha256 !== ref.sha256) throw new LandRefMismatchError(ref.path, "sha256", ref.sha256, sha256);
+    const digest = hash?.digest();
+    if (check !== undefined && digest !== check.expected) throw new LandRefMismatchError(ref.path, check.kind, check.expected, digest!);
     return data;
   } finally {
     await file.close();

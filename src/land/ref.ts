@@ -9,7 +9,7 @@ export class LandRef {
     readonly path: string,
     /** Bytes. */
     readonly size: number,
-    /** SHA-256 of the bytes, lowercase hex. */
+    /** SHA-256 of the bytes, lowercase hex; "" when the writer gave its XXH128 instead. */
     readonly sha256: string,
     readonly mediaType: string,
     /**
@@ -18,12 +18,30 @@ export class LandRef {
      * keys leave it out, and a reference without one is checked in full.
      */
     readonly stamp?: string,
+    /** XXH3-128 of the bytes, 32 lowercase hex digits (digest.ts): what our SDKs write. */
+    readonly xxh128?: string,
   ) {}
 
-  toJSON(): { path: string; size: number; sha256: string; mediaType: string } {
-    return { path: this.path, size: this.size, sha256: this.sha256, mediaType: this.mediaType };
+  toJSON(): LandRefJson {
+    return {
+      path: this.path,
+      size: this.size,
+      ...(this.sha256 ? { sha256: this.sha256 } : {}),
+      ...(this.xxh128 ? { xxh128: this.xxh128 } : {}),
+      mediaType: this.mediaType,
+    };
   }
 }
+
+/** A reference as JSON (a `$land` item, a journal line): it carries at least one of the two hashes. */
+// a type, not an interface: it must fit Json's index signature
+export type LandRefJson = {
+  path: string;
+  size: number;
+  sha256?: string;
+  xxh128?: string;
+  mediaType: string;
+};
 
 export function isLandRef(v: unknown): v is LandRef {
   return v instanceof LandRef;

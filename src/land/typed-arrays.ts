@@ -5,6 +5,7 @@
 import { LandPathError } from "./errors.js";
 import type { Land } from "./land.js";
 import type { LandRef } from "./ref.js";
+import type { DigestKind } from "./digest.js";
 
 const TYPES = {
   float64: Float64Array,
@@ -32,10 +33,10 @@ function elementTypeOf(array: TypedArray): ElementType {
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Writes `array` to `path` under the land and returns its reference. */
-export async function writeTypedArray(land: Land, path: string, array: TypedArray): Promise<LandRef> {
+export async function writeTypedArray(land: Land, path: string, array: TypedArray, options: { digest?: DigestKind } = {}): Promise<LandRef> {
   if (!littleEndian) throw new Error("typed arrays on the land are little-endian; this machine is not");
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  return land.writeFile(path, bytes, { mediaType: mediaTypeOf(elementTypeOf(array)) });
+  return land.writeFile(path, bytes, { mediaType: mediaTypeOf(elementTypeOf(array)), ...options });
 }
 
 /** Reads a typed array back, checking the reference's size, hash and element type. */

@@ -4,15 +4,15 @@
  * own on top of the write (a whole-buffer `writeFile` issues one 512 KiB write at a time
  * from this thread, which a hash of the whole buffer would hold up).
  */
-import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { newHasher, type DigestKind } from "./digest.js";
 
 /** Bytes per write: large enough that a write costs about as long as hashing it. */
 export const WRITE_CHUNK = 8 << 20;
 
-/** Writes `bytes` (one buffer, or pieces one after another) to `path` (created, or truncated) and returns their SHA-256 as hex. */
-export async function writeHashed(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<string> {
-  const hash = createHash("sha256");
+/** Writes `bytes` (one buffer, or pieces one after another) to `path` (created, or truncated) and returns their hash (`kind`) as hex. */
+export async function writeHashed(path: string, bytes: Uint8Array | readonly Uint8Array[], kind: DigestKind): Promise<string> {
+  const hash = await newHasher(kind);
   const file = await open(path, "w");
   try {
     let offset = 0;
@@ -31,5 +31,5 @@ export async function writeHashed(path: string, bytes: Uint8Array | readonly Uin
   } finally {
     await file.close();
   }
-  return hash.digest("hex");
+  return hash.digest();
 }

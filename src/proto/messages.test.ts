@@ -26,7 +26,7 @@ function fieldsOf(name: string): string[] {
 // test checks its keys against the .proto, so the two cannot drift apart.
 const samples: Record<string, object> = {
   Value: { json: "1", land: null } satisfies Required<Omit<M.ValueMsg, "kind">>,
-  LandRef: { path: "a", size: 1, sha256: "00", mediaType: "text/csv", stamp: "1-2" } satisfies Required<M.LandRefMsg>,
+  LandRef: { path: "a", size: 1, sha256: "00", mediaType: "text/csv", stamp: "1-2", xxh128: "01" } satisfies Required<M.LandRefMsg>,
   CallError: { code: "ERROR_CODE_FAILED", message: "m", details: "d", retryable: true, type: "Error" } satisfies Required<M.CallErrorMsg>,
   Input: { method: "m", input: null, callId: "c", attempt: 1 } satisfies Required<M.InputMsg>,
   Output: { result: null, error: null, workerMs: 0 } satisfies Required<Omit<M.OutputMsg, "outcome">>,

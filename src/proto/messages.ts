@@ -10,10 +10,13 @@ import type { WireErrorCode } from "./error-codes.js";
 export interface LandRefMsg {
   path: string;
   size: number;
+  /** "" when the writer gave its XXH128 instead. */
   sha256: string;
   mediaType: string;
   /** The writer's stamp of the file (land/stamp.ts); "" or absent when there is none. */
   stamp?: string;
+  /** XXH3-128, 32 lowercase hex digits (land/digest.ts); "" or absent when there is none. */
+  xxh128?: string;
 }
 
 /** No member set means JSON null. */

@@ -49,6 +49,8 @@ export {
   readTypedArray,
   type ElementType,
   type TypedArray,
+  type DigestKind,
+  type WriteOptions,
   writeArrowTable,
   readArrowTable,
   writeFloat64Columns,

@@ -24,7 +24,8 @@ async function refused(ref: LandRef): Promise<RemoteCallError> {
 
 describe("ctx.land reading a reference that does not match its file", () => {
   it.each([
-    ["size", (r: LandRef) => new LandRef(r.path, 1, r.sha256, r.mediaType), "size is 5 bytes, the reference says 1"],
+    ["size", (r: LandRef) => new LandRef(r.path, 1, r.sha256, r.mediaType, undefined, r.xxh128), "size is 5 bytes, the reference says 1"],
+    ["xxh128", (r: LandRef) => new LandRef(r.path, r.size, "", r.mediaType, undefined, "0".repeat(32)), `xxh128 is `],
     ["sha256", (r: LandRef) => new LandRef(r.path, r.size, "0".repeat(64), r.mediaType), `the reference says ${"0".repeat(64)}`],
   ])("a wrong %s: INVALID_ARGUMENT, LandRefMismatchError", async (_, forge, says) => {
     const ref = (await w.client.invoke("write", { path: "d/x.txt", text: "hello" })) as LandRef;

@@ -129,9 +129,9 @@ export class WorkerPond implements PondAccess {
       options.signal?.addEventListener("abort", onAbort, { once: true });
     });
     const f = reply.file;
-    const ref = new LandRef(f.path, Number(f.size), f.sha256, f.mediaType, f.stamp || undefined);
+    const ref = new LandRef(f.path, Number(f.size), f.sha256, f.mediaType, f.stamp || undefined, f.xxh128 || undefined);
     // the quarterback wrote this file for this query moments ago and named it in its answer
-    // over the callback channel: its size is checked, the second SHA-256 pass is left out
+    // over the callback channel: its size is checked, the second hash pass is left out
     // (a tenth of a 2,000,000-row read)
     const columns = await readArrowColumns(land, ref, { hash: false });
     // the file was made for this query alone and is in memory now: the land does not keep it

@@ -12,8 +12,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const QB = join(ROOT, "bin/qb.js");
 export const PYTHON = "/usr/bin/python3";
 
-/** Debian's python with grpc and numpy (the python3 first on PATH may be another build). */
-export const pythonReady: boolean = spawnSync(PYTHON, ["-c", "import grpc, numpy"], { stdio: "ignore" }).status === 0;
+/** Debian's python with grpc, numpy and xxhash (the python3 first on PATH may be another build). */
+export const pythonReady: boolean = spawnSync(PYTHON, ["-c", "import grpc, numpy, xxhash"], { stdio: "ignore" }).status === 0;
 
 /** A CI run: `CI` set to `true` or `1`, as GitHub Actions, GitLab CI and most others do. */
 export const inCi: boolean = /^(true|1)$/i.test(process.env.CI ?? "");
@@ -32,7 +32,7 @@ export function skipForWant(tool: string, what: string, remedy: string): void {
 }
 
 export function warnPythonSkipped(what: string): void {
-  if (!pythonReady) skipForWant(`${PYTHON} with grpc and numpy`, what, "install Debian's python3-grpcio and python3-numpy");
+  if (!pythonReady) skipForWant(`${PYTHON} with grpc, numpy and xxhash`, what, "install Debian's python3-grpcio, python3-numpy and python3-xxhash");
 }
 
 let dot: boolean | undefined;

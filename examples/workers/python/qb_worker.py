@@ -101,7 +101,7 @@ def _build():
                                    "RESOURCE_EXHAUSTED", "UNAVAILABLE", "PROTOCOL", "INTERNAL"]):
         codes.value.add(name="ERROR_CODE_" + code, number=number)
     v1 = "quarterback.v1."
-    _message(worker, "LandRef", [("path", 1, "string"), ("size", 2, "uint64"), ("sha256", 3, "string"), ("media_type", 4, "string"), ("stamp", 5, "string")])
+    _message(worker, "LandRef", [("path", 1, "string"), ("size", 2, "uint64"), ("sha256", 3, "string"), ("media_type", 4, "string"), ("stamp", 5, "string"), ("xxh128", 6, "string")])
     _message(worker, "Value", [("json", 1, "string", "kind"), ("land", 2, v1 + "LandRef", "kind")], oneofs=["kind"])
     _message(worker, "CallError", [("code", 1, "enum quarterback.v1.ErrorCode"), ("message", 2, "string"), ("details", 3, "string"),
                                    ("retryable", 4, "bool"), ("type", 5, "string")])
@@ -169,14 +169,15 @@ def describe_messages():
 
 @dataclass(frozen=True)
 class LandRef:
-    """Bulk data on the land: a path relative to QB_LAND, its size, sha256 and media type; and
-    the writer's stamp of the file ("<inode>-<mtime ns>", "" for none): a reader whose file
-    still has it skips the SHA-256."""
+    """Bulk data on the land: a path relative to QB_LAND, its size, its hash (sha256, or xxh128:
+    XXH3-128, "" when it has only the other) and media type; and the writer's stamp of the file
+    ("<inode>-<mtime ns>", "" for none): a reader whose file still has it skips the hash."""
     path: str
     size: int
     sha256: str
     media_type: str = "application/octet-stream"
     stamp: str = ""
+    xxh128: str = ""
 
 
 class CallFailure(Exception):
@@ -239,7 +240,9 @@ def decode(value):
         ref = value.land
         if ref.path.startswith("/") or ".." in ref.path.split("/"):
             raise InvalidArgument(f"land path {ref.path!r} leaves the land")
-        return LandRef(ref.path, ref.size, ref.sha256, ref.media_type or "application/octet-stream", ref.stamp)
+        if not ref.sha256 and not ref.xxh128:
+            raise InvalidArgument(f"bad land reference {ref.path!r}: it carries no hash (sha256 or xxh128)")
+        return LandRef(ref.path, ref.size, ref.sha256, ref.media_type or "application/octet-stream", ref.stamp, ref.xxh128)
     return None
 
 
@@ -262,25 +265,58 @@ def _stamp(st):
     return f"{st.st_ino}-{st.st_mtime_ns}"
 
 
-def _read_checked(land, ref, what, check_sha256=None):
-    """The bytes of a land file, its size and its SHA-256 checked against its reference: the
-    hash unless the file still has the reference's stamp (check_sha256 None), always (True),
+def _xxhash():
+    """The xxhash package (Debian: python3-xxhash), or None: without it land references are
+    written with SHA-256, and one that carries only an XXH128 is checked by its stamp alone."""
+    try:
+        import xxhash
+        return xxhash
+    except ImportError:
+        return None
+
+
+def _digest(data):
+    """(field, hex) of the hash this worker writes references with: XXH3-128 when it can, the
+    fast hash for a mere identity (docs/worker-protocol.md section 3), else SHA-256."""
+    xxhash = _xxhash()
+    if xxhash is not None:
+        return "xxh128", xxhash.xxh3_128(data).hexdigest()
+    return "sha256", hashlib.sha256(data).hexdigest()
+
+
+def _check_hash(ref, data):
+    """Raises unless data has the reference's hash: its XXH128 when it has one, else its SHA-256."""
+    if ref.xxh128:
+        xxhash = _xxhash()
+        if xxhash is None:
+            raise CallFailure("FAILED", f"land file {ref.path!r}: its reference carries an xxh128 hash, and this worker cannot check it: "
+                              "the Python package xxhash is missing (Debian: python3-xxhash; pip: xxhash)", retryable=False)
+        field, expected, digest = "xxh128", ref.xxh128, xxhash.xxh3_128(data).hexdigest()
+    elif ref.sha256:
+        field, expected, digest = "sha256", ref.sha256, hashlib.sha256(data).hexdigest()
+    else:
+        raise InvalidArgument(f"land reference {ref.path!r} carries no hash (sha256 or xxh128) to check the file against")
+    if digest != expected:
+        raise InvalidArgument(f"land file {ref.path!r} does not match its reference: {field} is {digest}, the reference says {expected}")
+
+
+def _read_checked(land, ref, what, check_hash=None):
+    """The bytes of a land file, its size and its hash checked against its reference: the
+    hash unless the file still has the reference's stamp (check_hash None), always (True),
     or never (False)."""
     full = _land_file(land, ref.path)
     try:
         with open(full, "rb") as f:
-            unchanged = check_sha256 is None and ref.stamp != "" and _stamp(os.fstat(f.fileno())) == ref.stamp
+            unchanged = check_hash is None and ref.stamp != "" and _stamp(os.fstat(f.fileno())) == ref.stamp
             data = f.read(ref.size + 1)
     except OSError as e:
         raise InvalidArgument(f"land file {ref.path!r} of {what} cannot be read: {e.strerror}") from e
     if len(data) != ref.size:
         actual = f"more than {ref.size}" if len(data) > ref.size else str(len(data))
         raise InvalidArgument(f"land file {ref.path!r} does not match its reference: size is {actual} bytes, the reference says {ref.size}")
-    if check_sha256 is False or unchanged:
+    if check_hash is False or unchanged:
         return data
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != ref.sha256:
-        raise InvalidArgument(f"land file {ref.path!r} does not match its reference: sha256 is {digest}, the reference says {ref.sha256}")
+    _check_hash(ref, data)
     return data
 
 
@@ -311,7 +347,7 @@ class PondColumns:
 
 
 def unspill(value, land):
-    """The value a spilled LandRef stands for (its file's size and SHA-256 checked); any other value as it is."""
+    """The value a spilled LandRef stands for (its file's size and hash checked); any other value as it is."""
     if not isinstance(value, LandRef) or value.media_type != SPILLED_VALUE_MEDIA_TYPE:
         return value
     if land is None:
@@ -340,7 +376,10 @@ def _spill(text, land):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return LandRef(path, len(data), hashlib.sha256(data).hexdigest(), SPILLED_VALUE_MEDIA_TYPE, stamp)
+    field, digest = _digest(data)
+    if field == "xxh128":
+        return LandRef(path, len(data), "", SPILLED_VALUE_MEDIA_TYPE, stamp, digest)
+    return LandRef(path, len(data), digest, SPILLED_VALUE_MEDIA_TYPE, stamp)
 
 
 def _plain(o):
@@ -352,7 +391,8 @@ def _plain(o):
 def encode(result, max_bytes=MAX_MESSAGE_BYTES, land=None):
     """The output as a Value; one over the message limit goes to the land (when there is one) as a spilled value."""
     if isinstance(result, LandRef):
-        return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type, stamp=result.stamp))
+        return Value(land=LandRefMsg(path=result.path, size=result.size, sha256=result.sha256, media_type=result.media_type, stamp=result.stamp,
+                                     xxh128=result.xxh128))
     try:
         text = json.dumps(result, allow_nan=False, separators=(",", ":"), default=_plain)
     except (TypeError, ValueError) as e:
@@ -540,9 +580,9 @@ class Call:
         finally:
             with self._cond:
                 self._on_abort.remove(future.cancel)
-        ref = LandRef(reply.file.path, reply.file.size, reply.file.sha256, reply.file.media_type)
-        # written by the quarterback for this query and named in its answer: the size is checked, not the SHA-256 again
-        rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns", check_sha256=False))
+        ref = LandRef(reply.file.path, reply.file.size, reply.file.sha256, reply.file.media_type, "", reply.file.xxh128)
+        # written by the quarterback for this query and named in its answer: the size is checked, not the hash again
+        rows, columns, kinds, valid = _qb_arrow().read_columns(_read_checked(self.land, ref, "pond columns", check_hash=False))
         # the file was made for this query alone and is in memory now: the land does not keep it
         try:
             os.remove(_land_file(self.land, ref.path))

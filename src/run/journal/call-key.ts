@@ -2,14 +2,15 @@
  * The key of a finished call in the journal: what must be equal for a call's output to be
  * reused instead of sending the call again. It covers the step, the worker's name and its
  * version (from Describe), the method, and the call's whole input in canonical form:
- * object keys sorted, a land reference by its content (SHA-256, size, media type: not its
- * path), and a file a glob listed by its content (SHA-256 of its bytes: not its path or
+ * object keys sorted, a land reference by its content (its XXH128 or SHA-256, size, media
+ * type: not its path or stamp), and a file a glob listed by its content (SHA-256 of its bytes: not its path or
  * mtime), a list a `gather` made by the set of its items (its order is the order calls
  * finished in). Everything else is compared as the JSON it is. No run id, no time, no order
  * of arrival: an unchanged rerun finds every key.
  */
 import { hash } from "node:crypto";
 import type { Json } from "../../ir/types.js";
+import { digestIdentity } from "../../land/digest.js";
 import { isLandRef } from "../../land/ref.js";
 import { toValue } from "../../pod/item-values.js";
 import { arrivalOrdered } from "../../runtime/stream-stages.js";
@@ -31,7 +32,7 @@ export type FileDigests = ReadonlyMap<string, string>;
 /** The input as canonical text: equal for inputs that key alike. */
 export function canonicalInput(input: Json, files: FileDigests): string {
   const v = toValue(input);
-  if (isLandRef(v)) return `land:${v.sha256}:${v.size}:${JSON.stringify(v.mediaType)}`;
+  if (isLandRef(v)) return `land:${digestIdentity(v)}:${v.size}:${JSON.stringify(v.mediaType)}`;
   return canonical(input, files);
 }
 

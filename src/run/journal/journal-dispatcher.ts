@@ -121,7 +121,7 @@ export class JournalDispatcher implements Dispatcher {
     } catch {
       return undefined;
     }
-    return toJson(new LandRef(r.l.path, r.l.size, r.l.sha256, r.l.mediaType));
+    return toJson(new LandRef(r.l.path, r.l.size, r.l.sha256 ?? "", r.l.mediaType, undefined, r.l.xxh128));
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { open, readFile, type FileHandle } from "node:fs/promises";
 import type { Json } from "../../ir/types.js";
+import type { LandRefJson } from "../../land/ref.js";
 
 export const JOURNAL_FILE = "journal.ndjson";
 
@@ -20,7 +21,7 @@ export interface JournalRecord {
   k: string;
   s: string;
   o?: Json;
-  l?: { path: string; size: number; sha256: string; mediaType: string };
+  l?: LandRefJson;
 }
 
 export interface JournalContents {
@@ -80,7 +81,9 @@ function isRecord(v: unknown): v is JournalRecord {
     typeof l === "object" &&
     typeof l.path === "string" &&
     typeof l.size === "number" &&
-    typeof l.sha256 === "string" &&
+    (typeof l.sha256 === "string" || typeof l.xxh128 === "string") &&
+    (l.sha256 === undefined || typeof l.sha256 === "string") &&
+    (l.xxh128 === undefined || typeof l.xxh128 === "string") &&
     typeof l.mediaType === "string"
   );
 }
