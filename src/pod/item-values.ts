@@ -13,7 +13,7 @@ const realRefs = new WeakMap<object, LandRef>();
 
 /**
  * Items are JSON; a land reference travels through channels as `{"$land": {path, size,
- * sha256, mediaType}}` and becomes the same land value again when it is a call's whole input.
+ * xxh128 or sha256, mediaType}}` and becomes the same land value again when it is a call's whole input.
  */
 export function toJson(v: Value): Json {
   if (!isLandRef(v)) return v;
