@@ -11,74 +11,101 @@ import type { MethodDefinition } from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
 import {
   fieldSize,
-  frameBytes,
-  frameItems,
+  forEachItem,
+  frameOf,
   IN_BATCH_TAG,
-  lengthAt,
   MAX_UINT32,
   NO_BATCH,
   OUT_BATCH_TAG,
+  readField,
+  type Span,
   utf8Length,
   varintSize,
   writeString,
   writeTagged,
 } from "./wire.js";
 
-/**
- * `{callId, start: {method, input: {json}, timeoutMs, attempt}}` as bytes, or undefined
- * when the message has any other shape.
- */
-export function encodeStart(msg: SessionInMsg): Buffer | undefined {
+/** A start with a JSON input and nothing else (the shape `encodeStart` writes), else undefined. */
+function plainStart(msg: SessionInMsg): NonNullable<SessionInMsg["start"]> | undefined {
   const start = msg.start;
   if (!start || typeof msg.callId !== "string" || msg.signal != null || msg.cancel != null || (msg.batch !== undefined && msg.batch.length > 0))
     return undefined;
   const { method, input, timeoutMs, attempt } = start;
   if (typeof method !== "string" || !input || typeof input.json !== "string" || input.land != null) return undefined;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || !Number.isInteger(attempt) || attempt < 0 || attempt > MAX_UINT32) return undefined;
+  return start;
+}
+
+/** The size of a plain start's bytes (see `plainStart`), or -1 for any other message. */
+export function startSize(msg: SessionInMsg): number {
+  const start = plainStart(msg);
+  if (!start) return -1;
+  const inputLen = fieldSize(utf8Length(start.input!.json!));
+  return (
+    fieldSize(utf8Length(msg.callId)) +
+    fieldSize(fieldSize(utf8Length(start.method)) + fieldSize(inputLen) + 1 + varintSize(start.timeoutMs) + 1 + varintSize(start.attempt))
+  );
+}
+
+/** Writes a plain start (startSize's) at `pos`; returns the position after it. */
+export function writeStart(buf: Buffer, pos: number, msg: SessionInMsg): number {
+  const { method, input, timeoutMs, attempt } = msg.start!;
+  const json = input!.json!;
   const idLen = utf8Length(msg.callId);
   const methodLen = utf8Length(method);
-  const jsonLen = utf8Length(input.json);
+  const jsonLen = utf8Length(json);
   const inputLen = fieldSize(jsonLen);
   const startLen = fieldSize(methodLen) + fieldSize(inputLen) + 1 + varintSize(timeoutMs) + 1 + varintSize(attempt);
-  const buf = Buffer.allocUnsafe(fieldSize(idLen) + fieldSize(startLen));
-  let p = writeString(buf, writeTagged(buf, 0, 0x0a, idLen), msg.callId, idLen); // SessionIn.call_id = 1
+  let p = writeString(buf, writeTagged(buf, pos, 0x0a, idLen), msg.callId, idLen); // SessionIn.call_id = 1
   p = writeTagged(buf, p, 0x12, startLen); // SessionIn.start = 2
   p = writeString(buf, writeTagged(buf, p, 0x0a, methodLen), method, methodLen); // Start.method = 1
   p = writeTagged(buf, p, 0x12, inputLen); // Start.input = 2
-  p = writeString(buf, writeTagged(buf, p, 0x0a, jsonLen), input.json, jsonLen); // Value.json = 1
+  p = writeString(buf, writeTagged(buf, p, 0x0a, jsonLen), json, jsonLen); // Value.json = 1
   p = writeTagged(buf, p, 0x18, timeoutMs); // Start.timeout_ms = 3
-  writeTagged(buf, p, 0x20, attempt); // Start.attempt = 4
-  return buf;
+  return writeTagged(buf, p, 0x20, attempt); // Start.attempt = 4
 }
 
 /**
- * `{batch: [], callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from bytes, or undefined
- * when the message is anything else (progress, error, a land value, an unknown or repeated field...).
+ * `{callId, start: {method, input: {json}, timeoutMs, attempt}}` as bytes, or undefined
+ * when the message has any other shape.
  */
-export function decodeResult(buf: Buffer): SessionOutMsg | undefined {
+export function encodeStart(msg: SessionInMsg): Buffer | undefined {
+  const size = startSize(msg);
+  if (size < 0) return undefined;
+  const buf = Buffer.allocUnsafe(size);
+  writeStart(buf, 0, msg);
+  return buf;
+}
+
+const outer: Span = { start: 0, end: 0 };
+const inner: Span = { start: 0, end: 0 };
+
+/**
+ * `{batch: [], callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from the bytes
+ * `from`..`to` (the whole buffer by default), or undefined when the message is anything else
+ * (progress, error, a land value, an unknown or repeated field...).
+ */
+export function decodeResult(buf: Buffer, from = 0, to = buf.length): SessionOutMsg | undefined {
   let callId = "";
   let json: string | undefined;
   let seenId = false;
   let workerMs: number | undefined;
-  let pos = 0;
-  while (pos < buf.length) {
+  let pos = from;
+  while (pos < to) {
     const tag = buf[pos++];
     if (tag === 0x0a && !seenId) {
       // SessionOut.call_id = 1
-      const f = lengthAt(buf, pos, buf.length);
-      if (!f) return undefined;
-      callId = buf.toString("utf8", f[0], f[1]);
+      if (!readField(buf, pos, to, outer)) return undefined;
+      callId = buf.toString("utf8", outer.start, outer.end);
       seenId = true;
-      pos = f[1];
+      pos = outer.end;
     } else if (tag === 0x2a && json === undefined) {
       // SessionOut.result = 5, a Value holding exactly one `json` field
-      const f = lengthAt(buf, pos, buf.length);
-      if (!f || buf[f[0]] !== 0x0a) return undefined;
-      const s = lengthAt(buf, f[0] + 1, f[1]);
-      if (!s || s[1] !== f[1]) return undefined;
-      json = buf.toString("utf8", s[0], s[1]);
-      pos = f[1];
-    } else if (tag === 0x39 && workerMs === undefined && pos + 8 <= buf.length) {
+      if (!readField(buf, pos, to, outer) || buf[outer.start] !== 0x0a) return undefined;
+      if (!readField(buf, outer.start + 1, outer.end, inner) || inner.end !== outer.end) return undefined;
+      json = buf.toString("utf8", inner.start, inner.end);
+      pos = outer.end;
+    } else if (tag === 0x39 && workerMs === undefined && pos + 8 <= to) {
       // SessionOut.worker_ms = 7, a double (8 bytes, little-endian)
       workerMs = buf.readDoubleLE(pos);
       pos += 8;
@@ -103,9 +130,11 @@ function onlyBatch(msg: SessionInMsg): SessionInMsg[] | undefined {
  * bytes hold anything else (the generic decoder reads those).
  */
 export function decodeBatch(buf: Buffer, one: (item: Buffer) => SessionOutMsg): SessionOutMsg | undefined {
-  const items = frameItems(buf, OUT_BATCH_TAG);
+  const batch: SessionOutMsg[] = [];
+  // a result is read where it lies; anything else from a Buffer of its own
+  const read = (start: number, end: number): void => void batch.push(decodeResult(buf, start, end) ?? one(buf.subarray(start, end)));
   // the generic decoder's object, keys in its order
-  return items && { batch: items.map(one), callId: "", workerMs: 0 };
+  return forEachItem(buf, OUT_BATCH_TAG, read) ? { batch, callId: "", workerMs: 0 } : undefined;
 }
 
 /** The Session method with the fast codec in front of the generic one (caller's side). */
@@ -114,11 +143,12 @@ export function withFastSessionCodec(method: MethodDefinition<SessionInMsg, Sess
   const deserialize = method.responseDeserialize;
   const encodeOne = (msg: SessionInMsg): Buffer => encodeStart(msg) ?? serialize(msg);
   const decodeOne = (buf: Buffer): SessionOutMsg => decodeResult(buf) ?? deserialize(buf);
+  const encodeOther = (msg: SessionInMsg): Buffer => serialize(msg);
   return {
     ...method,
     requestSerialize: (msg: SessionInMsg) => {
       const batch = onlyBatch(msg);
-      return batch ? frameBytes(IN_BATCH_TAG, batch.map(encodeOne)) : encodeOne(msg);
+      return batch ? frameOf(IN_BATCH_TAG, batch, startSize, writeStart, encodeOther) : encodeOne(msg);
     },
     responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? decodeBatch(buf, decodeOne) ?? deserialize(buf),
   };

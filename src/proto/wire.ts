@@ -55,56 +55,94 @@ export function writeTagged(buf: Buffer, pos: number, tag: number, n: number): n
 /** A length-delimited field's size: tag, length, bytes. */
 export const fieldSize = (len: number): number => 1 + varintSize(len) + len;
 
-/** Reads the length-delimited field whose length starts at `pos`: [start, end], or undefined if it overruns. */
-export function lengthAt(buf: Buffer, pos: number, limit: number): [number, number] | undefined {
+/** Where a length-delimited field's bytes are: filled by {@link readField}, reused (no array per field). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** Reads the length-delimited field whose length starts at `pos` into `span`; false if it overruns. */
+export function readField(buf: Buffer, pos: number, limit: number, span: Span): boolean {
   let len = 0;
   let shift = 1;
   for (let i = 0; i < 5; i++) {
-    if (pos >= limit) return undefined;
+    if (pos >= limit) return false;
     const b = buf[pos++]!;
     len += (b & 0x7f) * shift;
-    if (b < 0x80) return pos + len <= limit ? [pos, pos + len] : undefined;
+    if (b < 0x80) {
+      if (pos + len > limit) return false;
+      span.start = pos;
+      span.end = pos + len;
+      return true;
+    }
     shift *= 128;
   }
-  return undefined;
+  return false;
 }
 
 /**
- * A batched frame: an empty call id (written, as the generic encoder writes a string set to
- * ""), then length-delimited fields `tag` holding each of `parts`, one after another.
+ * A batched frame of `msgs`, each written straight into the frame by `write` when `size`
+ * (its encoded size, or -1) says it can be, else encoded by `other` and copied: one buffer
+ * for the frame, none per message. A frame is an empty call id (written, as the generic
+ * encoder writes a string set to ""), then length-delimited fields `tag`, one per message.
  */
-export function frameBytes(tag: number, parts: Buffer[]): Buffer {
+export function frameOf<M>(
+  tag: number,
+  msgs: readonly M[],
+  size: (msg: M) => number,
+  write: (buf: Buffer, pos: number, msg: M) => number,
+  other: (msg: M) => Buffer,
+): Buffer {
+  const sizes = frameSizes.length >= msgs.length ? frameSizes : (frameSizes = new Array<number>(msgs.length * 2));
+  const others: Array<Buffer | undefined> = [];
   let total = 2;
-  for (const b of parts) total += fieldSize(b.length);
+  for (let i = 0; i < msgs.length; i++) {
+    let n = size(msgs[i]!);
+    if (n < 0) {
+      const b = other(msgs[i]!);
+      others[i] = b;
+      n = b.length;
+    }
+    sizes[i] = n;
+    total += fieldSize(n);
+  }
   const buf = Buffer.allocUnsafe(total);
   buf[0] = 0x0a; // call_id = 1, length 0
   buf[1] = 0;
   let p = 2;
-  for (const b of parts) {
-    p = writeTagged(buf, p, tag, b.length);
-    p += b.copy(buf, p);
+  for (let i = 0; i < msgs.length; i++) {
+    p = writeTagged(buf, p, tag, sizes[i]!);
+    const b = others[i];
+    p = b === undefined ? write(buf, p, msgs[i]!) : p + b.copy(buf, p);
   }
   return buf;
 }
 
+/** frameOf's sizes, kept from frame to frame. */
+let frameSizes: number[] = [];
+
 /**
- * The items of a batched frame (what `frameBytes` wrote): an empty call id or none (an
- * encoder that leaves out fields set to their default), then only fields `tag`. Undefined
- * when the bytes hold anything else.
+ * Calls `each(start, end)` for every item of a batched frame (what `frameOf` writes; the
+ * empty call id may be left out, as encoders that skip default fields do), no Buffer made
+ * per item; false, before any call, when the bytes hold anything else.
  */
-export function frameItems(buf: Buffer, tag: number): Buffer[] | undefined {
-  let pos = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
-  if (pos >= buf.length) return undefined;
-  const items: Buffer[] = [];
-  while (pos < buf.length) {
-    if (buf[pos] !== tag) return undefined;
-    const f = lengthAt(buf, pos + 1, buf.length);
-    if (!f) return undefined;
-    items.push(buf.subarray(f[0], f[1]));
-    pos = f[1];
+export function forEachItem(buf: Buffer, tag: number, each: (start: number, end: number) => void): boolean {
+  const first = buf.length >= 2 && buf[0] === 0x0a && buf[1] === 0 ? 2 : 0;
+  if (first >= buf.length) return false;
+  // checked whole first: a frame is read only when all of it is well formed
+  for (let pos = first; pos < buf.length; pos = itemSpan.end) {
+    if (buf[pos] !== tag || !readField(buf, pos + 1, buf.length, itemSpan)) return false;
   }
-  return items;
+  for (let pos = first; pos < buf.length;) {
+    readField(buf, pos + 1, buf.length, itemSpan);
+    const { start, end } = itemSpan;
+    each(start, end);
+    pos = end;
+  }
+  return true;
 }
+
+const itemSpan: Span = { start: 0, end: 0 };
 
 /** SessionIn.batch = 5 and SessionOut.batch = 8, length-delimited. */
 export const IN_BATCH_TAG = 0x2a;

@@ -9,18 +9,22 @@ import type { MethodDefinition } from "@grpc/grpc-js";
 import type { SessionInMsg, SessionOutMsg } from "./messages.js";
 import {
   fieldSize,
-  frameBytes,
-  frameItems,
+  forEachItem,
+  frameOf,
   IN_BATCH_TAG,
-  lengthAt,
   MAX_UINT32,
   NO_BATCH,
   OUT_BATCH_TAG,
+  readField,
   readVarint,
+  type Span,
   utf8Length,
   writeString,
   writeTagged,
 } from "./wire.js";
+
+const field: Span = { start: 0, end: 0 };
+const inner: Span = { start: 0, end: 0 };
 
 /** The Start inside a SessionIn, from `pos` to `end`; undefined for anything but a JSON input. */
 function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"] | undefined {
@@ -31,18 +35,15 @@ function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"]
   while (pos < end) {
     const tag = buf[pos++];
     if (tag === 0x0a && method === undefined) {
-      const f = lengthAt(buf, pos, end);
-      if (!f) return undefined;
-      method = buf.toString("utf8", f[0], f[1]);
-      pos = f[1];
+      if (!readField(buf, pos, end, field)) return undefined;
+      method = buf.toString("utf8", field.start, field.end);
+      pos = field.end;
     } else if (tag === 0x12 && json === undefined) {
       // Start.input, a Value holding exactly one `json` field
-      const f = lengthAt(buf, pos, end);
-      if (!f || buf[f[0]] !== 0x0a) return undefined;
-      const s = lengthAt(buf, f[0] + 1, f[1]);
-      if (!s || s[1] !== f[1]) return undefined;
-      json = buf.toString("utf8", s[0], s[1]);
-      pos = f[1];
+      if (!readField(buf, pos, end, field) || buf[field.start] !== 0x0a) return undefined;
+      if (!readField(buf, field.start + 1, field.end, inner) || inner.end !== field.end) return undefined;
+      json = buf.toString("utf8", inner.start, inner.end);
+      pos = field.end;
     } else if (tag === 0x18 && timeoutMs === undefined) {
       const v = readVarint(buf, pos, end);
       if (!v) return undefined;
@@ -57,21 +58,26 @@ function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"]
   return { method: method ?? "", input: { json, kind: "json" }, timeoutMs: timeoutMs ?? 0, attempt: attempt ?? 0 };
 }
 
-/** `{batch: [], callId, start: {...}, msg: "start"}` from bytes, or undefined for any other message. */
-export function decodeStart(buf: Buffer): SessionInMsg | undefined {
+const outer: Span = { start: 0, end: 0 };
+
+/**
+ * `{batch: [], callId, start: {...}, msg: "start"}` from the bytes `from`..`to` (the whole
+ * buffer by default), or undefined for any other message.
+ */
+export function decodeStart(buf: Buffer, from = 0, to = buf.length): SessionInMsg | undefined {
   let callId: string | undefined;
   let start: SessionInMsg["start"] | undefined;
-  let pos = 0;
-  while (pos < buf.length) {
+  let pos = from;
+  while (pos < to) {
     const tag = buf[pos++];
-    const f = lengthAt(buf, pos, buf.length);
-    if (!f) return undefined;
-    if (tag === 0x0a && callId === undefined) callId = buf.toString("utf8", f[0], f[1]);
+    if (!readField(buf, pos, to, outer)) return undefined;
+    const { start: s, end: e } = outer;
+    if (tag === 0x0a && callId === undefined) callId = buf.toString("utf8", s, e);
     else if (tag === 0x12 && start === undefined) {
-      start = readStart(buf, f[0], f[1]);
+      start = readStart(buf, s, e);
       if (!start) return undefined;
     } else return undefined;
-    pos = f[1];
+    pos = e;
   }
   if (!start) return undefined;
   // the generic decoder's object, keys in its order
@@ -80,30 +86,48 @@ export function decodeStart(buf: Buffer): SessionInMsg | undefined {
 
 /** A SessionIn frame made only of batched messages, each read by `one`; undefined for anything else. */
 export function decodeInBatch(buf: Buffer, one: (item: Buffer) => SessionInMsg): SessionInMsg | undefined {
-  const items = frameItems(buf, IN_BATCH_TAG);
+  const batch: SessionInMsg[] = [];
+  // a start is read where it lies; anything else from a Buffer of its own
+  const read = (start: number, end: number): void => void batch.push(decodeStart(buf, start, end) ?? one(buf.subarray(start, end)));
   // the generic decoder's object, keys in its order
-  return items && { batch: items.map(one), callId: "" };
+  return forEachItem(buf, IN_BATCH_TAG, read) ? { batch, callId: "" } : undefined;
+}
+
+/** Whether a message is a plain JSON result: a call id, a JSON `result`, a `workerMs` or none, nothing else. */
+function plainResult(msg: SessionOutMsg): boolean {
+  const result = msg.result;
+  if (!result || typeof result.json !== "string" || result.land != null || typeof msg.callId !== "string") return false;
+  if (msg.progress != null || msg.yielded != null || msg.awaiting != null || msg.error != null || (msg.batch !== undefined && msg.batch.length > 0))
+    return false;
+  return msg.workerMs === undefined || typeof msg.workerMs === "number";
+}
+
+/** The size of a plain JSON result's bytes (`{callId, result: {json}, workerMs?}`), or -1 for any other message. */
+export function resultSize(msg: SessionOutMsg): number {
+  if (!plainResult(msg)) return -1;
+  return fieldSize(utf8Length(msg.callId)) + fieldSize(fieldSize(utf8Length(msg.result!.json!))) + (msg.workerMs === undefined ? 0 : 9);
+}
+
+/** Writes a plain JSON result (resultSize's) at `pos`; returns the position after it. */
+export function writeResult(buf: Buffer, pos: number, msg: SessionOutMsg): number {
+  const json = msg.result!.json!;
+  const idLen = utf8Length(msg.callId);
+  const jsonLen = utf8Length(json);
+  let p = writeString(buf, writeTagged(buf, pos, 0x0a, idLen), msg.callId, idLen); // SessionOut.call_id = 1
+  p = writeTagged(buf, p, 0x2a, fieldSize(jsonLen)); // SessionOut.result = 5
+  p = writeString(buf, writeTagged(buf, p, 0x0a, jsonLen), json, jsonLen); // Value.json = 1
+  if (msg.workerMs === undefined) return p;
+  buf[p] = 0x39; // SessionOut.worker_ms = 7, a double
+  buf.writeDoubleLE(msg.workerMs, p + 1);
+  return p + 9;
 }
 
 /** `{callId, result: {json}, workerMs?}` as bytes, or undefined when the message has any other shape. */
 export function encodeResult(msg: SessionOutMsg): Buffer | undefined {
-  const result = msg.result;
-  if (!result || typeof result.json !== "string" || result.land != null || typeof msg.callId !== "string") return undefined;
-  if (msg.progress != null || msg.yielded != null || msg.awaiting != null || msg.error != null || (msg.batch !== undefined && msg.batch.length > 0))
-    return undefined;
-  const workerMs = msg.workerMs;
-  if (workerMs !== undefined && typeof workerMs !== "number") return undefined;
-  const idLen = utf8Length(msg.callId);
-  const jsonLen = utf8Length(result.json);
-  const valueLen = fieldSize(jsonLen);
-  const buf = Buffer.allocUnsafe(fieldSize(idLen) + fieldSize(valueLen) + (workerMs === undefined ? 0 : 9));
-  let p = writeString(buf, writeTagged(buf, 0, 0x0a, idLen), msg.callId, idLen); // SessionOut.call_id = 1
-  p = writeTagged(buf, p, 0x2a, valueLen); // SessionOut.result = 5
-  p = writeString(buf, writeTagged(buf, p, 0x0a, jsonLen), result.json, jsonLen); // Value.json = 1
-  if (workerMs !== undefined) {
-    buf[p] = 0x39; // SessionOut.worker_ms = 7, a double
-    buf.writeDoubleLE(workerMs, p + 1);
-  }
+  const size = resultSize(msg);
+  if (size < 0) return undefined;
+  const buf = Buffer.allocUnsafe(size);
+  writeResult(buf, 0, msg);
   return buf;
 }
 
@@ -112,6 +136,7 @@ export function withFastWorkerSessionCodec(method: MethodDefinition<SessionInMsg
   const serialize = method.responseSerialize;
   const deserialize = method.requestDeserialize;
   const encodeOne = (msg: SessionOutMsg): Buffer => encodeResult(msg) ?? serialize(msg);
+  const encodeOther = (msg: SessionOutMsg): Buffer => serialize(msg);
   const decodeOne = (buf: Buffer): SessionInMsg => decodeStart(buf) ?? deserialize(buf);
   return {
     ...method,
@@ -128,7 +153,7 @@ export function withFastWorkerSessionCodec(method: MethodDefinition<SessionInMsg
         msg.result == null &&
         msg.error == null &&
         msg.workerMs === undefined;
-      return onlyBatch ? frameBytes(OUT_BATCH_TAG, batch.map(encodeOne)) : encodeOne(msg);
+      return onlyBatch ? frameOf(OUT_BATCH_TAG, batch, resultSize, writeResult, encodeOther) : encodeOne(msg);
     },
     requestDeserialize: (buf: Buffer) => decodeStart(buf) ?? decodeInBatch(buf, decodeOne) ?? deserialize(buf),
   };
