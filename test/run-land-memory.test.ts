@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support/examples.js";
 import { startQb } from "./support/qb-process.js";
@@ -34,26 +34,33 @@ function flow(name: string, ms: number): string {
   return path;
 }
 
-const inMemory = (): string[] => readdirSync("/dev/shm").filter((f) => f.startsWith("qb-land-"));
+/**
+ * The lands in /dev/shm of the run whose land is `target` (`qb-land-<run id>-<random>`):
+ * other runs (other test files, running alongside) come and go meanwhile.
+ */
+const landsOfRun = (target: string): string[] => {
+  const prefix = basename(target).replace(/-[^-]+$/, "-");
+  return readdirSync("/dev/shm").filter((f) => f.startsWith(prefix));
+};
 
 describe.skipIf(!tmpfs)("a local run's land in memory", () => {
   // ended by the quarterback's own move, or else by its reaper at exit: the quarterback's
   // move alone is src/run/settle-land.test.ts
   it("is on /dev/shm while the run lasts and in the run directory when it ends", async () => {
-    const before = inMemory();
     const runDir = join(dir, "run");
     const run = startQb(["run", "--json", "--land", "memory", "--run-dir", runDir, flow("mem", 400)]);
     await run.waitFor((e) => e.type === "call.started");
     expect(lstatSync(join(runDir, "land")).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(join(runDir, "land"))).toMatch(/^\/dev\/shm\/qb-land-/);
+    const target = readlinkSync(join(runDir, "land"));
+    expect(target).toMatch(/^\/dev\/shm\/qb-land-/);
+    expect(landsOfRun(target)).toEqual([basename(target)]);
     expect((await run.exit).code).toBe(0);
     expect(lstatSync(join(runDir, "land")).isDirectory()).toBe(true);
     expect(readFileSync(join(runDir, "land/out/xs.jsonl"), "utf8").trim().split("\n").map(Number).sort()).toEqual([0, 1, 2]);
-    expect(inMemory()).toEqual(before);
+    expect(landsOfRun(target)).toEqual([]);
   });
 
   it("goes into the run directory through the reaper when the quarterback is killed", async () => {
-    const before = inMemory();
     const runDir = join(dir, "killed");
     const run = startQb(["run", "--json", "--land", "memory", "--run-dir", runDir, flow("killed", 60_000)]);
     await run.waitFor((e) => e.type === "call.started");
@@ -67,7 +74,7 @@ describe.skipIf(!tmpfs)("a local run's land in memory", () => {
     expect(lstatSync(join(runDir, "land")).isDirectory()).toBe(true);
     expect(readFileSync(join(runDir, "land/kept.txt"), "utf8")).toBe("written during the run");
     expect(existsSync(target)).toBe(false);
-    expect(inMemory()).toEqual(before);
+    expect(landsOfRun(target)).toEqual([]);
   });
 
   it("--land disk keeps it in the run directory all along, and a bad --land is refused before anything starts", () => {
