@@ -68,6 +68,7 @@ out["asked"] = outcome(lambda: q._read_checked(land, wrong, "v", check_hash=True
 out["unstamped"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type, "", "0" * 32), "v"))
 out["unstamped_sha256"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type), "v"))
 out["no_hash"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type), "v"))
+out["no_hash_stamped"] = outcome(lambda: q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type, ref.stamp), "v"))
 time.sleep(0.03)
 with open(os.path.join(land, *ref.path.split('/')), "r+b") as f:
     f.write(b'{"x": 2}')
@@ -83,6 +84,7 @@ print(json.dumps(out))
     expect(out.unstamped).toMatch(/^refused: .*xxh128 is /);
     expect(out.unstamped_sha256).toMatch(/^refused: .*sha256 is /);
     expect(out.no_hash).toMatch(/^refused: .*carries no hash \(sha256 or xxh128\)/);
+    expect(out.no_hash_stamped).toMatch(/^refused: .*carries no hash/);
     expect(out.changed).toMatch(/^refused: .*xxh128 is /);
   });
 
@@ -99,6 +101,12 @@ try:
     q._read_checked(land, q.LandRef(ref.path, ref.size, "", ref.media_type, "", "0" * 32), "v")
 except q.CallFailure as e:
     out["xxh128_only"] = str(e)
+# both hashes: the SHA-256 it can check is checked
+out["both"] = q._read_checked(land, q.LandRef(ref.path, ref.size, ref.sha256, ref.media_type, "", "0" * 32), "v").decode()
+try:
+    q._read_checked(land, q.LandRef(ref.path, ref.size, "0" * 64, ref.media_type, "", "0" * 32), "v")
+except q.InvalidArgument as e:
+    out["both_wrong"] = str(e)
 print(json.dumps(out))
 `;
     const out = JSON.parse(execFileSync(PYTHON, ["-B", "-c", script], { cwd: ROOT, encoding: "utf8" })) as Record<string, string>;
@@ -106,5 +114,7 @@ print(json.dumps(out))
     expect(out.xxh128).toBe("");
     expect(out.read).toBe('{"x": 1}');
     expect(out.xxh128_only).toContain("the Python package xxhash is missing (Debian: python3-xxhash");
+    expect(out.both).toBe('{"x": 1}');
+    expect(out.both_wrong).toContain("sha256 is ");
   });
 });

@@ -153,7 +153,18 @@ export class SessionClient {
     }
     const bytes = this.maxValueBytes === undefined ? undefined : overLimit(msg.result ?? msg.yielded?.value, this.maxValueBytes);
     if (bytes !== undefined) return this.refuse(call, msg, bytes);
-    call.receive(msg);
+    try {
+      call.receive(msg);
+    } catch (err) {
+      // a message that cannot be taken (a yield whose value does not decode, a callback
+      // that throws) fails its own call, which the worker is told to stop; the rest of the
+      // frame, other calls' messages among them, still goes where it should
+      call.fail(err);
+      this.send({
+        callId: msg.callId,
+        cancel: { reason: `the quarterback could not take a message of this call: ${err instanceof Error ? err.message : String(err)}` },
+      });
+    }
     if (call.ended) this.calls.delete(msg.callId);
   }
 

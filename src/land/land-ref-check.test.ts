@@ -65,6 +65,8 @@ describe("reading by a land reference", () => {
     expect(await land.readText(new LandRef(ref.path, 3, "0".repeat(64), ref.mediaType, undefined, ref.xxh128))).toBe("abc");
     const bare = new LandRef(ref.path, 3, "", ref.mediaType);
     await expect(land.readFile(bare)).rejects.toThrow('land reference "both.txt" carries no hash (sha256 or xxh128)');
+    // the file's own stamp does not make up for it
+    await expect(land.readFile(new LandRef(ref.path, 3, "", ref.mediaType, ref.stamp))).rejects.toThrow("carries no hash");
     expect((await land.readFile(bare, { hash: false })).toString()).toBe("abc");
   });
 

@@ -33,10 +33,12 @@ export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptio
     // known before a byte is read: a forged size over a big file reads nothing
     if (st.size !== BigInt(ref.size)) throw new LandRefMismatchError(ref.path, "size", ref.size, Number(st.size));
     const data = Buffer.allocUnsafe(ref.size);
-    const unchanged = options.hash === undefined && ref.stamp !== undefined && stampOf(st) === ref.stamp;
-    const check = options.hash === false || unchanged ? undefined : checkedDigest(ref);
-    if (check === undefined && options.hash !== false && !unchanged)
+    const digest = checkedDigest(ref);
+    // refused whether or not it would be hashed: a reference is its size and its hash
+    if (digest === undefined && options.hash !== false)
       throw new LandPathError(ref.path, "mismatch", `land reference ${JSON.stringify(ref.path)} carries no hash (sha256 or xxh128) to check the file against`);
+    const unchanged = options.hash === undefined && ref.stamp !== undefined && stampOf(st) === ref.stamp;
+    const check = options.hash === false || unchanged ? undefined : digest;
     const hash = check === undefined ? undefined : await newHasher(check.kind);
     let at = 0;
     // the next chunk is read by the thread pool while this one is hashed here
@@ -51,8 +53,8 @@ export async function readByRef(abs: string, ref: LandRef, options: ReadRefOptio
     }
     const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, at);
     if (more > 0) throw new LandRefMismatchError(ref.path, "size", ref.size, (await file.stat()).size); // grew while read
-    const digest = hash?.digest();
-    if (check !== undefined && digest !== check.expected) throw new LandRefMismatchError(ref.path, check.kind, check.expected, digest!);
+    const actual = hash?.digest();
+    if (check !== undefined && actual !== check.expected) throw new LandRefMismatchError(ref.path, check.kind, check.expected, actual!);
     return data;
   } finally {
     await file.close();

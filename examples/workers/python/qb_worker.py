@@ -285,9 +285,10 @@ def _digest(data):
 
 
 def _check_hash(ref, data):
-    """Raises unless data has the reference's hash: its XXH128 when it has one, else its SHA-256."""
-    if ref.xxh128:
-        xxhash = _xxhash()
+    """Raises unless data has the reference's hash: its XXH128 when it has one (and xxhash is
+    here to check it), else its SHA-256."""
+    xxhash = _xxhash() if ref.xxh128 else None
+    if ref.xxh128 and (xxhash is not None or not ref.sha256):
         if xxhash is None:
             raise CallFailure("FAILED", f"land file {ref.path!r}: its reference carries an xxh128 hash, and this worker cannot check it: "
                               "the Python package xxhash is missing (Debian: python3-xxhash; pip: xxhash)", retryable=False)
@@ -314,6 +315,8 @@ def _read_checked(land, ref, what, check_hash=None):
     if len(data) != ref.size:
         actual = f"more than {ref.size}" if len(data) > ref.size else str(len(data))
         raise InvalidArgument(f"land file {ref.path!r} does not match its reference: size is {actual} bytes, the reference says {ref.size}")
+    if check_hash is not False and not ref.sha256 and not ref.xxh128:
+        raise InvalidArgument(f"land reference {ref.path!r} carries no hash (sha256 or xxh128) to check the file against")
     if check_hash is False or unchanged:
         return data
     _check_hash(ref, data)

@@ -48,6 +48,13 @@ describe("canonicalInput", () => {
     expect(canonicalInput(landItem("out/a.csv", 10, SHA_A, "text/csv"), NO_FILES)).toBe(`land:${SHA_A}:10:"text/csv"`);
   });
 
+  it("a land reference with an XXH128 by that hash, named: never equal to a SHA-256 key", () => {
+    const xxh = toJson(new LandRef("out/a.csv", 10, "", "text/csv", "1-2", "ab".repeat(16)));
+    expect(canonicalInput(xxh, NO_FILES)).toBe(`land:xxh128=${"ab".repeat(16)}:10:"text/csv"`);
+    // the stamp is not identity
+    expect(canonicalInput(toJson(new LandRef("out/b.csv", 10, "", "text/csv", undefined, "ab".repeat(16))), NO_FILES)).toBe(canonicalInput(xxh, NO_FILES));
+  });
+
   it("an object shaped like a land reference is data, path and all", () => {
     const data: Json = { $land: { path: "out/a.csv", size: 10, sha256: SHA_A, mediaType: "text/csv" } };
     expect(canonicalInput(data, NO_FILES)).toBe(`{"$land":{"mediaType":"text/csv","path":"out/a.csv","sha256":"${SHA_A}","size":10}}`);

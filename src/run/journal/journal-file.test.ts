@@ -81,6 +81,9 @@ describe("readJournal", () => {
     ...(["path", "size", "sha256", "mediaType"] as const).map((f): [string, unknown] => [`l without ${f}`, { k: "A", s: "s", l: { ...LAND, [f]: undefined } }]),
     ["l with a string size", { k: "A", s: "s", l: { ...LAND, size: "3" } }],
     ["l with a numeric path", { k: "A", s: "s", l: { ...LAND, path: 1 } }],
+    ["l with an empty sha256 and no xxh128", { k: "A", s: "s", l: { ...LAND, sha256: "" } }],
+    ["l with empty hashes", { k: "A", s: "s", l: { ...LAND, sha256: "", xxh128: "" } }],
+    ["l with a numeric xxh128", { k: "A", s: "s", l: { ...LAND, sha256: undefined, xxh128: 1 } }],
   ])("a line that is no record (%s) counts as torn", async (_what, value) => {
     const j = await readText(`${H}\n${JSON.stringify(value)}\n`);
     expect(j.records.size).toBe(0);
@@ -93,6 +96,7 @@ describe("readJournal", () => {
     ["o a land-shaped object (data)", { k: "A", s: "s", o: { $land: LAND } }],
     ["an empty step", { k: "A", s: "", o: 0 }],
     ["an unknown extra field", { k: "A", s: "s", o: 1, x: 2 }],
+    ["l with an xxh128 and no sha256", { k: "A", s: "s", l: { path: "out/a.bin", size: 3, xxh128: "ab".repeat(16), mediaType: "application/octet-stream" } }],
   ])("a record with %s is read", async (_what, value) => {
     const j = await readText(`${H}\n${JSON.stringify(value)}\n`);
     expect(j.records.get("A")?.record).toEqual(value);

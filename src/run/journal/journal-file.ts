@@ -81,7 +81,8 @@ function isRecord(v: unknown): v is JournalRecord {
     typeof l === "object" &&
     typeof l.path === "string" &&
     typeof l.size === "number" &&
-    (typeof l.sha256 === "string" || typeof l.xxh128 === "string") &&
+    // at least one hash, and neither of another type
+    ((typeof l.sha256 === "string" && l.sha256 !== "") || (typeof l.xxh128 === "string" && l.xxh128 !== "")) &&
     (l.sha256 === undefined || typeof l.sha256 === "string") &&
     (l.xxh128 === undefined || typeof l.xxh128 === "string") &&
     typeof l.mediaType === "string"
