@@ -4,8 +4,7 @@
  * names is never read here). A file that cannot be read has no digest: a call naming it
  * is sent without a key (and its worker reports why it cannot read it).
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { digestFile } from "../../land/digest.js";
 import type { Json } from "../../ir/types.js";
 import { filesIn } from "./call-key.js";
 
@@ -37,8 +36,8 @@ export class FileDigests {
   private digest(path: string): Promise<string | undefined> {
     let p = this.listed.get(path);
     if (p === undefined) {
-      p = sha256OfFile(path).then(
-        (d) => {
+      p = digestFile(path, "sha256").then(
+        ({ digest: d }) => {
           this.known.set(path, d);
           return d;
         },
@@ -48,14 +47,4 @@ export class FileDigests {
     }
     return p;
   }
-}
-
-function sha256OfFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
 }
