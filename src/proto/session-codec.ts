@@ -18,6 +18,7 @@ import {
   NO_BATCH,
   OUT_BATCH_TAG,
   readField,
+  readJsonValue,
   type Span,
   utf8Length,
   varintSize,
@@ -78,7 +79,6 @@ export function encodeStart(msg: SessionInMsg): Buffer | undefined {
 }
 
 const outer: Span = { start: 0, end: 0 };
-const inner: Span = { start: 0, end: 0 };
 
 /**
  * `{batch: [], callId, workerMs, result: {json, kind: "json"}, msg: "result"}` from the bytes
@@ -101,9 +101,8 @@ export function decodeResult(buf: Buffer, from = 0, to = buf.length): SessionOut
       pos = outer.end;
     } else if (tag === 0x2a && json === undefined) {
       // SessionOut.result = 5, a Value holding exactly one `json` field
-      if (!readField(buf, pos, to, outer) || buf[outer.start] !== 0x0a) return undefined;
-      if (!readField(buf, outer.start + 1, outer.end, inner) || inner.end !== outer.end) return undefined;
-      json = buf.toString("utf8", inner.start, inner.end);
+      json = readJsonValue(buf, pos, to, outer);
+      if (json === undefined) return undefined;
       pos = outer.end;
     } else if (tag === 0x39 && workerMs === undefined && pos + 8 <= to) {
       // SessionOut.worker_ms = 7, a double (8 bytes, little-endian)
@@ -126,13 +125,13 @@ function onlyBatch(msg: SessionInMsg): SessionInMsg[] | undefined {
 }
 
 /**
- * A SessionOut frame made only of batched messages, each read by `one`; undefined when the
+ * A SessionOut frame made only of batched messages: results read where they lie, any other
+ * message by `other` (the generic decoder) from a Buffer of its own; undefined when the
  * bytes hold anything else (the generic decoder reads those).
  */
-export function decodeBatch(buf: Buffer, one: (item: Buffer) => SessionOutMsg): SessionOutMsg | undefined {
+export function decodeBatch(buf: Buffer, other: (item: Buffer) => SessionOutMsg): SessionOutMsg | undefined {
   const batch: SessionOutMsg[] = [];
-  // a result is read where it lies; anything else from a Buffer of its own
-  const read = (start: number, end: number): void => void batch.push(decodeResult(buf, start, end) ?? one(buf.subarray(start, end)));
+  const read = (start: number, end: number): void => void batch.push(decodeResult(buf, start, end) ?? other(buf.subarray(start, end)));
   // the generic decoder's object, keys in its order
   return forEachItem(buf, OUT_BATCH_TAG, read) ? { batch, callId: "", workerMs: 0 } : undefined;
 }
@@ -141,15 +140,12 @@ export function decodeBatch(buf: Buffer, one: (item: Buffer) => SessionOutMsg): 
 export function withFastSessionCodec(method: MethodDefinition<SessionInMsg, SessionOutMsg>): MethodDefinition<SessionInMsg, SessionOutMsg> {
   const serialize = method.requestSerialize;
   const deserialize = method.responseDeserialize;
-  const encodeOne = (msg: SessionInMsg): Buffer => encodeStart(msg) ?? serialize(msg);
-  const decodeOne = (buf: Buffer): SessionOutMsg => decodeResult(buf) ?? deserialize(buf);
-  const encodeOther = (msg: SessionInMsg): Buffer => serialize(msg);
   return {
     ...method,
     requestSerialize: (msg: SessionInMsg) => {
       const batch = onlyBatch(msg);
-      return batch ? frameOf(IN_BATCH_TAG, batch, startSize, writeStart, encodeOther) : encodeOne(msg);
+      return batch ? frameOf(IN_BATCH_TAG, batch, startSize, writeStart, serialize) : (encodeStart(msg) ?? serialize(msg));
     },
-    responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? decodeBatch(buf, decodeOne) ?? deserialize(buf),
+    responseDeserialize: (buf: Buffer) => decodeResult(buf) ?? decodeBatch(buf, deserialize) ?? deserialize(buf),
   };
 }

@@ -144,6 +144,19 @@ export function forEachItem(buf: Buffer, tag: number, each: (start: number, end:
 
 const itemSpan: Span = { start: 0, end: 0 };
 
+/**
+ * A `Value` field holding exactly one `json` field, its length starting at `pos`: the JSON
+ * text, with `span` set to the whole field; undefined for any other Value (a land
+ * reference, extra fields) or bytes that overrun `limit`.
+ */
+export function readJsonValue(buf: Buffer, pos: number, limit: number, span: Span): string | undefined {
+  if (!readField(buf, pos, limit, span) || buf[span.start] !== 0x0a) return undefined; // Value.json = 1
+  if (!readField(buf, span.start + 1, span.end, jsonSpan) || jsonSpan.end !== span.end) return undefined;
+  return buf.toString("utf8", jsonSpan.start, jsonSpan.end);
+}
+
+const jsonSpan: Span = { start: 0, end: 0 };
+
 /** SessionIn.batch = 5 and SessionOut.batch = 8, length-delimited. */
 export const IN_BATCH_TAG = 0x2a;
 export const OUT_BATCH_TAG = 0x42;

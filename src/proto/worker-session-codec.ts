@@ -16,6 +16,7 @@ import {
   NO_BATCH,
   OUT_BATCH_TAG,
   readField,
+  readJsonValue,
   readVarint,
   type Span,
   utf8Length,
@@ -24,7 +25,6 @@ import {
 } from "./wire.js";
 
 const field: Span = { start: 0, end: 0 };
-const inner: Span = { start: 0, end: 0 };
 
 /** The Start inside a SessionIn, from `pos` to `end`; undefined for anything but a JSON input. */
 function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"] | undefined {
@@ -40,9 +40,8 @@ function readStart(buf: Buffer, pos: number, end: number): SessionInMsg["start"]
       pos = field.end;
     } else if (tag === 0x12 && json === undefined) {
       // Start.input, a Value holding exactly one `json` field
-      if (!readField(buf, pos, end, field) || buf[field.start] !== 0x0a) return undefined;
-      if (!readField(buf, field.start + 1, field.end, inner) || inner.end !== field.end) return undefined;
-      json = buf.toString("utf8", inner.start, inner.end);
+      json = readJsonValue(buf, pos, end, field);
+      if (json === undefined) return undefined;
       pos = field.end;
     } else if (tag === 0x18 && timeoutMs === undefined) {
       const v = readVarint(buf, pos, end);
@@ -84,11 +83,11 @@ export function decodeStart(buf: Buffer, from = 0, to = buf.length): SessionInMs
   return { batch: NO_BATCH, callId: callId ?? "", start, msg: "start" };
 }
 
-/** A SessionIn frame made only of batched messages, each read by `one`; undefined for anything else. */
-export function decodeInBatch(buf: Buffer, one: (item: Buffer) => SessionInMsg): SessionInMsg | undefined {
+/** A SessionIn frame made only of batched messages; undefined for anything else. */
+export function decodeInBatch(buf: Buffer, other: (item: Buffer) => SessionInMsg): SessionInMsg | undefined {
   const batch: SessionInMsg[] = [];
-  // a start is read where it lies; anything else from a Buffer of its own
-  const read = (start: number, end: number): void => void batch.push(decodeStart(buf, start, end) ?? one(buf.subarray(start, end)));
+  // a start is read where it lies; any other message by `other` (the generic decoder) from a Buffer of its own
+  const read = (start: number, end: number): void => void batch.push(decodeStart(buf, start, end) ?? other(buf.subarray(start, end)));
   // the generic decoder's object, keys in its order
   return forEachItem(buf, IN_BATCH_TAG, read) ? { batch, callId: "" } : undefined;
 }
@@ -136,8 +135,6 @@ export function withFastWorkerSessionCodec(method: MethodDefinition<SessionInMsg
   const serialize = method.responseSerialize;
   const deserialize = method.requestDeserialize;
   const encodeOne = (msg: SessionOutMsg): Buffer => encodeResult(msg) ?? serialize(msg);
-  const encodeOther = (msg: SessionOutMsg): Buffer => serialize(msg);
-  const decodeOne = (buf: Buffer): SessionInMsg => decodeStart(buf) ?? deserialize(buf);
   return {
     ...method,
     responseSerialize: (msg: SessionOutMsg) => {
@@ -153,8 +150,8 @@ export function withFastWorkerSessionCodec(method: MethodDefinition<SessionInMsg
         msg.result == null &&
         msg.error == null &&
         msg.workerMs === undefined;
-      return onlyBatch ? frameOf(OUT_BATCH_TAG, batch, resultSize, writeResult, encodeOther) : encodeOne(msg);
+      return onlyBatch ? frameOf(OUT_BATCH_TAG, batch, resultSize, writeResult, serialize) : encodeOne(msg);
     },
-    requestDeserialize: (buf: Buffer) => decodeStart(buf) ?? decodeInBatch(buf, decodeOne) ?? deserialize(buf),
+    requestDeserialize: (buf: Buffer) => decodeStart(buf) ?? decodeInBatch(buf, deserialize) ?? deserialize(buf),
   };
 }
