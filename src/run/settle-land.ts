@@ -8,6 +8,19 @@ import { cp, rm, symlink } from "node:fs/promises";
 import { forgetLand } from "../process/index.js";
 import type { RunDir } from "./run-dir.js";
 
+/** The land could not be moved into its run directory; it stays in memory, where the message says. */
+export class LandSettleError extends Error {
+  constructor(
+    message: string,
+    /** Where the land stays. */
+    readonly land: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "LandSettleError";
+  }
+}
+
 export async function settleLand(dir: RunDir): Promise<void> {
   if (!dir.inMemory) return;
   const { link } = dir.inMemory;
@@ -18,9 +31,11 @@ export async function settleLand(dir: RunDir): Promise<void> {
   } catch (err) {
     await rm(link, { recursive: true, force: true });
     await symlink(target, link);
-    throw new Error(`the land stays in memory at ${target} (linked from ${link}): moving it into the run directory failed: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new LandSettleError(
+      `the land stays in memory at ${target} (linked from ${link}): moving it into the run directory failed: ${(err as Error).message}`,
+      target,
+      { cause: err },
+    );
   }
   forgetLand(link, target);
   await rm(target, { recursive: true, force: true });
