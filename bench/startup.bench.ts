@@ -71,16 +71,31 @@ function listenedAt(log: string, t0: number): number {
   }
 }
 
-async function qbRun(flow: string, runDir: string): Promise<Startup> {
+interface QbEvent {
+  type: string;
+  time?: number;
+  result?: { xs?: unknown[] };
+  replicas?: Array<{ pid: number | null }>;
+}
+
+/** Runs `qb run --json ...args`, telling `onEvent` each event; its exit code, stderr, and when it started and ended. */
+async function qbRunJson(args: string[], onEvent: (e: QbEvent) => void): Promise<{ code: number | null; stderr: string; t0: number; exitMs: number }> {
   const t0 = Date.now();
-  const child = start(process.execPath, [QB, "run", "--json", flow, "--run-dir", runDir]);
+  const child = start(process.execPath, [QB, "run", "--json", ...args]);
   const stderr = stderrTail(child);
+  lines(child, (line) => onEvent(JSON.parse(line) as QbEvent));
+  const timer = setTimeout(() => void stop(child), 30_000);
+  const { code } = await exited(child);
+  clearTimeout(timer);
+  return { code, stderr: stderr(), t0, exitMs: Date.now() - t0 };
+}
+
+async function qbRun(flow: string, runDir: string): Promise<Startup> {
   let firstCall: number | undefined;
   let launched: number | undefined;
   let pod: number | undefined;
   let result = false;
-  lines(child, (line) => {
-    const e = JSON.parse(line) as { type: string; time?: number; result?: { xs?: unknown[] }; replicas?: Array<{ pid: number | null }> };
+  const { code, stderr, t0, exitMs } = await qbRunJson([flow, "--run-dir", runDir], (e) => {
     if (e.type === "pod.launched") {
       launched = e.time;
       adopt(e.replicas!.flatMap((r) => (r.pid === null ? [] : [r.pid])));
@@ -89,31 +104,19 @@ async function qbRun(flow: string, runDir: string): Promise<Startup> {
     if (e.type === "call.started") firstCall ??= e.time;
     if (e.type === "result") result = JSON.stringify(e.result?.xs) === "[0]";
   });
-  const timer = setTimeout(() => void stop(child), 30_000);
-  const { code } = await exited(child);
-  clearTimeout(timer);
-  const exitMs = Date.now() - t0;
   const leftover = await reapOrphans();
-  if (code !== 0 || firstCall === undefined || launched === undefined || pod === undefined || !result)
-    throw new Error(`qb run exited with ${code}: ${stderr()}`);
+  if (code !== 0 || firstCall === undefined || launched === undefined || pod === undefined || !result) throw new Error(`qb run exited with ${code}: ${stderr}`);
   if (leftover) throw new Error(`${leftover} worker process(es) outlived qb run`);
   return { firstCallMs: firstCall - t0, launchedMs: launched - t0, podMs: pod - t0, listeningMs: listenedAt(join(runDir, "logs", "w-0.log"), t0), exitMs };
 }
 
 /** ms from starting `qb run --attach w=<address>` to its first call. */
 async function qbRunAttached(flow: string, runDir: string, address: string): Promise<number> {
-  const t0 = Date.now();
-  const child = start(process.execPath, [QB, "run", "--json", flow, "--run-dir", runDir, "--attach", `w=${address}`]);
-  const stderr = stderrTail(child);
   let firstCall: number | undefined;
-  lines(child, (line) => {
-    const e = JSON.parse(line) as { type: string; time?: number };
+  const { code, stderr, t0 } = await qbRunJson([flow, "--run-dir", runDir, "--attach", `w=${address}`], (e) => {
     if (e.type === "call.started") firstCall ??= e.time;
   });
-  const timer = setTimeout(() => void stop(child), 30_000);
-  const { code } = await exited(child);
-  clearTimeout(timer);
-  if (code !== 0 || firstCall === undefined) throw new Error(`qb run --attach exited with ${code}: ${stderr()}`);
+  if (code !== 0 || firstCall === undefined) throw new Error(`qb run --attach exited with ${code}: ${stderr}`);
   return firstCall - t0;
 }
 
