@@ -1,3 +1,5 @@
+import { STOP, readAll, type PollableIterator } from "./read-all.js";
+
 /**
  * A bounded async queue between two steps. `send` waits while the buffer is full
  * (backpressure); `close` ends the stream after what is buffered; `abort` ends it at once
@@ -77,9 +79,11 @@ export class Channel<T> implements AsyncIterable<T> {
    * The receiver's side. A plain iterator rather than an async generator: an item costs
    * one promise, resolved at once when buffered or handed over by the sender otherwise.
    */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): PollableIterator<T> {
     return {
       next: () => this.receive(),
+      // what is buffered (or the end, or the failure) without a promise: see readAll
+      poll: () => (this.failure || this.buffer.length > 0 || this.closed ? this.take() : undefined),
       return: () => {
         this.stopReading();
         // a read still pending (a merge racing its inputs) ends with the reader: left
@@ -149,20 +153,20 @@ export class Channel<T> implements AsyncIterable<T> {
 export async function broadcast<T>(source: AsyncIterable<T>, outputs: Channel<T>[], onItem?: (v: T) => void): Promise<void> {
   try {
     if (outputs.length === 1) {
-      // the common case: no tee, no array per item
+      // the common case: no tee, no array per item, no promise while there is room
       const only = outputs[0]!;
-      for await (const v of source) {
+      await readAll(source, (v) => {
         onItem?.(v);
-        if (only.isDetached) break;
-        if (!only.offer(v)) await only.send(v);
-      }
+        if (only.isDetached) return STOP;
+        if (!only.offer(v)) return only.send(v);
+      });
     } else {
-      for await (const v of source) {
+      await readAll(source, (v) => {
         onItem?.(v);
         const live = outputs.filter((o) => !o.isDetached);
-        if (live.length === 0) break;
-        await Promise.all(live.map((o) => o.send(v)));
-      }
+        if (live.length === 0) return STOP;
+        return Promise.all(live.map((o) => o.send(v))).then(() => undefined);
+      });
     }
     for (const o of outputs) o.close();
   } catch (err) {

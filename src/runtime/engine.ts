@@ -7,6 +7,7 @@ import type { Dispatcher } from "./dispatcher.js";
 import { RunCancelledError, StepError, preview } from "./errors.js";
 import { callCounts, RunEvents, type StepStats } from "./events.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { readAll } from "./read-all.js";
 import { ProgressEvents } from "./progress-events.js";
 import { reduceTree } from "./reduce-tree.js";
 import { independentSource, type SourceContext } from "./sources.js";
@@ -123,7 +124,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
     if (sink.kind === "emit") {
       const items: Json[] = (result[sink.step] = []);
       sinkTasks.push(async () => {
-        for await (const v of ch) items.push(v);
+        await readAll(ch, (v) => void items.push(v));
       });
     } else if (sink.kind === "land") {
       const write = options.writeLand;
@@ -294,7 +295,7 @@ export async function runEngine(ir: FlowIR, options: EngineOptions): Promise<Eng
       }
       if (outs.length === 0) {
         // nobody reads this step: run it for its effects
-        for await (const v of it) if (!(v instanceof RoundMark)) s.emitted++;
+        await readAll(it, (v) => void (v instanceof RoundMark || s.emitted++));
       } else {
         await broadcast(it, outs, (v) => void (v instanceof RoundMark || s.emitted++));
       }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { Channel } from "./channel.js";
+import { readAll, STOP, type PollableIterator } from "./read-all.js";
 
 /**
  * Applies `fn` to every input with at most `limit` calls in flight, giving the outputs of
@@ -114,15 +115,21 @@ export function mapConcurrent<I, O>(
 
   const pump = async (): Promise<void> => {
     let index = 0;
+    const waitForSlot = async (value: I): Promise<typeof STOP | undefined> => {
+      while (inFlight >= limit) await new Promise<void>((r) => (slotFree = r));
+      if (failed || controller.signal.aborted) return STOP;
+      inFlight++;
+      runOne(value, index++);
+      return undefined;
+    };
     try {
-      for await (const value of input) {
-        if (failed || controller.signal.aborted) break;
-        while (inFlight >= limit) await new Promise<void>((r) => (slotFree = r));
-        if (failed || controller.signal.aborted) break;
-        const i = index++;
+      // the inputs a source already holds go out without a promise each while slots are free
+      await readAll(input, (value) => {
+        if (failed || controller.signal.aborted) return STOP;
+        if (inFlight >= limit) return waitForSlot(value);
         inFlight++;
-        runOne(value, i);
-      }
+        runOne(value, index++);
+      });
     } catch (err) {
       fail(err);
     }
@@ -131,7 +138,7 @@ export function mapConcurrent<I, O>(
   };
 
   return {
-    [Symbol.asyncIterator](): AsyncIterator<O> {
+    [Symbol.asyncIterator](): PollableIterator<O> {
       if (started) throw new Error("mapConcurrent: its outputs can be read only once");
       started = true;
       parentSignal?.addEventListener("abort", onParentAbort, { once: true });
@@ -139,6 +146,7 @@ export function mapConcurrent<I, O>(
       const reader = out[Symbol.asyncIterator]();
       return {
         next: () => reader.next(),
+        poll: () => reader.poll(),
         // the reader stops early: abort what is still running
         return: () => {
           finished();

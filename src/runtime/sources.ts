@@ -1,6 +1,7 @@
 /** The sources that make items without reading another step. */
 import type { Json, SourceIR } from "../ir/types.js";
 import { StepError } from "./errors.js";
+import type { PollableIterator } from "./read-all.js";
 
 export interface SourceContext {
   step: string;
@@ -13,14 +14,17 @@ export interface SourceContext {
 
 /**
  * Items known up front, as an async iterable: a plain iterator (one resolved promise per
- * item) rather than an async generator, whose every item costs a round of promises.
+ * item, none when polled: see readAll) rather than an async generator, whose every item
+ * costs a round of promises.
  */
 function itemsOf(count: number, item: (i: number) => Json): AsyncIterable<Json> {
   return {
-    [Symbol.asyncIterator]: () => {
+    [Symbol.asyncIterator]: (): PollableIterator<Json> => {
       let i = 0;
+      const poll = (): IteratorResult<Json> => (i < count ? { value: item(i++), done: false } : { value: undefined, done: true });
       return {
-        next: () => Promise.resolve(i < count ? { value: item(i++), done: false } : { value: undefined, done: true }),
+        next: () => Promise.resolve(poll()),
+        poll,
         return: () => {
           i = count;
           return Promise.resolve({ value: undefined, done: true });

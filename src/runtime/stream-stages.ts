@@ -1,5 +1,6 @@
 /** The stages that need no worker: they reshape the stream. */
 import type { Json } from "../ir/types.js";
+import { readAll } from "./read-all.js";
 
 /**
  * Lists whose order is the order their items arrived in (a `gather`'s): it varies from run
@@ -24,10 +25,10 @@ export async function* flatten(input: AsyncIterable<Json>): AsyncGenerator<Json>
 export async function* last(input: AsyncIterable<Json>): AsyncGenerator<Json> {
   let seen = false;
   let value: Json = null;
-  for await (const v of input) {
+  await readAll(input, (v) => {
     seen = true;
     value = v;
-  }
+  });
   if (seen) yield value;
 }
 
