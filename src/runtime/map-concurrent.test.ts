@@ -98,4 +98,38 @@ describe("mapConcurrent", () => {
     expect(started).toBeGreaterThanOrEqual(4);
     expect(aborts).toBe(started - 1);
   });
+
+  it("after a failure while waiting for a slot, reads no further input and releases it", async () => {
+    // two items ready, then an input that never comes: reading past the failure would hang
+    let returned = 0;
+    let reads = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (reads < 3 ? Promise.resolve({ value: reads++, done: false }) : new Promise<IteratorResult<number>>(() => undefined)),
+        return: async () => {
+          returned++;
+          return { value: undefined, done: true };
+        },
+      }),
+    };
+    const outputs = mapConcurrent(input, 2, false, async (x, _i, signal) => {
+      if (x === 0) {
+        await sleep(5);
+        throw new Error("call 0 failed");
+      }
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+      return [x];
+    });
+    await expect(
+      (async () => {
+        for await (const _ of outputs) {
+          // no output comes before the failure
+        }
+      })(),
+    ).rejects.toThrow("call 0 failed");
+    await sleep(10);
+    // item 2 waited for a slot; once one was free the stage had failed: not started, not read past
+    expect(reads).toBe(3);
+    expect(returned).toBe(1);
+  });
 });
