@@ -10,7 +10,7 @@ import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.js";
 import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
-import { SessionRequest, type LiveCall } from "./session-request.js";
+import { SessionRequest, type DispatchOptions, type LiveCall, type RequestOutcome } from "./session-request.js";
 import { FrameBatcher } from "../proto/frame-batcher.js";
 import { eachInFrame, sessionInFrame, sessionInSize } from "../proto/session-frames.js";
 
@@ -192,22 +192,47 @@ export class SessionClient {
    * TransportError): one small record and one promise per call.
    */
   request(method: string, input: Value, options: RequestOptions = {}): Promise<Value> {
+    return this.dispatch(
+      method,
+      input,
+      {
+        attempt: options.attempt ?? 1,
+        timeoutMs: options.timeoutMs ?? 0,
+        signal: options.signal,
+        step: options.tag,
+        progress: options.onProgress,
+        ran: options.onWorkerMs,
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * `request` as the pod's dispatch path makes it: the options object its caller already
+   * has, and `outcome` applied where the answer arrives (no second promise per call).
+   * Without `outcome`, the promise settles with the value or the failure as `request`'s.
+   * @internal
+   */
+  dispatch<R = Value>(method: string, input: Value, options: DispatchOptions, outcome: RequestOutcome<R> | undefined): Promise<R> {
     // encode before registering: a value that is not JSON fails here, and nothing is left behind
     const encoded = encodeValue(input);
     const big = mustSpill(encoded, this.inputSpill);
     // sent once it is on the land, as its reference (a cancel meanwhile is sent right after the start)
-    if (big !== undefined) return this.inputSpill!.spill(big).then((ref) => this.request(method, ref, options));
+    if (big !== undefined)
+      return this.inputSpill!.spill(big).then(
+        (ref) => this.dispatch(method, ref, options, outcome),
+        (err: unknown) => (outcome === undefined ? Promise.reject(err) : outcome.failed(err)),
+      );
     const id = `c${this.next++}`;
-    const signal = options.signal;
-    const attempt = options.attempt ?? 1;
-    const call = new SessionRequest(id, signal, method, attempt, input, options.tag, options.onProgress, options.onWorkerMs);
+    const call = new SessionRequest<R>(id, method, input, options, outcome);
     if (this.failure) {
       call.fail(this.failure);
       return call.result;
     }
-    const start = { method, input: encoded, timeoutMs: options.timeoutMs ?? 0, attempt };
+    const start = { method, input: encoded, timeoutMs: options.timeoutMs ?? 0, attempt: options.attempt };
     this.calls.set(id, call);
     this.write({ callId: id, start });
+    const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
         this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
@@ -224,7 +249,7 @@ export class SessionClient {
   about(callId: string): RequestAbout | undefined {
     const call = this.calls.get(callId);
     if (!(call instanceof SessionRequest)) return undefined;
-    return { method: call.method, attempt: call.attempt, input: call.input, tag: call.tag };
+    return { method: call.method, attempt: call.options.attempt, input: call.input, tag: call.options.step };
   }
 
   /** Sends any message as is (for tests of malformed input). */
@@ -259,7 +284,7 @@ export class SessionClient {
     const reason = reasonText(signal.reason);
     const cancelled: LiveCall[] = [];
     for (const call of this.calls.values()) {
-      if (call instanceof SessionRequest && call.signal === signal && !call.ended) {
+      if (call instanceof SessionRequest && call.options.signal === signal && !call.ended) {
         this.send({ callId: call.id, cancel: { reason } });
         cancelled.push(call);
       }

@@ -19,27 +19,51 @@ export interface LiveCall {
   fail(err: unknown): void;
 }
 
-export class SessionRequest implements LiveCall {
+/**
+ * A request's options as the pod's dispatch path has them (the names of its CallOptions, so
+ * that one object serves every layer of a call). `step` is the caller's name for the call,
+ * given back by `SessionClient.about`.
+ */
+export interface DispatchOptions {
+  attempt: number;
+  /** The deadline the worker is told; null or 0 for none. */
+  timeoutMs: number | null;
+  /** Aborting it cancels the call on the worker (the SessionClient listens, once per signal). */
+  signal?: AbortSignal | undefined;
+  step?: string | undefined;
+  /** Told each progress message of the call; without it they are dropped. */
+  progress?: ((fraction: number, message: string) => void) | undefined;
+  /** Told, before the result resolves, how long the method ran in the worker, when it says (worker_ms > 0). */
+  ran?: ((workerMs: number) => void) | undefined;
+}
+
+/**
+ * What a request's promise resolves with, given its value or its failure: the caller's own
+ * handling done where the answer arrives, instead of in a second promise chained to the first.
+ */
+export interface RequestOutcome<R> {
+  /** Its result; a throw rejects the request with that error (`failed` is not called). */
+  succeeded(value: Value): R | Promise<R>;
+  /** Its failure (the worker's error, a broken stream, a value that did not decode): what the request settles as. */
+  failed(err: unknown): Promise<R>;
+}
+
+export class SessionRequest<R = Value> implements LiveCall {
   ended = false;
-  private resolve!: (v: Value) => void;
+  private resolve!: (v: R | Promise<R>) => void;
   private reject!: (e: unknown) => void;
-  readonly result: Promise<Value>;
+  readonly result: Promise<R>;
 
   constructor(
     readonly id: string,
-    /** Aborting it cancels the call on the worker (the SessionClient listens, once per signal). */
-    readonly signal: AbortSignal | undefined,
     /** What was asked: read back by `SessionClient.about`, e.g. to name the call a worker reports about. */
     readonly method: string,
-    readonly attempt: number,
     readonly input: Value,
-    readonly tag: string | undefined,
-    /** Told each progress message of the call; without it they are dropped. */
-    private readonly onProgress: ((fraction: number, message: string) => void) | undefined = undefined,
-    /** Told, before the result resolves, how long the method ran in the worker, when it says (worker_ms > 0). */
-    private readonly onWorkerMs: ((ms: number) => void) | undefined = undefined,
+    readonly options: DispatchOptions,
+    /** Without it, the promise resolves with the value and rejects with the failure. */
+    private readonly outcome: RequestOutcome<R> | undefined,
   ) {
-    this.result = new Promise<Value>((resolve, reject) => {
+    this.result = new Promise<R>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -49,24 +73,39 @@ export class SessionRequest implements LiveCall {
     // yields and "awaiting" do not concern a plain request
     if (msg.msg === "result") {
       this.ended = true;
+      let value: Value;
       try {
         const workerMs = msg.workerMs;
-        if (this.onWorkerMs !== undefined && workerMs !== undefined && workerMs > 0) this.onWorkerMs(workerMs);
-        this.resolve(decodeValue(msg.result));
+        const ran = this.options.ran;
+        if (ran !== undefined && workerMs !== undefined && workerMs > 0) ran(workerMs);
+        value = decodeValue(msg.result);
       } catch (err) {
-        this.reject(err);
+        return this.failWith(err);
       }
+      if (this.outcome === undefined) return this.resolve(value as R);
+      let out: R | Promise<R>;
+      try {
+        out = this.outcome.succeeded(value);
+      } catch (err) {
+        return this.reject(err);
+      }
+      this.resolve(out);
     } else if (msg.msg === "error") {
       this.ended = true;
-      this.reject(new RemoteCallError(msg.error!, this.id));
-    } else if (msg.msg === "progress" && this.onProgress !== undefined) {
-      this.onProgress(msg.progress?.fraction ?? -1, msg.progress?.message ?? "");
+      this.failWith(new RemoteCallError(msg.error!, this.id));
+    } else if (msg.msg === "progress" && this.options.progress !== undefined) {
+      this.options.progress(msg.progress?.fraction ?? -1, msg.progress?.message ?? "");
     }
   }
 
   fail(err: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    this.reject(err);
+    this.failWith(err);
+  }
+
+  private failWith(err: unknown): void {
+    if (this.outcome === undefined) this.reject(err);
+    else this.resolve(this.outcome.failed(err));
   }
 }

@@ -255,14 +255,14 @@ export class LocalPod implements Dispatcher {
 
   call(req: CallRequest): Promise<Json> {
     const now = this.ready(req.worker);
-    const options = { step: req.step, attempt: req.attempt, timeoutMs: req.timeoutMs, signal: req.signal, progress: req.progress, ran: req.ran };
+    // the request is the replica's options as it is (step, attempt, deadline, signal, progress, ran)
     if (now) {
       req.placed?.(now.index);
-      return now.call(req.method, req.input, options);
+      return now.call(req.method, req.input, req);
     }
     return this.pick(req.worker, req.signal).then((replica) => {
       req.placed?.(replica.index);
-      return replica.call(req.method, req.input, options);
+      return replica.call(req.method, req.input, req);
     });
   }
 

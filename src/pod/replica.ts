@@ -3,6 +3,7 @@ import { closeSync, existsSync, fstatSync, openSync } from "node:fs";
 import type { WorkerIR, Json } from "../ir/types.js";
 import type { WorkerClient } from "../client/worker-client.js";
 import type { SessionClient } from "../client/session-client.js";
+import type { RequestOutcome } from "../client/session-request.js";
 import {
   authFailureHint,
   GRPC_UNAVAILABLE,
@@ -374,19 +375,18 @@ export class Replica {
 
   call(method: string, input: Json, options: CallOptions): Promise<Json> {
     this.inFlight++;
+    if (this.session) {
+      try {
+        // the lean form: one record and one promise per call, cancelled through the signal,
+        // settled through this replica's outcome where the answer arrives
+        return this.session.dispatch(method, toValue(input, this.inputSpill !== undefined), options, this.outcome);
+      } catch (err) {
+        return this.callFailed(err);
+      }
+    }
     let result: Promise<Value>;
     try {
-      result = this.session
-        ? // the lean form: one record and one promise per call, cancelled through the signal
-          this.session.request(method, toValue(input, this.inputSpill !== undefined), {
-            attempt: options.attempt,
-            timeoutMs: options.timeoutMs ?? 0,
-            signal: options.signal,
-            tag: options.step,
-            onProgress: options.progress,
-            onWorkerMs: options.ran,
-          })
-        : this.invoke(method, input, options);
+      result = this.invoke(method, input, options);
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -511,6 +511,9 @@ export class Replica {
       this.onCallEnded?.(this);
     }
   };
+
+  /** A Session call's result or failure, as the two handlers above make it (one object for every call). */
+  private readonly outcome: RequestOutcome<Json> = { succeeded: this.callSucceeded, failed: this.callFailed };
 
   /**
    * Ends the replica within `graceMs`: calls still in flight (their cancel already sent)

@@ -60,7 +60,8 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   const callId = nextCallId++;
   stats.callsStarted++;
   stats.inFlight++;
-  const progress = new CallProgress(site.progress, site.step, callId, stats);
+  // made at the first report only: most calls report none
+  let progress: CallProgress | undefined;
   let call: Promise<Json>;
   try {
     call = site.dispatcher.call({
@@ -72,7 +73,7 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
       timeoutMs: null,
       signal,
       reused: site.reused,
-      progress: progress.report,
+      progress: (fraction, message) => (progress ??= new CallProgress(site.progress, site.step, callId, stats)).report(fraction, message),
     });
   } catch (err) {
     // a dispatcher that throws instead of rejecting fails the attempt all the same
@@ -80,18 +81,24 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   }
   return call.then(
     (value) => {
-      stats.inFlight--;
-      progress.end();
+      attemptEnded(stats, progress);
       stats.callsDone++;
       return [value];
     },
     async (err: unknown) => {
-      stats.inFlight--;
-      progress.end();
+      attemptEnded(stats, progress);
       const next = await afterFailure(site, input, signal, callId, 1, err, 0);
       return next === "skip" ? [] : attempts(site, input, signal, callId, next === "again" ? 1 : 2, next === "again" ? 1 : 0);
     },
   );
+}
+
+/** An attempt ended: it leaves the step's calls in flight and its progress. */
+function attemptEnded(stats: StepStats, progress: CallProgress | undefined): void {
+  stats.inFlight--;
+  if (progress !== undefined) progress.end();
+  // as CallProgress.end with nothing reported: no call of the step in flight, exactly 0
+  else if (stats.inFlight === 0) stats.progress = 0;
 }
 
 /**
