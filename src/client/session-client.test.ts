@@ -48,4 +48,40 @@ describe("SessionClient", () => {
     receive({ callId: call.id, progress: { fraction: 0.5, message: "" }, msg: "progress" });
     await expect(call.result).rejects.toThrow("callback broke");
   });
+
+  it("dispatch settles through its outcome: a result, a worker's error, a broken stream, an input that could not be spilled", async () => {
+    const { stream, written, receive } = fakeStream();
+    const session = new SessionClient(stream);
+    const seen: string[] = [];
+    const outcome = {
+      succeeded: (v: unknown) => (seen.push(`ok ${String(v)}`), `ok ${String(v)}`),
+      failed: (err: unknown) => (seen.push(`failed ${(err as Error).message}`), Promise.reject(err)),
+    };
+    const ac = new AbortController();
+    const options = { attempt: 2, timeoutMs: null, signal: ac.signal, step: "xs" };
+    const ok = session.dispatch("m", 1, options, outcome);
+    expect(written[0]).toMatchObject({ callId: "c1", start: { method: "m", input: { json: "1" }, timeoutMs: 0, attempt: 2 } });
+    expect(session.about("c1")).toEqual({ method: "m", attempt: 2, input: 1, tag: "xs" });
+    receive({ callId: "c1", result: { json: "5", kind: "json" }, msg: "result" });
+    await expect(ok).resolves.toBe("ok 5");
+
+    // the options' signal cancels the call on the worker
+    const remote = session.dispatch("m", 2, options, outcome);
+    ac.abort(new Error("run stopped"));
+    expect(written.at(-1)).toEqual({ callId: "c2", cancel: { reason: "run stopped" } });
+    receive({ callId: "c2", error: { code: "ERROR_CODE_CANCELLED", message: "cancelled", details: "", retryable: false, type: "" }, msg: "error" });
+    await expect(remote).rejects.toMatchObject({ code: "CANCELLED" });
+
+    // an input over the limit whose spill fails: the outcome is told, nothing is sent
+    session.inputSpill = { maxInlineBytes: 4, spill: () => Promise.reject(new Error("land full")) };
+    const sent = written.length;
+    await expect(session.dispatch("m", "a long input", { attempt: 1, timeoutMs: null }, outcome)).rejects.toThrow("land full");
+    expect(written.length).toBe(sent);
+    session.inputSpill = undefined;
+
+    const broken = session.dispatch("m", 3, { attempt: 1, timeoutMs: null }, outcome);
+    stream.emit("error", Object.assign(new Error("gone"), { details: "gone" }));
+    await expect(broken).rejects.toThrow("session: gone");
+    expect(seen).toEqual(["ok 5", "failed cancelled", "failed land full", "failed session: gone"]);
+  });
 });

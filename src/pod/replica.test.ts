@@ -222,6 +222,22 @@ describe("a replica attached to a worker that speaks Session", () => {
     await until(() => w.received.some((m) => m.cancel));
   });
 
+  it("fails a call whose input cannot be sent (not JSON) at once, nothing sent, its slot freed", async () => {
+    const w = await bare();
+    const r = replica({ at: [w.address] }, w.address);
+    await r.start();
+    const ended: number[] = [];
+    r.onCallEnded = (x) => void ended.push(x.inFlight);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const err = await r.call("echo", circular as never, opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplicaCallError);
+    expect((err as Error).message).toContain("value is not JSON");
+    expect(r.inFlight).toBe(0);
+    expect(ended).toEqual([0]);
+    expect(w.received.filter((m) => m.start)).toEqual([]);
+  });
+
   it("fails a call the worker fails with its retryable flag, and tells a slot refusal from a method's own RESOURCE_EXHAUSTED", async () => {
     const w = await bare();
     const r = replica({ at: [w.address] }, w.address);
