@@ -31,6 +31,8 @@
  * goes: what the quarterback spends is taken from the workers. The ratio of total CPU per
  * call (ceiling over runtime) reads less affected by other load than calls/s; and the
  * quarterback's own CPU per call bounds it on its one thread (1e6 / µs calls/s at best).
+ * The quarterback's garbage-collection pauses per call (PerformanceObserver `gc` entries)
+ * say how much of that CPU the garbage it makes per call costs.
  */
 import type { ChildProcess } from "node:child_process";
 import { rm } from "node:fs/promises";
@@ -177,7 +179,20 @@ interface Measured {
   callerUs: number;
   /** CPU µs per call in the worker processes, all replicas together. */
   workersUs: number;
+  /** This process's garbage-collection pauses, µs per call (what V8 reports as `gc` entries). */
+  gcUs: number;
 }
+
+// every pause of this process's garbage collector while the benchmark runs, summed
+// (observed from its start; entries arrive a tick after the pause)
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+});
+const gcTotalMs = async (): Promise<number> => {
+  await new Promise((r) => setImmediate(r));
+  return gcMs;
+};
 
 /**
  * Times `run` and the CPU it costs per call, here and in the workers: on 2 cores shared by
@@ -185,10 +200,13 @@ interface Measured {
  */
 async function measure(n: number, workerPids: number[], run: () => Promise<number>): Promise<Measured> {
   const workers = (): number => workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const gc0 = await gcTotalMs();
   const own0 = ownCpuSeconds();
   const w0 = workers();
   const ms = await run();
-  return { ms, callerUs: ((ownCpuSeconds() - own0) * 1e6) / n, workersUs: ((workers() - w0) * 1e6) / n };
+  const callerUs = ((ownCpuSeconds() - own0) * 1e6) / n;
+  const workersUs = ((workers() - w0) * 1e6) / n;
+  return { ms, callerUs, workersUs, gcUs: (((await gcTotalMs()) - gc0) * 1000) / n };
 }
 
 export default async function overhead(): Promise<Record<string, unknown>> {
@@ -206,6 +224,7 @@ export default async function overhead(): Promise<Record<string, unknown>> {
     if (!b || m.ms < b.ms) best.set(key, m);
   };
   const realPath: Record<string, unknown> = {};
+  gcObserver.observe({ entryTypes: ["gc"] });
   try {
     const tPod = performance.now();
     pod = await Pod.start(irFor(1), { runDir: join(dir, "run"), land: join(dir, "run", "land"), cwd: REPO, socketDir: join(dir, "s") });
@@ -292,6 +311,7 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         [`calls_${n}_runtime_over_unbatched`]: round(u.ms / best.get(`runtime_${n}`)!.ms, 3),
         [`calls_${n}_unbatched_quarterback_cpu_us_per_call`]: round(u.callerUs, 1),
         [`calls_${n}_unbatched_workers_cpu_us_per_call`]: round(u.workersUs, 1),
+        [`calls_${n}_unbatched_quarterback_gc_us_per_call`]: round(u.gcUs, 2),
       });
     }
     for (const n of SIZES) {
@@ -308,6 +328,7 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         [`calls_${n}_runtime_over_echo`]: round(rate(n, r.ms) / rate(n, e.ms), 3),
         [`calls_${n}_runtime_quarterback_cpu_us_per_call`]: round(r.callerUs, 1),
         [`calls_${n}_runtime_workers_cpu_us_per_call`]: round(r.workersUs, 1),
+        [`calls_${n}_runtime_quarterback_gc_us_per_call`]: round(r.gcUs, 2),
         [`calls_${n}_ceiling_client_cpu_us_per_call`]: round(c.callerUs, 1),
         [`calls_${n}_ceiling_workers_cpu_us_per_call`]: round(c.workersUs, 1),
         // CPU per call, all processes: on a CPU-bound machine, what the throughput ratio tends to
@@ -338,6 +359,7 @@ export default async function overhead(): Promise<Record<string, unknown>> {
     });
     return out;
   } finally {
+    gcObserver.disconnect();
     for (const c of [...podClients, ...echoClients]) c.close();
     await pod?.close();
     await unbatched?.close();

@@ -10,7 +10,7 @@ export const arrivalOrdered = new WeakSet<Json[]>();
 
 export async function* gather(input: AsyncIterable<Json>): AsyncGenerator<Json> {
   const all: Json[] = [];
-  for await (const v of input) all.push(v);
+  await readAll(input, (v) => void all.push(v));
   arrivalOrdered.add(all);
   yield all;
 }
