@@ -14,8 +14,9 @@ export function hostOf(address: string): string | null {
   let rest = address.replace(/^dns:(\/\/[^/]*\/)?/, "").replace(/^ipv[46]:/, "");
   const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(rest);
   if (bracketed) return bracketed[1]!;
-  // a bare IPv6 address has more than one colon and no port
-  if (isIP(rest) === 6) return rest;
+  // a bare IPv6 address has more than one colon and no port; isIP only for those, since
+  // node's IPv6 pattern takes ~10 ms to compile on first use, at every worker's start
+  if (rest.indexOf(":") !== rest.lastIndexOf(":") && isIP(rest) === 6) return rest;
   const colon = rest.lastIndexOf(":");
   if (colon >= 0) rest = rest.slice(0, colon);
   return rest;
