@@ -152,6 +152,20 @@ describe("JournalWriter", () => {
     await w.close();
   });
 
+  it("lines of multi-byte text across many full batches arrive whole and in order", async () => {
+    const w = await JournalWriter.create(path(), HEADER, () => undefined);
+    // 3- and 4-byte UTF-8 (a surrogate pair is 2 code units, 4 bytes): a batch fills
+    // faster than the lines' length in code units says, and a line must never be cut
+    const lines = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ k: `K${i}`, s: "s", o: "€😀".repeat(50 + (i % 200)) }));
+    for (const l of lines) w.append(l);
+    // a line longer than a whole batch, between the others
+    const huge = JSON.stringify({ k: "H", s: "s", o: "€".repeat(400_000) });
+    w.append(huge);
+    w.append(lines[0]!);
+    await w.close();
+    expect(readFileSync(path(), "utf8")).toBe([H, ...lines, huge, lines[0]].join("\n") + "\n");
+  });
+
   it("appends to a journal already there", async () => {
     writeFileSync(path(), "earlier\n");
     const w = await JournalWriter.create(path(), HEADER, () => undefined);
@@ -173,7 +187,7 @@ describe("JournalWriter", () => {
     expect((errors[0]!.cause as NodeJS.ErrnoException).code).toBe("EBADF");
     const write = vi.spyOn(file, "write");
     w.append('{"k":"B","s":"s","o":2}');
-    expect((w as unknown as { pending: string[] }).pending).toEqual([]);
+    expect(w.pendingBytes).toBe(0);
     const closed = await w.close().catch((e: unknown) => e);
     expect(closed).toBeInstanceOf(JournalWriteError);
     expect((closed as Error).message).toContain("an earlier write failed");

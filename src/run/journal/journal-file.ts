@@ -95,17 +95,26 @@ function isHeader(v: unknown): v is JournalHeader {
 
 /** How long a finished call may wait in memory before its batch goes to disk. */
 const FLUSH_AFTER_MS = 50;
-/** A batch this large goes to disk at once. */
+/** A batch this large goes to disk at once: the size of the buffer lines are written into. */
 const FLUSH_BYTES = 1 << 20;
+/** UTF-8 bytes per UTF-16 code unit at most: a line of n units fits in 3n bytes. */
+const MAX_UTF8_PER_UNIT = 3;
 
 /**
  * Appends lines in batches. A failed write is reported once through `onError` (the run
  * then fails: a journal that silently stopped would make a later resume send calls again
  * that had finished) and later appends are dropped.
+ *
+ * Each line is encoded into the batch's buffer as it comes, and the string is let go at
+ * once: a hundred thousand calls a second would otherwise keep ~6,000 strings alive per
+ * batch for the garbage collector to copy, and join and encode them all again at the flush.
+ * Two buffers take turns: one fills while the other's batch is on its way to disk.
  */
 export class JournalWriter {
-  private pending: string[] = [];
-  private bytes = 0;
+  private buffer: Buffer = Buffer.allocUnsafeSlow(FLUSH_BYTES);
+  /** The other buffer, when its batch is written. */
+  private spare: Buffer | undefined;
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failed = false;
@@ -128,27 +137,49 @@ export class JournalWriter {
     return w;
   }
 
+  /** Bytes appended and not yet handed to the file system. */
+  get pendingBytes(): number {
+    return this.used;
+  }
+
   /** One line (no newline in it). */
   append(line: string): void {
     if (this.failed) return;
-    this.pending.push(line);
-    this.bytes += line.length;
-    if (this.bytes >= FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+    // room for the line at its longest in UTF-8, and its newline
+    const room = line.length * MAX_UTF8_PER_UNIT + 1;
+    if (room > FLUSH_BYTES - this.used) {
+      this.flush();
+      if (room > FLUSH_BYTES) {
+        // longer than a batch: a batch of its own
+        this.enqueue(Buffer.from(line + "\n"), undefined);
+        return;
+      }
+    }
+    this.used += this.buffer.write(line, this.used);
+    this.buffer[this.used++] = 0x0a;
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
   }
 
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const text = this.pending.join("\n") + "\n";
-    this.pending = [];
-    this.bytes = 0;
+    if (this.used === 0) return;
+    const full = this.buffer;
+    const batch = full.subarray(0, this.used);
+    this.buffer = this.spare ?? Buffer.allocUnsafeSlow(FLUSH_BYTES);
+    this.spare = undefined;
+    this.used = 0;
+    this.enqueue(batch, full);
+  }
+
+  /** Writes `batch` after the batches before it; `buffer`, which holds it, is reused after. */
+  private enqueue(batch: Buffer, buffer: Buffer | undefined): void {
     this.writing = this.writing.then(async () => {
       if (this.failed) return;
       try {
-        await this.writeAll(text);
+        await this.writeAll(batch);
         await this.file.datasync();
+        if (buffer) this.spare = buffer;
       } catch (cause) {
         this.failed = true;
         this.onError(new JournalWriteError(this.path, { cause }));
@@ -160,8 +191,7 @@ export class JournalWriter {
    * A write may take fewer bytes than it is given (a full disk, a file size limit): the rest
    * goes again, and then fails with the reason, instead of the batch's tail being lost.
    */
-  private async writeAll(text: string): Promise<void> {
-    const bytes = Buffer.from(text);
+  private async writeAll(bytes: Buffer): Promise<void> {
     for (let at = 0; at < bytes.length;) {
       const { bytesWritten } = await this.file.write(bytes, at);
       if (bytesWritten <= 0) throw new Error(`wrote ${at} of ${bytes.length} bytes, then nothing more`);
