@@ -9,7 +9,7 @@ import { pondCases, usePond } from "./pond-drivers.js";
 
 const cases = await pondCases("test/pond-cancel.test.ts");
 
-/** Runs for many seconds unless stopped. */
+/** Runs for many seconds unless stopped (MariaDB's 30; DuckDB's far longer). */
 const SLOW = { duckdb: "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE a.range + b.range = -1", mariadb: "SELECT SLEEP(30) AS n" };
 
 for (const c of cases) {
@@ -31,7 +31,9 @@ for (const c of cases) {
       );
       expect(err).toBeInstanceOf(PondCancelledError);
       expect((err as Error).message).toContain("the worker cancelled the query");
-      expect(Date.now() - t0).toBeLessThan(3_000);
+      // well under the query's own 30 s and more: it was stopped, not finished (a third of
+      // that bound, so that a loaded machine does not fail it: 4.5 s was seen for 9 queries)
+      expect(Date.now() - t0).toBeLessThan(10_000);
       // the pond still answers, and the query is gone from the server
       expect(await pond.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
       if (c.name === "mariadb") {
@@ -57,7 +59,7 @@ for (const c of cases) {
         }),
       );
       expect(ends).toEqual(Array(9).fill("cancelled"));
-      expect(Date.now() - t0).toBeLessThan(4_000);
+      expect(Date.now() - t0).toBeLessThan(10_000);
       expect(await pond.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
     });
 
