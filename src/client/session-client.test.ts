@@ -84,4 +84,47 @@ describe("SessionClient", () => {
     await expect(broken).rejects.toThrow("session: gone");
     expect(seen).toEqual(["ok 5", "failed cancelled", "failed land full", "failed session: gone"]);
   });
+
+  it("dispatch never throws once the call is registered: it ends once, through its outcome", async () => {
+    const { stream, written, receive } = fakeStream();
+    const session = new SessionClient(stream);
+    // as the replica counts: one up per dispatch, one down per end, whether thrown or settled
+    let inFlight = 0;
+    const outcome = {
+      succeeded: (v: unknown) => (inFlight--, v),
+      failed: (err: unknown) => (inFlight--, Promise.reject(err)),
+    };
+    const call = (input: number, signal?: AbortSignal): Promise<unknown> => {
+      inFlight++;
+      try {
+        return session.dispatch("m", input, { attempt: 1, timeoutMs: null, signal }, outcome);
+      } catch (err) {
+        inFlight--;
+        return Promise.reject(err);
+      }
+    };
+
+    // a signal whose reason cannot be made text: the cancel goes out all the same
+    const ac = new AbortController();
+    ac.abort(Object.create(null));
+    const cancelled = call(1, ac.signal);
+    expect(written.at(-1)).toEqual({ callId: "c1", cancel: { reason: "cancelled" } });
+    receive({ callId: "c1", error: { code: "ERROR_CODE_CANCELLED", message: "cancelled", details: "", retryable: false, type: "" }, msg: "error" });
+    await expect(cancelled).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(inFlight).toBe(0);
+
+    // a stream that throws on the start: the call fails through its outcome, and is gone
+    const write = stream.write;
+    stream.write = (() => {
+      throw new Error("write broke");
+    }) as never;
+    const failed = call(2);
+    await expect(failed).rejects.toThrow("write broke");
+    expect(inFlight).toBe(0);
+    stream.write = write;
+    // an answer for it now finds no call: nothing ends twice
+    receive({ callId: "c2", result: { json: "2", kind: "json" }, msg: "result" });
+    expect(inFlight).toBe(0);
+    expect(session.about("c2")).toBeUndefined();
+  });
 });

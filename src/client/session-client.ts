@@ -231,13 +231,20 @@ export class SessionClient {
     }
     const start = { method, input: encoded, timeoutMs: options.timeoutMs ?? 0, attempt: options.attempt };
     this.calls.set(id, call);
-    this.write({ callId: id, start });
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) {
-        this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
-        this.awaitCancelled([call]);
-      } else this.watch(signal);
+    try {
+      this.write({ callId: id, start });
+      const signal = options.signal;
+      if (signal) {
+        if (signal.aborted) {
+          this.send({ callId: id, cancel: { reason: reasonText(signal.reason) } });
+          this.awaitCancelled([call]);
+        } else this.watch(signal);
+      }
+    } catch (err) {
+      // registered, it ends once, through its outcome: a throw as well would end it twice
+      // for a caller that counts a throw as the end (the replica's calls in flight)
+      this.calls.delete(id);
+      call.fail(err);
     }
     return call.result;
   }
@@ -325,5 +332,11 @@ export class SessionClient {
 }
 
 function reasonText(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason ?? "cancelled");
+  if (reason instanceof Error) return reason.message;
+  try {
+    return String(reason ?? "cancelled");
+  } catch {
+    // an object without toString (Object.create(null)): the cancel goes anyway
+    return "cancelled";
+  }
 }

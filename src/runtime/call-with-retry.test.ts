@@ -158,6 +158,21 @@ describe("callWithRetry", () => {
       expect(h.events).toEqual([]);
     });
 
+    it("drops a progress report that comes after the attempt ended, reported before or not", async () => {
+      for (const before of [false, true]) {
+        const h = harness(async (req) => {
+          if (before) req.progress!(0.25, "early");
+          return 1;
+        });
+        await callWithRetry(h.site, 1, new AbortController().signal);
+        expect(h.stats.progress).toBe(0);
+        // a late report, as a dispatcher that keeps the callback past the answer would send
+        h.requests[0]!.progress!(0.5, "late");
+        expect(h.stats.progress).toBe(0);
+        expect(h.stats.inFlight).toBe(0);
+      }
+    });
+
     it("gives each call the next call id", async () => {
       const h = harness(async () => Promise.reject(fatal()), { onError: "skip" });
       const signal = new AbortController().signal;

@@ -62,6 +62,8 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   stats.inFlight++;
   // made at the first report only: most calls report none
   let progress: CallProgress | undefined;
+  // a report after the attempt ended is dropped, as CallProgress.end makes it
+  let ended = false;
   let call: Promise<Json>;
   try {
     call = site.dispatcher.call({
@@ -73,7 +75,9 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
       timeoutMs: null,
       signal,
       reused: site.reused,
-      progress: (fraction, message) => (progress ??= new CallProgress(site.progress, site.step, callId, stats)).report(fraction, message),
+      progress: (fraction, message) => {
+        if (!ended) (progress ??= new CallProgress(site.progress, site.step, callId, stats)).report(fraction, message);
+      },
     });
   } catch (err) {
     // a dispatcher that throws instead of rejecting fails the attempt all the same
@@ -81,11 +85,13 @@ export function callWithRetry(site: CallSite, input: Json, signal: AbortSignal):
   }
   return call.then(
     (value) => {
+      ended = true;
       attemptEnded(stats, progress);
       stats.callsDone++;
       return [value];
     },
     async (err: unknown) => {
+      ended = true;
       attemptEnded(stats, progress);
       const next = await afterFailure(site, input, signal, callId, 1, err, 0);
       return next === "skip" ? [] : attempts(site, input, signal, callId, next === "again" ? 1 : 2, next === "again" ? 1 : 0);

@@ -77,6 +77,41 @@ describe("readAll", () => {
     expect(seen.returns).toBe(1);
   });
 
+  it("keeps the error of `each` when the source's return fails too, and reports return's failure after a STOP, as for await does", async () => {
+    // a source whose return rejects, as a generator whose finally throws
+    const failingReturn = (): AsyncIterable<number> => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ value: 1, done: false }),
+        return: async () => {
+          throw new Error("return failed");
+        },
+      }),
+    });
+    const viaForAwait = async (stop: boolean): Promise<string> => {
+      try {
+        for await (const _ of failingReturn()) {
+          if (stop) break;
+          throw new Error("body failed");
+        }
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    const viaReadAll = (stop: boolean): Promise<string> =>
+      readAll(failingReturn(), () => {
+        if (stop) return STOP;
+        throw new Error("body failed");
+      }).then(
+        () => "no error",
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await viaReadAll(false)).toBe("body failed");
+    expect(await viaReadAll(false)).toBe(await viaForAwait(false));
+    expect(await viaReadAll(true)).toBe("return failed");
+    expect(await viaReadAll(true)).toBe(await viaForAwait(true));
+  });
+
   it("rethrows a failure of the source without calling its return, as for await does", async () => {
     const { source, seen } = counted([1, 2, 3, 4], 1);
     await expect(readAll(source, () => undefined)).rejects.toThrow("source failed at 1");

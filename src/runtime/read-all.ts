@@ -20,7 +20,8 @@ export const STOP = Symbol("stop");
  * returns a promise for is waited on before the next; `STOP`, returned or resolved, ends
  * the reading early. On an early end or a failure of `each`, the source's `return` is
  * called (as `break` or a throw in a `for await` body would); a failure of the source
- * itself is rethrown without it.
+ * itself is rethrown without it. A `return` that fails after `each` failed does not replace
+ * `each`'s error; after an early end, its failure is the reading's.
  */
 export async function readAll<T>(source: AsyncIterable<T>, each: (value: T) => void | typeof STOP | Promise<void | typeof STOP>): Promise<void> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<T> & Partial<PollableIterator<T>>;
@@ -37,6 +38,18 @@ export async function readAll<T>(source: AsyncIterable<T>, each: (value: T) => v
       const next = each(r.value);
       if (next === STOP || (next !== undefined && (await next) === STOP)) return;
     }
+  } catch (err) {
+    // `each` failed: the source is closed, and a failure to close does not hide this one
+    // (as in `for await`, where the body's error wins over `return`'s)
+    if (open) {
+      open = false;
+      try {
+        await it.return?.();
+      } catch {
+        // the body's error is the one to report
+      }
+    }
+    throw err;
   } finally {
     if (open) await it.return?.();
   }
