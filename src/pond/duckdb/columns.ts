@@ -5,6 +5,7 @@
 import { DuckDBTypeId, DuckDBVector, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { ARRAYS, ColumnBuilder, type ColumnKind, type ColumnResult, type NumericArray } from "../columns.js";
+import { CHUNKS_PER_COLLECTION, releaseChunks } from "./release-chunks.js";
 
 /** DuckDB's types by the kind of column they fill; any other type becomes text. */
 const KINDS = new Map<DuckDBTypeId, ColumnKind>([
@@ -118,6 +119,7 @@ export async function readDuckColumns(
   const widths = columnTypes.map((t) => WIDTHS.get(t.typeId));
   const builders = names.map((name, i) => new ColumnBuilder(name, kinds[i]!, result.rowCount));
   let rows = 0;
+  let chunks = 0;
   // the next chunk is fetched on DuckDB's side while this one is copied here (a third less time)
   let fetching = duckdb.fetch_chunk(raw);
   try {
@@ -139,6 +141,8 @@ export async function readDuckColumns(
         }
       }
       rows += count;
+      // what this chunk holds is copied: its memory goes back to DuckDB for the next ones
+      if (++chunks % CHUNKS_PER_COLLECTION === 0) releaseChunks();
       signal?.throwIfAborted();
     }
   } finally {
