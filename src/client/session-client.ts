@@ -255,7 +255,7 @@ export class SessionClient {
    */
   about(callId: string): RequestAbout | undefined {
     const call = this.calls.get(callId);
-    if (!(call instanceof SessionRequest)) return undefined;
+    if (!(call instanceof SessionRequest) || call.ended) return undefined;
     return { method: call.method, attempt: call.options.attempt, input: call.input, tag: call.options.step };
   }
 

@@ -1,7 +1,9 @@
 /** The lean Session call record: its progress and timing callbacks, and nothing without them. */
 import { describe, expect, it } from "vitest";
 import type { SessionOutMsg } from "../proto/messages.js";
-import { SessionRequest } from "./session-request.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { SessionRequest, type DispatchOptions, type RequestOutcome } from "./session-request.js";
 
 const progress = (fraction: number, message: string): SessionOutMsg => ({ callId: "c1", progress: { fraction, message }, msg: "progress" });
 const result = (json: string, workerMs = 0): SessionOutMsg => ({ callId: "c1", result: { json, kind: "json" }, workerMs, msg: "result" });
@@ -91,5 +93,57 @@ describe("SessionRequest", () => {
     );
     throwing.receive(result("1"));
     await expect(throwing.result).rejects.toThrow("succeeded threw");
+  });
+
+  describe("once settled, holds nothing of its caller's", () => {
+    /** A full collection (V8's gc from a context of its own, as `--expose-gc` would give it). */
+    const fullGc = (): void => {
+      setFlagsFromString("--expose-gc");
+      const gc = runInNewContext("gc") as () => void;
+      setFlagsFromString("--no-expose-gc");
+      gc();
+    };
+
+    /** Starts a request, ends it with `end`, and tells whether its options, outcome and input could be collected while it was still held. */
+    async function collectedWhileHeld(end: (r: SessionRequest<unknown>) => void): Promise<boolean[]> {
+      const held: { request?: SessionRequest<unknown> } = {};
+      const refs = ((): Array<WeakRef<object>> => {
+        const options: DispatchOptions = { attempt: 1, timeoutMs: 0, progress: () => undefined };
+        const outcome: RequestOutcome<unknown> = { succeeded: (v) => [v], failed: (e) => Promise.reject(e) };
+        const input = { big: "x".repeat(100) };
+        held.request = new SessionRequest("c1", "m", input, options, outcome);
+        return [new WeakRef(options), new WeakRef(outcome), new WeakRef(input)];
+      })();
+      end(held.request!);
+      await held.request!.result.catch(() => undefined);
+      // WeakRefs are kept alive until the end of the job that made or read them
+      await new Promise((r) => setTimeout(r, 0));
+      fullGc();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(held.request!.ended).toBe(true);
+      return refs.map((r) => r.deref() === undefined);
+    }
+
+    it("after a result", async () => {
+      expect(await collectedWhileHeld((r) => r.receive(result("1")))).toEqual([true, true, true]);
+    });
+
+    it("after the worker's error", async () => {
+      const error: SessionOutMsg = { callId: "c1", error: { code: "ERROR_CODE_FAILED", message: "no", type: "", retryable: false, details: "" }, msg: "error" };
+      expect(await collectedWhileHeld((r) => r.receive(error))).toEqual([true, true, true]);
+    });
+
+    it("after a failure of the stream", async () => {
+      expect(await collectedWhileHeld((r) => r.fail(new Error("the stream broke")))).toEqual([true, true, true]);
+    });
+
+    it("and a progress report after the end is dropped", async () => {
+      const seen: number[] = [];
+      const r = new SessionRequest("c1", "m", null, { attempt: 1, timeoutMs: 0, progress: (f) => seen.push(f) }, undefined);
+      r.receive(result("1"));
+      r.receive(progress(0.5, "late"));
+      await expect(r.result).resolves.toBe(1);
+      expect(seen).toEqual([]);
+    });
   });
 });
