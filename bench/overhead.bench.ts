@@ -12,7 +12,9 @@
  *            message per gRPC message, the protocol before batched frames), the baseline.
  *   latency: one call at a time (low load), `pod.call` awaited 2,000 times on each pod: the
  *            median and 99th percentile, batched against unbatched (a lone message waits for
- *            the end of its event-loop turn before it goes, which must not cost it).
+ *            the end of its event-loop turn before it goes, which must not cost it); the
+ *            best of the rounds, and the median of LATENCY_PAIRS more rounds alternating
+ *            the two pods (steadier: the best of three moves by several % either way).
  *   ceiling: a bare grpc-js client keeping P tagged starts in flight over one open Session
  *            stream per replica, to the very same 2 worker processes (the SDK worker), so
  *            the only difference is the runtime.
@@ -42,7 +44,7 @@ import type { FlowIR } from "../src/ir/types.js";
 import type { LocalPod } from "../src/pod/local-pod.js";
 import type { SessionInMsg, SessionOutMsg } from "../src/proto/messages.js";
 import type { Dispatcher } from "../src/runtime/dispatcher.js";
-import { REPO, cpuSeconds, load, log, makeTemp, ownCpuSeconds, removeTemp, round, start, stop, waitForLine } from "./workers/harness.js";
+import { REPO, cpuSeconds, load, log, makeTemp, median, ownCpuSeconds, removeTemp, round, start, stop, waitForLine } from "./workers/harness.js";
 
 // The runtime as `qb run` runs it: dist/, compiled by tsc (`npm run build` first). Through
 // tsx, src/ runs ~30% slower here: tsx keeps function names by wrapping every closure made
@@ -64,6 +66,8 @@ const WARMUP_CALLS = 100_000;
 const ROUNDS = 3;
 const RUNFLOW_SIZE = SIZES[0]!;
 const LATENCY_CALLS = 2_000;
+/** Rounds of one-call-at-a-time latency, the two pods alternating, for a steadier p50 ratio than the best of ROUNDS. */
+const LATENCY_PAIRS = 12;
 const GOAL_CALLS_PER_S = 200_000;
 
 const FLOW = `flow overhead(n: int = 1000, p: int = ${PARALLEL}) {
@@ -265,6 +269,12 @@ export default async function overhead(): Promise<Record<string, unknown>> {
         `round ${round_}/${ROUNDS}: ${JSON.stringify(Object.fromEntries([...best].map(([k, m]) => [k, rate(Number(k.split("_")[1]), m.ms)])))} calls/s`,
       );
     }
+    // the median over many alternating rounds: the best of ROUNDS moves by several % either way
+    const pairs = { batched: [] as number[], unbatched: [] as number[] };
+    for (let i = 0; i < LATENCY_PAIRS; i++) {
+      pairs.unbatched.push((await latency(unbatched, LATENCY_CALLS)).p50);
+      pairs.batched.push((await latency(pod, LATENCY_CALLS)).p50);
+    }
     for (const c of [...podClients, ...echoClients]) c.close();
     podClients = echoClients = [];
     await pod.close();
@@ -303,6 +313,10 @@ export default async function overhead(): Promise<Record<string, unknown>> {
       latency_unbatched_p50_us: round(latU.p50, 1),
       latency_unbatched_p99_us: round(latU.p99, 1),
       latency_p50_batched_over_unbatched: round(latB.p50 / latU.p50, 3),
+      latency_pairs: LATENCY_PAIRS,
+      latency_pairs_median_batched_p50_us: round(median(pairs.batched), 1),
+      latency_pairs_median_unbatched_p50_us: round(median(pairs.unbatched), 1),
+      latency_pairs_median_p50_batched_over_unbatched: round(median(pairs.batched) / median(pairs.unbatched), 3),
     };
     for (const n of SIZES) {
       const u = best.get(`unbatched_${n}`)!;
