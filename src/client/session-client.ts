@@ -10,6 +10,7 @@ import type { Value } from "../common/values.js";
 import { decodeValue, encodeValue } from "../common/values.js";
 import { MessageTooLargeError, RemoteCallError, TransportError } from "./errors.js";
 import { mustSpill, overLimit, type InputSpill } from "./message-limit.js";
+import { CallTable } from "./call-table.js";
 import { SessionRequest, type DispatchOptions, type LiveCall, type RequestOutcome } from "./session-request.js";
 import { FrameBatcher } from "../proto/frame-batcher.js";
 import { eachInFrame, sessionInFrame, sessionInSize } from "../proto/session-frames.js";
@@ -117,7 +118,8 @@ export class SessionCall implements LiveCall {
 }
 
 export class SessionClient {
-  private readonly calls = new Map<string, LiveCall>();
+  /** Calls in flight on this stream, by id (a CallTable: see why there). */
+  private readonly calls = new CallTable<LiveCall>();
   /** Signals this session already listens to, for `request` (one listener each, not one per call). */
   private readonly watched = new WeakSet<AbortSignal>();
   private next = 1;
